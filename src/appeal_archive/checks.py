@@ -1,0 +1,164 @@
+"""Stage 4, cross-record checks: scanned records -> issues that need more than one file.
+
+Source documents against their recorded SHA-256; unique ids; every reference resolves to a record of
+the right type; each appeal's signatories are numbered 1..n without gaps and match its count.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from . import loader
+from .canonical import sha256_hex
+from .errors import Issue
+from .schema import TYPE_FOLDERS
+from .records import ScannedRecord, display_path, read_bytes
+from .text import QuoteIndex
+
+_SUGGEST_LIMIT = 5000  # close-match suggestions cost O(n) each; skip them for very large sets
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDocument:
+    path: str
+    sha256: str
+
+
+class Locations:
+    """Finds line and column for a pointer in any record file, re-reading a file only when asked."""
+
+    def __init__(self, root: Path, display_root: str):
+        self.root, self.display_root = root, display_root
+        self._locators: dict[str, object] = {}
+
+    def issue(self, path: str, pointer: str, code: str, message: str, hint: str, severity: str = "error") -> Issue:
+        if path not in self._locators:
+            raw = read_bytes(self.root / path)
+            loaded = loader.load(raw) if isinstance(raw, bytes) else loader.Loaded(None, [])
+            self._locators[path] = loader.locator(loaded)
+        line, column = self._locators[path](pointer)
+        return Issue(code, message, display_path(self.display_root, path), line, column, pointer, hint, severity)
+
+
+def check_documents(sources: list[ScannedRecord], documents: list[str], root: Path,
+                    locations: Locations) -> tuple[dict[str, QuoteIndex | None], list[SourceDocument], list[Issue]]:
+    """Each source record's document exists inside records/sources/, is unchanged, and is indexed for quotes."""
+    indexes: dict[str, QuoteIndex | None] = {}
+    kept: list[SourceDocument] = []
+    issues: list[Issue] = []
+    sources_root = (root / "sources").resolve()
+    referenced: set[str] = set()
+    for source in sources:
+        if not source.valid:
+            continue
+        folder = PurePosixPath(source.path).parent
+        relative = str(folder / source.facts["file"])
+        target = (root / relative).resolve()
+        if not target.is_relative_to(sources_root) or ".." in PurePosixPath(source.facts["file"]).parts:
+            issues.append(locations.issue(source.path, "/file", "path.escape", "the file name points outside "
+                                          "records/sources/", "name a file inside records/sources/, without '..'"))
+            continue
+        raw = read_document(root / relative)
+        if raw is None:
+            issues.append(locations.issue(source.path, "/file", "source.file-missing", f"the document "
+                                          f"{relative} does not exist or cannot be read",
+                                          "copy the captured document, unchanged, into records/sources/"))
+            continue
+        referenced.add(relative)
+        actual = sha256_hex(raw)
+        if actual != source.facts["sha256"]:
+            issues.append(locations.issue(
+                source.path, "/sha256", "source.hash-mismatch", f"{relative} has SHA-256 {actual}, "
+                f"the record says {source.facts['sha256']}", "the document changed: restore its original bytes "
+                "(never edit a source); a new capture needs a new source record"))
+            continue
+        kept.append(SourceDocument(relative, actual))
+        indexes[source.id] = _quote_index(raw, source.facts["media_type"])
+    for document in documents:
+        if document not in referenced:
+            issues.append(Issue("source.unreferenced", "no source record describes this document",
+                                file=display_path(locations.display_root, document), severity="warning",
+                                hint="add a source record for it in records/sources/, or remove it"))
+    return indexes, kept, issues
+
+
+def read_document(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes() if path.is_file() and not path.is_symlink() else None
+    except OSError:
+        return None
+
+
+def _quote_index(raw: bytes, media_type: str) -> QuoteIndex | None:
+    if not media_type.startswith("text/"):
+        return None
+    return QuoteIndex(raw.decode("utf-8", errors="replace"))
+
+
+def check_set(records: list[ScannedRecord], locations: Locations) -> Iterator[Issue]:
+    """Ids unique per type, references resolved, signatories numbered and counted."""
+    ids: dict[str, dict[str, str]] = defaultdict(dict)
+    for record in records:
+        if record.id is None:
+            continue
+        first = ids[record.record_type].setdefault(record.id, record.path)
+        if first != record.path:
+            yield locations.issue(record.path, "/id", "record.duplicate-id", f"the id '{record.id}' is already "
+                                  f"used by {display_path(locations.display_root, first)}",
+                                  "give each record its own id; ids never repeat within a record type")
+    yield from _references(records, ids, locations)
+    yield from _signatory_order(records, locations)
+
+
+def _references(records: Iterable[ScannedRecord], ids: dict[str, dict[str, str]],
+                locations: Locations) -> Iterator[Issue]:
+    for record in records:
+        for reference in record.references:
+            if reference.target_id in ids[reference.target_type]:
+                continue
+            known = ids[reference.target_type]
+            close = (difflib.get_close_matches(reference.target_id, list(known), n=1)
+                     if len(known) <= _SUGGEST_LIMIT else [])
+            folder = TYPE_FOLDERS[reference.target_type]
+            hint = (f"did you mean '{close[0]}'? " if close else "") + (
+                f"create records/{folder}/{reference.target_id}.yaml or correct the id")
+            yield locations.issue(record.path, reference.pointer, "ref.dangling", f"no {reference.target_type} "
+                                  f"record has the id '{reference.target_id}'", hint)
+
+
+def _signatory_order(records: list[ScannedRecord], locations: Locations) -> Iterator[Issue]:
+    by_appeal: dict[str, list[ScannedRecord]] = defaultdict(list)
+    for record in records:
+        if record.record_type == "signatory" and record.valid:
+            by_appeal[record.facts["appeal"]].append(record)
+    for appeal in records:
+        if appeal.record_type != "appeal" or not appeal.valid:
+            continue
+        entries = sorted(by_appeal.get(appeal.id, []), key=lambda entry: (entry.facts["position"], entry.path))
+        expected = appeal.facts["signatory_count"]
+        seen: dict[int, str] = {}
+        for entry in entries:
+            position = entry.facts["position"]
+            if position in seen:
+                yield locations.issue(entry.path, "/position", "signatory.duplicate-position", f"position "
+                                      f"{position} is also given to {display_path(locations.display_root, seen[position])}",
+                                      "number the entries in printed order, each position once")
+            seen.setdefault(position, entry.path)
+        missing = [position for position in range(1, max([expected, *seen]) + 1) if position not in seen]
+        if missing:
+            yield locations.issue(appeal.path, "/signatory_count", "signatory.missing-position", "no signatory "
+                                  f"record has position {_ranges(missing)}", "add the missing entries, or "
+                                  "renumber the records to follow the printed list")
+        if len(seen) != expected or (seen and max(seen) != expected):
+            yield locations.issue(appeal.path, "/signatory_count", "appeal.signatory-count", f"the appeal "
+                                  f"declares {expected} signatories, the records number {len(entries)}",
+                                  "count the entries printed in the source; a record may be missing or extra")
+
+
+def _ranges(numbers: list[int], limit: int = 10) -> str:
+    shown = ", ".join(map(str, numbers[:limit]))
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")

@@ -1,0 +1,179 @@
+"""The command line: each command parses options, calls one library function, reports, and exits.
+
+Exit codes: 0 ok, 1 invalid records or failed verification, 2 usage error, 3 could not run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from .errors import EXIT_CANNOT_RUN, AppealArchiveError, Issue
+from .report import format_issues, summary_line, to_json
+
+FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+                      show_default=True, help="text for people, json for programs (the report's to_dict()).")
+RECORDS_DIR = click.argument("records_dir", default="records", type=click.Path(file_okay=False, exists=True))
+JOBS = click.option("--jobs", type=click.IntRange(min=1), default=None,
+                    help="Worker processes for large record sets [default: one per CPU].")
+
+
+@contextmanager
+def reported_errors(ctx: click.Context, output_format: str = "text") -> Iterator[None]:
+    """Turn library exceptions into a short message and an exit code; tracebacks only with --debug."""
+    try:
+        yield
+    except AppealArchiveError as error:
+        if ctx.obj.get("debug"):
+            raise
+        _print_issues(error.issues, output_format)
+        ctx.exit(error.exit_code)
+    except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+        raise
+    except Exception as error:  # noqa: BLE001 - the edge that must never show a traceback
+        if ctx.obj.get("debug"):
+            raise
+        issue = Issue("internal.error", f"{type(error).__name__}: {error}",
+                      hint="this is a bug in appeal-archive; run again with --debug and report the traceback")
+        _print_issues([issue], output_format)
+        ctx.exit(EXIT_CANNOT_RUN)
+
+
+def _print_issues(issues: list[Issue], output_format: str) -> None:
+    if output_format == "json":
+        click.echo(to_json({"ok": False, "issues": [issue.to_dict() for issue in issues]}))
+    else:
+        click.echo(format_issues(issues), err=True)
+
+
+def _emit(report: Any, output_format: str, text: str) -> None:
+    click.echo(to_json(report.to_dict()) if output_format == "json" else text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="appeal-archive")
+@click.option("--debug", is_flag=True, help="Show the full traceback when something cannot run.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """appeal-archive: faithful, verifiable, durable records of civil-society appeals.
+
+    \b
+    Typical session:
+      appeal-archive validate records/
+      appeal-archive fmt records/
+      appeal-archive manifest records/
+    """
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+@main.command()
+@RECORDS_DIR
+@FORMAT
+@JOBS
+@click.pass_context
+def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int | None) -> None:
+    """Check every record in RECORDS_DIR and report every problem.
+
+    Checks YAML syntax and pitfalls, the JSON Schema, ids and file names, references between records,
+    quotes against their source, and source documents against their SHA-256.
+
+    \b
+    Example:
+      appeal-archive validate records/
+      appeal-archive validate --format json records/ > report.json
+    """
+    from .validate import validate_records
+
+    with reported_errors(ctx, output_format):
+        report = validate_records(records_dir, jobs=jobs)
+    lines = [format_issues(report.issues)] if report.issues else []
+    lines.append(summary_line(len(report.errors), len(report.warnings),
+                              f"{records_dir}: {report.files_checked} files"))
+    _emit(report, output_format, "\n".join(lines))
+    ctx.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 listing the files that would change.")
+@FORMAT
+@click.pass_context
+def fmt(ctx: click.Context, paths: tuple[str, ...], check: bool, output_format: str) -> None:
+    """Rewrite records in the canonical YAML style, keeping comments and every value.
+
+    PATHS are records folders or single record files [default: records].
+
+    \b
+    Example:
+      appeal-archive fmt records/
+      appeal-archive fmt --check records/     # for CI and pre-commit
+    """
+    from .fmt import format_records
+
+    with reported_errors(ctx, output_format):
+        report = format_records(list(paths) or ["records"], check=check)
+    verb = "would reformat" if check else "reformatted"
+    lines = [f"{verb} {path}" for path in report.changed]
+    if report.issues:
+        lines.append(format_issues(report.issues))
+    lines.append(f"{report.checked} files checked, {len(report.changed)} {verb}")
+    _emit(report, output_format, "\n".join(lines))
+    ctx.exit(1 if report.issues or (check and report.changed) else 0)
+
+
+@main.command()
+@RECORDS_DIR
+@JOBS
+@click.pass_context
+def manifest(ctx: click.Context, records_dir: str, jobs: int | None) -> None:
+    """Print the JSON manifest of RECORDS_DIR: every record's SHA-256 and the root hash.
+
+    Exits 1, printing the problems, when the records are not valid.
+
+    \b
+    Example:
+      appeal-archive manifest records/ > manifest.json
+    """
+    from .manifest import make_manifest
+    from .validate import load_record_set
+
+    with reported_errors(ctx):
+        report, record_set = load_record_set(records_dir, keep_data=False, jobs=jobs)
+    if record_set is None:
+        click.echo(format_issues(report.errors), err=True)
+        ctx.exit(report.exit_code)
+    click.echo(to_json(make_manifest(record_set)))
+
+
+@main.command("schema")
+@click.option("--write", "write", is_flag=True, help="Write the exported files into DIRECTORY.")
+@click.option("--dir", "directory", default="schema", show_default=True, type=click.Path(file_okay=False))
+@click.pass_context
+def schema_command(ctx: click.Context, write: bool, directory: str) -> None:
+    """Export the record models as JSON Schema files; without --write, exit 1 if DIRECTORY is stale.
+
+    \b
+    Example (after changing models.py):
+      appeal-archive schema --write
+    """
+    from pathlib import Path
+
+    from .schema_export import stale_files, write_schemas
+
+    with reported_errors(ctx):
+        changed = write_schemas(Path(directory)) if write else stale_files(Path(directory))
+    for name in changed:
+        click.echo(f"{'wrote' if write else 'stale'} {Path(directory) / name}")
+    ctx.exit(1 if changed and not write else 0)
+
+
+def run() -> None:  # pragma: no cover - console script entry point
+    main(prog_name="appeal-archive")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
+

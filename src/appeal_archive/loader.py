@@ -1,0 +1,327 @@
+"""Stage 1, loading: the bytes of one YAML record -> plain JSON-like data, YAML-level issues, and locations.
+
+Records are read with libyaml's event parser (PyYAML's C binding) and built here, under the YAML 1.2 core
+schema: the hot path for record sets of 100,000 files. Building from events lets us refuse what a data
+record must never contain (duplicate keys, anchors and aliases, explicit tags, non-string keys) before
+any of it is expanded, which is also what makes an alias bomb cost nothing.
+
+Every plain scalar must mean the same under YAML 1.1 (PyYAML, many other tools) as under 1.2, so that
+anyone can load our records with any loader and get the data we hashed: `country: NO`, `on`, `1:20`,
+`010` and unquoted dates are refused with a hint to quote them. Dates are therefore always strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.cyaml import CParser
+from yaml.events import (
+    AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
+    SequenceStartEvent, StreamEndEvent,
+)
+
+from .errors import Issue
+from .text import text_problems
+
+MAX_RECORD_BYTES = 1_000_000
+MAX_DEPTH = 32
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_OCT = re.compile(r"^0o[0-7]+$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF_NAN = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$")
+
+# Everything PyYAML's YAML 1.1 resolver turns into something other than a string.
+_YAML11_RESOLVERS = [
+    (tag, regexp)
+    for resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.values()
+    for tag, regexp in resolvers
+]
+_YAML11_NOT_STRING = re.compile("|".join(f"(?:{regexp.pattern})" for _, regexp in _YAML11_RESOLVERS), re.X)
+
+
+def resolve_plain(value: str) -> Any:
+    """The value of a plain (unquoted) scalar under the YAML 1.2 core schema."""
+    if _NULL.match(value):
+        return None
+    if _BOOL.match(value):
+        return value.lower() == "true"
+    if _INT.match(value):
+        return int(value)
+    if _OCT.match(value):
+        return int(value[2:], 8)
+    if _HEX.match(value):
+        return int(value[2:], 16)
+    if _FLOAT.match(value) or _INF_NAN.match(value):
+        return float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
+    return value
+
+
+def yaml11_value(value: str) -> Any:
+    """The value PyYAML (YAML 1.1) gives the same plain scalar."""
+    return yaml.load(value, Loader=yaml.SafeLoader) if value.strip() else None
+
+
+def yaml11_disagrees(value: str, resolved: Any) -> bool:
+    if isinstance(resolved, str):
+        return bool(_YAML11_NOT_STRING.match(value))
+    try:
+        other = yaml11_value(value)
+    except yaml.YAMLError:
+        return True
+    return type(other) is not type(resolved) or other != resolved
+
+
+@dataclass
+class Loaded:
+    """One YAML file read: its data (None if unreadable), YAML-level issues, and its text for locating."""
+
+    data: Any
+    issues: list[Issue]
+    text: str | None = None
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def pointer_of(tokens: list) -> str:
+    return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in tokens)
+
+
+def decode(raw: bytes) -> tuple[str | None, list[Issue]]:
+    """Bytes -> text. Only UTF-8 is accepted; a UTF-8 byte order mark is accepted with a warning."""
+    issues: list[Issue] = []
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Issue("encoding.not-utf8", "the file is UTF-16 or UTF-32, not UTF-8", line=1, column=1,
+                            hint="save the file as UTF-8 without a byte order mark")]
+    if raw.startswith(_UTF8_BOM):
+        raw = raw[len(_UTF8_BOM):]
+        issues.append(Issue("encoding.bom", "the file starts with a UTF-8 byte order mark", line=1, column=1,
+                            hint="run `appeal-archive fmt` to drop it; it is not part of the record",
+                            severity="warning"))
+    try:
+        return raw.decode("utf-8"), issues
+    except UnicodeDecodeError as error:
+        before = raw[:error.start]
+        line = before.count(b"\n") + 1
+        column = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")) + 1
+        return None, issues + [Issue(
+            "encoding.invalid-utf8", f"byte 0x{raw[error.start]:02x} is not valid UTF-8", line=line,
+            column=column, hint="save the file as UTF-8; retype the character at this place")]
+
+
+def load(raw: bytes, track_positions: bool = False) -> Loaded:
+    """Read one record's bytes. Never raises for bad input: every problem becomes an Issue."""
+    if len(raw) > MAX_RECORD_BYTES:
+        return Loaded(None, [Issue(
+            "file.too-large", f"the file has {len(raw):,} bytes; a record may have at most {MAX_RECORD_BYTES:,}",
+            line=1, column=1, hint="split it into several records, or keep large text in a source document")])
+    text, issues = decode(raw)
+    if text is None:
+        return Loaded(None, issues)
+    builder = _Builder(text, track_positions)
+    data = builder.run()
+    return Loaded(data, issues + builder.issues, text, builder.positions)
+
+
+def locator(loaded: Loaded) -> Callable[[str], tuple[int | None, int | None]]:
+    """A function from JSON pointer to (line, column) in the loaded file, built on first use."""
+    positions: dict[str, tuple[int, int]] | None = loaded.positions or None
+
+    def locate(pointer: str) -> tuple[int | None, int | None]:
+        nonlocal positions
+        if positions is None:
+            positions = _Builder(loaded.text or "", track_positions=True).positions_only()
+        while pointer not in positions and pointer:
+            pointer = pointer.rsplit("/", 1)[0]
+        return positions.get(pointer, (None, None))
+
+    return locate
+
+
+class _Builder:
+    """Builds data from libyaml events, collecting issues instead of raising."""
+
+    def __init__(self, text: str, track_positions: bool):
+        self.text = text
+        self.track = track_positions
+        self.issues: list[Issue] = []
+        self.positions: dict[str, tuple[int, int]] = {}
+        self.path: list = []
+        self.parser: CParser | None = None
+        self.anchors_reported = False
+
+    def positions_only(self) -> dict[str, tuple[int, int]]:
+        self.run()
+        return self.positions
+
+    def issue(self, code: str, message: str, mark, hint: str, severity: str = "error") -> None:
+        self.issues.append(Issue(code, message, line=mark.line + 1, column=mark.column + 1,
+                                 pointer=pointer_of(self.path), hint=hint, severity=severity))
+
+    def run(self) -> Any:
+        self.parser = CParser(self.text)
+        try:
+            return self._document()
+        except yaml.MarkedYAMLError as error:
+            self._syntax_issue(error)
+        except yaml.reader.ReaderError as error:
+            # libyaml counts this position in bytes of the UTF-8 encoding, not in characters.
+            offset = len(self.text.encode("utf-8")[:error.position].decode("utf-8", "ignore"))
+            line, column = self._line_column(offset)
+            self.issues.append(Issue("yaml.bad-character",
+                                     f"control character U+{error.character:04X} is not allowed in YAML",
+                                     line=line, column=column, hint="delete the character or retype it"))
+        except yaml.YAMLError as error:  # pragma: no cover - libyaml reports everything above
+            self.issues.append(Issue("yaml.syntax", str(error).splitlines()[0], line=1, column=1,
+                                     hint="fix the YAML syntax"))
+        finally:
+            self.parser.dispose()
+        return None
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        before = self.text[:offset]
+        return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+    def _char_at(self, line: int, column: int) -> str:
+        lines = self.text.split("\n")
+        return lines[line][column:column + 1] if line < len(lines) else ""
+
+    def _syntax_issue(self, error: yaml.MarkedYAMLError) -> None:
+        mark = error.problem_mark or error.context_mark
+        problem = (error.problem or "invalid YAML").strip()
+        if mark and self._char_at(mark.line, mark.column) == "\t":
+            code, hint = "yaml.tab", "indent with spaces; YAML does not allow tabs for indentation"
+        else:
+            code, hint = "yaml.syntax", "fix the YAML syntax at this place (quote text that contains ': ' or '#')"
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        self.issues.append(Issue(code, problem[0].upper() + problem[1:] if problem else problem,
+                                 line=line, column=column, hint=hint))
+
+    def _document(self) -> Any:
+        parser = self.parser
+        parser.get_event()  # StreamStartEvent
+        if parser.check_event(StreamEndEvent):
+            self.issues.append(Issue("yaml.empty", "the file holds no YAML document", line=1, column=1,
+                                     hint="write the record's fields, starting with 'id:'"))
+            return None
+        parser.get_event()  # DocumentStartEvent
+        data = self._node(parser.get_event(), 0)
+        parser.get_event()  # DocumentEndEvent
+        if parser.check_event(DocumentStartEvent):
+            mark = parser.peek_event().start_mark
+            self.issue("yaml.multiple-documents", "the file holds more than one YAML document", mark,
+                       "keep one record per file; move the rest into files of their own")
+        return data
+
+    def _node(self, event, depth: int) -> Any:
+        if self.track:
+            self.positions[pointer_of(self.path)] = (event.start_mark.line + 1, event.start_mark.column + 1)
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
+            self._refuse_anchor(event)
+            if isinstance(event, AliasEvent):
+                return None
+        tag = event.tag
+        if tag is not None and tag != "!" and not isinstance(event, AliasEvent):
+            self.issue("yaml.tag", f"explicit tag {tag} is not allowed in a record", event.start_mark,
+                       "remove the tag; write text in quotes instead")
+        if isinstance(event, ScalarEvent):
+            return self._scalar(event)
+        if depth >= MAX_DEPTH:
+            self.issue("yaml.too-deep", f"the data is nested more than {MAX_DEPTH} levels deep", event.start_mark,
+                       "flatten the record; no record type nests this deep")
+            self._skip(event)
+            return None
+        if isinstance(event, SequenceStartEvent):
+            return self._sequence(depth)
+        if isinstance(event, MappingStartEvent):
+            return self._mapping(depth)
+        raise yaml.YAMLError(f"unexpected {type(event).__name__}")  # pragma: no cover
+
+    def _refuse_anchor(self, event) -> None:
+        if not self.anchors_reported:
+            self.anchors_reported = True
+            self.issue("yaml.alias", "anchors and aliases (&name, *name) are not allowed in records",
+                       event.start_mark, "write the value out in full at each place it is needed")
+
+    def _skip(self, event) -> None:
+        level = 1
+        while level:
+            event = self.parser.get_event()
+            if isinstance(event, (SequenceStartEvent, MappingStartEvent)):
+                level += 1
+            elif isinstance(event, (SequenceEndEvent, MappingEndEvent)):
+                level -= 1
+
+    def _scalar(self, event: ScalarEvent) -> Any:
+        value = event.value
+        if event.style or not event.implicit[0]:
+            resolved: Any = value
+        else:
+            resolved = resolve_plain(value)
+            if yaml11_disagrees(value, resolved):
+                self.issue("yaml.ambiguous", f"plain value {value!r} means something else in YAML 1.1 "
+                           f"(read by many tools) than in YAML 1.2", event.start_mark,
+                           f"put it in quotes: \"{value}\" (or run `appeal-archive fmt`)")
+        if isinstance(resolved, str):
+            for problem in text_problems(resolved):
+                self.issue(problem.code, f"text {problem.message}", event.start_mark, problem.hint,
+                           problem.severity)
+        return resolved
+
+    def _sequence(self, depth: int) -> list:
+        items: list = []
+        parser = self.parser
+        while not parser.check_event(SequenceEndEvent):
+            self.path.append(len(items))
+            items.append(self._node(parser.get_event(), depth + 1))
+            self.path.pop()
+        parser.get_event()
+        return items
+
+    def _mapping(self, depth: int) -> dict:
+        mapping: dict = {}
+        first_seen: dict[str, int] = {}
+        parser = self.parser
+        while not parser.check_event(MappingEndEvent):
+            key_event = parser.get_event()
+            key = self._key(key_event)
+            if key is not None and key in mapping:
+                self.path.append(key)
+                self.issue("yaml.duplicate-key", f"key '{key}' appears twice in this mapping (first on line "
+                           f"{first_seen[key]})", key_event.start_mark,
+                           "keep one of the two entries; YAML tools silently keep only the last one")
+                self.path.pop()
+                self._node(parser.get_event(), depth + 1)
+                continue
+            self.path.append(key)
+            if self.track and key is not None:
+                # A key's own place is where an unknown or misspelt field is reported.
+                self.positions[pointer_of(self.path) + "#key"] = (key_event.start_mark.line + 1,
+                                                                   key_event.start_mark.column + 1)
+            value = self._node(parser.get_event(), depth + 1)
+            self.path.pop()
+            if key is not None:
+                mapping[key] = value
+                first_seen[key] = key_event.start_mark.line + 1
+        parser.get_event()
+        return mapping
+
+    def _key(self, event) -> str | None:
+        if isinstance(event, ScalarEvent) and (event.style or not event.implicit[0] or
+                                               isinstance(resolve_plain(event.value), str)):
+            if not event.style and event.implicit[0] and yaml11_disagrees(event.value, event.value):
+                self.issue("yaml.ambiguous", f"key {event.value!r} means something else in YAML 1.1",
+                           event.start_mark, "rename the key; record fields are plain words")
+            return event.value
+        self.issue("yaml.key-not-string", "a mapping key must be a plain word", event.start_mark,
+                   "use the field names the schema lists for this record type")
+        if not isinstance(event, ScalarEvent):
+            self._skip(event) if not isinstance(event, AliasEvent) else None
+        return None

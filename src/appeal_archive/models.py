@@ -1,0 +1,348 @@
+"""Record models: the typed reading of records/ and the single source of truth for schema/*.json.
+
+`appeal-archive schema --write` exports these classes as the published JSON Schema files, and a test
+fails when the committed files are stale. Validation reads only the exported schema: a `Quote` field
+becomes a `$ref` to the shared "quote" definition (its text must occur in the record's source) and a
+`Ref(...)` field carries `x-references` naming the record type its id must resolve to.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+# A shared string type is written once into schema/defs.schema.json; the "x-def" placeholder is turned
+# into a $ref to it when the schemas are exported (pydantic cannot emit cross-file references itself).
+RECORD_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+BCP47_PATTERN = (
+    r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?(?:-(?:[0-9A-Za-z]{5,8}|[0-9][0-9A-Za-z]{3}))*$"
+)
+
+SHARED_STRINGS: dict[str, dict] = {
+    "record-id": {
+        "title": "Record id",
+        "description": "Stable identifier of a record: lower-case ASCII letters and digits in groups joined by "
+        "single hyphens. It is also the record's file name without '.yaml', and never changes once published.",
+        "type": "string",
+        "pattern": RECORD_ID_PATTERN,
+        "maxLength": 120,
+        "examples": ["pavel-latushka", "warsaw-2023-05-21"],
+    },
+    "quote": {
+        "title": "Quoted text",
+        "description": "Text copied verbatim from the record's source. After whitespace is collapsed it must "
+        "occur in the source document; `appeal-archive validate` checks this.",
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 20000,
+        "examples": ["more than 1,000 participants in the demonstration"],
+    },
+    "date": {
+        "title": "Calendar date",
+        "description": "A calendar date in ISO 8601 form YYYY-MM-DD, written in quotes so that every YAML "
+        "loader reads it as a string.",
+        "type": "string",
+        "format": "date",
+        "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        "examples": ["2023-05-21"],
+    },
+    "language-tag": {
+        "title": "Language tag",
+        "description": "A well-formed BCP 47 language tag: language, optional script and region, e.g. 'en', "
+        "'be-Cyrl', 'be-Latn', 'pl', 'lt'.",
+        "type": "string",
+        "pattern": BCP47_PATTERN,
+        "examples": ["en", "be-Cyrl", "ru-Cyrl"],
+    },
+    "sha256": {
+        "title": "SHA-256 digest",
+        "description": "A SHA-256 digest as 64 lower-case hexadecimal digits.",
+        "type": "string",
+        "pattern": r"^[0-9a-f]{64}$",
+    },
+}
+
+
+def _shared(name: str, **annotations: str) -> WithJsonSchema:
+    return WithJsonSchema({"x-def": name, **annotations})
+
+
+RecordId = Annotated[str, Field(pattern=RECORD_ID_PATTERN, max_length=120), _shared("record-id")]
+Quote = Annotated[str, Field(min_length=1, max_length=20000), _shared("quote")]
+IsoDate = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), _shared("date")]
+LanguageTag = Annotated[str, Field(pattern=BCP47_PATTERN), _shared("language-tag")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$"), _shared("sha256")]
+Unknown = Literal["unknown"]
+
+
+def Ref(record_type: str) -> type:  # noqa: N802 - reads as a type in annotations
+    """A record id that must resolve to a record of `record_type`."""
+    return Annotated[  # type: ignore[return-value]
+        str, Field(pattern=RECORD_ID_PATTERN, max_length=120), _shared("record-id", **{"x-references": record_type})
+    ]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- shared parts -----------------------------------------------------------------------------------
+
+
+class Count(Model):
+    """A number of people as the source gives it: the number, how exact the source says it is, and the
+    words as printed. "more than 1,000" is value 1000 with qualifier more-than, never a flat 1000."""
+
+    value: int = Field(ge=0, le=10**12, description="The number the source gives, without its qualifier.")
+    qualifier: Literal["exact", "about", "more-than", "fewer-than"] = Field(
+        description="How the source qualifies the number: exact ('60 people'), about ('about 300'), "
+        "more-than ('more than 1,000') or fewer-than."
+    )
+    as_printed: Quote = Field(description="The count exactly as printed, e.g. 'about 300 participants'.")
+
+
+class ArchivistName(Model):
+    """A spelling or script form of a name that the archivist adds. It is never source text."""
+
+    text: str = Field(min_length=1, description="The added form, e.g. a Cyrillic spelling.")
+    lang: LanguageTag = Field(description="BCP 47 tag of the form, e.g. 'be-Cyrl'.")
+    note: str = Field(min_length=1, description="Why the archivist added it and on what basis.")
+
+
+class PersonMention(Model):
+    """A person as named in one place of the source, tied to the person record."""
+
+    ref: Ref("person") = Field(description="Id of the person record.")
+    name: Quote = Field(description="The name exactly as printed at this place, e.g. 'Pavel Latushka'.")
+
+
+class OrganizationMention(Model):
+    """An organization as named in one place of the source, tied to the organization record."""
+
+    ref: Ref("organization") = Field(description="Id of the organization record.")
+    name: Quote = Field(description="The organization's name exactly as printed at this place.")
+
+
+# --- source -----------------------------------------------------------------------------------------
+
+
+class Capture(Model):
+    """How the source document was captured, and what is not known about it."""
+
+    kind: Literal["web-page-text", "web-page-html", "pdf", "scan", "photograph", "other"] = Field(
+        description="What kind of capture the file is."
+    )
+    description: str = Field(min_length=1, description="How the capture was made, in a sentence or two.")
+    publisher_url: Unknown | Annotated[str, Field(pattern=r"^https?://\S+$")] = Field(
+        description="Where the document was published, or 'unknown' when the capture does not say."
+    )
+    captured_on: Unknown | IsoDate = Field(description="When the capture was made, or 'unknown'.")
+
+
+class Source(Model):
+    """A source document kept byte for byte beside this record in records/sources/."""
+
+    id: RecordId
+    type: Literal["source"]
+    title: str = Field(min_length=1, description="Title of the document, as the archivist describes it.")
+    file: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="File name of the document, in the same folder as this record.",
+    )
+    sha256: Sha256 = Field(description="SHA-256 of the file's bytes; validate recomputes it.")
+    media_type: str = Field(min_length=1, description="IANA media type of the file, e.g. 'text/plain; charset=us-ascii'.")
+    language: LanguageTag = Field(description="Main language of the document.")
+    capture: Capture
+    notes: list[str] = Field(default_factory=list, description="What the archivist observed about the document.")
+
+
+# --- appeal -----------------------------------------------------------------------------------------
+
+
+class Demand(Model):
+    """One numbered demand of the appeal."""
+
+    number: int = Field(ge=1, description="The demand's number as printed.")
+    text: Quote = Field(description="The demand's text as printed, without its number.")
+
+
+class Adoption(Model):
+    """When, where and on what occasion the appeal was adopted, as the source states it."""
+
+    as_printed: Quote = Field(description="The sentence of the source that records the adoption.")
+    date: IsoDate = Field(description="The adoption date.")
+    date_as_printed: Quote = Field(description="The date as printed, e.g. 'May 21, 2023'.")
+    occasion: Quote | None = Field(default=None, description="The occasion as printed, if the source names one.")
+    rally: Ref("rally") = Field(description="Id of the rally at which the appeal was adopted.")
+
+
+class AttributedClaim(Model):
+    """A statement the appeal attributes to someone else. The archive records the attribution; it does not
+    assert the statement."""
+
+    id: RecordId = Field(description="Id of the claim, unique within the appeal.")
+    attributed_to: Quote = Field(description="Who the statement is attributed to, as printed.")
+    as_printed: Quote = Field(description="The sentence that makes the attribution, as printed.")
+    count: Count | None = Field(default=None, description="The number the statement gives, if any.")
+    note: str | None = Field(default=None, description="The archivist's note on the scope of the attribution.")
+
+
+class Photo(Model):
+    """A photograph the source shows or mentions."""
+
+    caption: Quote = Field(description="The caption as printed.")
+    credit: Quote = Field(description="The credit as printed, without the 'Photo:' label.")
+    image_available: bool = Field(description="Whether the archive holds the image itself.")
+    note: str | None = Field(default=None, description="What is known about the image.")
+
+
+class SimilarAppeals(Model):
+    """The source's note that similar appeals were adopted elsewhere."""
+
+    as_printed: Quote = Field(description="The sentence as printed.")
+    rallies: list[Ref("rally")] = Field(min_length=1, description="Ids of the rallies where they were adopted.")
+
+
+class Appeal(Model):
+    """An appeal: its text, addressees, demands and adoption, as printed in its source."""
+
+    id: RecordId
+    type: Literal["appeal"]
+    source: Ref("source") = Field(description="Id of the source record the appeal is transcribed from.")
+    title: Quote = Field(description="The title as printed.")
+    language: LanguageTag = Field(description="Language of the appeal's text as transcribed.")
+    addressees: list[Quote] = Field(min_length=1, description="The addressees in printed order, as printed.")
+    body: list[Quote] = Field(min_length=1, description="The paragraphs before the demands, in order, as printed.")
+    demands: list[Demand] = Field(min_length=1, description="The demands in printed order.")
+    adoption: Adoption
+    claims: list[AttributedClaim] = Field(default_factory=list, description="Statements attributed to others.")
+    photo: Photo | None = None
+    similar_appeals: SimilarAppeals | None = None
+    mentions: list[PersonMention] = Field(
+        default_factory=list, description="Persons the text names, one entry per spelling printed."
+    )
+    signatory_count: int = Field(
+        ge=0, description="How many signatories the source lists; validate checks that as many records exist."
+    )
+
+
+# --- rally ------------------------------------------------------------------------------------------
+
+
+class Rally(Model):
+    """A rally or demonstration, with its participants counted as the source gives them."""
+
+    id: RecordId
+    type: Literal["rally"]
+    source: Ref("source") = Field(description="Id of the source record that reports the rally.")
+    as_printed: Quote = Field(description="The words describing the rally, e.g. 'a demonstration in Warsaw'.")
+    date: IsoDate
+    date_as_printed: Quote = Field(description="The date as printed.")
+    city: Quote = Field(description="The city as printed.")
+    country: str = Field(
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166-1 alpha-2 code of the country, the archivist's reading; quote it ('NO').",
+        examples=["PL", "LT", "GB"],
+    )
+    participants: Count = Field(description="Participants as the source counts them.")
+
+
+# --- signatory --------------------------------------------------------------------------------------
+
+
+class Capacity(Model):
+    """A role or capacity in which a signatory entry is given."""
+
+    role: Quote = Field(description="The role as printed, e.g. 'Head of the NAM'.")
+    organization: OrganizationMention | None = Field(
+        default=None, description="The organization the role belongs to, when the entry names one."
+    )
+
+
+class Relation(Model):
+    """A family relation the source states."""
+
+    kind: Literal["sibling", "spouse", "parent", "child", "relative"]
+    person: PersonMention
+
+
+class EntryNote(Model):
+    """A remark the source prints with the entry, e.g. 'former political prisoner'."""
+
+    text: Quote = Field(description="The remark as printed.")
+    relation: Relation | None = Field(default=None, description="The relation the remark states, if any.")
+
+
+class Signatory(Model):
+    """One entry of an appeal's list of signatories: the entry as printed and its structured reading."""
+
+    id: RecordId
+    type: Literal["signatory"]
+    appeal: Ref("appeal") = Field(description="Id of the appeal the entry belongs to.")
+    position: int = Field(ge=1, description="Position of the entry in the printed list, from 1.")
+    source: Ref("source") = Field(description="Id of the source record the entry is transcribed from.")
+    as_printed: Quote = Field(description="The whole entry exactly as printed, without its number.")
+    person: PersonMention | None = Field(
+        default=None, description="The person the entry names; absent when it names none. Never inferred."
+    )
+    capacities: list[Capacity] = Field(default_factory=list, description="Roles the entry gives, in order.")
+    notes: list[EntryNote] = Field(default_factory=list, description="Remarks the entry prints, in order.")
+    archivist_note: str | None = Field(default=None, description="The archivist's remark; not source text.")
+
+
+# --- person and organization ------------------------------------------------------------------------
+
+
+class Person(Model):
+    """A person named in one or more sources, under a stable id that every appeal can refer to."""
+
+    id: RecordId
+    type: Literal["person"]
+    names: list[Quote] = Field(
+        min_length=1, description="Every spelling the sources print, each as printed (e.g. both Lukashenko and Lukashenka)."
+    )
+    archivist_names: list[ArchivistName] = Field(
+        default_factory=list, description="Spellings or scripts added by the archivist, never source text."
+    )
+    sources: list[Ref("source")] = Field(min_length=1, description="Ids of the sources that name the person.")
+    archivist_note: str | None = Field(default=None, description="The archivist's remark; not source text.")
+
+
+class Organization(Model):
+    """An organization named in one or more sources, under a stable id."""
+
+    id: RecordId
+    type: Literal["organization"]
+    names: list[Quote] = Field(min_length=1, description="Every name or abbreviation the sources print.")
+    archivist_names: list[ArchivistName] = Field(
+        default_factory=list, description="Names added by the archivist, never source text."
+    )
+    sources: list[Ref("source")] = Field(min_length=1, description="Ids of the sources that name it.")
+    archivist_note: str | None = Field(default=None, description="The archivist's remark; not source text.")
+
+
+# --- archive configuration (records/archive.yaml; configuration, not a record) -------------------------
+
+
+class ArchiveConfig(Model):
+    """Settings of the record set: its archival identifier and who keeps it. Not hashed into the root."""
+
+    type: Literal["archive"]
+    archival_id: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$",
+        description="Identifier of the archival unit; names the files in build/.",
+        examples=["AA-2023-05-21-belarusians-to-eu"],
+    )
+    title: str = Field(min_length=1, description="Title of the archival unit.")
+    custodian: str = Field(min_length=1, description="Organization that keeps the archive.")
+
+
+RECORD_MODELS: dict[str, type[Model]] = {
+    "source": Source,
+    "appeal": Appeal,
+    "rally": Rally,
+    "signatory": Signatory,
+    "person": Person,
+    "organization": Organization,
+}

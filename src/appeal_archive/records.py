@@ -1,0 +1,249 @@
+"""Stage 3, records: a records/ folder -> the files in it, and each file -> a checked, summarised record.
+
+`discover` lists what is in the folder and refuses what must not be there (symlinks, unknown folders).
+`scan_file` runs every check that needs only the one file (YAML, schema, text, id, quotes) and returns a
+small picklable summary, so files can be checked in parallel and cross-record checks need no re-reading.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import loader, schema
+from .canonical import digest
+from .errors import Issue
+from .schema import FOLDER_TYPES
+from .text import QuoteIndex
+
+CONFIG_FILE = "archive.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    pointer: str
+    target_type: str
+    target_id: str
+
+
+@dataclass(slots=True)
+class ScannedRecord:
+    """What the checks learned from one record file. `data` is kept only when a caller needs it."""
+
+    path: str
+    record_type: str
+    id: str | None = None
+    digest: str | None = None
+    references: tuple[Reference, ...] = ()
+    facts: dict = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    data: Any = None
+
+    @property
+    def valid(self) -> bool:
+        return self.digest is not None
+
+
+@dataclass
+class Listing:
+    """The files of a records folder, by role, as POSIX paths relative to the folder."""
+
+    records: dict[str, list[str]] = field(default_factory=dict)
+    documents: list[str] = field(default_factory=list)
+    config: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+
+def display_path(display_root: str, relative: str) -> str:
+    return str(PurePosixPath(display_root) / relative) if display_root else relative
+
+
+def discover(root: Path, display_root: str) -> Listing:
+    """Walk the records folder without following symlinks; sort every list for stable output."""
+    listing = Listing(records={record_type: [] for record_type in FOLDER_TYPES.values()})
+
+    def refuse(relative: str, code: str, message: str, hint: str, severity: str = "error") -> None:
+        listing.issues.append(Issue(code, message, file=display_path(display_root, relative), hint=hint,
+                                    severity=severity))
+
+    for relative, mode, target in _walk(root):
+        name = PurePosixPath(relative).name
+        top = relative.split("/", 1)[0]
+        if stat.S_ISLNK(mode):
+            refuse(relative, "path.symlink", f"is a symbolic link (to {target}); records must be real files",
+                   "copy the file into records/ instead of linking it; links can point outside the archive")
+        elif not stat.S_ISREG(mode):
+            refuse(relative, "path.not-a-file", "is not a regular file", "remove it from records/")
+        elif relative == CONFIG_FILE:
+            listing.config = relative
+        elif name.endswith(".yml"):
+            refuse(relative, "file.extension", "has the extension .yml", f"rename it to {name[:-4]}.yaml")
+        elif top not in FOLDER_TYPES or "/" not in relative:
+            refuse(relative, "file.unexpected-place", f"is not inside one of the record folders "
+                   f"({', '.join(sorted(FOLDER_TYPES))})", "move it into the folder of its record type",
+                   "error" if name.endswith(".yaml") else "warning")
+        elif name.endswith(".yaml"):
+            listing.records[FOLDER_TYPES[top]].append(relative)
+        elif top == "sources":
+            listing.documents.append(relative)
+        else:
+            refuse(relative, "file.unexpected", "is not a .yaml record", "remove it, or move a source document "
+                   "into records/sources/", "warning")
+    for paths in listing.records.values():
+        paths.sort()
+    listing.documents.sort()
+    return listing
+
+
+def _walk(root: Path) -> Iterator[tuple[str, int, str]]:
+    """(relative POSIX path, lstat mode, link target) for every non-hidden entry below root."""
+    pending = [("", root)]
+    while pending:
+        prefix, directory = pending.pop()
+        with os.scandir(directory) as entries:
+            for entry in sorted(entries, key=lambda entry: entry.name):
+                if entry.name.startswith("."):
+                    continue
+                relative = f"{prefix}{entry.name}"
+                mode = entry.stat(follow_symlinks=False).st_mode
+                if stat.S_ISDIR(mode):
+                    pending.append((relative + "/", Path(entry.path)))
+                else:
+                    target = os.readlink(entry.path) if stat.S_ISLNK(mode) else ""
+                    yield relative, mode, target
+
+
+def read_bytes(path: Path) -> bytes | Issue:
+    """A file's bytes, refusing oversized files before reading them."""
+    try:
+        with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NOFOLLOW)) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > loader.MAX_RECORD_BYTES:
+                return Issue("file.too-large", f"the file has {size:,} bytes; a record may have at most "
+                             f"{loader.MAX_RECORD_BYTES:,}", line=1, column=1,
+                             hint="split it into several records, or keep long text in a source document")
+            return handle.read()
+    except OSError as error:
+        return Issue("file.unreadable", f"cannot be read: {error.strerror}", hint="check the file's permissions")
+
+
+@dataclass
+class ScanContext:
+    """What per-file checks need from the rest of the set: the source documents, indexed for quotes."""
+
+    root: Path
+    display_root: str
+    quote_indexes: dict[str, QuoteIndex | None] = field(default_factory=dict)
+    keep_data: bool = False
+
+
+def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedRecord:
+    """Every check on one record file that needs no other record except the sources' texts."""
+    scanned = ScannedRecord(path=relative, record_type=record_type)
+    file = display_path(context.display_root, relative)
+    raw = read_bytes(context.root / relative)
+    if isinstance(raw, Issue):
+        scanned.issues.append(raw.in_file(file))
+        return scanned
+    loaded = loader.load(raw)
+    issues = list(loaded.issues)
+    data = loaded.data
+    if loaded.text is not None and data is not None and not isinstance(data, dict):
+        issues.append(Issue("record.not-a-mapping", f"the file holds a {schema.json_type(data)}, "
+                            "not a mapping of fields", line=1, column=1,
+                            hint="write the record as 'field: value' lines, starting with 'id:'"))
+    elif isinstance(data, dict):
+        issues.extend(schema.iter_issues(record_type, data))
+        scanned.id = data.get("id") if isinstance(data.get("id"), str) else None
+        stem = PurePosixPath(relative).name.removesuffix(".yaml")
+        if scanned.id is not None and scanned.id != stem:
+            issues.append(Issue("record.id-mismatch", f"the id '{scanned.id}' differs from the file name "
+                                f"'{stem}.yaml'", pointer="/id",
+                                hint=f"rename the file to {scanned.id}.yaml, or correct the id"))
+        if not any(issue.is_error for issue in issues):
+            issues.extend(_summarise(scanned, data, context))
+    locate = loader.locator(loaded)
+    for issue in issues:
+        scanned.issues.append(_placed(issue, file, locate))
+    if scanned.valid and context.keep_data:
+        scanned.data = data
+    return scanned
+
+
+def _placed(issue: Issue, file: str, locate) -> Issue:
+    issue = issue.in_file(file)
+    if issue.line is not None or issue.pointer is None:
+        return issue
+    line, column = locate(issue.pointer)
+    pointer = issue.pointer.removesuffix("#key")
+    return Issue(issue.code, issue.message, file, line, column, pointer, issue.hint, issue.severity)
+
+
+def iter_marked(data: Any, path: tuple[str, ...], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(pointer, value) for every value at `path` in data, where '*' stands for each list item."""
+    if not path:
+        yield prefix, data
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                yield from iter_marked(item, rest, f"{prefix}/{index}")
+    elif isinstance(data, dict) and head in data:
+        yield from iter_marked(data[head], rest, f"{prefix}/{head}")
+
+
+FACT_FIELDS = {
+    "signatory": ("appeal", "position"),
+    "appeal": ("signatory_count",),
+    "source": ("file", "sha256", "media_type"),
+}
+
+
+def quote_sources(data: dict) -> list[str]:
+    return [data["source"]] if "source" in data else list(data.get("sources", []))
+
+
+def _summarise(scanned: ScannedRecord, data: dict, context: ScanContext) -> list[Issue]:
+    """Digest, references and facts of a schema-valid record; returns the issues its quotes raise."""
+    scanned.digest = digest(data)
+    scanned.facts = {name: data[name] for name in FACT_FIELDS.get(scanned.record_type, ()) if name in data}
+    references, quotes = [], []
+    for path, kind, target_type in schema.marker_paths(scanned.record_type):
+        for pointer, value in iter_marked(data, path):
+            if kind == "ref":
+                references.append(Reference(pointer, target_type, value))
+            else:
+                quotes.append((pointer, value))
+    scanned.references = tuple(references)
+    return list(_quote_issues(quotes, quote_sources(data), context))
+
+
+def _quote_issues(quotes: list[tuple[str, str]], source_ids: list[str], context: ScanContext) -> Iterator[Issue]:
+    indexes = [context.quote_indexes[source_id] for source_id in source_ids if source_id in context.quote_indexes]
+    if not indexes:
+        return  # the references check reports the missing sources
+    if any(index is None for index in indexes):
+        yield Issue("quote.unverifiable", "the quotes cannot be checked: the source is not a text document",
+                    pointer="/" + ("source" if len(source_ids) == 1 else "sources"), severity="warning",
+                    hint="add a text transcription of the source as a source record, and cite it")
+        return
+    verified: list[str] = []
+    # Longest first: a shorter quote inside an already verified one (a name inside its entry) is verified
+    # by that, which keeps 100,000 entries against a large petition export cheap.
+    for pointer, text in sorted(quotes, key=lambda quote: -len(quote[1])):
+        if any(text in longer for longer in verified) or any(text in index for index in indexes):
+            verified.append(text)
+            continue
+        yield Issue("quote.not-in-source", f"the quoted text {_abbreviate(text)} does not occur in the "
+                    f"source {', '.join(source_ids)}", pointer=pointer,
+                    hint="copy the text exactly as printed in the source (only whitespace may differ); put "
+                    "corrections or readings in an archivist note")
+
+
+def _abbreviate(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[:limit - 1] + "…")

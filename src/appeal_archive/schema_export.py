@@ -1,0 +1,119 @@
+"""Models -> schema/*.json: exports the pydantic models as the published JSON Schema (draft 2020-12) files.
+
+Pydantic writes one self-contained schema per model; this turns them into one file per record type
+plus defs.schema.json for what several types share, with `$id`s, cross-file `$ref`s, and optional
+fields that may be absent but never null.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .models import RECORD_MODELS, SHARED_STRINGS, ArchiveConfig
+from .schema import CONFIG_TYPE, DEFS_FILE, SCHEMA_BASE, schema_file_name
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+_FRONT = ("$schema", "$id", "title", "description", "type")
+
+
+def _ordered(node: dict) -> dict:
+    """Readable key order: identity and documentation first, the rest as pydantic wrote it."""
+    front = {key: node[key] for key in _FRONT if key in node}
+    return {**front, **{key: value for key, value in node.items() if key not in front}}
+
+
+def _rewrite(node: Any, shared_models: set[str]) -> Any:
+    if isinstance(node, list):
+        return [_rewrite(item, shared_models) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _rewrite_map(value, shared_models) if key in ("properties", "$defs") else
+            _rewrite(value, shared_models) for key, value in node.items()}
+    if "x-def" in node:
+        name = node.pop("x-def")
+        node = {"$ref": f"{DEFS_FILE}#/$defs/{name}", **node}
+    ref = node.get("$ref", "")
+    if ref.startswith("#/$defs/") and ref.removeprefix("#/$defs/") in shared_models:
+        node["$ref"] = DEFS_FILE + ref
+    if node.get("type") == "object" and "properties" in node:
+        required = set(node.get("required", []))
+        node["properties"] = {name: _absent_not_null(schema) if name not in required else schema
+                              for name, schema in node["properties"].items()}
+    return _ordered(node)
+
+
+def _rewrite_map(schemas: dict, shared_models: set[str]) -> dict:
+    """A name -> schema mapping (properties, $defs): its names keep their order."""
+    return {name: _rewrite(schema, shared_models) for name, schema in schemas.items()}
+
+
+def _absent_not_null(schema: dict) -> dict:
+    # Optional fields are left out of a record, never written as null: one way to say "not given".
+    schema = {key: value for key, value in schema.items() if not (key == "default" and value is None)}
+    alternatives = schema.get("anyOf")
+    if alternatives and {"type": "null"} in alternatives:
+        kept = [alternative for alternative in alternatives if alternative != {"type": "null"}]
+        rest = {key: value for key, value in schema.items() if key != "anyOf"}
+        schema = {**kept[0], **rest} if len(kept) == 1 else {"anyOf": kept, **rest}
+    return schema
+
+
+def export_schemas() -> dict[str, dict]:
+    """File name -> schema document for every file in schema/."""
+    models = {**RECORD_MODELS, CONFIG_TYPE: ArchiveConfig}
+    raw = {record_type: model.model_json_schema(ref_template="#/$defs/{model}")
+           for record_type, model in models.items()}
+    usage = Counter(name for schema in raw.values() for name in schema.get("$defs", {}))
+    shared_models = {name for name, count in usage.items() if count > 1}
+    shared_defs: dict[str, Any] = {}
+    files: dict[str, dict] = {}
+    for record_type, schema in raw.items():
+        local_defs = schema.pop("$defs", {})
+        for name in sorted(shared_models & set(local_defs)):
+            shared_defs[name] = _rewrite(copy.deepcopy(local_defs.pop(name)), shared_models)
+        body = _rewrite(schema, shared_models)
+        document = {
+            "$schema": DRAFT,
+            "$id": SCHEMA_BASE + schema_file_name(record_type),
+            **body,
+        }
+        if local_defs:
+            document["$defs"] = {name: _rewrite(definition, shared_models)
+                                 for name, definition in sorted(local_defs.items())}
+        files[schema_file_name(record_type)] = _ordered(document)
+    # Shared models refer to each other with local refs inside defs.schema.json.
+    shared_defs = json.loads(json.dumps(shared_defs).replace(f'"{DEFS_FILE}#/$defs/', '"#/$defs/'))
+    files[DEFS_FILE] = {
+        "$schema": DRAFT,
+        "$id": SCHEMA_BASE + DEFS_FILE,
+        "title": "Shared definitions of appeal-archive records",
+        "description": "Types several record types use: record ids and references, quoted text, dates, "
+        "language tags, digests, counts with their qualifier, and name forms.",
+        "$defs": {**{name: dict(schema) for name, schema in SHARED_STRINGS.items()},
+                  **dict(sorted(shared_defs.items()))},
+    }
+    return files
+
+
+def render(schema: dict) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def stale_files(directory: Path) -> list[str]:
+    """Names of schema files in `directory` that differ from what the models export (or are missing)."""
+    return [name for name, schema in export_schemas().items()
+            if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != render(schema)]
+
+
+def write_schemas(directory: Path) -> list[str]:
+    """Write the exported schema files; returns the names that changed."""
+    changed = stale_files(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, schema in export_schemas().items():
+        if name in changed:
+            (directory / name).write_text(render(schema), encoding="utf-8")
+    return changed

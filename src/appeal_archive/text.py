@@ -1,0 +1,121 @@
+"""Text rules shared by every stage: what makes a string safe to archive, and how quotes are found in a source."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# Characters that render as nothing or reorder text (Unicode category Cf, variation selectors, fillers).
+# Inside a name they hide homographs or reverse what a reader sees ("Trojan Source"), so they are refused.
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD),
+    (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x13438), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F), (0xE0100, 0xE01EF),
+)
+INVISIBLE = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _INVISIBLE_RANGES) + "]")
+
+_SCRIPTS = {
+    "Latin": re.compile(r"[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u1E00-\u1EFF]"),
+    "Cyrillic": re.compile(r"[\u0400-\u052F\u1C80-\u1C8F\u2DE0-\u2DFF\uA640-\uA69F]"),
+    "Greek": re.compile(r"[\u0370-\u03FF\u1F00-\u1FFF]"),
+}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class TextProblem:
+    code: str
+    message: str
+    hint: str
+    severity: str = "error"
+
+
+def describe_char(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"
+
+
+def text_problems(value: str) -> Iterator[TextProblem]:
+    """Problems of one string value: invisible or bidirectional characters, non-NFC form, mixed scripts."""
+    if value.isascii():
+        return
+    invisible = INVISIBLE.search(value)
+    if invisible:
+        yield TextProblem(
+            "text.invisible-char",
+            f"contains the invisible character {describe_char(invisible.group())} at offset {invisible.start()}",
+            "delete the character; if the source really prints it, describe it in an archivist note instead",
+        )
+    if not unicodedata.is_normalized("NFC", value):
+        yield TextProblem(
+            "text.not-nfc",
+            "is not in Unicode normalization form NFC",
+            "retype the letters as single precomposed characters (NFC), e.g. 'ł' as U+0142, not 'l' plus a mark",
+        )
+    for word in _WORD.findall(value):
+        scripts = [name for name, pattern in _SCRIPTS.items() if pattern.search(word)]
+        if len(scripts) > 1:
+            yield TextProblem(
+                "text.mixed-script",
+                f"the word '{word}' mixes {' and '.join(scripts)} letters",
+                "retype the word in one script; look-alike letters (Latin 'a', Cyrillic 'а') are a common slip",
+                "warning",
+            )
+            break
+
+
+def normalize_for_quote(text: str) -> str:
+    """The form in which quotes are compared with their source: NFC, whitespace runs collapsed to one space."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+class QuoteIndex:
+    """Answers `quote in source` for one source document, fast even for sources of many megabytes.
+
+    Small documents use a plain substring search. Large ones (a petition export with 100,000 lines) would
+    make that quadratic over all quotes, so they index an 8-character key at every 16th position: a quote
+    of at least 24 characters contains one such key at a known offset, which pins down where to compare.
+    """
+
+    _SMALL = 1 << 16
+    _STRIDE = 16
+    _KEY = 8
+
+    def __init__(self, text: str):
+        self.text = normalize_for_quote(text)
+        self._index: dict[str, list[int]] | None = None
+        if len(self.text) > self._SMALL:
+            index: dict[str, list[int]] = {}
+            step, key = self._STRIDE, self._KEY
+            for position in range(0, len(self.text) - key + 1, step):
+                index.setdefault(self.text[position:position + key], []).append(position)
+            self._index = index
+
+    def __contains__(self, quote: str) -> bool:
+        needle = normalize_for_quote(quote)
+        if self._index is None or len(needle) < self._STRIDE + self._KEY:
+            return needle in self.text
+        # For each of the 16 alignments the quote could have, every indexed key inside it must be present;
+        # the rarest one gives the fewest places to compare.
+        text, index, key = self.text, self._index, self._KEY
+        for alignment in range(self._STRIDE):
+            rarest: tuple[list[int], int] | None = None
+            for offset in range(alignment, len(needle) - key + 1, self._STRIDE):
+                positions = index.get(needle[offset:offset + key])
+                if positions is None:
+                    rarest = None
+                    break
+                if rarest is None or len(positions) < len(rarest[0]):
+                    rarest = (positions, offset)
+            if rarest is None:
+                continue
+            positions, offset = rarest
+            for position in positions:
+                start = position - offset
+                if start >= 0 and text.startswith(needle, start):
+                    return True
+        return False

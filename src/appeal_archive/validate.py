@@ -1,0 +1,175 @@
+"""Stage 5, validation: a records/ folder -> ValidationReport and the RecordSet later stages build from.
+
+Order matters: the source documents are read and indexed first, so every other record can check its
+quotes while it is scanned. Large sets are scanned by a pool of worker processes (forked after the
+indexes exist, so they share them); small sets are scanned in this process, where start-up matters more.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import loader, schema
+from .checks import Locations, SourceDocument, check_documents, check_set
+from .errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Issue, fail
+from .records import CONFIG_FILE, ScanContext, ScannedRecord, discover, display_path, read_bytes, scan_file
+
+PARALLEL_THRESHOLD = 2000
+_CHUNK = 500
+
+
+@dataclass
+class ValidationReport:
+    """Every issue found in a records folder. `ok` when there is no error (warnings allowed)."""
+
+    records_dir: str
+    issues: list[Issue] = field(default_factory=list)
+    files_checked: int = 0
+    records_valid: int = 0
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [issue for issue in self.issues if issue.is_error]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [issue for issue in self.issues if not issue.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_INVALID
+
+    def to_dict(self) -> dict:
+        return {
+            "records_dir": self.records_dir,
+            "ok": self.ok,
+            "files_checked": self.files_checked,
+            "records_valid": self.records_valid,
+            "error_count": len(self.errors),
+            "warning_count": len(self.warnings),
+            "issues": [issue.to_dict() for issue in self.issues],
+        }
+
+
+@dataclass
+class RecordSet:
+    """A validated records folder: its configuration, records (sorted by path) and source documents."""
+
+    root: Path
+    display_root: str
+    config: dict[str, Any]
+    records: list[ScannedRecord]
+    documents: list[SourceDocument]
+
+
+def check_records(records_dir: str | os.PathLike, keep_data: bool = False,
+                  jobs: int | None = None) -> tuple[ValidationReport, RecordSet]:
+    """Run every check on a records folder. Raises AppealArchiveError only when it cannot run at all."""
+    display_root = os.fspath(records_dir)
+    root = Path(records_dir)
+    if not root.is_dir():
+        raise fail("records.not-found", f"{display_root} is not a folder",
+                   "give the records folder, e.g. `appeal-archive validate records/`", file=display_root)
+    listing = discover(root, display_root)
+    issues = list(listing.issues)
+    config, config_issues = _load_config(root, display_root, listing.config)
+    issues += config_issues
+
+    context = ScanContext(root, display_root, keep_data=keep_data)
+    locations = Locations(root, display_root)
+    sources = [scan_file(context, path, "source") for path in listing.records["source"]]
+    context.quote_indexes, documents, document_issues = check_documents(sources, listing.documents, root, locations)
+    others = [(path, record_type) for record_type, paths in listing.records.items() if record_type != "source"
+              for path in paths]
+    records = sorted(sources + _scan_all(context, others, jobs), key=lambda record: record.path)
+
+    issues += document_issues
+    issues += [issue for record in records for issue in record.issues]
+    issues += check_set(records, locations)
+    report = ValidationReport(display_root, sorted(set(issues), key=Issue.sort_key),
+                              files_checked=len(records) + len(documents) + (listing.config is not None),
+                              records_valid=sum(record.valid for record in records))
+    return report, RecordSet(root, display_root, config or {}, records, documents)
+
+
+def validate_records(records_dir: str | os.PathLike = "records", jobs: int | None = None) -> ValidationReport:
+    """Check a records folder; the report lists every problem in every file."""
+    return check_records(records_dir, jobs=jobs)[0]
+
+
+def load_record_set(records_dir: str | os.PathLike = "records", keep_data: bool = True,
+                    jobs: int | None = None) -> tuple[ValidationReport, RecordSet | None]:
+    """The validated record set, or None (with the report saying why) when the records are invalid."""
+    report, record_set = check_records(records_dir, keep_data=keep_data, jobs=jobs)
+    return report, record_set if report.ok else None
+
+
+def _load_config(root: Path, display_root: str, relative: str | None) -> tuple[dict | None, list[Issue]]:
+    file = display_path(display_root, CONFIG_FILE)
+    if relative is None:
+        return None, [Issue("config.missing", f"there is no {CONFIG_FILE}", file=file,
+                            hint="create records/archive.yaml with type: archive, archival_id, title and custodian")]
+    raw = read_bytes(root / relative)
+    if isinstance(raw, Issue):
+        return None, [raw.in_file(file)]
+    loaded = loader.load(raw)
+    found = list(loaded.issues)
+    if isinstance(loaded.data, dict):
+        found += schema.iter_issues(schema.CONFIG_TYPE, loaded.data)
+    elif loaded.text is not None and loaded.data is not None:
+        found.append(Issue("record.not-a-mapping", "the file is not a mapping of fields", line=1, column=1,
+                           hint="write 'field: value' lines"))
+    locate = loader.locator(loaded)
+    placed = []
+    for issue in found:
+        line, column = (issue.line, issue.column) if issue.line else locate(issue.pointer or "")
+        placed.append(Issue(issue.code, issue.message, file, line, column,
+                            (issue.pointer or "").removesuffix("#key") or None, issue.hint, issue.severity))
+    return (loaded.data if not any(issue.is_error for issue in placed) else None), placed
+
+
+# --- scanning many files ----------------------------------------------------------------------------
+
+_worker_context: ScanContext | None = None
+
+
+def _scan_chunk(chunk: list[tuple[str, str]]) -> list[ScannedRecord]:
+    assert _worker_context is not None
+    return [scan_file(_worker_context, path, record_type) for path, record_type in chunk]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _scan_all(context: ScanContext, files: list[tuple[str, str]], jobs: int | None) -> list[ScannedRecord]:
+    jobs = jobs or default_jobs()
+    if jobs == 1 or len(files) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return [scan_file(context, path, record_type) for path, record_type in files]
+    global _worker_context
+    _worker_context = context
+    for record_type in {record_type for _, record_type in files}:
+        schema.validator(record_type)
+        schema.marker_paths(record_type)
+    chunks = [files[start:start + _CHUNK] for start in range(0, len(files), _CHUNK)]
+    try:
+        # fork: the workers inherit the loaded schemas and the source indexes instead of rebuilding them.
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [record for batch in pool.map(_scan_chunk, chunks) for record in batch]
+    except (OSError, RuntimeError) as error:
+        raise AppealArchiveError(Issue("validate.workers", f"the worker processes failed: {error}",
+                                       hint="run with --jobs 1")) from error
+    finally:
+        _worker_context = None

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from .errors import EXIT_CANNOT_RUN, AppealArchiveError, Issue
-from .report import format_issues, summary_line, to_json
+from .report import format_issues, summary_line, to_json, write_json
 
 FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="text for people, json for programs (the report's to_dict()).")
@@ -145,7 +145,7 @@ def manifest(ctx: click.Context, records_dir: str, jobs: int | None) -> None:
     if record_set is None:
         click.echo(format_issues(report.errors), err=True)
         ctx.exit(report.exit_code)
-    click.echo(to_json(make_manifest(record_set)))
+    write_json(make_manifest(record_set), click.get_binary_stream("stdout"))
 
 
 @main.command("schema")

@@ -70,6 +70,14 @@ def yaml11_value(value: str) -> Any:
     return yaml.load(value, Loader=yaml.SafeLoader) if value.strip() else None
 
 
+# A plain scalar that starts with a letter is a string under both YAML 1.1 and 1.2 unless it is one of
+# these words; one that starts with any other character outside this set is always a string.
+_SPECIAL_WORDS = frozenset(
+    "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL".split())
+_NON_STRING_FIRST = frozenset("~-+.0123456789<=")
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
 def yaml11_disagrees(value: str, resolved: Any) -> bool:
     if isinstance(resolved, str):
         return bool(_YAML11_NOT_STRING.match(value))
@@ -78,6 +86,28 @@ def yaml11_disagrees(value: str, resolved: Any) -> bool:
     except yaml.YAMLError:
         return True
     return type(other) is not type(resolved) or other != resolved
+
+
+_PLAIN_CACHE: dict[str, tuple[Any, bool]] = {}
+_PLAIN_CACHE_LIMIT = 50_000
+
+
+def read_plain(value: str) -> tuple[Any, bool]:
+    """(value under YAML 1.2 core, whether YAML 1.1 reads it differently) for a plain scalar.
+
+    Field names and ids repeat in every record, so answers are cached: this is the loader's hot spot.
+    """
+    if value and value[0] not in _NON_STRING_FIRST and (not value[0].isalpha() or value not in _SPECIAL_WORDS):
+        return value, False
+    if _DECIMAL.fullmatch(value):
+        return int(value), False
+    answer = _PLAIN_CACHE.get(value)
+    if answer is None:
+        resolved = resolve_plain(value)
+        answer = (resolved, yaml11_disagrees(value, resolved))
+        if len(_PLAIN_CACHE) < _PLAIN_CACHE_LIMIT:
+            _PLAIN_CACHE[value] = answer
+    return answer
 
 
 @dataclass
@@ -264,8 +294,8 @@ class _Builder:
         if event.style or not event.implicit[0]:
             resolved: Any = value
         else:
-            resolved = resolve_plain(value)
-            if yaml11_disagrees(value, resolved):
+            resolved, ambiguous = read_plain(value)
+            if ambiguous:
                 self.issue("yaml.ambiguous", f"plain value {value!r} means something else in YAML 1.1 "
                            f"(read by many tools) than in YAML 1.2", event.start_mark,
                            f"put it in quotes: \"{value}\" (or run `appeal-archive fmt`)")
@@ -314,14 +344,17 @@ class _Builder:
         return mapping
 
     def _key(self, event) -> str | None:
-        if isinstance(event, ScalarEvent) and (event.style or not event.implicit[0] or
-                                               isinstance(resolve_plain(event.value), str)):
-            if not event.style and event.implicit[0] and yaml11_disagrees(event.value, event.value):
-                self.issue("yaml.ambiguous", f"key {event.value!r} means something else in YAML 1.1",
-                           event.start_mark, "rename the key; record fields are plain words")
-            return event.value
+        if isinstance(event, ScalarEvent):
+            if event.style or not event.implicit[0]:
+                return event.value
+            resolved, ambiguous = read_plain(event.value)
+            if isinstance(resolved, str):
+                if ambiguous:
+                    self.issue("yaml.ambiguous", f"key {event.value!r} means something else in YAML 1.1",
+                               event.start_mark, "rename the key; record fields are plain words")
+                return resolved
         self.issue("yaml.key-not-string", "a mapping key must be a plain word", event.start_mark,
                    "use the field names the schema lists for this record type")
-        if not isinstance(event, ScalarEvent):
-            self._skip(event) if not isinstance(event, AliasEvent) else None
+        if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            self._skip(event)
         return None

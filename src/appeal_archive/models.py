@@ -147,8 +147,10 @@ class Source(Model):
     type: Literal["source"]
     title: str = Field(min_length=1, description="Title of the document, as the archivist describes it.")
     file: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-        description="File name of the document, in the same folder as this record.",
+        min_length=1,
+        description="Path of the document relative to this record's folder, e.g. its file name; it must stay "
+        "inside records/sources/.",
+        examples=["appeal-of-belarusians-to-the-eu.txt"],
     )
     sha256: Sha256 = Field(description="SHA-256 of the file's bytes; validate recomputes it.")
     media_type: str = Field(min_length=1, description="IANA media type of the file, e.g. 'text/plain; charset=us-ascii'.")

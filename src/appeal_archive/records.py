@@ -12,10 +12,11 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+import sys
+from typing import Any, NamedTuple
 
 from . import loader, schema
-from .canonical import digest
+from .canonical import digest, record_entry
 from .errors import Issue
 from .schema import FOLDER_TYPES
 from .text import QuoteIndex
@@ -23,8 +24,7 @@ from .text import QuoteIndex
 CONFIG_FILE = "archive.yaml"
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(NamedTuple):
     pointer: str
     target_type: str
     target_id: str
@@ -37,15 +37,13 @@ class ScannedRecord:
     path: str
     record_type: str
     id: str | None = None
+    valid: bool = False
     digest: str | None = None
+    leaf: str | None = None
     references: tuple[Reference, ...] = ()
     facts: dict = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     data: Any = None
-
-    @property
-    def valid(self) -> bool:
-        return self.digest is not None
 
 
 @dataclass
@@ -59,7 +57,9 @@ class Listing:
 
 
 def display_path(display_root: str, relative: str) -> str:
-    return str(PurePosixPath(display_root) / relative) if display_root else relative
+    if not display_root or display_root == ".":
+        return relative
+    return f"{display_root.rstrip('/')}/{relative}"
 
 
 def discover(root: Path, display_root: str) -> Listing:
@@ -101,7 +101,7 @@ def discover(root: Path, display_root: str) -> Listing:
 
 def _walk(root: Path) -> Iterator[tuple[str, int, str]]:
     """(relative POSIX path, lstat mode, link target) for every non-hidden entry below root."""
-    pending = [("", root)]
+    pending = [("", os.fspath(root))]
     while pending:
         prefix, directory = pending.pop()
         with os.scandir(directory) as entries:
@@ -109,26 +109,39 @@ def _walk(root: Path) -> Iterator[tuple[str, int, str]]:
                 if entry.name.startswith("."):
                     continue
                 relative = f"{prefix}{entry.name}"
-                mode = entry.stat(follow_symlinks=False).st_mode
-                if stat.S_ISDIR(mode):
-                    pending.append((relative + "/", Path(entry.path)))
+                # The directory listing already knows each entry's kind; stat only the unusual ones.
+                if entry.is_symlink():
+                    yield relative, stat.S_IFLNK, os.readlink(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append((relative + "/", entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    yield relative, stat.S_IFREG, ""
                 else:
-                    target = os.readlink(entry.path) if stat.S_ISLNK(mode) else ""
-                    yield relative, mode, target
+                    yield relative, entry.stat(follow_symlinks=False).st_mode, ""
 
 
-def read_bytes(path: Path) -> bytes | Issue:
-    """A file's bytes, refusing oversized files before reading them."""
+def read_bytes(path: str | os.PathLike) -> bytes | Issue:
+    """A file's bytes, refusing oversized files before reading them and never following a symlink."""
     try:
-        with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NOFOLLOW)) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > loader.MAX_RECORD_BYTES:
-                return Issue("file.too-large", f"the file has {size:,} bytes; a record may have at most "
-                             f"{loader.MAX_RECORD_BYTES:,}", line=1, column=1,
-                             hint="split it into several records, or keep long text in a source document")
-            return handle.read()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError as error:
         return Issue("file.unreadable", f"cannot be read: {error.strerror}", hint="check the file's permissions")
+    try:
+        size = os.fstat(descriptor).st_size
+        if size > loader.MAX_RECORD_BYTES:
+            return Issue("file.too-large", f"the file has {size:,} bytes; a record may have at most "
+                         f"{loader.MAX_RECORD_BYTES:,}", line=1, column=1,
+                         hint="split it into several records, or keep long text in a source document")
+        chunks = []
+        while chunk := os.read(descriptor, max(size, 1 << 16)):
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > loader.MAX_RECORD_BYTES:
+                break
+        return b"".join(chunks)
+    except OSError as error:
+        return Issue("file.unreadable", f"cannot be read: {error.strerror}", hint="check the file's permissions")
+    finally:
+        os.close(descriptor)
 
 
 @dataclass
@@ -139,13 +152,14 @@ class ScanContext:
     display_root: str
     quote_indexes: dict[str, QuoteIndex | None] = field(default_factory=dict)
     keep_data: bool = False
+    digests: bool = True
 
 
 def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedRecord:
     """Every check on one record file that needs no other record except the sources' texts."""
     scanned = ScannedRecord(path=relative, record_type=record_type)
     file = display_path(context.display_root, relative)
-    raw = read_bytes(context.root / relative)
+    raw = read_bytes(os.path.join(context.root, relative))
     if isinstance(raw, Issue):
         scanned.issues.append(raw.in_file(file))
         return scanned
@@ -153,25 +167,31 @@ def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedR
     issues = list(loaded.issues)
     data = loaded.data
     if loaded.text is not None and data is not None and not isinstance(data, dict):
-        issues.append(Issue("record.not-a-mapping", f"the file holds a {schema.json_type(data)}, "
+        issues.append(Issue("record.not-a-mapping", f"the file holds {_kind_of(data)}, "
                             "not a mapping of fields", line=1, column=1,
                             hint="write the record as 'field: value' lines, starting with 'id:'"))
     elif isinstance(data, dict):
         issues.extend(schema.iter_issues(record_type, data))
         scanned.id = data.get("id") if isinstance(data.get("id"), str) else None
-        stem = PurePosixPath(relative).name.removesuffix(".yaml")
+        stem = relative.rsplit("/", 1)[-1].removesuffix(".yaml")
         if scanned.id is not None and scanned.id != stem:
             issues.append(Issue("record.id-mismatch", f"the id '{scanned.id}' differs from the file name "
                                 f"'{stem}.yaml'", pointer="/id",
                                 hint=f"rename the file to {scanned.id}.yaml, or correct the id"))
         if not any(issue.is_error for issue in issues):
             issues.extend(_summarise(scanned, data, context))
+        elif isinstance(data.get("appeal"), str):
+            scanned.facts["appeal"] = data["appeal"]
     locate = loader.locator(loaded)
     for issue in issues:
         scanned.issues.append(_placed(issue, file, locate))
     if scanned.valid and context.keep_data:
         scanned.data = data
     return scanned
+
+
+def _kind_of(data: Any) -> str:
+    return "a list" if isinstance(data, list) else "a single value"
 
 
 def _placed(issue: Issue, file: str, locate) -> Issue:
@@ -210,13 +230,17 @@ def quote_sources(data: dict) -> list[str]:
 
 def _summarise(scanned: ScannedRecord, data: dict, context: ScanContext) -> list[Issue]:
     """Digest, references and facts of a schema-valid record; returns the issues its quotes raise."""
-    scanned.digest = digest(data)
+    scanned.valid = True
+    if context.digests:
+        scanned.digest = digest(data)
+        scanned.leaf = digest(record_entry(scanned.path, scanned.id, scanned.record_type, scanned.digest))
     scanned.facts = {name: data[name] for name in FACT_FIELDS.get(scanned.record_type, ()) if name in data}
     references, quotes = [], []
     for path, kind, target_type in schema.marker_paths(scanned.record_type):
         for pointer, value in iter_marked(data, path):
             if kind == "ref":
-                references.append(Reference(pointer, target_type, value))
+                # Interned: the same few pointers repeat in every record of a type.
+                references.append(Reference(sys.intern(pointer), target_type, value))
             else:
                 quotes.append((pointer, value))
     scanned.references = tuple(references)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import IO, Any
 
 from .errors import Issue
 
@@ -23,6 +23,22 @@ def format_issues(issues: list[Issue]) -> str:
 
 def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def write_json(data: Any, stream: IO[bytes]) -> None:
+    """Write JSON to a binary stream in large pieces, without building the whole text in memory.
+
+    The manifest of 100,000 records is tens of megabytes; joining it first would double peak memory.
+    """
+    pending: list[str] = []
+    for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data):
+        pending.append(chunk)
+        if len(pending) >= 50_000:
+            stream.write("".join(pending).encode("utf-8"))
+            pending.clear()
+    pending.append("\n")
+    stream.write("".join(pending).encode("utf-8"))
+    stream.flush()
 
 
 def summary_line(errors: int, warnings: int, what: str) -> str:

@@ -71,9 +71,13 @@ class RecordSet:
     documents: list[SourceDocument]
 
 
-def check_records(records_dir: str | os.PathLike, keep_data: bool = False,
-                  jobs: int | None = None) -> tuple[ValidationReport, RecordSet]:
-    """Run every check on a records folder. Raises AppealArchiveError only when it cannot run at all."""
+def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs: int | None = None,
+                  digests: bool = True) -> tuple[ValidationReport, RecordSet]:
+    """Run every check on a records folder. Raises AppealArchiveError only when it cannot run at all.
+
+    `digests=False` skips hashing (validation alone does not need it); `keep_data` keeps every record's
+    data for the stages that render it.
+    """
     display_root = os.fspath(records_dir)
     root = Path(records_dir)
     if not root.is_dir():
@@ -84,7 +88,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False,
     config, config_issues = _load_config(root, display_root, listing.config)
     issues += config_issues
 
-    context = ScanContext(root, display_root, keep_data=keep_data)
+    context = ScanContext(root, display_root, keep_data=keep_data, digests=digests)
     locations = Locations(root, display_root)
     sources = [scan_file(context, path, "source") for path in listing.records["source"]]
     context.quote_indexes, documents, document_issues = check_documents(sources, listing.documents, root, locations)
@@ -103,7 +107,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False,
 
 def validate_records(records_dir: str | os.PathLike = "records", jobs: int | None = None) -> ValidationReport:
     """Check a records folder; the report lists every problem in every file."""
-    return check_records(records_dir, jobs=jobs)[0]
+    return check_records(records_dir, jobs=jobs, digests=False)[0]
 
 
 def load_record_set(records_dir: str | os.PathLike = "records", keep_data: bool = True,

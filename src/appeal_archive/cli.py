@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 invalid records or failed verification, 2 usage error, 3 cou
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -91,7 +92,7 @@ def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int
         report = validate_records(records_dir, jobs=jobs)
     lines = [format_issues(report.issues)] if report.issues else []
     lines.append(summary_line(len(report.errors), len(report.warnings),
-                              f"{records_dir}: {report.files_checked} files"))
+                              f"{records_dir}: {report.files_checked} files checked"))
     _emit(report, output_format, "\n".join(lines))
     ctx.exit(report.exit_code)
 
@@ -145,7 +146,7 @@ def manifest(ctx: click.Context, records_dir: str, jobs: int | None) -> None:
     if record_set is None:
         click.echo(format_issues(report.errors), err=True)
         ctx.exit(report.exit_code)
-    write_json(make_manifest(record_set), click.get_binary_stream("stdout"))
+    write_json(make_manifest(record_set), sys.stdout.buffer)
 
 
 @main.command("schema")

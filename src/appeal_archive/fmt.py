@@ -79,6 +79,14 @@ def _yaml() -> YAML:
     return yaml
 
 
+def _set_style(node: CommentedMap | CommentedSeq) -> None:
+    # Block style everywhere, except empty collections, which only flow style can write ([] and {}).
+    if len(node):
+        node.fa.set_block_style()
+    else:
+        node.fa.set_flow_style()
+
+
 class _Order:
     """Lazily looks up a mapping's key order in the schema of its record type."""
 
@@ -96,14 +104,45 @@ def _child(order: Any, token: str) -> Any:
     return order.child(token) if isinstance(order, _Order) else None
 
 
+class FormatRefused(Exception):
+    """Formatting this text would lose or change something; the text must be left as it is."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
 def format_text(text: str, record_type: str | None) -> str:
-    """The canonical form of one record's YAML text. Raises ruamel's YAMLError on unparsable input."""
+    """The canonical form of one record's YAML text.
+
+    Raises FormatRefused when the result would not hold exactly the same data and the same comments
+    (and ruamel's YAMLError on text that does not parse).
+    """
+    text = text.lstrip("\ufeff")
+    formatted = _reformat(text, record_type)
+    # ruamel may move a comment that sits in an odd place on its first pass; settle on a fixed point.
+    for _ in range(3):
+        again = _reformat(formatted, record_type)
+        if again == formatted:
+            break
+        formatted = again
+    else:
+        raise FormatRefused("fmt.unstable", "formatting does not settle on one form")
+    if not _same_data(text, formatted):
+        raise FormatRefused("fmt.would-change-data", "formatting would change the record's data")
+    if sorted(loader.comment_lines(formatted)) != sorted(loader.comment_lines(text)):
+        raise FormatRefused("fmt.would-lose-comment", "formatting would lose or alter a comment")
+    return formatted
+
+
+def _reformat(text: str, record_type: str | None) -> str:
     yaml = _yaml()
-    data = yaml.load(text.lstrip("\ufeff"))
-    data = _plain_tree(data, _Order(record_type))
+    data = _plain_tree(yaml.load(text), _Order(record_type))
     out = io.StringIO()
     yaml.dump(data, out)
-    return out.getvalue()
+    formatted = out.getvalue()
+    stripped = _without_trailing_spaces(formatted)
+    return stripped if stripped != formatted and _same_data(formatted, stripped) else formatted
 
 
 def _without_trailing_spaces(text: str) -> str:
@@ -119,12 +158,12 @@ def _plain_tree(node: Any, order: _Order | None) -> Any:
         for key in list(node):
             # ruamel's own __setitem__ would re-apply the old scalar style to the new value.
             ordereddict_setitem(node, key, _plain_tree(node[key], _child(order, str(key))))
-        node.fa.set_block_style()
+        _set_style(node)
         return node
     if isinstance(node, CommentedSeq):
         for index, item in enumerate(node):
             list.__setitem__(node, index, _plain_tree(item, _child(order, "0")))
-        node.fa.set_block_style()
+        _set_style(node)
         return node
     if isinstance(node, ScalarBoolean):
         return bool(node)
@@ -174,12 +213,10 @@ def format_file(path: Path, display: str, record_type: str | None, check: bool) 
         formatted = format_text(before.text, record_type)
     except RuamelError as error:  # pragma: no cover - the loader refuses the same input first
         return False, [Issue("fmt.unreadable", f"cannot be formatted: {error}", file=display)]
-    stripped = _without_trailing_spaces(formatted)
-    if stripped != formatted and _same_data(before, stripped):
-        formatted = stripped
-    if not _same_data(before, formatted):
-        return False, [Issue("fmt.would-change-data", "formatting would change the record's data; left as is",
-                             file=display, hint="please report this file to the appeal-archive developers")]
+    except FormatRefused as refused:
+        return False, [Issue(refused.code, f"{refused}; the file is left as it is", file=display,
+                             hint="format this file by hand (block style, comments on their own lines), "
+                             "and please report it to the appeal-archive developers")]
     if formatted.encode("utf-8") == raw:
         return False, []
     if not check:
@@ -189,8 +226,8 @@ def format_file(path: Path, display: str, record_type: str | None, check: bool) 
     return True, []
 
 
-def _same_data(before: loader.Loaded, text: str) -> bool:
-    after = loader.load(text.encode("utf-8"))
+def _same_data(original: str, text: str) -> bool:
+    before, after = loader.load(original.encode("utf-8")), loader.load(text.encode("utf-8"))
     # JSON text tells apart what == does not: True and 1, 1 and 1.0.
     return json.dumps(after.data, sort_keys=True) == json.dumps(before.data, sort_keys=True)
 

@@ -27,6 +27,17 @@ from yaml.events import (
 from .errors import Issue
 from .text import text_problems
 
+_SCALAR_TAGS: dict[str, type] = {
+    "tag:yaml.org,2002:str": str, "tag:yaml.org,2002:int": int, "tag:yaml.org,2002:float": float,
+    "tag:yaml.org,2002:bool": bool, "tag:yaml.org,2002:null": type(None),
+}
+# Explicit tags of the YAML core schema mean exactly what they say; any other tag is refused.
+_CORE_TAGS = {
+    ScalarEvent: tuple(_SCALAR_TAGS),
+    SequenceStartEvent: ("tag:yaml.org,2002:seq",),
+    MappingStartEvent: ("tag:yaml.org,2002:map",),
+}
+
 MAX_RECORD_BYTES = 1_000_000
 MAX_DEPTH = 32
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -108,6 +119,34 @@ def read_plain(value: str) -> tuple[Any, bool]:
         if len(_PLAIN_CACHE) < _PLAIN_CACHE_LIMIT:
             _PLAIN_CACHE[value] = answer
     return answer
+
+
+def comment_lines(text: str) -> list[str]:
+    """Every comment in a YAML text, one entry per line, in order: what fmt must carry over.
+
+    A '#' starts a comment when it is not inside a scalar and begins a line or follows whitespace;
+    libyaml's events tell where every scalar is.
+    """
+    spans: dict[int, list[tuple[int, int]]] = {}
+    parser = CParser(text)
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, ScalarEvent):
+                start, end = event.start_mark, event.end_mark
+                for line in range(start.line, end.line + 1):
+                    spans.setdefault(line, []).append((start.column if line == start.line else 0,
+                                                       end.column if line == end.line else 1 << 30))
+    finally:
+        parser.dispose()
+    found = []
+    for number, line in enumerate(text.split("\n")):
+        for column, char in enumerate(line):
+            if char == "#" and (column == 0 or line[column - 1] in " \t") and not any(
+                    first <= column < last for first, last in spans.get(number, ())):
+                found.append(line[column:].rstrip())
+                break
+    return found
 
 
 @dataclass
@@ -258,11 +297,12 @@ class _Builder:
             if isinstance(event, AliasEvent):
                 return None
         tag = event.tag
-        if tag is not None and tag != "!" and not isinstance(event, AliasEvent):
+        if tag is not None and tag != "!" and tag not in _CORE_TAGS.get(type(event), ()):
             self.issue("yaml.tag", f"explicit tag {tag} is not allowed in a record", event.start_mark,
                        "remove the tag; write text in quotes instead")
+            tag = None
         if isinstance(event, ScalarEvent):
-            return self._scalar(event)
+            return self._tagged_scalar(event, tag) if tag in _SCALAR_TAGS else self._scalar(event)
         if depth >= MAX_DEPTH:
             self.issue("yaml.too-deep", f"the data is nested more than {MAX_DEPTH} levels deep", event.start_mark,
                        "flatten the record; no record type nests this deep")
@@ -304,6 +344,22 @@ class _Builder:
                 self.issue(problem.code, f"text {problem.message}", event.start_mark, problem.hint,
                            problem.severity)
         return resolved
+
+    def _tagged_scalar(self, event: ScalarEvent, tag: str) -> Any:
+        """A scalar with a core-schema tag (`!!int "2"`): the tag decides how its text is read."""
+        wanted = _SCALAR_TAGS[tag]
+        value = event.value if wanted is str else resolve_plain(event.value)
+        if wanted is float and type(value) is int:
+            value = float(value)
+        if type(value) is not wanted:
+            self.issue("yaml.tag", f"{event.value!r} is not a valid {tag.rsplit(':', 1)[-1]}", event.start_mark,
+                       "remove the tag, or correct the value")
+            return event.value
+        if isinstance(value, str):
+            for problem in text_problems(value):
+                self.issue(problem.code, f"text {problem.message}", event.start_mark, problem.hint,
+                           problem.severity)
+        return value
 
     def _sequence(self, depth: int) -> list:
         items: list = []

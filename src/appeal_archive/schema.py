@@ -88,20 +88,27 @@ def _branches(node: dict, document: dict) -> Iterator[tuple[dict, dict]]:
         yield node, document
 
 
-def subschema(record_type: str, tokens: list[str]) -> dict | None:
-    """The schema of the value at `tokens` (keys and list indexes) in a record, or None if none applies."""
-    candidates = list(_branches(load_schema(schema_file_name(record_type)), load_schema(schema_file_name(record_type))))
+def locate_schema(record_type: str, tokens: list[str]) -> tuple[dict, dict] | None:
+    """The schema of the value at `tokens` (keys and list indexes) in a record, with the document it is
+    in (so its own `$ref`s resolve), or None if no schema applies there."""
+    document = load_schema(schema_file_name(record_type))
+    candidates = list(_branches(document, document))
     for token in tokens:
         following = []
-        for node, document in candidates:
+        for node, node_document in candidates:
             if token.isdigit() and "items" in node:
-                following.extend(_branches(node["items"], document))
+                following.extend(_branches(node["items"], node_document))
             elif token in node.get("properties", {}):
-                following.extend(_branches(node["properties"][token], document))
+                following.extend(_branches(node["properties"][token], node_document))
         if not following:
             return None
         candidates = following
-    return next((node for node, _ in candidates if node.get("type") == "object"), candidates[0][0])
+    return next((pair for pair in candidates if pair[0].get("type") == "object"), candidates[0])
+
+
+def subschema(record_type: str, tokens: list[str]) -> dict | None:
+    found = locate_schema(record_type, tokens)
+    return found[0] if found else None
 
 
 def property_order(record_type: str, tokens: list[str]) -> list[str]:
@@ -194,12 +201,13 @@ def _issues_for(record_type: str, error: Any, tokens: list[str]) -> Iterator[Iss
     kind = error.kind.name
     details = error.kind.as_dict()
     pointer = _pointer(tokens)
-    here = subschema(record_type, tokens)
+    found = locate_schema(record_type, tokens)
+    here = found[0] if found else None
     value = error.instance
     if kind == "required":
         name = details["property"]
         child = (here or {}).get("properties", {}).get(name)
-        child_node = resolve(child, load_schema(schema_file_name(record_type)))[0] if child else None
+        child_node = resolve(child, found[1])[0] if child and found else None
         hint = f"add '{name}'" + (f": {_example_hint(child_node)}" if child_node else "")
         yield Issue("schema.required", f"'{name}' is required", pointer=pointer, hint=hint)
     elif kind == "additionalProperties":

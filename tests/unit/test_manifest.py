@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
-
-import rfc8785
-import yaml
 
 from appeal_archive.canonical import canonical_json, digest, root_hash
 from appeal_archive.manifest import make_manifest, manifest_root
 from appeal_archive.validate import load_record_set
-from conftest import REAL_RECORDS
+from conftest import REAL_RECORDS, REPO
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "manifest.json"
 
@@ -23,23 +19,21 @@ def test_real_records_manifest_matches_golden():
     assert make_manifest(record_set) == json.loads(GOLDEN.read_text(encoding="utf-8"))
 
 
-def test_readme_recipe_recomputes_the_root_without_our_code():
-    """The construction documented in the README, written with PyYAML, hashlib and rfc8785 only."""
-    sha = lambda data: hashlib.sha256(data).hexdigest()  # noqa: E731
-    entries = []
-    for path in sorted(REAL_RECORDS.rglob("*.yaml")):
-        relative = path.relative_to(REAL_RECORDS).as_posix()
-        if relative == "archive.yaml":
-            continue
-        record = yaml.safe_load(path.read_text(encoding="utf-8"))
-        entries.append({"kind": "record", "path": relative, "id": record["id"], "type": record["type"],
-                        "sha256": sha(rfc8785.dumps(record))})
-    for path in sorted((REAL_RECORDS / "sources").glob("*.txt")):
-        entries.append({"kind": "source-document", "path": path.relative_to(REAL_RECORDS).as_posix(),
-                        "sha256": sha(path.read_bytes())})
-    leaves = sorted(sha(rfc8785.dumps(entry)) for entry in entries)
-    root = sha(rfc8785.dumps({"manifest_version": 1, "leaves": leaves}))
-    assert root == json.loads(GOLDEN.read_text(encoding="utf-8"))["root"]
+def readme_recipe() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How the root hash is made", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_recipe_recomputes_the_root_without_our_code(monkeypatch, capsys):
+    """The README's ten lines, run as written (PyYAML, hashlib and rfc8785 only), print the golden root."""
+    recipe = readme_recipe()
+    assert "appeal_archive" not in recipe and len(recipe.strip().splitlines()) <= 12
+    monkeypatch.chdir(REPO)
+    exec(compile(recipe, "README.md", "exec"), {})
+    golden_root = json.loads(GOLDEN.read_text(encoding="utf-8"))["root"]
+    assert capsys.readouterr().out.strip() == golden_root
+    assert golden_root in (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_manifest_root_recomputes_from_entries():

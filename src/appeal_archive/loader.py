@@ -185,12 +185,15 @@ def decode(raw: bytes) -> tuple[str | None, list[Issue]]:
             column=column, hint="save the file as UTF-8; retype the character at this place")]
 
 
+def too_large(size: int) -> Issue:
+    return Issue("file.too-large", f"the file has {size:,} bytes; a record may have at most {MAX_RECORD_BYTES:,}",
+                 line=1, column=1, hint="split it into several records, or keep long text in a source document")
+
+
 def load(raw: bytes, track_positions: bool = False) -> Loaded:
     """Read one record's bytes. Never raises for bad input: every problem becomes an Issue."""
     if len(raw) > MAX_RECORD_BYTES:
-        return Loaded(None, [Issue(
-            "file.too-large", f"the file has {len(raw):,} bytes; a record may have at most {MAX_RECORD_BYTES:,}",
-            line=1, column=1, hint="split it into several records, or keep large text in a source document")])
+        return Loaded(None, [too_large(len(raw))])
     text, issues = decode(raw)
     if text is None:
         return Loaded(None, issues)

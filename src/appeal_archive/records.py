@@ -129,9 +129,7 @@ def read_bytes(path: str | os.PathLike) -> bytes | Issue:
     try:
         size = os.fstat(descriptor).st_size
         if size > loader.MAX_RECORD_BYTES:
-            return Issue("file.too-large", f"the file has {size:,} bytes; a record may have at most "
-                         f"{loader.MAX_RECORD_BYTES:,}", line=1, column=1,
-                         hint="split it into several records, or keep long text in a source document")
+            return loader.too_large(size)
         chunks = []
         while chunk := os.read(descriptor, max(size, 1 << 16)):
             chunks.append(chunk)

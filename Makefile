@@ -7,11 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum |
 .PHONY: build test bench clean
 
 build: $(STAMP)
-	$(BIN)/appeal-archive validate records
-	mkdir -p build
-	$(BIN)/appeal-archive manifest records > build/.manifest.json.tmp
-	mv build/.manifest.json.tmp build/manifest.json
-	@echo "wrote build/manifest.json (root $$($(BIN)/python -c 'import json; print(json.load(open("build/manifest.json"))["root"])'))"
+	$(BIN)/appeal-archive build records --out build
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -149,6 +149,99 @@ def manifest(ctx: click.Context, records_dir: str, jobs: int | None) -> None:
     write_json(make_manifest(record_set), sys.stdout.buffer)
 
 
+@main.command()
+@RECORDS_DIR
+@click.option("--out", "out_dir", default="build", show_default=True, type=click.Path(file_okay=False),
+              help="Output folder; replaced as a whole, only when the build succeeds.")
+@click.option("--unsigned", is_flag=True, help="Write the PDF without signing it (byte-identical for the same "
+              "records and SOURCE_DATE_EPOCH).")
+@click.option("--key", type=click.Path(dir_okay=False), help="Signer's private key (PEM); with --cert.")
+@click.option("--cert", type=click.Path(dir_okay=False), help="Signer's certificate and chain (PEM); with --key.")
+@click.option("--pkcs12", type=click.Path(dir_okay=False), help="Signer's key and certificate as PKCS#12.")
+@click.option("--passphrase-env", default="APPEAL_ARCHIVE_PASSPHRASE", show_default=True,
+              help="Environment variable that holds the key's or PKCS#12 passphrase.")
+@click.option("--tsa", metavar="URL", help="RFC 3161 time-stamp authority: makes the signature PAdES B-T.")
+@FORMAT
+@JOBS
+@click.pass_context
+def build(ctx: click.Context, records_dir: str, out_dir: str, unsigned: bool, key: str | None, cert: str | None,
+          pkcs12: str | None, passphrase_env: str, tsa: str | None, output_format: str, jobs: int | None) -> None:
+    """Validate RECORDS_DIR, then write the manifest and the signed archival PDF into --out.
+
+    Nothing is written when a record is invalid. Without --key/--cert or --pkcs12, a self-signed
+    identity is created once in ~/.config/appeal-archive/identity (or $APPEAL_ARCHIVE_IDENTITY_DIR).
+    The build date is SOURCE_DATE_EPOCH when set, otherwise the clock.
+
+    \b
+    Example:
+      appeal-archive build records/ --out build/
+      appeal-archive build --pkcs12 signer.p12 --tsa https://freetsa.org/tsr
+    """
+    from pathlib import Path
+
+    from .build import build_archive
+    from .sign import SignerConfig
+
+    paths = {name: Path(value) if value else None for name, value in (("key", key), ("cert", cert),
+                                                                        ("pkcs12", pkcs12))}
+    config = SignerConfig(**paths, passphrase_env=passphrase_env, tsa_url=tsa)
+    with reported_errors(ctx, output_format):
+        result = build_archive(records_dir, out_dir, unsigned=unsigned, signer_config=config, jobs=jobs)
+    for notice in result.notices:
+        click.echo(f"note: {notice}", err=True)
+    lines = [format_issues(result.report.issues)] if result.report.issues else []
+    if result.ok:
+        lines += [f"wrote {name}" for name in result.files]
+        lines.append(f"{result.pages} pages; root {result.root}; "
+                     + (f"signed by {result.signer}" if result.signer else "unsigned"))
+    else:
+        lines.append(summary_line(len(result.report.errors), len(result.report.warnings),
+                                  f"{records_dir}: nothing written"))
+    _emit(result, output_format, "\n".join(lines))
+    ctx.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--records", "records_dir", type=click.Path(file_okay=False, exists=True),
+              help="Also compare with these records and list what changed since signing.")
+@click.option("--rebuild", is_flag=True, help="Re-render the PDF from its own attachments and check the signed "
+              "bytes are exactly that rendering.")
+@click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="A root certificate (PEM) the signer must chain to; may be given more than once.")
+@FORMAT
+@click.pass_context
+def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool, trust_roots: tuple[str, ...],
+           output_format: str) -> None:
+    """Check a signed archival PDF offline: signature, attachments, manifest and the root on the cover.
+
+    Exit 0 when every check holds, 1 when one fails, 3 when the file cannot be read.
+
+    \b
+    Example:
+      appeal-archive verify build/AA-2023-05-21-belarusians-to-eu.pdf
+      appeal-archive verify --records records/ --rebuild received.pdf
+    """
+    from pathlib import Path
+
+    from .verify import verify_archive
+
+    with reported_errors(ctx, output_format):
+        report = verify_archive(file, records_dir=records_dir, rebuild=rebuild,
+                                trust_roots=[Path(root) for root in trust_roots])
+    lines = [f"{file}: {'verified' if report.ok else 'FAILED'}"]
+    for label, value in (("signed by", report.signer), ("signing time", report.signing_time),
+                         ("time stamp", report.timestamp), ("root", report.root)):
+        if value:
+            lines.append(f"  {label}: {value}")
+    lines += [f"  ok: {check}" for check in report.checks]
+    lines += [f"  {change['change']}: {change['path']}" for change in report.changes]
+    if report.issues:
+        lines.append(format_issues(report.issues))
+    _emit(report, output_format, "\n".join(lines))
+    ctx.exit(report.exit_code)
+
+
 @main.command("schema")
 @click.option("--write", "write", is_flag=True, help="Write the exported files into DIRECTORY.")
 @click.option("--dir", "directory", default="schema", show_default=True, type=click.Path(file_okay=False))

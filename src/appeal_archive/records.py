@@ -44,6 +44,7 @@ class ScannedRecord:
     facts: dict = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     data: Any = None
+    raw: bytes | None = None
 
 
 @dataclass
@@ -184,7 +185,7 @@ def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedR
     for issue in issues:
         scanned.issues.append(_placed(issue, file, locate))
     if scanned.valid and context.keep_data:
-        scanned.data = data
+        scanned.data, scanned.raw = data, raw
     return scanned
 
 

@@ -69,6 +69,7 @@ class RecordSet:
     config: dict[str, Any]
     records: list[ScannedRecord]
     documents: list[SourceDocument]
+    config_raw: bytes = b""
 
 
 def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs: int | None = None,
@@ -85,7 +86,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
                    "give the records folder, e.g. `appeal-archive validate records/`", file=display_root)
     listing = discover(root, display_root)
     issues = list(listing.issues)
-    config, config_issues = _load_config(root, display_root, listing.config)
+    config, config_raw, config_issues = _load_config(root, display_root, listing.config)
     issues += config_issues
 
     context = ScanContext(root, display_root, keep_data=keep_data, digests=digests)
@@ -102,7 +103,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     report = ValidationReport(display_root, sorted(set(issues), key=Issue.sort_key),
                               files_checked=len(records) + len(documents) + (listing.config is not None),
                               records_valid=sum(record.valid for record in records))
-    return report, RecordSet(root, display_root, config or {}, records, documents)
+    return report, RecordSet(root, display_root, config or {}, records, documents, config_raw)
 
 
 def validate_records(records_dir: str | os.PathLike = "records", jobs: int | None = None) -> ValidationReport:
@@ -117,14 +118,15 @@ def load_record_set(records_dir: str | os.PathLike = "records", keep_data: bool 
     return report, record_set if report.ok else None
 
 
-def _load_config(root: Path, display_root: str, relative: str | None) -> tuple[dict | None, list[Issue]]:
+def _load_config(root: Path, display_root: str, relative: str | None) -> tuple[dict | None, bytes, list[Issue]]:
     file = display_path(display_root, CONFIG_FILE)
     if relative is None:
-        return None, [Issue("config.missing", f"there is no {CONFIG_FILE}", file=file,
-                            hint="create records/archive.yaml with type: archive, archival_id, title and custodian")]
+        return None, b"", [Issue("config.missing", f"there is no {CONFIG_FILE}", file=file,
+                                 hint="create records/archive.yaml with type: archive, archival_id, title and "
+                                 "custodian")]
     raw = read_bytes(root / relative)
     if isinstance(raw, Issue):
-        return None, [raw.in_file(file)]
+        return None, b"", [raw.in_file(file)]
     loaded = loader.load(raw)
     found = list(loaded.issues)
     if isinstance(loaded.data, dict):
@@ -138,7 +140,7 @@ def _load_config(root: Path, display_root: str, relative: str | None) -> tuple[d
         line, column = (issue.line, issue.column) if issue.line else locate(issue.pointer or "")
         placed.append(Issue(issue.code, issue.message, file, line, column,
                             (issue.pointer or "").removesuffix("#key") or None, issue.hint, issue.severity))
-    return (loaded.data if not any(issue.is_error for issue in placed) else None), placed
+    return (loaded.data if not any(issue.is_error for issue in placed) else None), raw, placed
 
 
 # --- scanning many files ----------------------------------------------------------------------------

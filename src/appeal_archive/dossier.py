@@ -1,0 +1,98 @@
+"""Stage 7, the dossier: a validated RecordSet -> typed models, as every view (PDF, JSON-LD, ...) reads them.
+
+Models are built from validated data only, and on demand: a set of 100,000 signatories is walked once
+in printed order, not held twice in memory.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import fail
+from .models import (
+    Appeal, ArchiveConfig, Organization, Person, Rally, Signatory, Source,
+)
+from .records import ScannedRecord
+from .validate import RecordSet
+
+
+def nfc(value: Any) -> Any:
+    """NFC-normalise every string in plain data (records are validated NFC; this keeps views safe anyway)."""
+    if isinstance(value, str):
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [nfc(item) for item in value]
+    if isinstance(value, dict):
+        return {key: nfc(item) for key, item in value.items()}
+    return value
+
+
+@dataclass
+class Dossier:
+    """Typed access to one validated record set, plus its manifest."""
+
+    config: ArchiveConfig
+    manifest: dict[str, Any]
+    record_set: RecordSet
+    _by_type: dict[str, dict[str, ScannedRecord]] = field(default_factory=dict)
+
+    @classmethod
+    def from_record_set(cls, record_set: RecordSet, manifest: dict[str, Any]) -> Dossier:
+        if any(record.data is None for record in record_set.records):
+            raise fail("internal.no-data", "the record set was loaded without its data",
+                       "load it with load_record_set(..., keep_data=True)")
+        by_type: dict[str, dict[str, ScannedRecord]] = defaultdict(dict)
+        for record in record_set.records:
+            by_type[record.record_type][record.id] = record
+        return cls(ArchiveConfig.model_validate(nfc(record_set.config)), manifest, record_set, dict(by_type))
+
+    def _models(self, record_type: str, model: type) -> list:
+        return [model.model_validate(nfc(record.data)) for record in self._by_type.get(record_type, {}).values()]
+
+    def _one(self, record_type: str, model: type, record_id: str):
+        return model.model_validate(nfc(self._by_type[record_type][record_id].data))
+
+    @property
+    def root(self) -> str:
+        return self.manifest["root"]
+
+    def appeals(self) -> list[Appeal]:
+        return self._models("appeal", Appeal)
+
+    def rallies(self) -> list[Rally]:
+        return sorted(self._models("rally", Rally), key=lambda rally: (rally.date, rally.id))
+
+    def rally(self, rally_id: str) -> Rally:
+        return self._one("rally", Rally, rally_id)
+
+    def sources(self) -> list[Source]:
+        return self._models("source", Source)
+
+    def person(self, person_id: str) -> Person:
+        return self._one("person", Person, person_id)
+
+    def persons(self) -> list[Person]:
+        return self._models("person", Person)
+
+    def organization(self, organization_id: str) -> Organization:
+        return self._one("organization", Organization, organization_id)
+
+    def organizations(self) -> list[Organization]:
+        return self._models("organization", Organization)
+
+    def signatory_count(self, appeal_id: str) -> int:
+        return sum(1 for record in self._by_type.get("signatory", {}).values() if record.facts["appeal"] == appeal_id)
+
+    def signatories(self, appeal_id: str) -> Iterator[Signatory]:
+        """The appeal's signatories in printed order, one model at a time."""
+        entries = sorted((record for record in self._by_type.get("signatory", {}).values()
+                          if record.facts["appeal"] == appeal_id), key=lambda record: record.facts["position"])
+        for record in entries:
+            yield Signatory.model_validate(nfc(record.data))
+
+    def records(self) -> list[ScannedRecord]:
+        return self.record_set.records

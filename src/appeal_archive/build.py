@@ -97,9 +97,10 @@ def render_archival_pdf(record_set: RecordSet, manifest: dict[str, Any], build_d
     pdf, pages = render(dossier, context)
     appeals = dossier.appeals()
     title = appeals[0].title if len(appeals) == 1 else dossier.config.title
+    identity = f"{dossier.config.archival_id}|{manifest['root']}|{build_date.isoformat()}|{signer.fingerprint}|{tool}"
     archival = make_pdfa(pdf, attachments_of(record_set, manifest), title=title, creator=dossier.config.custodian,
                          description=f"Archival record {dossier.config.archival_id}; root hash {manifest['root']}",
-                         build_date=build_date, tool=tool)
+                         build_date=build_date, tool=tool, document_id=bytes.fromhex(sha256_hex(identity.encode())[:32]))
     return archival, pages
 
 

@@ -36,9 +36,14 @@ def pdf_date(moment: datetime) -> str:
 
 
 def make_pdfa(pdf_bytes: bytes, attachments: list[Attachment], *, title: str, creator: str, description: str,
-              build_date: datetime, tool: str) -> bytes:
-    """Turn reportlab's output into validated PDF/A-3b bytes carrying the attachments."""
+              build_date: datetime, tool: str, document_id: bytes) -> bytes:
+    """Turn reportlab's output into validated PDF/A-3b bytes carrying the attachments.
+
+    `document_id` becomes the permanent first half of the PDF's /ID (qpdf keeps it and derives the
+    second half from the content); reportlab's own ID differs from one process to the next.
+    """
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        pdf.trailer.ID = pikepdf.Array([pikepdf.String(document_id), pikepdf.String(document_id)])
         for page in pdf.pages:
             if Name.Trans in page.obj:  # reportlab writes an empty page transition; PDF/A forbids /Trans
                 del page.obj[Name.Trans]

@@ -116,8 +116,14 @@ def load_key_material(config: SignerConfig, now: datetime) -> tuple[KeyMaterial,
 
 def _from_pem(key_path: Path, cert_path: Path, passphrase_env: str) -> KeyMaterial:
     key_data, cert_data = _read(key_path, "private key"), _read(cert_path, "certificate")
+    passphrase = _passphrase(passphrase_env)
     try:
-        key = serialization.load_pem_private_key(key_data, password=_passphrase(passphrase_env))
+        try:
+            key = serialization.load_pem_private_key(key_data, password=passphrase)
+        except TypeError:
+            if passphrase is None:
+                raise
+            key = serialization.load_pem_private_key(key_data, password=None)  # the key is not encrypted
     except TypeError as error:
         raise _cannot("sign.passphrase", f"the private key {key_path} is encrypted and no passphrase was given",
                       f"put the passphrase in the environment variable {passphrase_env}") from error

@@ -1,0 +1,135 @@
+"""`appeal-archive build`: a signed PDF that poppler and our verify accept; atomic; secrets stay out."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from appeal_archive.cli import main
+from appeal_archive.verify import verify_archive
+from conftest import EPOCH, need_tool
+from pki import PASSPHRASE
+
+PDF = "AA-2023-05-21-belarusians-to-eu.pdf"
+
+
+def build(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, ["build", *args], env=env, catch_exceptions=False)
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_round_trip_through_the_cli_then_library_and_pdfsig(records: Path, pki, isolated_identity):
+    result = build("records", "--key", str(pki.signer_key), "--cert", str(pki.signer_cert))
+    assert result.exit_code == 0, result.output
+    pdf = Path("build") / PDF
+    report = verify_archive(pdf, trust_roots=[pki.root_cert])
+    assert report.ok and report.trusted, report.issues
+    assert report.signer.startswith("Test Archivist")
+    assert CliRunner().invoke(main, ["verify", str(pdf), "--trust-root", str(pki.root_cert)]).exit_code == 0
+    output = subprocess.run([need_tool("pdfsig"), str(pdf)], capture_output=True, text=True).stdout
+    assert "Signature Validation: Signature is Valid." in output
+    assert "Total document signed" in output
+    # poppler has its own trust store; the test root is not in it, and pdfsig says so.
+    assert "Certificate Validation: Certificate issuer isn't Trusted." in output
+
+
+def test_pkcs12_with_passphrase_from_the_environment(records: Path, pki, isolated_identity):
+    result = build("records", "--pkcs12", str(pki.signer_p12), env={"APPEAL_ARCHIVE_PASSPHRASE": PASSPHRASE})
+    assert result.exit_code == 0, result.output
+    assert verify_archive(Path("build") / PDF, trust_roots=[pki.root_cert]).ok
+
+
+def test_self_signed_identity_is_created_once_outside_the_project(records: Path, isolated_identity):
+    first = CliRunner().invoke(main, ["build", "records"])
+    assert first.exit_code == 0, first.output
+    assert "created a self-signed signing identity" in first.output
+    assert (isolated_identity / "key.pem").stat().st_mode & 0o777 == 0o600
+    second = CliRunner().invoke(main, ["build", "records"])
+    assert "created" not in second.output
+    report = verify_archive(Path("build") / PDF)
+    assert report.ok and "self-signed" in report.signer
+    assert [issue.code for issue in report.issues] == ["sig.trust-not-checked"]
+    from appeal_archive.verify import cover_root
+
+    from pypdf import PdfReader
+    cover = PdfReader(Path("build") / PDF).pages[0].extract_text()
+    assert "self-signed certificate" in cover
+    assert cover_root((Path("build") / PDF).read_bytes()) == report.root
+
+
+def test_no_secret_reaches_the_build_folder(records: Path, pki, isolated_identity):
+    assert build("records", "--key", str(pki.signer_key), "--cert", str(pki.signer_cert)).exit_code == 0
+    key_der = pki.signer_key.read_bytes()
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(key_der, None)
+    secret = key.private_numbers().d.to_bytes(256, "big")
+    for path in Path("build").rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            assert b"PRIVATE KEY" not in content
+            assert secret not in content and key_der not in content
+
+
+def test_invalid_records_write_nothing_and_keep_the_previous_build(records: Path, isolated_identity):
+    assert build("records").exit_code == 0
+    before = tree(Path("build"))
+    (records / "rallies" / "london-2023-05-21.yaml").write_text("id: london-2023-05-21\n")
+    result = build("records")
+    assert result.exit_code == 1
+    assert "schema.required" in result.output and "nothing written" in result.output
+    assert tree(Path("build")) == before
+    assert not [path for path in Path(".").iterdir() if "staging" in path.name]
+
+
+@pytest.mark.parametrize("case", ["missing-key", "garbage-key", "wrong-passphrase", "expired", "unreachable-tsa"])
+def test_unusable_signing_material_is_exit_3_and_writes_nothing(case: str, records: Path, pki, isolated_identity,
+                                                                tmp_path: Path):
+    assert build("records", "--unsigned").exit_code == 0
+    before = tree(Path("build"))
+    garbage = tmp_path / "garbage.key"
+    garbage.write_text("not a key\n")
+    args = {
+        "missing-key": ["--key", str(tmp_path / "nowhere.key"), "--cert", str(pki.signer_cert)],
+        "garbage-key": ["--key", str(garbage), "--cert", str(pki.signer_cert)],
+        "wrong-passphrase": ["--pkcs12", str(pki.signer_p12)],
+        "expired": ["--key", str(pki.expired_key), "--cert", str(pki.expired_cert)],
+        "unreachable-tsa": ["--key", str(pki.signer_key), "--cert", str(pki.signer_cert), "--tsa", "http://127.0.0.1:9/"],
+    }[case]
+    result = CliRunner().invoke(main, ["build", "records", *args], env={"APPEAL_ARCHIVE_PASSPHRASE": "wrong"})
+    assert result.exit_code == 3, result.output
+    code = {"missing-key": "sign.key-unreadable", "garbage-key": "sign.key-invalid", "wrong-passphrase": "sign.passphrase",
+            "expired": "sign.certificate-expired", "unreachable-tsa": "sign.tsa"}[case]
+    assert f"error[{code}]" in result.output
+    assert "Traceback" not in result.output
+    assert tree(Path("build")) == before
+
+
+def test_unsigned_builds_are_byte_identical_in_any_time_zone(records: Path, tmp_path: Path):
+    outputs = []
+    for zone, folder in (("UTC", "a"), ("Pacific/Auckland", "b")):
+        env = {**os.environ, "TZ": zone, "SOURCE_DATE_EPOCH": EPOCH}
+        subprocess.run([sys.executable, "-m", "appeal_archive", "build", "records", "--unsigned", "--out",
+                        str(tmp_path / folder)],
+                       check=True, env=env, capture_output=True)
+        outputs.append((tmp_path / folder / PDF).read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_out_folder_with_other_files_is_refused(records: Path, isolated_identity):
+    Path("elsewhere").mkdir()
+    (Path("elsewhere") / "thesis.docx").write_text("precious")
+    result = build("records", "--out", "elsewhere")
+    assert result.exit_code == 3
+    assert "build.out-not-empty" in result.output
+    assert (Path("elsewhere") / "thesis.docx").read_text() == "precious"

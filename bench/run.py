@@ -1,17 +1,24 @@
-"""Benchmark: `appeal-archive validate` and `manifest` beside check-jsonschema on the same synthetic files.
+"""Benchmark the pipeline on synthetic record sets, printing figures (never asserting them).
 
-    python bench/run.py [SIZE ...]        default sizes: 1000 10000 100000 signatories
+    python bench/run.py [--validate SIZE ...] [--pdf SIZE ...] [--no-reference]
+
+--validate: `appeal-archive validate` and `manifest` beside check-jsonschema on the same files
+            (default sizes 1000 10000 100000; --no-reference skips check-jsonschema, which is slow).
+--pdf:      `appeal-archive build` (validate, render, PDF/A, sign) for each size (default 10000 100000).
 
 Each size is a record set from bench/generate.py (one signatory and one person record per signatory).
-Prints wall time, records per second and the peak resident memory of the whole process tree (workers
-included) for each command, and how much faster than check-jsonschema validate is. Targets (issue 2):
-validate + manifest of 100k signatories <= 15 s and <= 500 MB; validate of the real records <= 250 ms.
+Figures: wall time, records (or pages) per second, and the peak resident memory of the whole process
+tree, worker processes included. Targets: validate + manifest of 100k signatories <= 15 s and <= 500 MB,
+validate of the real records <= 250 ms; build of 10k signatories <= 5 s, of 100k <= 40 s and <= 700 MB.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import shutil
+import tempfile
 import subprocess
 import sys
 import threading
@@ -88,27 +95,69 @@ def check_jsonschema(records: Path) -> tuple[float, int]:
     return total, peak
 
 
-def main(sizes: list[int]) -> None:
+def synthetic(size: int) -> Path:
+    target = HERE / "out" / str(size) / "records"
+    if not (target / "appeals" / "synthetic-appeal.yaml").exists():
+        generate.write(size, target)
+    return target
+
+
+def bench_validate(sizes: list[int], reference: bool) -> None:
     cli = str(BIN / "appeal-archive")
     elapsed, rss, code = measure([cli, "validate", str(REPO / "records")])
     print(f"real records: validate {elapsed * 1000:.0f} ms, peak {rss / 1e6:.0f} MB, exit {code}")
     print(f"{'signatories':>11} {'files':>7} | {'validate':>14} {'rec/s':>7} {'MB':>5} | "
           f"{'manifest':>14} {'rec/s':>7} {'MB':>5} | {'check-jsonschema':>16} {'MB':>5} | ratio")
     for size in sizes:
-        target = HERE / "out" / str(size) / "records"
-        if not (target / "appeals" / "synthetic-appeal.yaml").exists():
-            generate.write(size, target)
+        target = synthetic(size)
         files = sum(len(files) for _, _, files in os.walk(target))
         validate_s, validate_rss, code = measure([cli, "validate", str(target)])
         assert code == 0, f"validate failed on {target}"
         manifest_s, manifest_rss, code = measure([cli, "manifest", str(target)])
         assert code == 0, f"manifest failed on {target}"
-        reference_s, reference_rss = check_jsonschema(target) if shutil.which("check-jsonschema", path=str(BIN)) else (0, 0)
+        use_reference = reference and shutil.which("check-jsonschema", path=str(BIN))
+        reference_s, reference_rss = check_jsonschema(target) if use_reference else (0, 0)
         ratio = f"{reference_s / validate_s:.1f}x" if reference_s else "n/a"
         print(f"{size:>11,} {files:>7,} | {validate_s:>12.2f} s {files / validate_s:>7,.0f} {validate_rss / 1e6:>5.0f} | "
               f"{manifest_s:>12.2f} s {files / manifest_s:>7,.0f} {manifest_rss / 1e6:>5.0f} | "
               f"{reference_s:>14.2f} s {reference_rss / 1e6:>5.0f} | {ratio}", flush=True)
 
 
+def bench_pdf(sizes: list[int]) -> None:
+    cli = str(BIN / "appeal-archive")
+    print(f"{'signatories':>11} | {'build':>9} {'pages':>6} {'pages/s':>8} {'PDF MB':>7} {'peak MB':>8} | "
+          f"{'verify':>8} {'peak MB':>8}")
+    with tempfile.TemporaryDirectory() as identity:
+        os.environ.update(APPEAL_ARCHIVE_IDENTITY_DIR=identity, SOURCE_DATE_EPOCH="1684627200")
+        for size in sizes:
+            target = synthetic(size)
+            out = target.parent / "build"
+            with tempfile.TemporaryFile() as log:
+                build_s, build_rss, code = measure([cli, "build", str(target), "--out", str(out)], stdout=log)
+                log.seek(0)
+                output = log.read().decode()
+            assert code == 0, output
+            pages = int(re.search(r"(\d+) pages", output).group(1))
+            pdf = next(out.glob("*.pdf"))
+            verify_s, verify_rss, code = measure([cli, "verify", str(pdf)])
+            assert code == 0, f"verify failed on {pdf}"
+            print(f"{size:>11,} | {build_s:>7.2f} s {pages:>6,} {pages / build_s:>8,.0f} "
+                  f"{pdf.stat().st_size / 1e6:>7.1f} {build_rss / 1e6:>8.0f} | {verify_s:>6.2f} s {verify_rss / 1e6:>8.0f}",
+                  flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--validate", nargs="*", type=int, metavar="SIZE")
+    parser.add_argument("--pdf", nargs="*", type=int, metavar="SIZE")
+    parser.add_argument("--no-reference", action="store_true", help="skip check-jsonschema")
+    options = parser.parse_args()
+    everything = options.validate is None and options.pdf is None
+    if options.validate is not None or everything:
+        bench_validate(options.validate or [1000, 10_000, 100_000], reference=not options.no_reference)
+    if options.pdf is not None or everything:
+        bench_pdf(options.pdf or [10_000, 100_000])
+
+
 if __name__ == "__main__":
-    main([int(size) for size in sys.argv[1:]] or [1000, 10_000, 100_000])
+    main()

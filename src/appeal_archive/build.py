@@ -9,19 +9,20 @@ identity; `verify --rebuild` calls the same function to re-create it.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from .canonical import canonical_json, sha256_hex
+from .canonical import sha256_hex
 from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, AppealArchiveError, Issue, fail
 from .manifest import make_manifest
-from .records import ScannedRecord
 from .report import to_json
 from .validate import RecordSet, ValidationReport, load_record_set
 
@@ -55,53 +56,115 @@ def canonical_name(record_path: str) -> str:
     return "canonical/" + record_path.removesuffix(".yaml") + ".json"
 
 
-def attachments_of(record_set: RecordSet, manifest: dict[str, Any]) -> list:
-    """What the PDF carries: the source documents, archive.yaml, every record as YAML and as canonical
-    JSON, and the manifest. Names are paths inside records/ (or canonical/), so extraction rebuilds it."""
+BUNDLE_THRESHOLD = 2000
+
+
+def attachments_of(record_set: RecordSet, manifest_json: bytes, root: str, build_date: datetime) -> Iterator:
+    """What the PDF carries: the source documents, the manifest, and every record (and archive.yaml) as
+    YAML and as canonical JSON. Names are paths (records/..., canonical/...), so extraction rebuilds
+    the folder. Up to BUNDLE_THRESHOLD records each file is its own attachment; larger sets carry the
+    same files in two ZIP archives (records.zip, canonical.zip), which keeps the PDF small and fast.
+    Yielded one by one, so a large archive is never held twice in memory."""
     from .pdfa import Attachment
 
-    attachments = [Attachment("records/archive.yaml", record_set.config_raw, "application/yaml", "Source",
-                              "Archive settings (archival identifier, custodian)")]
+    yield Attachment("manifest.json", manifest_json, "application/json", "Data", f"Manifest of the record set, root {root}")
     for document in record_set.documents:
         data = (record_set.root / document.path).read_bytes()
         if sha256_hex(data) != document.sha256:
             raise fail("build.source-changed", f"{document.path} changed while the archive was being built",
                        "run the build again")
-        attachments.append(Attachment(f"records/{document.path}", data, "text/plain", "Source",
-                                      f"Source document, SHA-256 {document.sha256}"))
-    for record in record_set.records:
-        attachments.append(_yaml_attachment(record))
-        attachments.append(Attachment(canonical_name(record.path), canonical_json(record.data), "application/json",
-                                      "Data", f"RFC 8785 canonical JSON of {record.path}, SHA-256 {record.digest}"))
-    attachments.append(Attachment("manifest.json", manifest_bytes(manifest), "application/json", "Data",
-                                  f"Manifest of the record set, root {manifest['root']}"))
-    return attachments
+        yield Attachment(f"records/{document.path}", data, "text/plain", "Source",
+                         f"Source document, SHA-256 {document.sha256}")
+
+    def yaml_files() -> Iterator[tuple[str, bytes, str]]:
+        yield "records/archive.yaml", record_set.config_raw, "Archive settings"
+        for record in record_set.records:
+            yield (f"records/{record.path}", _validated_bytes(record_set, record),
+                   f"Record {record.id} ({record.record_type})")
+
+    def json_files() -> Iterator[tuple[str, bytes, str]]:
+        for record in record_set.records:
+            yield (canonical_name(record.path), record.canonical,
+                   f"RFC 8785 canonical JSON of {record.path}, SHA-256 {record.digest}")
+            if bundled:
+                record.canonical = None  # rendered and zipped: large sets need the memory back now
+
+    bundled = len(record_set.records) > BUNDLE_THRESHOLD
+    if not bundled:
+        yield from (Attachment(name, data, "application/yaml", "Source", text) for name, data, text in yaml_files())
+        yield from (Attachment(name, data, "application/json", "Data", text) for name, data, text in json_files())
+    else:
+        count = len(record_set.records) + 1
+        yield Attachment("records.zip", zip_archive(yaml_files(), build_date), "application/zip", "Source",
+                         f"The {count} record files (YAML) in a ZIP archive")
+        yield Attachment("canonical.zip", zip_archive(json_files(), build_date), "application/zip", "Data",
+                         f"RFC 8785 canonical JSON of the {count - 1} records, in a ZIP archive")
 
 
-def _yaml_attachment(record: ScannedRecord):
-    from .pdfa import Attachment
+def _validated_bytes(record_set: RecordSet, record) -> bytes:
+    """The record file's bytes, re-read and checked to be the very bytes that were validated."""
+    data = (record_set.root / record.path).read_bytes()
+    if hashlib.sha256(data).digest() != record.raw_digest:
+        raise fail("build.record-changed", f"{record.path} changed while the archive was being built",
+                   "run the build again")
+    return data
 
-    return Attachment(f"records/{record.path}", record.raw or b"", "application/yaml", "Source",
-                      f"Record {record.id} ({record.record_type}) as kept by the archivist")
+
+def zip_archive(files: Iterable[tuple[str, bytes, str]], build_date: datetime) -> bytes:
+    """A reproducible ZIP: members stored (the PDF compresses the whole) in the given order, all dated
+    with the build date (ZIP cannot say anything before 1980), no extra fields. Written through a
+    temporary file, so only the finished archive is ever in memory."""
+    import zipfile
+
+    stamp = max(build_date, datetime(1980, 1, 1, tzinfo=UTC)).timetuple()[:6]
+    with tempfile.TemporaryFile() as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name, data, _ in files:
+                member = zipfile.ZipInfo(name, date_time=stamp)
+                member.external_attr = 0o100644 << 16
+                member.create_system = 3
+                archive.writestr(member, data)
+        spool.seek(0)
+        return spool.read()
 
 
 def render_archival_pdf(record_set: RecordSet, manifest: dict[str, Any], build_date: datetime, signer,
-                        tool: str) -> tuple[bytes, int]:
+                        tool: str, manifest_json: bytes | None = None) -> tuple[bytes, int]:
     """The unsigned PDF/A-3b file and its page count: same inputs, same bytes."""
     from .dossier import Dossier
     from .pdfa import make_pdfa
     from .render_pdf import RenderContext, render
 
     dossier = Dossier.from_record_set(record_set, manifest)
-    context = RenderContext(build_date, signer, tool)
-    pdf, pages = render(dossier, context)
     appeals = dossier.appeals()
     title = appeals[0].title if len(appeals) == 1 else dossier.config.title
     identity = f"{dossier.config.archival_id}|{manifest['root']}|{build_date.isoformat()}|{signer.fingerprint}|{tool}"
-    archival = make_pdfa(pdf, attachments_of(record_set, manifest), title=title, creator=dossier.config.custodian,
-                         description=f"Archival record {dossier.config.archival_id}; root hash {manifest['root']}",
-                         build_date=build_date, tool=tool, document_id=bytes.fromhex(sha256_hex(identity.encode())[:32]))
+    with tempfile.TemporaryDirectory(prefix="appeal-archive-") as scratch:
+        # Handed over as a file: pikepdf then reads pages from disk as it needs them, instead of
+        # holding a second copy of a document that can be tens of megabytes.
+        drawn = Path(scratch) / "drawn.pdf"
+        pdf, pages = render(dossier, RenderContext(build_date, signer, tool))
+        drawn.write_bytes(pdf)
+        del pdf
+        release_memory()
+        archival = make_pdfa(drawn, attachments_of(record_set, manifest_json or manifest_bytes(manifest),
+                                                   manifest["root"], build_date),
+                             title=title, creator=dossier.config.custodian,
+                             description=f"Archival record {dossier.config.archival_id}; root hash {manifest['root']}",
+                             build_date=build_date, tool=tool,
+                             document_id=bytes.fromhex(sha256_hex(identity.encode())[:32]))
     return archival, pages
+
+
+def release_memory() -> None:
+    """Return freed memory to the system between stages (glibc keeps it otherwise): large sets peak lower."""
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
 
 
 @dataclass
@@ -142,6 +205,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     result = BuildResult(report, os.fspath(out))
     if record_set is None:
         return result
+    release_memory()
     now = utc_now()
     build_date = build_date_from(os.environ if environ is None else environ, now)
     manifest = make_manifest(record_set)
@@ -151,12 +215,13 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
         material, result.notices = load_key_material(signer_config or SignerConfig(), now)
         identity = identity_of(material.certificate)
     tool = tool_name()
-    pdf, result.pages = render_archival_pdf(record_set, manifest, build_date, identity, tool)
+    manifest_json = manifest_bytes(manifest)
+    pdf, result.pages = render_archival_pdf(record_set, manifest, build_date, identity, tool, manifest_json)
     if material is not None:
         config = signer_config or SignerConfig()
         pdf = sign_pdf(pdf, material, reason=f"Archival record {record_set.config['archival_id']}",
                        tsa_url=config.tsa_url)
-    outputs = {"manifest.json": manifest_bytes(manifest), f"{record_set.config['archival_id']}.pdf": pdf}
+    outputs = {"manifest.json": manifest_json, f"{record_set.config['archival_id']}.pdf": pdf}
     publish(out, outputs)
     result.files = [os.fspath(out / name) for name in outputs]
     result.root = manifest["root"]

@@ -143,7 +143,7 @@ def _signatory_order(records: list[ScannedRecord], locations: Locations) -> Iter
             else:
                 # Numbering is checked once every entry of the appeal reads cleanly; until then a broken
                 # entry would show up as a false gap.
-                unchecked.add(record.facts.get("appeal"))
+                unchecked.add((record.facts or {}).get("appeal"))
     for appeal in records:
         if appeal.record_type != "appeal" or not appeal.valid or appeal.id in unchecked or None in unchecked:
             continue

@@ -6,6 +6,7 @@ in printed order, not held twice in memory.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
@@ -31,6 +32,16 @@ def nfc(value: Any) -> Any:
     return value
 
 
+def nfc_data(record: ScannedRecord) -> Any:
+    """A record's data with every string in NFC, in one pass over its canonical JSON text.
+
+    JSON punctuation never composes with a letter, so normalising the whole text equals normalising
+    each string in it.
+    """
+    text = record.canonical.decode("utf-8")
+    return json.loads(text if text.isascii() else unicodedata.normalize("NFC", text))
+
+
 @dataclass
 class Dossier:
     """Typed access to one validated record set, plus its manifest."""
@@ -42,7 +53,7 @@ class Dossier:
 
     @classmethod
     def from_record_set(cls, record_set: RecordSet, manifest: dict[str, Any]) -> Dossier:
-        if any(record.data is None for record in record_set.records):
+        if any(record.canonical is None for record in record_set.records):
             raise fail("internal.no-data", "the record set was loaded without its data",
                        "load it with load_record_set(..., keep_data=True)")
         by_type: dict[str, dict[str, ScannedRecord]] = defaultdict(dict)
@@ -51,10 +62,10 @@ class Dossier:
         return cls(ArchiveConfig.model_validate(nfc(record_set.config)), manifest, record_set, dict(by_type))
 
     def _models(self, record_type: str, model: type) -> list:
-        return [model.model_validate(nfc(record.data)) for record in self._by_type.get(record_type, {}).values()]
+        return [model.model_validate(nfc_data(record)) for record in self._by_type.get(record_type, {}).values()]
 
     def _one(self, record_type: str, model: type, record_id: str):
-        return model.model_validate(nfc(self._by_type[record_type][record_id].data))
+        return model.model_validate(nfc_data(self._by_type[record_type][record_id]))
 
     @property
     def root(self) -> str:
@@ -92,7 +103,7 @@ class Dossier:
         entries = sorted((record for record in self._by_type.get("signatory", {}).values()
                           if record.facts["appeal"] == appeal_id), key=lambda record: record.facts["position"])
         for record in entries:
-            yield Signatory.model_validate(nfc(record.data))
+            yield Signatory.model_validate(nfc_data(record))
 
     def records(self) -> list[ScannedRecord]:
         return self.record_set.records

@@ -7,16 +7,18 @@ small picklable summary, so files can be checked in parallel and cross-record ch
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import stat
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-import sys
 from typing import Any, NamedTuple
 
 from . import loader, schema
-from .canonical import digest, record_entry
+from .canonical import canonical_json, record_entry
 from .errors import Issue
 from .schema import FOLDER_TYPES
 from .text import QuoteIndex
@@ -38,13 +40,29 @@ class ScannedRecord:
     record_type: str
     id: str | None = None
     valid: bool = False
-    digest: str | None = None
-    leaf: str | None = None
+    # Digests are kept as bytes and facts only where needed: a set of 200,000 records is held in memory.
+    digest_bytes: bytes | None = None
+    leaf_bytes: bytes | None = None
     references: tuple[Reference, ...] = ()
-    facts: dict = field(default_factory=dict)
-    issues: list[Issue] = field(default_factory=list)
-    data: Any = None
-    raw: bytes | None = None
+    facts: dict | None = None
+    issues: tuple[Issue, ...] = ()
+    canonical: bytes | None = None
+    raw_digest: bytes | None = None
+
+    @property
+    def digest(self) -> str | None:
+        """SHA-256 (hex) of the record's RFC 8785 canonical JSON."""
+        return None if self.digest_bytes is None else self.digest_bytes.hex()
+
+    @property
+    def leaf(self) -> str | None:
+        """SHA-256 (hex) of the record's manifest entry."""
+        return None if self.leaf_bytes is None else self.leaf_bytes.hex()
+
+    @property
+    def data(self) -> Any:
+        """The record's data, read back from its canonical JSON (kept only with keep_data)."""
+        return None if self.canonical is None else json.loads(self.canonical)
 
 
 @dataclass
@@ -160,7 +178,7 @@ def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedR
     file = display_path(context.display_root, relative)
     raw = read_bytes(os.path.join(context.root, relative))
     if isinstance(raw, Issue):
-        scanned.issues.append(raw.in_file(file))
+        scanned.issues = (raw.in_file(file),)
         return scanned
     loaded = loader.load(raw)
     issues = list(loaded.issues)
@@ -180,12 +198,16 @@ def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedR
         if not any(issue.is_error for issue in issues):
             issues.extend(_summarise(scanned, data, context))
         elif isinstance(data.get("appeal"), str):
-            scanned.facts["appeal"] = data["appeal"]
-    locate = loader.locator(loaded)
-    for issue in issues:
-        scanned.issues.append(_placed(issue, file, locate))
+            scanned.facts = {"appeal": data["appeal"]}
+    if issues:
+        locate = loader.locator(loaded)
+        scanned.issues = tuple(_placed(issue, file, locate) for issue in issues)
     if scanned.valid and context.keep_data:
-        scanned.data, scanned.raw = data, raw
+        # Kept compact: canonical JSON (it gives the data back) and the hash of the file's bytes, so a
+        # later stage can re-read the file and know it is the one validated.
+        scanned.raw_digest = hashlib.sha256(raw).digest()
+    else:
+        scanned.canonical = None
     return scanned
 
 
@@ -230,10 +252,14 @@ def quote_sources(data: dict) -> list[str]:
 def _summarise(scanned: ScannedRecord, data: dict, context: ScanContext) -> list[Issue]:
     """Digest, references and facts of a schema-valid record; returns the issues its quotes raise."""
     scanned.valid = True
-    if context.digests:
-        scanned.digest = digest(data)
-        scanned.leaf = digest(record_entry(scanned.path, scanned.id, scanned.record_type, scanned.digest))
-    scanned.facts = {name: data[name] for name in FACT_FIELDS.get(scanned.record_type, ()) if name in data}
+    if context.digests or context.keep_data:
+        canonical = canonical_json(data)
+        scanned.digest_bytes = hashlib.sha256(canonical).digest()
+        entry = record_entry(scanned.path, scanned.id, scanned.record_type, scanned.digest)
+        scanned.leaf_bytes = hashlib.sha256(canonical_json(entry)).digest()
+        scanned.canonical = canonical
+    if scanned.record_type in FACT_FIELDS:
+        scanned.facts = {name: data[name] for name in FACT_FIELDS[scanned.record_type] if name in data}
     references, quotes = [], []
     for path, kind, target_type in schema.marker_paths(scanned.record_type):
         for pointer, value in iter_marked(data, path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -94,26 +94,42 @@ def register_fonts() -> dict[str, TTFont]:
     return fonts
 
 
-def missing_glyphs(texts: Iterable[str]) -> set[str]:
+def missing_glyphs(chars: Iterable[str]) -> set[str]:
     """Characters the archival font cannot draw (they would print as empty boxes)."""
     cmap = set(register_fonts()["PTSans"].face.charToGlyph)
-    return {char for text in texts for char in text if ord(char) not in cmap and not char.isspace()}
+    return {char for char in chars if ord(char) not in cmap and not char.isspace()}
 
 
 # --- layout -----------------------------------------------------------------------------------------
 
 
-class Layout:
-    """Lines placed on pages: each op is (kind, style or None, x, y, payload)."""
+def wrap(text: str, style: Style, width: float) -> list[str]:
+    """Lines of at most `width` points, broken at spaces only (no hyphen is ever added to the text)."""
+    if pdfmetrics.stringWidth(text, style.font, style.size) <= width and "\n" not in text:
+        return [text]  # most entries fit: one measurement instead of one per word
+    return simpleSplit(text, style.font, style.size, width) or [""]
 
-    def __init__(self) -> None:
-        self.pages: list[list[tuple]] = [[]]
+
+class Layout:
+    """Places lines on pages and hands each finished page to `on_page` as a list of ops
+    (kind, style or None, x, y, payload), so a document of any length is never held whole."""
+
+    def __init__(self, on_page: Callable[[list[tuple]], None]) -> None:
+        self.on_page = on_page
+        self.ops: list[tuple] = []
+        self.pages = 1
         self.y = TOP
-        self.texts: list[str] = []
+        self.chars: set[str] = set()
 
     def new_page(self) -> None:
-        self.pages.append([])
+        self.on_page(self.ops)
+        self.ops = []
+        self.pages += 1
         self.y = TOP
+
+    def finish(self) -> int:
+        self.on_page(self.ops)
+        return self.pages
 
     def space(self, points: float) -> None:
         if self.y != TOP:
@@ -123,23 +139,26 @@ class Layout:
         if self.y - height < BOTTOM:
             self.new_page()
 
+    def _text(self, style: Style, x: float, y: float, text: str) -> None:
+        self.ops.append(("text", style, x, y, text))
+        if not text.isascii():
+            self.chars.update(text)
+
     def line(self, text: str, style: Style, x: float = MARGIN) -> None:
         self.need(style.leading)
         self.y -= style.leading
-        self.pages[-1].append(("text", style, x, self.y, text))
-        self.texts.append(text)
+        self._text(style, x, self.y, text)
 
     def paragraph(self, text: str, style: Style = BODY, indent: float = 0.0, label: str | None = None,
                   keep_lines: int = 1) -> None:
         """Wrapped text; an optional hanging label ("1.") sits left of the first line."""
         x = MARGIN + indent
-        lines = simpleSplit(text, style.font, style.size, TEXT_WIDTH - indent) or [""]
+        lines = wrap(text, style, TEXT_WIDTH - indent)
         self.need(style.leading * min(len(lines), keep_lines))
         for number, line in enumerate(lines):
             if number == 0 and label:
                 self.need(style.leading)
-                self.pages[-1].append(("text", style, MARGIN + indent - 22, self.y - style.leading, label))
-                self.texts.append(label)
+                self._text(style, MARGIN + indent - 22, self.y - style.leading, label)
             self.line(line, style, x)
 
     def heading(self, text: str, style: Style = H1) -> None:
@@ -150,7 +169,7 @@ class Layout:
 
     def qr(self, value: str, size: float) -> None:
         self.need(size)
-        self.pages[-1].append(("qr", None, MARGIN, self.y - size, (value, size)))
+        self.ops.append(("qr", None, MARGIN, self.y - size, (value, size)))
         self.y -= size
 
 
@@ -166,9 +185,9 @@ def count_text(count: Count) -> str:
     return f"{count.as_printed} (recorded as {QUALIFIER_WORDS[count.qualifier]} {count.value:,})"
 
 
-def layout_document(dossier: Dossier, context: RenderContext) -> Layout:
+def layout_document(dossier: Dossier, context: RenderContext, layout: Layout) -> Layout:
+    """Lay the whole document out into `layout`, which passes each page on as it is finished."""
     register_fonts()
-    layout = Layout()
     appeals = dossier.appeals()
     _cover(layout, dossier, appeals, context)
     for appeal in appeals:
@@ -187,7 +206,7 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
     config = dossier.config
     layout.line("ARCHIVAL RECORD", SMALL)
     layout.space(10)
-    for line in simpleSplit(appeals[0].title if len(appeals) == 1 else config.title, TITLE.font, TITLE.size, TEXT_WIDTH):
+    for line in wrap(appeals[0].title if len(appeals) == 1 else config.title, TITLE, TEXT_WIDTH):
         layout.line(line, TITLE)
     layout.space(8)
     for appeal in appeals:
@@ -387,45 +406,74 @@ def _draw_qr(pdf: canvas.Canvas, x: float, y: float, value: str, size: float) ->
                 pdf.rect(x + (column + 4) * module, y + size - (row + 5) * module, module, module, stroke=0, fill=1)
 
 
-def draw(layout: Layout, archival_id: str, root: str, title: str, author: str, language: str) -> bytes:
-    register_fonts()
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName="PTSans",
-                        initialFontSize=10, initialLeading=12, lang=language)
-    pdf.setTitle(title)
-    pdf.setAuthor(author)
-    pdf.setCreator("appeal-archive")
-    pdf.setProducer("appeal-archive (reportlab)")
-    total = len(layout.pages)
-    current = (None, None)
-    for number, ops in enumerate(layout.pages, 1):
+class Drawer:
+    """Draws finished pages onto a reportlab canvas, each with the running footer.
+
+    "page x of y" is drawn before y is known: the footer refers to a form (a PDF XObject) holding
+    "y · root ...", which is defined once the last page is done.
+    """
+
+    def __init__(self, archival_id: str, root: str, title: str, author: str, language: str):
+        register_fonts()
+        self.buffer = io.BytesIO()
+        self.pdf = canvas.Canvas(self.buffer, pagesize=A4, invariant=1, pageCompression=1,
+                                 initialFontName="PTSans", initialFontSize=10, initialLeading=12, lang=language)
+        self.pdf.setTitle(title)
+        self.pdf.setAuthor(author)
+        self.pdf.setCreator("appeal-archive")
+        self.pdf.setProducer("appeal-archive (reportlab)")
+        self.archival_id, self.root, self.number = archival_id, root, 0
+
+    def page(self, ops: list[tuple]) -> None:
+        self.number += 1
+        pdf = self.pdf
+        # One text object per page: a BT/ET block per line would cost twice the time on long documents.
+        text = pdf.beginText()
+        current = None
         for kind, style, x, y, payload in ops:
             if kind == "text":
-                if current != (style.font, style.size):
-                    pdf.setFont(style.font, style.size)
-                    current = (style.font, style.size)
-                pdf.drawString(x, y, payload)
+                if current is not style:
+                    text.setFont(style.font, style.size)
+                    current = style
+                text.setTextOrigin(x, y)
+                text.textOut(payload)
             else:
                 _draw_qr(pdf, x, y, *payload)
-        pdf.setFont(SMALL.font, SMALL.size)
-        current = (SMALL.font, SMALL.size)
-        pdf.drawCentredString(PAGE_WIDTH / 2, 30, f"{archival_id} · page {number} of {total} · root {root[:16]}")
+        footer = f"{self.archival_id} · page {self.number} of "
+        text.setFont(SMALL.font, SMALL.size)
+        text.setTextOrigin(MARGIN, 30)
+        text.textOut(footer)
+        pdf.drawText(text)
+        pdf.saveState()
+        pdf.translate(MARGIN + pdfmetrics.stringWidth(footer, SMALL.font, SMALL.size), 30)
+        pdf.doForm("page-total")
+        pdf.restoreState()
         pdf.showPage()
-        current = (None, None)
-    pdf.save()
-    return buffer.getvalue()
+
+    def finish(self) -> bytes:
+        pdf = self.pdf
+        pdf.beginForm("page-total", lowerx=0, lowery=-4, upperx=TEXT_WIDTH, uppery=SMALL.leading)
+        text = pdf.beginText()
+        text.setFont(SMALL.font, SMALL.size)
+        text.setTextOrigin(0, 0)
+        text.textOut(f"{self.number} · root {self.root[:16]}")
+        pdf.drawText(text)
+        pdf.endForm()
+        pdf.save()
+        return self.buffer.getvalue()
 
 
 def render(dossier: Dossier, context: RenderContext) -> tuple[bytes, int]:
     """The unsigned, not yet PDF/A, document and its page count: the same inputs give the same bytes."""
-    layout = layout_document(dossier, context)
-    missing = missing_glyphs(layout.texts)
+    appeals = dossier.appeals()
+    title = appeals[0].title if len(appeals) == 1 else dossier.config.title
+    drawer = Drawer(dossier.config.archival_id, dossier.root, title, dossier.config.custodian, appeals[0].language)
+    layout = layout_document(dossier, context, Layout(drawer.page))
+    pages = layout.finish()
+    missing = missing_glyphs(layout.chars)
     if missing:
         shown = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, '?')}" for char in sorted(missing)[:10])
         raise AppealArchiveError(Issue("pdf.missing-glyph", f"the archival font (PT Sans) cannot draw: {shown}",
                                        hint="check the records for stray characters; PT Sans covers Latin, "
                                        "Latin Extended and Cyrillic"), exit_code=1)
-    appeals = dossier.appeals()
-    title = appeals[0].title if len(appeals) == 1 else dossier.config.title
-    pdf = draw(layout, dossier.config.archival_id, dossier.root, title, dossier.config.custodian, appeals[0].language)
-    return pdf, len(layout.pages)
+    return drawer.finish(), pages

@@ -115,7 +115,11 @@ def load_record_set(records_dir: str | os.PathLike = "records", keep_data: bool 
                     jobs: int | None = None) -> tuple[ValidationReport, RecordSet | None]:
     """The validated record set, or None (with the report saying why) when the records are invalid."""
     report, record_set = check_records(records_dir, keep_data=keep_data, jobs=jobs)
-    return report, record_set if report.ok else None
+    if not report.ok:
+        return report, None
+    for record in record_set.records:
+        record.references = ()  # checked; the later stages never need them, and large sets feel it
+    return report, record_set
 
 
 def _load_config(root: Path, display_root: str, relative: str | None) -> tuple[dict | None, bytes, list[Issue]]:

@@ -77,6 +77,7 @@ def verify_archive(path: str | Path, records_dir: str | Path | None = None, rebu
     attachments = _read_attachments(data, report)
     if attachments is None:
         return report
+    attachments = expand_bundles(attachments, report)
     manifest = _check_attachments(attachments, report)
     if manifest is not None:
         _check_cover(data, manifest["root"], report)
@@ -190,6 +191,33 @@ def _read_attachments(data: bytes, report: VerifyReport) -> dict[str, bytes] | N
         report.fail("pdf.damaged", f"the attachments cannot be read: {type(error).__name__}: {error}",
                     "the file was damaged or altered after signing")
         return None
+
+
+BUNDLES = {"records.zip": "records/", "canonical.zip": "canonical/"}
+
+
+def expand_bundles(attachments: dict[str, bytes], report: VerifyReport) -> dict[str, bytes]:
+    """Attachments with records.zip and canonical.zip (large sets) replaced by the files inside them."""
+    import zipfile
+
+    files = {name: content for name, content in attachments.items() if name not in BUNDLES}
+    for bundle, prefix in BUNDLES.items():
+        if bundle not in attachments:
+            continue
+        try:
+            with zipfile.ZipFile(io.BytesIO(attachments[bundle])) as archive:
+                for member in archive.infolist():
+                    parts = PurePosixPath(member.filename).parts
+                    if member.is_dir() or not member.filename.startswith(prefix) or ".." in parts or \
+                            member.filename in files:
+                        report.fail("attach.bundle-invalid", f"{bundle} holds an unexpected member "
+                                    f"{member.filename!r}", "the bundle was altered")
+                        continue
+                    files[member.filename] = archive.read(member)
+        except (zipfile.BadZipFile, OSError, ValueError) as error:
+            report.fail("attach.bundle-invalid", f"{bundle} is not a readable ZIP archive: {error}",
+                        "the bundle was damaged or replaced")
+    return files
 
 
 def _check_attachments(attachments: dict[str, bytes], report: VerifyReport) -> dict[str, Any] | None:

@@ -68,6 +68,19 @@ def _represent_str(representer, value: str):
     return representer.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+def _represent_float(representer, value: float):
+    # A form YAML 1.1 and 1.2 both read as this float: a dot in the mantissa, a signed exponent.
+    if value != value:
+        text = ".nan"
+    elif value in (float("inf"), float("-inf")):
+        text = ".inf" if value > 0 else "-.inf"
+    else:
+        mantissa, _, exponent = repr(value).partition("e")
+        mantissa = mantissa if "." in mantissa else mantissa + ".0"
+        text = mantissa + (f"e{'' if exponent[0] in '+-' else '+'}{exponent}" if exponent else "")
+    return representer.represent_scalar("tag:yaml.org,2002:float", text)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.Resolver = _CoreResolver
@@ -76,6 +89,7 @@ def _yaml() -> YAML:
     yaml.preserve_quotes = False
     yaml.allow_unicode = True
     yaml.representer.add_representer(str, _represent_str)
+    yaml.representer.add_representer(float, _represent_float)
     return yaml
 
 
@@ -121,13 +135,16 @@ def format_text(text: str, record_type: str | None) -> str:
     text = text.lstrip("\ufeff")
     formatted = _reformat(text, record_type)
     # ruamel may move a comment that sits in an odd place on its first pass; settle on a fixed point.
-    for _ in range(3):
-        again = _reformat(formatted, record_type)
-        if again == formatted:
-            break
-        formatted = again
-    else:
-        raise FormatRefused("fmt.unstable", "formatting does not settle on one form")
+    try:
+        for _ in range(3):
+            again = _reformat(formatted, record_type)
+            if again == formatted:
+                break
+            formatted = again
+        else:
+            raise FormatRefused("fmt.unstable", "formatting does not settle on one form")
+    except RuamelError as error:  # ruamel wrote YAML it cannot read back (comments beside empty lists)
+        raise FormatRefused("fmt.unstable", f"formatting gives YAML that does not read back: {error}") from error
     if not _same_data(text, formatted):
         raise FormatRefused("fmt.would-change-data", "formatting would change the record's data")
     if sorted(loader.comment_lines(formatted)) != sorted(loader.comment_lines(text)):

@@ -69,7 +69,7 @@ class SignerIdentity:
 
     def describe(self) -> str:
         kind = "self-signed certificate" if self.self_signed else "certificate issued by a certification authority"
-        return f"{self.name} ({kind}, SHA-256 fingerprint {self.fingerprint})"
+        return f"{self.name}; {kind}, SHA-256 fingerprint {self.fingerprint}"
 
 
 UNSIGNED = SignerIdentity("not signed (unsigned build)", False, "none")
@@ -213,7 +213,7 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
         rally = dossier.rally(appeal.adoption.rally)
         occasion = f", {appeal.adoption.occasion}," if appeal.adoption.occasion else ""
         layout.paragraph(f"Adopted on {human_date(appeal.adoption.date)}{occasion} at {rally.as_printed} "
-                         f"({rally.city}, {rally.country}).", BODY)
+                         f"({rally.country}).", BODY)
     layout.space(14)
     documents = len(dossier.manifest["source_documents"])
     facts = [
@@ -293,7 +293,7 @@ def _reading(signatory: Signatory) -> Iterator[str]:
     else:
         yield "Person: none named in the entry"
     for capacity in signatory.capacities:
-        organization = (f" of {capacity.organization.name} [{capacity.organization.ref}]"
+        organization = (f"; organization: {capacity.organization.name} [{capacity.organization.ref}]"
                         if capacity.organization else "")
         yield f"Capacity: {capacity.role}{organization}"
     for note in signatory.notes:

@@ -87,7 +87,7 @@ def test_fmt_is_lossless_and_idempotent_or_refuses(data: dict, flow: bool, comme
     try:
         formatted = format_text(text, record_type)
     except FormatRefused:
-        assert flow and comments  # only comments inside flow collections are beyond ruamel
+        assert comments  # only comments in awkward places (flow or empty collections) are beyond ruamel
         return
     assert data_of(formatted) == data_of(text)
     assert sorted(loader.comment_lines(formatted)) == sorted(loader.comment_lines(text))

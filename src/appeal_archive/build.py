@@ -86,8 +86,6 @@ def attachments_of(record_set: RecordSet, manifest_json: bytes, root: str, build
         for record in record_set.records:
             yield (canonical_name(record.path), record.canonical,
                    f"RFC 8785 canonical JSON of {record.path}, SHA-256 {record.digest}")
-            if bundled:
-                record.canonical = None  # rendered and zipped: large sets need the memory back now
 
     bundled = len(record_set.records) > BUNDLE_THRESHOLD
     if not bundled:
@@ -193,11 +191,11 @@ class BuildResult:
 
 
 def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.PathLike = "build", *,
-                  unsigned: bool = False, signer_config=None, jobs: int | None = None,
+                  unsigned: bool = False, signer_config=None, bag: bool = True, jobs: int | None = None,
                   environ: dict[str, str] | None = None) -> BuildResult:
     """Validate, render, sign and publish. Raises AppealArchiveError (exit 3) when it cannot run."""
     from .render_pdf import UNSIGNED
-    from .sign import SignerConfig, identity_of, load_key_material, sign_pdf, utc_now
+    from .sign import SignerConfig, identity_of, load_key_material, sign_detached, sign_pdf, timestamp_token, utc_now
 
     out = Path(out_dir)
     _check_output_folder(out)
@@ -208,25 +206,83 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     release_memory()
     now = utc_now()
     build_date = build_date_from(os.environ if environ is None else environ, now)
+    config = signer_config or SignerConfig()
     manifest = make_manifest(record_set)
     material = None
     identity = UNSIGNED
     if not unsigned:
-        material, result.notices = load_key_material(signer_config or SignerConfig(), now)
+        material, result.notices = load_key_material(config, now)
         identity = identity_of(material.certificate)
     tool = tool_name()
+    archival_id = record_set.config["archival_id"]
     manifest_json = manifest_bytes(manifest)
+    outputs = {"manifest.json": manifest_json, f"{archival_id}.jsonld": render_bundle(record_set, manifest)}
     pdf, result.pages = render_archival_pdf(record_set, manifest, build_date, identity, tool, manifest_json)
+    outputs[f"{archival_id}.pdf"] = pdf
     if material is not None:
-        config = signer_config or SignerConfig()
-        pdf = sign_pdf(pdf, material, reason=f"Archival record {record_set.config['archival_id']}",
-                       tsa_url=config.tsa_url)
-    outputs = {"manifest.json": manifest_json, f"{record_set.config['archival_id']}.pdf": pdf}
-    publish(out, outputs)
-    result.files = [os.fspath(out / name) for name in outputs]
+        outputs[f"{archival_id}.pdf"] = sign_pdf(pdf, material, reason=f"Archival record {archival_id}",
+                                                 tsa_url=config.tsa_url)
+        bundle = outputs[f"{archival_id}.jsonld"]
+        outputs[f"{archival_id}.jsonld.p7s"] = sign_detached(bundle, material)
+        if config.tsa_url:
+            outputs[f"{archival_id}.jsonld.tst"] = timestamp_token(bundle, config.tsa_url)
+    folders = {f"{archival_id}-bag": bag_files(record_set, outputs, build_date, tool)} if bag else {}
+    publish(out, outputs, folders)
+    result.files = [os.fspath(out / name) for name in [*outputs, *folders]]
     result.root = manifest["root"]
     result.signer = None if unsigned else identity.describe()
     return result
+
+
+def render_bundle(record_set: RecordSet, manifest: dict[str, Any]) -> bytes:
+    """The JSON-LD bundle of the record set: same records and base IRI, same bytes."""
+    from .dossier import Dossier
+    from .jsonld import bundle_bytes, make_bundle
+
+    return bundle_bytes(make_bundle(Dossier.from_record_set(record_set, manifest)))
+
+
+def bag_files(record_set: RecordSet, outputs: dict[str, bytes], build_date: datetime, tool: str) -> dict:
+    """What goes into the BagIt package: its bag-info fields and payload (the outputs and the records)."""
+    payload = dict(outputs)
+    payload["records/archive.yaml"] = record_set.config_raw
+    for record in record_set.records:
+        payload[f"records/{record.path}"] = _validated_bytes(record_set, record)
+    for document in record_set.documents:
+        payload[f"records/{document.path}"] = (record_set.root / document.path).read_bytes()
+    info = {"Source-Organization": record_set.config["custodian"],
+            "External-Identifier": record_set.config["archival_id"],
+            "External-Description": record_set.config["title"],
+            "Bagging-Date": build_date.strftime("%Y-%m-%d"),
+            "Bag-Software-Agent": f"{tool} (bagit-python {_bagit_version()})"}
+    return {"info": info, "payload": payload}
+
+
+def _bagit_version() -> str:
+    try:
+        return version("bagit")
+    except PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+def make_bag(folder: Path, info: dict[str, str], payload: dict[str, bytes]) -> None:
+    """A BagIt 1.0 bag (SHA-256 and SHA-512 manifests) made by the Library of Congress's bagit package.
+
+    bagit lists tag files in directory order; their manifests are sorted here so that the same
+    payload gives the same bag on any file system.
+    """
+    import logging
+
+    import bagit
+
+    logging.getLogger("bagit").setLevel(logging.WARNING)
+    for name, data in payload.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    bagit.make_bag(str(folder), bag_info=info, checksums=["sha256", "sha512"])
+    for manifest in folder.glob("tagmanifest-*.txt"):
+        manifest.write_text("".join(sorted(manifest.read_text(encoding="utf-8").splitlines(True))), encoding="utf-8")
 
 
 # --- atomic publication -----------------------------------------------------------------------------
@@ -244,8 +300,8 @@ def _check_output_folder(out: Path) -> None:
                    "give --out an empty folder or an earlier build folder; builds replace the whole folder")
 
 
-def publish(out: Path, files: dict[str, bytes]) -> None:
-    """Write `files` into a staging folder, then swap it in for `out` in one step."""
+def publish(out: Path, files: dict[str, bytes], bags: dict[str, dict] | None = None) -> None:
+    """Write `files` (and BagIt `bags`) into a staging folder, then swap it in for `out` in one step."""
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
@@ -255,6 +311,8 @@ def publish(out: Path, files: dict[str, bytes]) -> None:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+        for name, bag in (bags or {}).items():
+            make_bag(staging / name, bag["info"], bag["payload"])
         if (out / ".gitkeep").exists():
             shutil.copy2(out / ".gitkeep", staging / ".gitkeep")
         os.chmod(staging, 0o755)

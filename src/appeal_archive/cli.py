@@ -160,13 +160,17 @@ def manifest(ctx: click.Context, records_dir: str, jobs: int | None) -> None:
 @click.option("--pkcs12", type=click.Path(dir_okay=False), help="Signer's key and certificate as PKCS#12.")
 @click.option("--passphrase-env", default="APPEAL_ARCHIVE_PASSPHRASE", show_default=True,
               help="Environment variable that holds the key's or PKCS#12 passphrase.")
-@click.option("--tsa", metavar="URL", help="RFC 3161 time-stamp authority: makes the signature PAdES B-T.")
+@click.option("--tsa", metavar="URL", help="RFC 3161 time-stamp authority: makes the PDF signature PAdES B-T and "
+              "time-stamps the JSON-LD bundle.")
+@click.option("--bag/--no-bag", default=True, show_default=True, help="Also write the BagIt transfer package.")
 @FORMAT
 @JOBS
 @click.pass_context
 def build(ctx: click.Context, records_dir: str, out_dir: str, unsigned: bool, key: str | None, cert: str | None,
-          pkcs12: str | None, passphrase_env: str, tsa: str | None, output_format: str, jobs: int | None) -> None:
-    """Validate RECORDS_DIR, then write the manifest and the signed archival PDF into --out.
+          pkcs12: str | None, passphrase_env: str, tsa: str | None, bag: bool, output_format: str,
+          jobs: int | None) -> None:
+    """Validate RECORDS_DIR, then write the manifest, the signed archival PDF, the signed JSON-LD bundle
+    and a BagIt package of all of it into --out.
 
     Nothing is written when a record is invalid. Without --key/--cert or --pkcs12, a self-signed
     identity is created once in ~/.config/appeal-archive/identity (or $APPEAL_ARCHIVE_IDENTITY_DIR).
@@ -186,7 +190,7 @@ def build(ctx: click.Context, records_dir: str, out_dir: str, unsigned: bool, ke
                                                                         ("pkcs12", pkcs12))}
     config = SignerConfig(**paths, passphrase_env=passphrase_env, tsa_url=tsa)
     with reported_errors(ctx, output_format):
-        result = build_archive(records_dir, out_dir, unsigned=unsigned, signer_config=config, jobs=jobs)
+        result = build_archive(records_dir, out_dir, unsigned=unsigned, signer_config=config, bag=bag, jobs=jobs)
     for notice in result.notices:
         click.echo(f"note: {notice}", err=True)
     lines = [format_issues(result.report.issues)] if result.report.issues else []
@@ -213,14 +217,17 @@ def build(ctx: click.Context, records_dir: str, out_dir: str, unsigned: bool, ke
 @click.pass_context
 def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool, trust_roots: tuple[str, ...],
            output_format: str) -> None:
-    """Check a signed archival PDF offline: signature, attachments, manifest and the root on the cover.
+    """Check what a build made, offline: a signed PDF, a JSON-LD bundle, or a BagIt bag folder.
 
+    A PDF: signature, attachments, manifest and the root on the cover. A bundle: its .p7s (and .tst)
+    beside it, and the root its record hashes give. A bag: BagIt validity, then both of those.
     Exit 0 when every check holds, 1 when one fails, 3 when the file cannot be read.
 
     \b
     Example:
       appeal-archive verify build/AA-2023-05-21-belarusians-to-eu.pdf
-      appeal-archive verify --records records/ --rebuild received.pdf
+      appeal-archive verify build/AA-2023-05-21-belarusians-to-eu.jsonld
+      appeal-archive verify --records records/ --rebuild build/AA-2023-05-21-belarusians-to-eu-bag
     """
     from pathlib import Path
 

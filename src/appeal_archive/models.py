@@ -74,6 +74,7 @@ IsoDate = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), _shared
 LanguageTag = Annotated[str, Field(pattern=BCP47_PATTERN), _shared("language-tag")]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$"), _shared("sha256")]
 Unknown = Literal["unknown"]
+DEFAULT_BASE_IRI = "https://w3id.org/appeal-archive/id/"
 
 
 def Ref(record_type: str) -> type:  # noqa: N802 - reads as a type in annotations
@@ -338,6 +339,13 @@ class ArchiveConfig(Model):
     )
     title: str = Field(min_length=1, description="Title of the archival unit.")
     custodian: str = Field(min_length=1, description="Organization that keeps the archive.")
+    base_iri: str = Field(
+        default=DEFAULT_BASE_IRI,
+        pattern=r"^https?://[^\s#]+/$",
+        description="Base of the IRIs the JSON-LD bundle gives records (<base><folder>/<id>); ends with '/'. "
+        "Changing it changes the IRIs and nothing else.",
+        examples=[DEFAULT_BASE_IRI],
+    )
 
 
 RECORD_MODELS: dict[str, type[Model]] = {

@@ -238,3 +238,31 @@ def sign_pdf(pdf_bytes: bytes, material: KeyMaterial, *, reason: str, tsa_url: s
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def sign_detached(data: bytes, material: KeyMaterial) -> bytes:
+    """A detached CMS signature (DER, RSA with SHA-256) over `data`, with the certificate chain, made by
+    the `cryptography` package; `openssl cms -verify -binary -content FILE` accepts it."""
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(data).add_signer(
+        material.certificate, material.private_key, hashes.SHA256())
+    for certificate in material.chain:
+        builder = builder.add_certificate(certificate)
+    return builder.sign(serialization.Encoding.DER,
+                        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+
+
+def timestamp_token(data: bytes, tsa_url: str) -> bytes:
+    """An RFC 3161 time-stamp token (DER) over SHA-256 of `data`, from the given authority."""
+    import hashlib
+
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    try:
+        token = asyncio.run(HTTPTimeStamper(tsa_url, timeout=20).async_timestamp(
+            hashlib.sha256(data).digest(), "sha256"))
+    except Exception as error:  # noqa: BLE001 - network and protocol failures of many kinds
+        raise _cannot("sign.tsa", f"the time-stamp authority {tsa_url} did not answer usefully: "
+                      f"{type(error).__name__}: {error}", "check the --tsa URL and the network") from error
+    return token.dump()

@@ -54,6 +54,17 @@ class VerifyReport:
     def passed(self, check: str) -> None:
         self.checks.append(check)
 
+    def merge(self, inner: VerifyReport, name: str) -> None:
+        """Take in the report on one file of a package (a bag): its checks, issues and signer."""
+        self.checks += [f"{name}: {check}" for check in inner.checks]
+        self.issues += inner.issues
+        self.changes += [change for change in inner.changes if change not in self.changes]
+        for field_name in ("signer", "signing_time", "timestamp"):
+            if getattr(self, field_name) is None:
+                setattr(self, field_name, getattr(inner, field_name))
+        if inner.trusted is not None:
+            self.trusted = inner.trusted if self.trusted is None else self.trusted and inner.trusted
+
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "ok": self.ok, "signer": self.signer, "signing_time": self.signing_time,
                 "timestamp": self.timestamp, "trusted": self.trusted, "root": self.root, "checks": self.checks,
@@ -62,8 +73,24 @@ class VerifyReport:
 
 def verify_archive(path: str | Path, records_dir: str | Path | None = None, rebuild: bool = False,
                    trust_roots: list[Path] = ()) -> VerifyReport:
-    """Verify an archival PDF. Raises AppealArchiveError (exit 3) only when the file cannot be read."""
+    """Verify what a build made: a signed PDF, a JSON-LD bundle (with its .p7s), or a BagIt bag folder.
+
+    Raises AppealArchiveError (exit 3) only when the file cannot be read at all.
+    """
+    from .verify_package import verify_bag, verify_bundle
+
     path = Path(path)
+    records = Path(records_dir) if records_dir is not None else None
+    if path.is_dir():
+        return verify_bag(path, records, rebuild, list(trust_roots))
+    if path.suffix == ".jsonld":
+        return verify_bundle(path, records, list(trust_roots))
+    return verify_pdf(path, records, rebuild, list(trust_roots))
+
+
+def verify_pdf(path: Path, records_dir: Path | None = None, rebuild: bool = False,
+               trust_roots: list[Path] = ()) -> VerifyReport:
+    """Verify a signed archival PDF: signature, attachments, manifest, cover; optionally records and rebuild."""
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -72,7 +99,7 @@ def verify_archive(path: str | Path, records_dir: str | Path | None = None, rebu
     if not data.startswith(b"%PDF-"):
         report.fail("pdf.damaged", "the file does not start with a PDF header", "the file is damaged or not a PDF")
         return report
-    _quiet_pyhanko()
+    quiet_pyhanko()
     signature = _check_signature(data, report, trust_roots)
     attachments = _read_attachments(data, report)
     if attachments is None:
@@ -82,13 +109,13 @@ def verify_archive(path: str | Path, records_dir: str | Path | None = None, rebu
     if manifest is not None:
         _check_cover(data, manifest["root"], report)
         if records_dir is not None:
-            _compare_records(manifest, Path(records_dir), report)
+            compare_records(manifest, Path(records_dir), report)
         if rebuild and signature is not None:
             _check_rebuild(data, attachments, manifest, signature, report)
     return report
 
 
-def _quiet_pyhanko() -> None:
+def quiet_pyhanko() -> None:
     # pyHanko logs a traceback for every certificate it cannot chain; verify reports that as data.
     for name in ("pyhanko", "pyhanko_certvalidator"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
@@ -104,12 +131,10 @@ class SignatureFacts:
 
 
 def _check_signature(data: bytes, report: VerifyReport, trust_roots: list[Path]) -> SignatureFacts | None:
-    from asn1crypto import x509 as asn1_x509
     from cryptography import x509
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     from .sign import identity_of
 
@@ -128,10 +153,8 @@ def _check_signature(data: bytes, report: VerifyReport, trust_roots: list[Path])
         report.fail("sig.several", f"the file carries {len(signatures)} signatures; appeal-archive signs once",
                     "someone added a signature after the archive's; compare with the file you received")
     signature = signatures[0]
-    roots = [asn1_x509.Certificate.load(x509.load_pem_x509_certificate(root.read_bytes()).public_bytes(
-        _der())) for root in trust_roots]
     try:
-        status = validate_pdf_signature(signature, ValidationContext(trust_roots=roots, allow_fetching=False))
+        status = validate_pdf_signature(signature, validation_context(trust_roots))
     except Exception as error:  # noqa: BLE001
         report.fail("sig.invalid", f"the signature cannot be validated: {type(error).__name__}: {error}",
                     "the signature data is damaged")
@@ -160,22 +183,33 @@ def _check_signature(data: bytes, report: VerifyReport, trust_roots: list[Path])
                     "someone appended an update; only the signed revision is the archive's")
     else:
         report.passed("the signature covers the whole file except the signature value itself")
-    report.trusted = bool(status.trusted)
-    if trust_roots and not status.trusted:
+    judge_trust(report, bool(status.trusted), identity.self_signed, trust_roots)
+    return SignatureFacts(signature.signer_cert.dump(), signature.signed_revision)
+
+
+def validation_context(trust_roots: list[Path]):
+    """pyHanko's validation context: the given roots only, and never the network."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = [asn1_x509.Certificate.load(x509.load_pem_x509_certificate(root.read_bytes()).public_bytes(Encoding.DER))
+             for root in trust_roots]
+    return ValidationContext(trust_roots=roots, allow_fetching=False)
+
+
+def judge_trust(report: VerifyReport, trusted: bool, self_signed: bool, trust_roots: list[Path]) -> None:
+    """Trust is a separate question from integrity: an error only when the caller named roots to trust."""
+    report.trusted = trusted if report.trusted is None else report.trusted and trusted
+    if trust_roots and not trusted:
         report.fail("sig.untrusted", "the signer's certificate does not chain to the trusted root given",
                     "check --trust-root, or the certificate the archive was signed with")
     elif not trust_roots:
         report.fail("sig.trust-not-checked", "the signer's identity was not checked against a trusted root"
-                    + (" (the certificate is self-signed)" if identity.self_signed else ""),
+                    + (" (the certificate is self-signed)" if self_signed else ""),
                     "give --trust-root CA.pem to require a chain to a root you trust; compare the certificate "
                     "fingerprint with one the custodian published", severity="warning")
-    return SignatureFacts(signature.signer_cert.dump(), signature.signed_revision)
-
-
-def _der():
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    return Encoding.DER
 
 
 # --- attachments, manifest, cover -------------------------------------------------------------------
@@ -302,7 +336,7 @@ def _check_cover(data: bytes, root: str, report: VerifyReport) -> None:
 # --- comparing with current records -----------------------------------------------------------------
 
 
-def _compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyReport) -> None:
+def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyReport) -> None:
     from .validate import load_record_set
 
     current_report, record_set = load_record_set(records_dir, keep_data=False)

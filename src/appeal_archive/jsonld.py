@@ -1,0 +1,277 @@
+"""Stage 13, linked data: a Dossier and its manifest -> one JSON-LD 1.1 document (bytes), reproducible.
+
+schema.org first, PROV-O for provenance, and the project vocabulary (schema/vocab.ttl, prefix "aa")
+only where neither has a term. Every node, down to a demand or a capacity, has an absolute IRI
+(<base><folder>/<id>, with #fragments for parts of a record): nothing is a blank node. Order is carried
+by schema:position on each node, never by @list, which canonicalises in quadratic time. The @context is
+embedded, so processing needs no network; every key in the document is a term of that context.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .dossier import Dossier
+from .models import Appeal, ArchivistName, Count, Organization, Person, Rally, Signatory, Source
+from .schema import TYPE_FOLDERS
+
+VOCAB = "https://w3id.org/appeal-archive/vocab#"
+SCHEMA = "https://schema.org/"
+
+
+def _ref(term: str) -> dict[str, str]:
+    return {"@id": term, "@type": "@id"}
+
+
+CONTEXT: dict[str, Any] = {
+    "@version": 1.1,
+    "schema": SCHEMA,
+    "prov": "http://www.w3.org/ns/prov#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "aa": VOCAB,
+    # schema.org
+    "name": "schema:name",
+    "alternateName": "schema:alternateName",
+    "text": "schema:text",
+    "description": "schema:description",
+    "identifier": "schema:identifier",
+    "inLanguage": "schema:inLanguage",
+    "position": "schema:position",
+    "recipient": _ref("schema:recipient"),
+    "contributor": _ref("schema:contributor"),
+    "mentions": _ref("schema:mentions"),
+    "image": _ref("schema:image"),
+    "caption": "schema:caption",
+    "creditText": "schema:creditText",
+    "dateCreated": {"@id": "schema:dateCreated", "@type": "xsd:date"},
+    "startDate": {"@id": "schema:startDate", "@type": "xsd:date"},
+    "dateModified": {"@id": "schema:dateModified", "@type": "xsd:dateTime"},
+    "location": _ref("schema:location"),
+    "address": _ref("schema:address"),
+    "addressLocality": "schema:addressLocality",
+    "addressCountry": "schema:addressCountry",
+    "value": "schema:value",
+    "unitText": "schema:unitText",
+    "roleName": "schema:roleName",
+    "memberOf": _ref("schema:memberOf"),
+    "appearance": _ref("schema:appearance"),
+    "author": _ref("schema:author"),
+    "encodingFormat": "schema:encodingFormat",
+    "sha256": "schema:sha256",
+    "url": _ref("schema:url"),
+    "hasPart": _ref("schema:hasPart"),
+    "custodian": "aa:custodian",
+    # PROV-O
+    "wasDerivedFrom": _ref("prov:wasDerivedFrom"),
+    # project vocabulary (schema/vocab.ttl)
+    "asPrinted": "aa:asPrinted",
+    "datePrinted": "aa:datePrinted",
+    "qualifier": "aa:qualifier",
+    "participants": _ref("aa:participants"),
+    "statedCount": _ref("aa:statedCount"),
+    "demand": _ref("aa:demand"),
+    "adoptedAt": _ref("aa:adoptedAt"),
+    "adoptionStatement": "aa:adoptionStatement",
+    "occasion": "aa:occasion",
+    "similarAppealAdoptedAt": _ref("aa:similarAppealAdoptedAt"),
+    "similarAppealsStatement": "aa:similarAppealsStatement",
+    "signatoryCount": "aa:signatoryCount",
+    "capacity": _ref("aa:capacity"),
+    "organizationAsPrinted": "aa:organizationAsPrinted",
+    "personAsPrinted": "aa:personAsPrinted",
+    "entryNote": _ref("aa:entryNote"),
+    "relationKind": "aa:relationKind",
+    "relatedPerson": _ref("aa:relatedPerson"),
+    "archivistNote": "aa:archivistNote",
+    "nameForm": _ref("aa:nameForm"),
+    "origin": _ref("aa:origin"),
+    "imageAvailable": "aa:imageAvailable",
+    "recordSha256": "aa:recordSha256",
+    "recordPath": "aa:recordPath",
+    "rootHash": "aa:rootHash",
+    "manifestVersion": "aa:manifestVersion",
+    "documentPath": "aa:documentPath",
+    "captureKind": "aa:captureKind",
+    "captureDescription": "aa:captureDescription",
+    "notKnown": "aa:notKnown",
+    "capturedOn": {"@id": "aa:capturedOn", "@type": "xsd:date"},
+}
+
+
+class Bundle:
+    """Builds the graph for one dossier; `document()` returns the JSON-LD object."""
+
+    def __init__(self, dossier: Dossier):
+        self.dossier = dossier
+        self.base = dossier.config.base_iri
+        self.nodes: list[dict[str, Any]] = []
+        self.entries = {entry["path"]: entry for entry in dossier.manifest["records"]}
+
+    def iri(self, record_type: str, record_id: str, part: str | None = None) -> str:
+        return f"{self.base}{TYPE_FOLDERS[record_type]}/{record_id}" + (f"#{part}" if part else "")
+
+    def text(self, value: str, language: str) -> dict[str, str]:
+        return {"@value": value, "@language": language}
+
+    def add(self, node: dict[str, Any]) -> dict[str, Any]:
+        self.nodes.append({key: value for key, value in node.items() if value not in (None, [], {})})
+        return node
+
+    def record_node(self, record_type: str, record_id: str, types: list[str], sources: list[str]) -> dict[str, Any]:
+        """The properties every record node has: identity, provenance, and its hash in the manifest."""
+        entry = self.entries[f"{TYPE_FOLDERS[record_type]}/{record_id}.yaml"]
+        return {"@id": self.iri(record_type, record_id), "@type": types, "identifier": record_id,
+                "recordPath": entry["path"], "recordSha256": entry["sha256"],
+                "wasDerivedFrom": [self.iri("source", source) for source in sources]}
+
+    # --- records ------------------------------------------------------------------------------------
+
+    def source(self, source: Source) -> None:
+        document = next(item for item in self.dossier.manifest["source_documents"]
+                        if item["path"].endswith("/" + source.file) or item["path"] == f"sources/{source.file}")
+        capture = source.capture
+        unknown = [label for label, value in (("publisher URL", capture.publisher_url),
+                                              ("capture date", capture.captured_on)) if value == "unknown"]
+        node = self.record_node("source", source.id, ["schema:DigitalDocument", "schema:MediaObject", "prov:Entity"], [])
+        del node["wasDerivedFrom"]
+        self.add({**node, "name": self.text(source.title, "en"), "encodingFormat": source.media_type,
+                  "inLanguage": source.language, "documentPath": document["path"], "sha256": document["sha256"],
+                  "captureKind": capture.kind, "captureDescription": self.text(capture.description, "en"),
+                  "url": None if capture.publisher_url == "unknown" else capture.publisher_url,
+                  "capturedOn": None if capture.captured_on == "unknown" else capture.captured_on,
+                  "notKnown": unknown, "archivistNote": [self.text(note, "en") for note in source.notes]})
+
+    def appeal(self, appeal: Appeal) -> None:
+        lang = appeal.language
+        iri = self.iri("appeal", appeal.id)
+        node = self.record_node("appeal", appeal.id, ["schema:Message", "aa:Appeal"], [appeal.source])
+        recipients = []
+        for number, addressee in enumerate(appeal.addressees, 1):
+            recipients.append(self.add({"@id": f"{iri}#addressee-{number}", "@type": ["schema:Organization"],
+                                        "name": self.text(addressee, lang), "position": number})["@id"])
+        demands = []
+        for demand in appeal.demands:
+            demands.append(self.add({"@id": f"{iri}#demand-{demand.number}", "@type": ["aa:Demand"],
+                                     "position": demand.number, "text": self.text(demand.text, lang)})["@id"])
+        claims = [self.claim(appeal, claim) for claim in appeal.claims]
+        photo = None
+        if appeal.photo:
+            photo = self.add({"@id": f"{iri}#photo", "@type": ["schema:ImageObject"],
+                              "caption": self.text(appeal.photo.caption, lang),
+                              "creditText": self.text(appeal.photo.credit, lang),
+                              "imageAvailable": appeal.photo.image_available,
+                              "archivistNote": self.text(appeal.photo.note, "en") if appeal.photo.note else None})["@id"]
+        similar = appeal.similar_appeals
+        self.add({**node, "name": self.text(appeal.title, lang), "inLanguage": lang,
+                  "recipient": recipients, "text": self.text("\n\n".join(appeal.body), lang), "demand": demands,
+                  "dateCreated": appeal.adoption.date, "adoptedAt": self.iri("rally", appeal.adoption.rally),
+                  "adoptionStatement": self.text(appeal.adoption.as_printed, lang),
+                  "datePrinted": self.text(appeal.adoption.date_as_printed, lang),
+                  "occasion": self.text(appeal.adoption.occasion, lang) if appeal.adoption.occasion else None,
+                  "similarAppealAdoptedAt": [self.iri("rally", rally) for rally in similar.rallies] if similar else [],
+                  "similarAppealsStatement": self.text(similar.as_printed, lang) if similar else None,
+                  "mentions": sorted({self.iri("person", mention.ref) for mention in appeal.mentions}),
+                  "image": photo, "hasPart": claims, "signatoryCount": appeal.signatory_count,
+                  "contributor": [self.iri("signatory", signatory.id)
+                                  for signatory in self.dossier.signatories(appeal.id)]})
+
+    def claim(self, appeal: Appeal, claim) -> str:
+        iri = f"{self.iri('appeal', appeal.id)}#claim-{claim.id}"
+        author = self.add({"@id": f"{iri}-author", "@type": ["schema:Organization"],
+                           "name": self.text(claim.attributed_to, appeal.language)})["@id"]
+        self.add({"@id": iri, "@type": ["schema:Claim"], "text": self.text(claim.as_printed, appeal.language),
+                  "author": author, "appearance": self.iri("appeal", appeal.id),
+                  "statedCount": self.count(f"{iri}-count", claim.count, appeal.language) if claim.count else None,
+                  "archivistNote": self.text(claim.note, "en") if claim.note else None})
+        return iri
+
+    def count(self, iri: str, count: Count, language: str) -> str:
+        return self.add({"@id": iri, "@type": ["schema:QuantitativeValue"], "value": count.value,
+                         "qualifier": count.qualifier, "asPrinted": self.text(count.as_printed, language)})["@id"]
+
+    def rally(self, rally: Rally) -> None:
+        iri = self.iri("rally", rally.id)
+        self.add({"@id": f"{iri}#place", "@type": ["schema:Place"], "address": f"{iri}#address",
+                  "name": self.text(rally.city, "en")})
+        self.add({"@id": f"{iri}#address", "@type": ["schema:PostalAddress"], "addressLocality": rally.city,
+                  "addressCountry": rally.country})
+        node = self.record_node("rally", rally.id, ["schema:Event"], [rally.source])
+        self.add({**node, "name": self.text(rally.as_printed, "en"), "startDate": rally.date,
+                  "datePrinted": self.text(rally.date_as_printed, "en"), "location": f"{iri}#place",
+                  "participants": self.count(f"{iri}#participants", rally.participants, "en")})
+
+    def signatory(self, signatory: Signatory) -> None:
+        iri = self.iri("signatory", signatory.id)
+        capacities = []
+        for number, capacity in enumerate(signatory.capacities, 1):
+            organization = capacity.organization
+            capacities.append(self.add({
+                "@id": f"{iri}#capacity-{number}", "@type": ["schema:OrganizationRole"], "position": number,
+                "roleName": self.text(capacity.role, "en"),
+                "memberOf": self.iri("organization", organization.ref) if organization else None,
+                "organizationAsPrinted": self.text(organization.name, "en") if organization else None})["@id"])
+        notes = []
+        for number, note in enumerate(signatory.notes, 1):
+            relation = note.relation
+            notes.append(self.add({
+                "@id": f"{iri}#note-{number}", "@type": ["aa:EntryNote"], "position": number,
+                "text": self.text(note.text, "en"), "relationKind": relation.kind if relation else None,
+                "relatedPerson": self.iri("person", relation.person.ref) if relation else None})["@id"])
+        node = self.record_node("signatory", signatory.id, ["schema:Role", "aa:SignatoryEntry"], [signatory.source])
+        person = signatory.person
+        self.add({**node, "position": signatory.position, "asPrinted": self.text(signatory.as_printed, "en"),
+                  "contributor": self.iri("person", person.ref) if person else None,
+                  "personAsPrinted": self.text(person.name, "en") if person else None,
+                  "capacity": capacities, "entryNote": notes,
+                  "archivistNote": self.text(signatory.archivist_note, "en") if signatory.archivist_note else None})
+
+    def agent(self, record_type: str, agent: Person | Organization, schema_type: str) -> None:
+        iri = self.iri(record_type, agent.id)
+        forms = [self.name_form(f"{iri}#name-{number}", name, "en", "aa:SourceText", None)
+                 for number, name in enumerate(agent.names, 1)]
+        forms += [self.name_form(f"{iri}#added-name-{number}", added.text, added.lang, "aa:ArchivistAddition",
+                                 added) for number, added in enumerate(agent.archivist_names, 1)]
+        node = self.record_node(record_type, agent.id, [schema_type], agent.sources)
+        self.add({**node, "name": [self.text(name, "en") for name in agent.names],
+                  "alternateName": [self.text(added.text, added.lang) for added in agent.archivist_names],
+                  "nameForm": forms,
+                  "archivistNote": self.text(agent.archivist_note, "en") if agent.archivist_note else None})
+
+    def name_form(self, iri: str, text: str, language: str, origin: str, added: ArchivistName | None) -> str:
+        return self.add({"@id": iri, "@type": ["aa:NameForm"], "name": self.text(text, language), "origin": origin,
+                         "archivistNote": self.text(added.note, "en") if added else None})["@id"]
+
+    # --- the whole set ------------------------------------------------------------------------------
+
+    def document(self) -> dict[str, Any]:
+        dossier = self.dossier
+        for source in dossier.sources():
+            self.source(source)
+        for appeal in dossier.appeals():
+            self.appeal(appeal)
+            for signatory in dossier.signatories(appeal.id):
+                self.signatory(signatory)
+        for rally in dossier.rallies():
+            self.rally(rally)
+        for person in dossier.persons():
+            self.agent("person", person, "schema:Person")
+        for organization in dossier.organizations():
+            self.agent("organization", organization, "schema:Organization")
+        config = dossier.config
+        self.add({"@id": f"{self.base}record-sets/{config.archival_id}", "@type": ["schema:Dataset"],
+                  "identifier": config.archival_id, "name": self.text(config.title, "en"),
+                  "custodian": config.custodian, "rootHash": dossier.root,
+                  "manifestVersion": dossier.manifest["manifest_version"],
+                  "hasPart": sorted(self.iri(entry["type"], entry["id"]) for entry in dossier.manifest["records"])})
+        return {"@context": CONTEXT, "@graph": sorted(self.nodes, key=lambda node: node["@id"])}
+
+
+def make_bundle(dossier: Dossier) -> dict[str, Any]:
+    """The JSON-LD document of a validated record set."""
+    return Bundle(dossier).document()
+
+
+def bundle_bytes(document: dict[str, Any]) -> bytes:
+    """Sorted keys, two-space indentation, UTF-8, one newline at the end: the same graph, the same bytes."""
+    return (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")

@@ -3,7 +3,8 @@
 schema.org first, PROV-O for provenance, and the project vocabulary (schema/vocab.ttl, prefix "aa")
 only where neither has a term. Every node, down to a demand or a capacity, has an absolute IRI
 (<base><folder>/<id>, with #fragments for parts of a record): nothing is a blank node. Order is carried
-by schema:position on each node, never by @list, which canonicalises in quadratic time. The @context is
+by schema:position on each node, never by @list, and links between the many and the one (an entry and
+its appeal, a record and its record set) run from the many: both keep canonicalisation linear. The @context is
 embedded, so processing needs no network; every key in the document is a term of that context.
 """
 
@@ -61,6 +62,10 @@ CONTEXT: dict[str, Any] = {
     "sha256": "schema:sha256",
     "url": _ref("schema:url"),
     "hasPart": _ref("schema:hasPart"),
+    # Links between the many and the one run from the many: a node with 100,000 values of one property
+    # makes JSON-LD processors (pyld's node map, URDNA2015) quadratic.
+    "isPartOf": _ref("schema:isPartOf"),
+    "signatoryOf": _ref("aa:signatoryOf"),
     "custodian": "aa:custodian",
     # PROV-O
     "wasDerivedFrom": _ref("prov:wasDerivedFrom"),
@@ -105,6 +110,7 @@ class Bundle:
     def __init__(self, dossier: Dossier):
         self.dossier = dossier
         self.base = dossier.config.base_iri
+        self.record_set = f"{self.base}record-sets/{dossier.config.archival_id}"
         self.nodes: list[dict[str, Any]] = []
         self.entries = {entry["path"]: entry for entry in dossier.manifest["records"]}
 
@@ -122,7 +128,7 @@ class Bundle:
         """The properties every record node has: identity, provenance, and its hash in the manifest."""
         entry = self.entries[f"{TYPE_FOLDERS[record_type]}/{record_id}.yaml"]
         return {"@id": self.iri(record_type, record_id), "@type": types, "identifier": record_id,
-                "recordPath": entry["path"], "recordSha256": entry["sha256"],
+                "recordPath": entry["path"], "recordSha256": entry["sha256"], "isPartOf": self.record_set,
                 "wasDerivedFrom": [self.iri("source", source) for source in sources]}
 
     # --- records ------------------------------------------------------------------------------------
@@ -172,9 +178,7 @@ class Bundle:
                   "similarAppealAdoptedAt": [self.iri("rally", rally) for rally in similar.rallies] if similar else [],
                   "similarAppealsStatement": self.text(similar.as_printed, lang) if similar else None,
                   "mentions": sorted({self.iri("person", mention.ref) for mention in appeal.mentions}),
-                  "image": photo, "hasPart": claims, "signatoryCount": appeal.signatory_count,
-                  "contributor": [self.iri("signatory", signatory.id)
-                                  for signatory in self.dossier.signatories(appeal.id)]})
+                  "image": photo, "hasPart": claims, "signatoryCount": appeal.signatory_count})
 
     def claim(self, appeal: Appeal, claim) -> str:
         iri = f"{self.iri('appeal', appeal.id)}#claim-{claim.id}"
@@ -221,6 +225,7 @@ class Bundle:
         node = self.record_node("signatory", signatory.id, ["schema:Role", "aa:SignatoryEntry"], [signatory.source])
         person = signatory.person
         self.add({**node, "position": signatory.position, "asPrinted": self.text(signatory.as_printed, "en"),
+                  "signatoryOf": self.iri("appeal", signatory.appeal),
                   "contributor": self.iri("person", person.ref) if person else None,
                   "personAsPrinted": self.text(person.name, "en") if person else None,
                   "capacity": capacities, "entryNote": notes,
@@ -259,11 +264,10 @@ class Bundle:
         for organization in dossier.organizations():
             self.agent("organization", organization, "schema:Organization")
         config = dossier.config
-        self.add({"@id": f"{self.base}record-sets/{config.archival_id}", "@type": ["schema:Dataset"],
+        self.add({"@id": self.record_set, "@type": ["schema:Dataset"],
                   "identifier": config.archival_id, "name": self.text(config.title, "en"),
                   "custodian": config.custodian, "rootHash": dossier.root,
-                  "manifestVersion": dossier.manifest["manifest_version"],
-                  "hasPart": sorted(self.iri(entry["type"], entry["id"]) for entry in dossier.manifest["records"])})
+                  "manifestVersion": dossier.manifest["manifest_version"]})
         return {"@context": CONTEXT, "@graph": sorted(self.nodes, key=lambda node: node["@id"])}
 
 

@@ -282,7 +282,8 @@ def make_bag(folder: Path, info: dict[str, str], payload: dict[str, bytes]) -> N
         target.write_bytes(data)
     bagit.make_bag(str(folder), bag_info=info, checksums=["sha256", "sha512"])
     for manifest in folder.glob("tagmanifest-*.txt"):
-        manifest.write_text("".join(sorted(manifest.read_text(encoding="utf-8").splitlines(True))), encoding="utf-8")
+        lines = manifest.read_text(encoding="utf-8").splitlines(True)
+        manifest.write_text("".join(sorted(lines, key=lambda line: line.split(" ", 1)[1])), encoding="utf-8")
 
 
 # --- atomic publication -----------------------------------------------------------------------------

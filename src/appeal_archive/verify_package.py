@@ -104,13 +104,15 @@ def _check_cms(data: bytes, signature_file: Path, report: VerifyReport, trust_ro
 
 
 def _check_token(data: bytes, token_file: Path, report: VerifyReport, trust_roots: list[Path]) -> None:
+    import asyncio
+
     from asn1crypto import cms
     from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 
     try:
         signed_data = cms.ContentInfo.load(token_file.read_bytes())["content"]
-        result = validate_tst_signed_data(signed_data, validation_context(trust_roots),
-                                          lambda algorithm: hashlib.new(algorithm, data).digest())
+        result = asyncio.run(validate_tst_signed_data(signed_data, validation_context(trust_roots),
+                                                      lambda algorithm: hashlib.new(algorithm, data).digest()))
     except Exception as error:  # noqa: BLE001
         report.fail("sig.timestamp-invalid", f"{token_file.name} cannot be read as a time-stamp token: {error}",
                     "the token was damaged or replaced")

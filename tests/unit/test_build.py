@@ -34,7 +34,7 @@ def test_publish_swaps_the_whole_folder_and_keeps_the_placeholder(tmp_path: Path
 
 def test_an_interrupted_build_leaves_the_previous_build(records: Path, isolated_identity, monkeypatch):
     assert build_archive("records", "build", unsigned=True).ok
-    before = {path.name: path.read_bytes() for path in Path("build").iterdir()}
+    before = {path.as_posix(): path.read_bytes() for path in Path("build").rglob("*") if path.is_file()}
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -43,5 +43,5 @@ def test_an_interrupted_build_leaves_the_previous_build(records: Path, isolated_
     monkeypatch.setattr("appeal_archive.sign.sign_pdf", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_archive("records", "build")
-    assert {path.name: path.read_bytes() for path in Path("build").iterdir()} == before
+    assert {path.as_posix(): path.read_bytes() for path in Path("build").rglob("*") if path.is_file()} == before
     assert sorted(path.name for path in Path(".").iterdir()) == ["build", "identity", "records"]

@@ -1,0 +1,142 @@
+"""The signed JSON-LD bundle and the BagIt package, checked with OpenSSL and the LoC bagit tool, and
+with `appeal-archive verify`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from appeal_archive.build import build_archive
+from appeal_archive.cli import main
+from appeal_archive.sign import SignerConfig
+from appeal_archive.verify import verify_archive
+from conftest import EPOCH, need_tool
+from pki import local_tsa
+
+NAME = "AA-2023-05-21-belarusians-to-eu"
+
+
+@pytest.fixture
+def build(records: Path, pki, isolated_identity) -> Path:
+    result = build_archive("records", "build", signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert))
+    assert result.ok
+    return Path("build")
+
+
+def openssl_cms(bundle: Path, root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([need_tool("openssl"), "cms", "-verify", "-binary", "-inform", "DER",
+                           "-in", f"{bundle}.p7s", "-content", str(bundle), "-CAfile", str(root), "-out", os.devnull],
+                          capture_output=True, text=True)
+
+
+def bagit_validate(bag: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bagit", "--validate", str(bag)], capture_output=True, text=True)
+
+
+def codes(path: Path, **options) -> set[str]:
+    return {issue.code for issue in verify_archive(path, **options).issues if issue.is_error}
+
+
+def test_openssl_accepts_the_bundle_signature_and_rejects_a_changed_byte(build: Path, pki, tmp_path: Path):
+    bundle = build / f"{NAME}.jsonld"
+    accepted = openssl_cms(bundle, pki.root_cert)
+    assert accepted.returncode == 0, accepted.stderr
+    assert "Verification successful" in accepted.stderr
+    report = verify_archive(bundle, trust_roots=[pki.root_cert])
+    assert report.ok and report.trusted, report.issues
+    tampered = tmp_path / f"{NAME}.jsonld"
+    data = bytearray(bundle.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    tampered.write_bytes(data)
+    shutil.copy(f"{bundle}.p7s", f"{tampered}.p7s")
+    assert openssl_cms(tampered, pki.root_cert).returncode != 0
+    result = CliRunner().invoke(main, ["verify", str(tampered)])
+    assert result.exit_code == 1 and "sig.digest-mismatch" in result.output
+
+
+def test_a_bundle_without_its_signature_fails(build: Path, tmp_path: Path):
+    lonely = tmp_path / f"{NAME}.jsonld"
+    shutil.copy(build / f"{NAME}.jsonld", lonely)
+    assert "sig.missing" in codes(lonely)
+
+
+def test_a_changed_record_hash_inside_a_resigned_bundle_breaks_the_root(build: Path, pki, tmp_path: Path):
+    """Even signed again by the key holder, a bundle whose hashes no longer give its root is rejected."""
+    from appeal_archive.sign import load_key_material, sign_detached, utc_now
+
+    forged = tmp_path / f"{NAME}.jsonld"
+    text = (build / f"{NAME}.jsonld").read_text(encoding="utf-8")
+    digest = next(line.split('"')[3] for line in text.splitlines() if '"recordSha256": "' in line
+                  and len(line.split('"')[3]) == 64)
+    forged.write_text(text.replace(digest, "0" * 64, 1), encoding="utf-8")
+    material, _ = load_key_material(SignerConfig(key=pki.signer_key, cert=pki.signer_cert), utc_now())
+    Path(f"{forged}.p7s").write_bytes(sign_detached(forged.read_bytes(), material))
+    assert codes(forged) == {"bundle.root-mismatch"}
+
+
+def test_bag_is_valid_for_bagit_and_verify(build: Path, pki):
+    bag = build / f"{NAME}-bag"
+    result = bagit_validate(bag)
+    assert result.returncode == 0, result.stderr
+    info = (bag / "bag-info.txt").read_text()
+    for field in ("Source-Organization: appeal-archive project", f"External-Identifier: {NAME}",
+                  "Bagging-Date: 2023-05-21", "Payload-Oxum: ", "Bag-Software-Agent: appeal-archive"):
+        assert field in info
+    names = {path.relative_to(bag / "data").as_posix() for path in (bag / "data").rglob("*") if path.is_file()}
+    assert {f"{NAME}.pdf", f"{NAME}.jsonld", f"{NAME}.jsonld.p7s", "manifest.json", "records/archive.yaml",
+            "records/sources/appeal-of-belarusians-to-the-eu.txt"} <= names
+    report = verify_archive(bag, trust_roots=[pki.root_cert])
+    assert report.ok, report.issues
+
+
+@pytest.mark.parametrize("damage", ["changed", "missing", "added"])
+def test_a_changed_missing_or_added_payload_file_is_rejected(build: Path, damage: str):
+    bag = build / f"{NAME}-bag"
+    target = bag / "data" / "records" / "persons" / "volha-paulava.yaml"
+    if damage == "changed":
+        target.write_text(target.read_text().replace("Volha", "Olga"))
+    elif damage == "missing":
+        target.unlink()
+    else:
+        (bag / "data" / "records" / "persons" / "someone-else.yaml").write_text("id: someone-else\n")
+    assert bagit_validate(bag).returncode != 0
+    found = codes(bag)
+    assert found & {"bag.checksum-mismatch", "bag.file-missing", "bag.unexpected-file", "bag.invalid"}, found
+    result = CliRunner().invoke(main, ["verify", str(bag)])
+    assert result.exit_code == 1
+
+
+def test_two_bags_from_the_same_records_are_identical(records: Path, monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    trees = []
+    for folder in ("one", "two"):
+        assert build_archive("records", tmp_path / folder, unsigned=True).ok
+        bag = tmp_path / folder / f"{NAME}-bag"
+        trees.append({path.relative_to(bag).as_posix(): path.read_bytes() for path in sorted(bag.rglob("*"))
+                      if path.is_file()})
+    assert trees[0] == trees[1]
+    # bagit walks the payload in sorted order; the tag manifests it lists in directory order are sorted.
+    for name in ("tagmanifest-sha256.txt", "tagmanifest-sha512.txt"):
+        lines = trees[0][name].decode().splitlines()
+        assert lines == sorted(lines, key=lambda line: line.split(maxsplit=1)[1]), name
+
+
+def test_time_stamped_bundle_token_is_accepted_by_openssl(records: Path, pki, isolated_identity, tmp_path: Path):
+    with local_tsa(pki) as url:
+        result = build_archive("records", "build", bag=False,
+                               signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert, tsa_url=url))
+    assert result.ok
+    bundle = Path("build") / f"{NAME}.jsonld"
+    checked = subprocess.run([need_tool("openssl"), "ts", "-verify", "-token_in", "-in", f"{bundle}.tst",
+                              "-data", str(bundle), "-CAfile", str(pki.root_cert), "-untrusted", str(pki.tsa_cert)],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0 and "Verification: OK" in checked.stdout, checked.stdout + checked.stderr
+    report = verify_archive(bundle, trust_roots=[pki.root_cert])
+    assert report.ok and report.timestamp, report.issues
+    assert not (Path("build") / f"{NAME}-bag").exists()

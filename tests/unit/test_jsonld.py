@@ -1,0 +1,194 @@
+"""The JSON-LD bundle as researchers' tools see it: offline, lossless on expansion, IRIs only, stable,
+answering the README's questions, and conforming to the SHACL shapes."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import time
+from pathlib import Path
+
+import pyshacl
+import pytest
+import rdflib
+from pyld import jsonld
+from rdflib.compare import isomorphic
+
+from appeal_archive.build import render_bundle
+from appeal_archive.jsonld import VOCAB
+from appeal_archive.manifest import make_manifest
+from appeal_archive.validate import load_record_set
+from conftest import REAL_RECORDS, REPO
+
+SHAPES = REPO / "schema" / "shapes.ttl"
+VOCABULARY = REPO / "schema" / "vocab.ttl"
+
+
+def no_network(url, options=None):
+    raise jsonld.JsonLdError(f"the tests refuse to fetch {url}", "jsonld.LoadDocumentError",
+                             code="loading document failed")
+
+
+OFFLINE = {"documentLoader": no_network}
+
+
+def bundle_of(records: Path = REAL_RECORDS) -> bytes:
+    report, record_set = load_record_set(records)
+    assert report.ok
+    return render_bundle(record_set, make_manifest(record_set))
+
+
+@pytest.fixture(scope="module")
+def bundle() -> dict:
+    return json.loads(bundle_of())
+
+
+@pytest.fixture(scope="module")
+def graph(bundle) -> rdflib.Graph:
+    return rdflib.Graph().parse(data=json.dumps(bundle), format="json-ld")
+
+
+def test_pyld_expands_compacts_and_canonicalizes_offline_and_agrees_with_rdflib(bundle, graph):
+    expanded = jsonld.expand(bundle, OFFLINE)
+    compacted = jsonld.compact(expanded, bundle["@context"], OFFLINE)
+    assert jsonld.expand(compacted, OFFLINE) == expanded
+    nquads = jsonld.normalize(bundle, {**OFFLINE, "algorithm": "URDNA2015", "format": "application/n-quads"})
+    from_pyld = rdflib.Graph().parse(data=nquads, format="nquads")
+    assert len(from_pyld) == len(graph) > 400
+    # Language tags are case-insensitive in RDF; pyld writes them in lower case (be-cyrl), rdflib as given.
+    assert isomorphic(lower_language_tags(from_pyld), lower_language_tags(graph))
+
+
+def lower_language_tags(graph: rdflib.Graph) -> rdflib.Graph:
+    result = rdflib.Graph()
+    for subject, predicate, obj in graph:
+        if isinstance(obj, rdflib.Literal) and obj.language:
+            obj = rdflib.Literal(str(obj), lang=obj.language.lower())
+        result.add((subject, predicate, obj))
+    return result
+
+
+def test_expansion_drops_nothing(bundle):
+    """pyld silently drops keys the context does not map: count every value before and after."""
+    def values(node: dict) -> int:
+        return sum(len(value) if isinstance(value, list) else 1 for key, value in node.items() if key != "@id")
+
+    expanded = {node["@id"]: node for node in jsonld.expand(bundle, OFFLINE)}
+    assert len(expanded) == len(bundle["@graph"])
+    for node in bundle["@graph"]:
+        assert values(expanded[node["@id"]]) == values(node), node["@id"]
+    used = {key for node in bundle["@graph"] for key in node}
+    assert used - {"@id", "@type"} <= set(bundle["@context"])
+
+
+def test_every_subject_and_object_node_is_an_absolute_iri(graph):
+    for subject, _, obj in graph:
+        assert isinstance(subject, rdflib.URIRef) and str(subject).startswith("https://")
+        assert not isinstance(obj, rdflib.BNode)
+
+
+def test_strings_carry_language_tags(graph):
+    names = {str(name): name.language for name in graph.objects(predicate=rdflib.URIRef("https://schema.org/alternateName"))}
+    assert names["Павел Латушка"] == "be-Cyrl" and names["Александр Лукашенко"] == "ru-Cyrl"
+    assert all(text.language == "en" for text in graph.objects(predicate=rdflib.URIRef(VOCAB + "asPrinted")))
+
+
+def test_every_project_term_is_defined_in_the_vocabulary(graph):
+    vocabulary = rdflib.Graph().parse(VOCABULARY)
+    label, comment = rdflib.RDFS.label, rdflib.RDFS.comment
+    used = {term for triple in graph for term in triple if isinstance(term, rdflib.URIRef) and str(term).startswith(VOCAB)}
+    assert len(used) > 20
+    for term in used:
+        assert (term, label, None) in vocabulary and (term, comment, None) in vocabulary, term
+
+
+def test_bundle_is_stable_and_the_base_iri_changes_only_iris(tmp_path: Path):
+    import shutil
+
+    first = bundle_of()
+    assert bundle_of() == first
+    shutil.copytree(REAL_RECORDS, tmp_path / "records")
+    archive = tmp_path / "records/archive.yaml"
+    archive.write_text(archive.read_text().replace("https://w3id.org/appeal-archive/id/", "https://example.org/museum/"))
+    moved = bundle_of(tmp_path / "records")
+    assert moved != first
+    assert moved.decode().replace("https://example.org/museum/", "https://w3id.org/appeal-archive/id/") == first.decode()
+
+
+def readme_queries() -> list[str]:
+    return re.findall(r"```sparql\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"), re.S)
+
+
+def rows(graph: rdflib.Graph, query: str) -> list[tuple]:
+    return [tuple(None if value is None else value.toPython() for value in row) for row in graph.query(query)]
+
+
+def test_readme_queries_answer_the_researchers_questions(graph):
+    who, rallies, demands, addressees, provenance = readme_queries()
+    signed = rows(graph, who)
+    assert [row[0] for row in signed][:3] == [1, 2, 2]
+    assert signed[0][1:] == ("Initiative group of former political prisoners in Belarus, Head Aliaksandr Kabanau, "
+                             "former political prisoner", "Aliaksandr Kabanau", "Head")
+    assert (5, "Representative of the People's Embassy of Belarus to Poland", None,
+            "Representative of the People's Embassy of Belarus to Poland") in signed
+    assert {row[0] for row in signed} == set(range(1, 9))
+    assert [(row[1], row[2], str(row[3]), row[4], row[5], row[6]) for row in rows(graph, rallies)] == [
+        ("Warsaw", "PL", "2023-05-21", 1000, "more-than", "more than 1,000 participants in the demonstration"),
+        ("Vilnius", "LT", "2023-05-21", 300, "about", "about 300 participants"),
+        ("London", "GB", "2023-05-21", 60, "exact", "60 people")]
+    listed = rows(graph, demands)
+    assert [row[0] for row in listed] == [1, 2, 3, 4, 5]
+    assert listed[3][1].startswith("Create a special international tribunal") and "Lukashenka regime" in listed[3][1]
+    assert [row[1] for row in rows(graph, addressees)] == [
+        "European Commission", "European External Action Service", "EU Governments",
+        "Governments of Poland, Lithuania, Latvia", "U.S. Department of State"]
+    derived = rows(graph, provenance)
+    manifest = {entry["path"]: entry["sha256"] for entry in make_manifest(load_record_set(REAL_RECORDS)[1])["records"]}
+    assert len(derived) == len(manifest) - 1  # every record but the source record itself derives from the source
+    for path, sha256, source, source_sha256 in derived:
+        assert manifest[path] == sha256
+        assert source_sha256 == "c33cacb0477b1b5288045d92395bbfcc228573f9a3d23d40efcacf5468ec4671"
+
+
+def test_the_bundle_conforms_to_the_shacl_shapes_and_a_broken_one_does_not(bundle, graph):
+    shapes = rdflib.Graph().parse(SHAPES)
+    conforms, _, text = pyshacl.validate(graph, shacl_graph=shapes)
+    assert conforms, text
+    broken = copy.deepcopy(bundle)
+    for node in broken["@graph"]:
+        if node["@id"].endswith("warsaw-2023-05-21#participants"):
+            del node["qualifier"]
+        if node["@id"].endswith("#demand-3"):
+            del node["position"]
+    conforms, _, text = pyshacl.validate(rdflib.Graph().parse(data=json.dumps(broken), format="json-ld"),
+                                         shacl_graph=shapes)
+    assert not conforms
+    assert "aa:qualifier" in text or "qualifier" in text
+    assert "position" in text
+
+
+def test_record_hashes_and_root_are_in_the_bundle(bundle):
+    manifest = make_manifest(load_record_set(REAL_RECORDS)[1])
+    stated = {node["recordPath"]: node["recordSha256"] for node in bundle["@graph"] if "recordPath" in node}
+    assert stated == {entry["path"]: entry["sha256"] for entry in manifest["records"]}
+    assert [node["rootHash"] for node in bundle["@graph"] if "rootHash" in node] == [manifest["root"]]
+
+
+@pytest.mark.slow
+def test_ten_thousand_signatories_parse_and_canonicalize(tmp_path: Path, capsys):
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    import generate
+
+    data = bundle_of(generate.write(10_000, tmp_path / "records"))
+    started = time.perf_counter()
+    graph = rdflib.Graph().parse(data=data, format="json-ld")
+    parsed = time.perf_counter() - started
+    nquads = jsonld.normalize(json.loads(data), {**OFFLINE, "algorithm": "URDNA2015", "format": "application/n-quads"})
+    canonical = time.perf_counter() - started - parsed
+    assert len(graph) == nquads.count("\n") > 200_000
+    with capsys.disabled():
+        print(f"\n10k signatories: {len(graph):,} triples, {len(data) / 1e6:.1f} MB; rdflib {parsed:.1f} s, "
+              f"URDNA2015 {canonical:.1f} s")

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum |
 .PHONY: build test bench clean
 
 build: $(STAMP)
-	$(BIN)/appeal-archive build records --out build
+	$(BIN)/appeal-archive build records --out build --bag
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

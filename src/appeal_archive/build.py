@@ -191,7 +191,7 @@ class BuildResult:
 
 
 def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.PathLike = "build", *,
-                  unsigned: bool = False, signer_config=None, bag: bool = True, jobs: int | None = None,
+                  unsigned: bool = False, signer_config=None, bag: bool = False, jobs: int | None = None,
                   environ: dict[str, str] | None = None) -> BuildResult:
     """Validate, render, sign and publish. Raises AppealArchiveError (exit 3) when it cannot run."""
     from .render_pdf import UNSIGNED
@@ -216,9 +216,10 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     tool = tool_name()
     archival_id = record_set.config["archival_id"]
     manifest_json = manifest_bytes(manifest)
-    outputs = {"manifest.json": manifest_json, f"{archival_id}.jsonld": render_bundle(record_set, manifest)}
     pdf, result.pages = render_archival_pdf(record_set, manifest, build_date, identity, tool, manifest_json)
-    outputs[f"{archival_id}.pdf"] = pdf
+    release_memory()  # the PDF's stages are done with; the bundle's peak should not stack on them
+    outputs = {"manifest.json": manifest_json, f"{archival_id}.pdf": pdf,
+               f"{archival_id}.jsonld": render_bundle(record_set, manifest)}
     if material is not None:
         outputs[f"{archival_id}.pdf"] = sign_pdf(pdf, material, reason=f"Archival record {archival_id}",
                                                  tsa_url=config.tsa_url)
@@ -237,9 +238,9 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
 def render_bundle(record_set: RecordSet, manifest: dict[str, Any]) -> bytes:
     """The JSON-LD bundle of the record set: same records and base IRI, same bytes."""
     from .dossier import Dossier
-    from .jsonld import bundle_bytes, make_bundle
+    from .jsonld import bundle_bytes
 
-    return bundle_bytes(make_bundle(Dossier.from_record_set(record_set, manifest)))
+    return bundle_bytes(Dossier.from_record_set(record_set, manifest))
 
 
 def bag_files(record_set: RecordSet, outputs: dict[str, bytes], build_date: datetime, tool: str) -> dict:

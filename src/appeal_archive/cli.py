@@ -162,15 +162,16 @@ def manifest(ctx: click.Context, records_dir: str, jobs: int | None) -> None:
               help="Environment variable that holds the key's or PKCS#12 passphrase.")
 @click.option("--tsa", metavar="URL", help="RFC 3161 time-stamp authority: makes the PDF signature PAdES B-T and "
               "time-stamps the JSON-LD bundle.")
-@click.option("--bag/--no-bag", default=True, show_default=True, help="Also write the BagIt transfer package.")
+@click.option("--bag", is_flag=True, help="Also write the BagIt transfer package of the whole build (it copies "
+              "and hashes every file again: seconds for a real appeal, minutes for 100,000 signatories).")
 @FORMAT
 @JOBS
 @click.pass_context
 def build(ctx: click.Context, records_dir: str, out_dir: str, unsigned: bool, key: str | None, cert: str | None,
           pkcs12: str | None, passphrase_env: str, tsa: str | None, bag: bool, output_format: str,
           jobs: int | None) -> None:
-    """Validate RECORDS_DIR, then write the manifest, the signed archival PDF, the signed JSON-LD bundle
-    and a BagIt package of all of it into --out.
+    """Validate RECORDS_DIR, then write the manifest, the signed archival PDF and the signed JSON-LD
+    bundle into --out (and, with --bag, a BagIt package of all of it).
 
     Nothing is written when a record is invalid. Without --key/--cert or --pkcs12, a self-signed
     identity is created once in ~/.config/appeal-archive/identity (or $APPEAL_ARCHIVE_IDENTITY_DIR).
@@ -178,7 +179,7 @@ def build(ctx: click.Context, records_dir: str, out_dir: str, unsigned: bool, ke
 
     \b
     Example:
-      appeal-archive build records/ --out build/
+      appeal-archive build records/ --out build/ --bag
       appeal-archive build --pkcs12 signer.p12 --tsa https://freetsa.org/tsr
     """
     from pathlib import Path

@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import fail
 from .models import (
-    Appeal, ArchiveConfig, Organization, Person, Rally, Signatory, Source,
+    RECORD_MODELS, Appeal, ArchiveConfig, Organization, Person, Rally, Signatory, Source,
 )
 from .records import ScannedRecord
 from .validate import RecordSet
@@ -60,6 +60,13 @@ class Dossier:
         for record in record_set.records:
             by_type[record.record_type][record.id] = record
         return cls(ArchiveConfig.model_validate(nfc(record_set.config)), manifest, record_set, dict(by_type))
+
+    def each(self, record_type: str) -> Iterator[Any]:
+        """Every record of a type as its model, in id order, one at a time."""
+        model = RECORD_MODELS[record_type]
+        records = self._by_type.get(record_type, {})
+        for record_id in sorted(records):
+            yield model.model_validate(nfc_data(records[record_id]))
 
     def _models(self, record_type: str, model: type) -> list:
         return [model.model_validate(nfc_data(record)) for record in self._by_type.get(record_type, {}).values()]

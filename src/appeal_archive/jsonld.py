@@ -11,6 +11,7 @@ embedded, so processing needs no network; every key in the document is a term of
 from __future__ import annotations
 
 import json
+import tempfile
 from typing import Any
 
 from .dossier import Dossier
@@ -111,7 +112,7 @@ class Bundle:
         self.dossier = dossier
         self.base = dossier.config.base_iri
         self.record_set = f"{self.base}record-sets/{dossier.config.archival_id}"
-        self.nodes: list[dict[str, Any]] = []
+        self.nodes: list[tuple[str, bytes]] = []
         self.entries = {entry["path"]: entry for entry in dossier.manifest["records"]}
 
     def iri(self, record_type: str, record_id: str, part: str | None = None) -> str:
@@ -121,7 +122,10 @@ class Bundle:
         return {"@value": value, "@language": language}
 
     def add(self, node: dict[str, Any]) -> dict[str, Any]:
-        self.nodes.append({key: value for key, value in node.items() if value not in (None, [], {})})
+        # Serialised at once, one line per node: a million small dicts would outweigh their JSON many
+        # times over, and without indentation the C encoder does the work.
+        kept = {key: value for key, value in node.items() if value not in (None, [], {})}
+        self.nodes.append((node["@id"], _NODE_ENCODER.encode(kept).encode("utf-8")))
         return node
 
     def record_node(self, record_type: str, record_id: str, types: list[str], sources: list[str]) -> dict[str, Any]:
@@ -249,33 +253,44 @@ class Bundle:
 
     # --- the whole set ------------------------------------------------------------------------------
 
-    def document(self) -> dict[str, Any]:
-        dossier = self.dossier
-        for source in dossier.sources():
-            self.source(source)
-        for appeal in dossier.appeals():
-            self.appeal(appeal)
-            for signatory in dossier.signatories(appeal.id):
-                self.signatory(signatory)
-        for rally in dossier.rallies():
-            self.rally(rally)
-        for person in dossier.persons():
-            self.agent("person", person, "schema:Person")
-        for organization in dossier.organizations():
-            self.agent("organization", organization, "schema:Organization")
-        config = dossier.config
+    def document(self) -> bytes:
+        """The whole bundle: the context indented, then one node per line, sorted by @id; keys sorted; UTF-8.
+
+        Nodes are written as they are made, never all held: records are visited folder by folder and id by
+        id, which is @id order because every IRI is <base><folder>/<id>, and a record's own nodes
+        (<id>#part) sort right after it ('#' comes before every character an id may hold).
+        """
+        handlers = {"appeal": self.appeal, "rally": self.rally, "signatory": self.signatory, "source": self.source,
+                    "person": lambda person: self.agent("person", person, "schema:Person"),
+                    "organization": lambda organization: self.agent("organization", organization,
+                                                                    "schema:Organization")}
+        steps = [(folder, record_type) for record_type, folder in TYPE_FOLDERS.items()] + [("record-sets", None)]
+        context = json.dumps(CONTEXT, ensure_ascii=False, sort_keys=True, indent=2).replace("\n", "\n  ")
+        with tempfile.TemporaryFile() as out:
+            out.write(f'{{\n  "@context": {context},\n  "@graph": [\n    '.encode("utf-8"))
+            first = True
+            for _, record_type in sorted(steps):
+                for model in self.dossier.each(record_type) if record_type else [None]:
+                    handlers[record_type](model) if record_type else self.record_set_node()
+                    for _, line in sorted(self.nodes):
+                        out.write(line if first else b",\n    " + line)
+                        first = False
+                    self.nodes.clear()
+            out.write(b"\n  ]\n}\n")
+            out.seek(0)
+            return out.read()
+
+    def record_set_node(self) -> None:
+        config = self.dossier.config
         self.add({"@id": self.record_set, "@type": ["schema:Dataset"],
                   "identifier": config.archival_id, "name": self.text(config.title, "en"),
-                  "custodian": config.custodian, "rootHash": dossier.root,
-                  "manifestVersion": dossier.manifest["manifest_version"]})
-        return {"@context": CONTEXT, "@graph": sorted(self.nodes, key=lambda node: node["@id"])}
+                  "custodian": config.custodian, "rootHash": self.dossier.root,
+                  "manifestVersion": self.dossier.manifest["manifest_version"]})
 
 
-def make_bundle(dossier: Dossier) -> dict[str, Any]:
-    """The JSON-LD document of a validated record set."""
+_NODE_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+def bundle_bytes(dossier: Dossier) -> bytes:
+    """The JSON-LD bundle of a validated record set: the same records, the same bytes."""
     return Bundle(dossier).document()
-
-
-def bundle_bytes(document: dict[str, Any]) -> bytes:
-    """Sorted keys, two-space indentation, UTF-8, one newline at the end: the same graph, the same bytes."""
-    return (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")

@@ -192,3 +192,14 @@ def test_ten_thousand_signatories_parse_and_canonicalize(tmp_path: Path, capsys)
     with capsys.disabled():
         print(f"\n10k signatories: {len(graph):,} triples, {len(data) / 1e6:.1f} MB; rdflib {parsed:.1f} s, "
               f"URDNA2015 {canonical:.1f} s")
+
+
+def test_one_node_per_line_sorted_by_iri_with_sorted_keys():
+    data = bundle_of()
+    document = json.loads(data)
+    lines = data.decode().split('  "@graph": [\n', 1)[1].splitlines()[:-2]
+    assert len(lines) == len(document["@graph"])
+    for line, node in zip(lines, document["@graph"]):
+        assert json.loads(line.strip().rstrip(",")) == node
+        assert line.strip().rstrip(",") == json.dumps(node, ensure_ascii=False, sort_keys=True)
+    assert [node["@id"] for node in document["@graph"]] == sorted(node["@id"] for node in document["@graph"])

@@ -131,12 +131,9 @@ class SignatureFacts:
 
 
 def _check_signature(data: bytes, report: VerifyReport, trust_roots: list[Path]) -> SignatureFacts | None:
-    from cryptography import x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
-
-    from .sign import identity_of
 
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -159,9 +156,6 @@ def _check_signature(data: bytes, report: VerifyReport, trust_roots: list[Path])
         report.fail("sig.invalid", f"the signature cannot be validated: {type(error).__name__}: {error}",
                     "the signature data is damaged")
         return None
-    certificate = x509.load_der_x509_certificate(signature.signer_cert.dump())
-    identity = identity_of(certificate)
-    report.signer = identity.describe()
     report.signing_time = status.signer_reported_dt.isoformat() if status.signer_reported_dt else None
     if status.timestamp_validity is not None:
         report.timestamp = status.timestamp_validity.timestamp.isoformat()
@@ -170,20 +164,13 @@ def _check_signature(data: bytes, report: VerifyReport, trust_roots: list[Path])
         else:
             report.fail("sig.timestamp-invalid", "the time stamp on the signature does not match it",
                         "the signature's time stamp was altered")
-    if not status.intact:
-        report.fail("sig.digest-mismatch", "the signed bytes changed after signing (digest mismatch)",
-                    "the file was altered; ask the sender for the original")
-    elif not status.valid:
-        report.fail("sig.invalid", "the signature does not verify with the signer's certificate",
-                    "the signature was altered or made with another key")
-    else:
-        report.passed("the signature is intact and cryptographically valid")
+    judge_signature(report, status, signature.signer_cert.dump(), trust_roots, "the file",
+                    "the signature is intact and cryptographically valid")
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         report.fail("sig.not-whole-file", "bytes were added to the file after it was signed",
                     "someone appended an update; only the signed revision is the archive's")
     else:
         report.passed("the signature covers the whole file except the signature value itself")
-    judge_trust(report, bool(status.trusted), identity.self_signed, trust_roots)
     return SignatureFacts(signature.signer_cert.dump(), signature.signed_revision)
 
 
@@ -197,6 +184,26 @@ def validation_context(trust_roots: list[Path]):
     roots = [asn1_x509.Certificate.load(x509.load_pem_x509_certificate(root.read_bytes()).public_bytes(Encoding.DER))
              for root in trust_roots]
     return ValidationContext(trust_roots=roots, allow_fetching=False)
+
+
+def judge_signature(report: VerifyReport, status, certificate_der: bytes, trust_roots: list[Path], what: str,
+                    passed: str) -> None:
+    """Report a pyHanko signature status: integrity first, then who signed and whether they are trusted."""
+    from cryptography import x509
+
+    from .sign import identity_of
+
+    identity = identity_of(x509.load_der_x509_certificate(certificate_der))
+    report.signer = identity.describe()
+    if not status.intact:
+        report.fail("sig.digest-mismatch", f"{what} changed after it was signed (digest mismatch)",
+                    f"{what} was altered; ask the sender for the original")
+    elif not status.valid:
+        report.fail("sig.invalid", f"the signature on {what} does not verify with the signer's certificate",
+                    "the signature was altered or made with another key")
+    else:
+        report.passed(passed)
+    judge_trust(report, bool(status.trusted), identity.self_signed, trust_roots)
 
 
 def judge_trust(report: VerifyReport, trusted: bool, self_signed: bool, trust_roots: list[Path]) -> None:
@@ -272,12 +279,7 @@ def _check_attachments(attachments: dict[str, bytes], report: VerifyReport) -> d
         report.fail("attach.manifest-invalid", f"the attached manifest is not readable: {error}",
                     "the manifest attachment was damaged")
         return None
-    report.root = manifest.get("root")
-    if recomputed != manifest.get("root"):
-        report.fail("manifest.root-mismatch", f"the manifest's entries give the root {recomputed}, "
-                    f"it states {manifest.get('root')}", "the manifest was altered")
-    else:
-        report.passed("the manifest's root recomputes from its entries")
+    check_root(report, manifest, recomputed, "manifest.root-mismatch", "the manifest's entries")
     expected = {"manifest.json", "records/archive.yaml"}
     failures = 0
     for entry in manifest.get("records", []):
@@ -308,6 +310,16 @@ def _check_attachments(attachments: dict[str, bytes], report: VerifyReport) -> d
     if not failures:
         report.passed(f"all {len(attachments)} attachments re-hash to the manifest")
     return manifest
+
+
+def check_root(report: VerifyReport, manifest: dict[str, Any], recomputed: str, code: str, entries: str) -> None:
+    """The root a manifest (or a bundle) states must be the one its entries give."""
+    report.root = manifest.get("root")
+    if recomputed != report.root:
+        report.fail(code, f"{entries} give the root {recomputed}, the stated root is {report.root}",
+                    "the hashes or the root were altered")
+    else:
+        report.passed(f"{entries} give the stated root hash")
 
 
 def cover_root(data: bytes) -> str | None:

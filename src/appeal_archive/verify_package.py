@@ -13,10 +13,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .canonical import digest, document_entry, record_entry, root_hash
+from .canonical import document_entry, record_entry
 from .errors import fail
+from .manifest import manifest_root
 from .schema import FOLDER_TYPES
-from .verify import VerifyReport, compare_records, judge_trust, quiet_pyhanko, validation_context
+from .verify import VerifyReport, check_root, compare_records, judge_signature, quiet_pyhanko, validation_context
 
 
 def verify_bundle(path: Path, records_dir: Path | None = None, trust_roots: list[Path] = ()) -> VerifyReport:
@@ -32,19 +33,13 @@ def verify_bundle(path: Path, records_dir: Path | None = None, trust_roots: list
     if token.exists():
         _check_token(data, token, report, trust_roots)
     try:
-        document = json.loads(data)
-        manifest = bundle_manifest(document)
+        manifest = bundle_manifest(json.loads(data))
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         report.fail("bundle.unreadable", f"the bundle is not a JSON-LD document appeal-archive made: {error}",
                     "the file was damaged or replaced")
         return report
-    report.root = manifest["root"]
-    recomputed = root_hash([digest(entry) for entry in manifest["records"] + manifest["source_documents"]])
-    if recomputed != manifest["root"]:
-        report.fail("bundle.root-mismatch", f"the record hashes in the bundle give the root {recomputed}, "
-                    f"it states {manifest['root']}", "the bundle was altered")
-    else:
-        report.passed(f"the {len(manifest['records'])} record hashes in the bundle give its root hash")
+    check_root(report, manifest, manifest_root(manifest), "bundle.root-mismatch",
+               f"the {len(manifest['records'])} record hashes in the bundle")
     beside = path.with_name("manifest.json")
     if beside.exists():
         _same_root(report, beside, manifest["root"])
@@ -74,10 +69,7 @@ def _check_cms(data: bytes, signature_file: Path, report: VerifyReport, trust_ro
     import asyncio
 
     from asn1crypto import cms
-    from cryptography import x509
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
-
-    from .sign import identity_of
 
     if not signature_file.exists():
         report.fail("sig.missing", f"there is no signature {signature_file.name} beside the bundle",
@@ -90,17 +82,8 @@ def _check_cms(data: bytes, signature_file: Path, report: VerifyReport, trust_ro
         report.fail("sig.invalid", f"{signature_file.name} cannot be read as a CMS signature: {error}",
                     "the signature file was damaged or replaced")
         return
-    identity = identity_of(x509.load_der_x509_certificate(status.signing_cert.dump()))
-    report.signer = identity.describe()
-    if not status.intact:
-        report.fail("sig.digest-mismatch", "the bundle changed after it was signed (digest mismatch)",
-                    "the bundle was altered; ask the sender for the original")
-    elif not status.valid:
-        report.fail("sig.invalid", "the bundle's signature does not verify with the signer's certificate",
-                    "the signature was altered or made with another key")
-    else:
-        report.passed(f"the detached signature {signature_file.name} is intact and valid")
-    judge_trust(report, bool(status.trusted), identity.self_signed, trust_roots)
+    judge_signature(report, status, status.signing_cert.dump(), trust_roots, "the bundle",
+                    f"the detached signature {signature_file.name} is intact and valid")
 
 
 def _check_token(data: bytes, token_file: Path, report: VerifyReport, trust_roots: list[Path]) -> None:

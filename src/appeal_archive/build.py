@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .canonical import sha256_hex
-from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, AppealArchiveError, Issue, fail
+from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail
 from .manifest import make_manifest
 from .report import to_json
 from .validate import RecordSet, ValidationReport, load_record_set

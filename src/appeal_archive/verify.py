@@ -91,10 +91,7 @@ def verify_archive(path: str | Path, records_dir: str | Path | None = None, rebu
 def verify_pdf(path: Path, records_dir: Path | None = None, rebuild: bool = False,
                trust_roots: list[Path] = ()) -> VerifyReport:
     """Verify a signed archival PDF: signature, attachments, manifest, cover; optionally records and rebuild."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise fail("verify.unreadable", f"cannot read {path}: {error.strerror}", "check the path", file=str(path))
+    data = read_input(path)
     report = VerifyReport(str(path))
     if not data.startswith(b"%PDF-"):
         report.fail("pdf.damaged", "the file does not start with a PDF header", "the file is damaged or not a PDF")
@@ -113,6 +110,15 @@ def verify_pdf(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
         if rebuild and signature is not None:
             _check_rebuild(data, attachments, manifest, signature, report)
     return report
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of a file to verify; unreadable means the check cannot run (exit 3)."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise fail("verify.unreadable", f"cannot read {path}: {error.strerror}", "check the path",
+                   file=str(path)) from error
 
 
 def quiet_pyhanko() -> None:

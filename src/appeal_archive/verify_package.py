@@ -14,18 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from .canonical import document_entry, record_entry
-from .errors import fail
 from .manifest import manifest_root
 from .schema import FOLDER_TYPES
-from .verify import VerifyReport, check_root, compare_records, judge_signature, quiet_pyhanko, validation_context
+from .verify import (
+    VerifyReport, check_root, compare_records, judge_signature, quiet_pyhanko, read_input, validation_context,
+)
 
 
 def verify_bundle(path: Path, records_dir: Path | None = None, trust_roots: list[Path] = ()) -> VerifyReport:
     """Verify a JSON-LD bundle: its signature (and time stamp), and the root its record hashes give."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise fail("verify.unreadable", f"cannot read {path}: {error.strerror}", "check the path", file=str(path))
+    data = read_input(path)
     report = VerifyReport(str(path))
     quiet_pyhanko()
     _check_cms(data, path.with_name(path.name + ".p7s"), report, trust_roots)

@@ -146,7 +146,7 @@ def test_readme_queries_answer_the_researchers_questions(graph):
     derived = rows(graph, provenance)
     manifest = {entry["path"]: entry["sha256"] for entry in make_manifest(load_record_set(REAL_RECORDS)[1])["records"]}
     assert len(derived) == len(manifest) - 1  # every record but the source record itself derives from the source
-    for path, sha256, source, source_sha256 in derived:
+    for path, sha256, _source, source_sha256 in derived:
         assert manifest[path] == sha256
         assert source_sha256 == "c33cacb0477b1b5288045d92395bbfcc228573f9a3d23d40efcacf5468ec4671"
 
@@ -199,7 +199,7 @@ def test_one_node_per_line_sorted_by_iri_with_sorted_keys():
     document = json.loads(data)
     lines = data.decode().split('  "@graph": [\n', 1)[1].splitlines()[:-2]
     assert len(lines) == len(document["@graph"])
-    for line, node in zip(lines, document["@graph"]):
+    for line, node in zip(lines, document["@graph"], strict=True):
         assert json.loads(line.strip().rstrip(",")) == node
         assert line.strip().rstrip(",") == json.dumps(node, ensure_ascii=False, sort_keys=True)
     assert [node["@id"] for node in document["@graph"]] == sorted(node["@id"] for node in document["@graph"])

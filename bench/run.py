@@ -1,10 +1,12 @@
 """Benchmark the pipeline on synthetic record sets, printing figures (never asserting them).
 
-    python bench/run.py [--validate SIZE ...] [--pdf SIZE ...] [--no-reference]
+    python bench/run.py [--validate SIZE ...] [--pdf SIZE ...] [--jsonld SIZE ...] [--no-reference]
 
 --validate: `appeal-archive validate` and `manifest` beside check-jsonschema on the same files
             (default sizes 1000 10000 100000; --no-reference skips check-jsonschema, which is slow).
---pdf:      `appeal-archive build` (validate, render, PDF/A, sign) for each size (default 10000 100000).
+--pdf:      `appeal-archive build` (validate, PDF/A, JSON-LD, signatures) for each size (default 10000 100000).
+--jsonld:   the JSON-LD bundle alone: size, triples, time to make it, to parse it with rdflib and to
+            canonicalize it with pyld's URDNA2015, offline (default 1000 10000).
 
 Each size is a record set from bench/generate.py (one signatory and one person record per signatory).
 Figures: wall time, records (or pages) per second, and the peak resident memory of the whole process
@@ -146,17 +148,48 @@ def bench_pdf(sizes: list[int]) -> None:
                   flush=True)
 
 
+def bench_jsonld(sizes: list[int]) -> None:
+    import json
+
+    import rdflib
+    from pyld import jsonld
+
+    from appeal_archive.build import render_bundle
+    from appeal_archive.manifest import make_manifest
+    from appeal_archive.validate import load_record_set
+
+    def offline(url, options=None):
+        raise jsonld.JsonLdError(f"offline: {url}", "jsonld.LoadDocumentError", code="loading document failed")
+
+    print(f"{'signatories':>11} | {'bundle MB':>9} {'triples':>9} | {'make':>7} {'rdflib':>7} {'URDNA2015':>9}")
+    for size in sizes:
+        record_set = load_record_set(synthetic(size))[1]
+        started = time.perf_counter()
+        data = render_bundle(record_set, make_manifest(record_set))
+        made = time.perf_counter()
+        triples = len(rdflib.Graph().parse(data=data, format="json-ld"))
+        parsed = time.perf_counter()
+        jsonld.normalize(json.loads(data), {"algorithm": "URDNA2015", "format": "application/n-quads",
+                                            "documentLoader": offline})
+        done = time.perf_counter()
+        print(f"{size:>11,} | {len(data) / 1e6:>9.1f} {triples:>9,} | {made - started:>5.2f} s {parsed - made:>5.2f} s "
+              f"{done - parsed:>7.2f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--validate", nargs="*", type=int, metavar="SIZE")
     parser.add_argument("--pdf", nargs="*", type=int, metavar="SIZE")
+    parser.add_argument("--jsonld", nargs="*", type=int, metavar="SIZE")
     parser.add_argument("--no-reference", action="store_true", help="skip check-jsonschema")
     options = parser.parse_args()
-    everything = options.validate is None and options.pdf is None
+    everything = options.validate is None and options.pdf is None and options.jsonld is None
     if options.validate is not None or everything:
         bench_validate(options.validate or [1000, 10_000, 100_000], reference=not options.no_reference)
     if options.pdf is not None or everything:
         bench_pdf(options.pdf or [10_000, 100_000])
+    if options.jsonld is not None or everything:
+        bench_jsonld(options.jsonld or [1000, 10_000])
 
 
 if __name__ == "__main__":

@@ -126,9 +126,8 @@ def _references(records: Iterable[ScannedRecord], ids: dict[str, dict[str, str]]
             known = ids[reference.target_type]
             close = (difflib.get_close_matches(reference.target_id, list(known), n=1)
                      if len(known) <= _SUGGEST_LIMIT else [])
-            folder = TYPE_FOLDERS[reference.target_type]
-            hint = (f"did you mean '{close[0]}'? " if close else "") + (
-                f"create records/{folder}/{reference.target_id}.yaml or correct the id")
+            target = display_path(locations.display_root, f"{TYPE_FOLDERS[reference.target_type]}/{reference.target_id}.yaml")
+            hint = (f"did you mean '{close[0]}'? " if close else "") + f"create {target} or correct the id"
             yield locations.issue(record.path, reference.pointer, "ref.dangling", f"no {reference.target_type} "
                                   f"record has the id '{reference.target_id}'", hint)
 

@@ -120,7 +120,7 @@ def fmt(ctx: click.Context, paths: tuple[str, ...], check: bool, output_format: 
     lines = [f"{verb} {path}" for path in report.changed]
     if report.issues:
         lines.append(format_issues(report.issues))
-    lines.append(f"{report.checked} files checked, {len(report.changed)} {verb}")
+    lines.append(f"{report.checked} file{'s' * (report.checked != 1)} checked, {len(report.changed)} {verb}")
     _emit(report, output_format, "\n".join(lines))
     ctx.exit(1 if report.issues or (check and report.changed) else 0)
 

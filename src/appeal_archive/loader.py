@@ -149,6 +149,15 @@ def comment_lines(text: str) -> list[str]:
     return found
 
 
+def ambiguity_hint(value: str, resolved: Any) -> str:
+    if isinstance(resolved, int) and not isinstance(resolved, bool):
+        return (f"if a number is meant, write it as {resolved} (YAML 1.1 reads {value!r} otherwise); "
+                f"if text is meant, quote it: \"{value}\"")
+    if isinstance(resolved, float):
+        return f"if a number is meant, write it with a decimal point, e.g. {resolved!r}; if text, quote it: \"{value}\""
+    return f"put it in quotes: \"{value}\" (`appeal-archive fmt` does it for you)"
+
+
 @dataclass
 class Loaded:
     """One YAML file read: its data (None if unreadable), YAML-level issues, and its text for locating."""
@@ -268,6 +277,9 @@ class _Builder:
     def _syntax_issue(self, error: yaml.MarkedYAMLError) -> None:
         mark = error.problem_mark or error.context_mark
         problem = (error.problem or "invalid YAML").strip()
+        if error.context_mark and "end of stream" in problem:
+            # "unexpected end of the file" is noticed at the end; the cause is where the open construct began.
+            mark, problem = error.context_mark, f"{(error.context or '').strip()} that starts here never ends"
         if mark and self._char_at(mark.line, mark.column) == "\t":
             code, hint = "yaml.tab", "indent with spaces; YAML does not allow tabs for indentation"
         else:
@@ -340,8 +352,7 @@ class _Builder:
             resolved, ambiguous = read_plain(value)
             if ambiguous:
                 self.issue("yaml.ambiguous", f"plain value {value!r} means something else in YAML 1.1 "
-                           f"(read by many tools) than in YAML 1.2", event.start_mark,
-                           f"put it in quotes: \"{value}\" (or run `appeal-archive fmt`)")
+                           f"(read by many tools) than in YAML 1.2", event.start_mark, ambiguity_hint(value, resolved))
         if isinstance(resolved, str):
             for problem in text_problems(resolved):
                 self.issue(problem.code, f"text {problem.message}", event.start_mark, problem.hint,

@@ -35,6 +35,12 @@ class Attachment:
     description: str
 
 
+def flat_name(name: str) -> str:
+    """The file name a reader saves an attachment under: its path with '__' for '/', because poppler's
+    pdfdetach cannot create folders. The attachment's name (its key) keeps the path."""
+    return name.replace("/", "__")
+
+
 def pdf_date(moment: datetime) -> str:
     return moment.strftime("D:%Y%m%d%H%M%SZ")
 
@@ -56,7 +62,7 @@ def make_pdfa(drawn: Path, attachments: Iterable[Attachment], *, title: str, cre
                     del page.obj[Name.Trans]
             stamp = pdf_date(build_date)
             specs = [(attachment.name, pdf.make_indirect(pikepdf.AttachedFileSpec(
-                pdf, attachment.data, description=attachment.description, filename=attachment.name,
+                pdf, attachment.data, description=attachment.description, filename=flat_name(attachment.name),
                 mime_type=attachment.mime_type, creation_date=stamp, mod_date=stamp,
                 relationship=Name("/" + attachment.relationship)).obj)) for attachment in attachments]
             _attach(pdf, specs)

@@ -208,6 +208,9 @@ def _issues_for(record_type: str, error: Any, tokens: list[str]) -> Iterator[Iss
         name = details["property"]
         child = (here or {}).get("properties", {}).get(name)
         child_node = resolve(child, found[1])[0] if child and found else None
+        if child_node is not None and "examples" not in child:
+            # A shared definition's example (of some other quote) would mislead about this field.
+            child_node = {key: value for key, value in child_node.items() if key != "examples"}
         hint = f"add '{name}'" + (f": {_example_hint(child_node)}" if child_node else "")
         yield Issue("schema.required", f"'{name}' is required", pointer=pointer, hint=hint)
     elif kind == "additionalProperties":

@@ -101,7 +101,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     issues += [issue for record in records for issue in record.issues]
     issues += check_set(records, locations)
     report = ValidationReport(display_root, sorted(set(issues), key=Issue.sort_key),
-                              files_checked=len(records) + len(documents) + (listing.config is not None),
+                              files_checked=len(records) + len(listing.documents) + (listing.config is not None),
                               records_valid=sum(record.valid for record in records))
     return report, RecordSet(root, display_root, config or {}, records, documents, config_raw)
 

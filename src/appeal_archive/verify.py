@@ -375,7 +375,7 @@ def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyR
             continue
         report.changes.append({"path": path, "change": change})
     if report.changes:
-        report.fail("records.changed", f"{len(report.changes)} records differ from the ones signed "
+        report.fail("records.changed", f"{len(report.changes)} records or source documents differ from the signed ones "
                     f"(first: {report.changes[0]['change']} {report.changes[0]['path']})",
                     "the records changed since the archive was built; build and sign a new one")
     else:

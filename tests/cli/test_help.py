@@ -21,3 +21,20 @@ def test_command_has_help_with_an_example(command: str):
 @pytest.mark.parametrize("command", COMMANDS)
 def test_readme_documents_the_command(command: str):
     assert f"appeal-archive {command}" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_worked_example_shows_the_fixture_files_as_they_are():
+    """The worked example must stay true: its capture and its records are the test case's files."""
+    import re
+
+    import yaml
+
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Worked example", 1)[1].split("\n## ", 1)[0]
+    case = REPO / "tests" / "cases" / "valid" / "added-signatory" / "records"
+    text = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    lines = [line[3:] if line.startswith("   ") else line.strip() for line in text.splitlines()]
+    assert "\n".join(lines).strip() == (case / "sources/later-capture.txt").read_text(encoding="utf-8").strip()
+    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+    files = ["sources/later-capture.yaml", "persons/jan-przykladowy.yaml",
+             "signatories/appeal-of-belarusians-to-the-eu-09.yaml"]
+    assert blocks == [yaml.safe_load((case / name).read_text(encoding="utf-8")) for name in files]

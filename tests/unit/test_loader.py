@@ -102,3 +102,14 @@ def test_core_schema_tags_mean_what_they_say_and_others_are_refused():
     assert loaded.data == {"a": 2, "b": "300", "c": True, "d": 1.0} and loaded.issues == []
     wrong = loader.load(b'a: !!int "two"\nb: !!binary aGk=\nc: !!python/object:os.system x\n')
     assert [(issue.code, issue.line) for issue in wrong.issues] == [("yaml.tag", 1), ("yaml.tag", 2), ("yaml.tag", 3)]
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens():
+    loaded = loader.load(b'id: x\nas_printed: "a demonstration\ncity: Warsaw\ncountry: PL\n')
+    assert [(issue.code, issue.line, issue.column) for issue in loaded.issues] == [("yaml.syntax", 2, 13)]
+    assert "never ends" in loaded.issues[0].message
+
+
+def test_the_hint_for_a_leading_zero_offers_the_number_and_the_text():
+    hint = loader.load(b"value: 010\n").issues[0].hint
+    assert "write it as 10" in hint and 'quote it: "010"' in hint

@@ -96,7 +96,10 @@ def test_every_page_has_the_running_footer(pdf_file: Path):
 
 
 def test_attachments_carry_every_record_as_yaml_and_canonical_json(pdf_file: Path):
-    names = set(PdfReader(pdf_file).attachments)
+    import pikepdf
+
+    with pikepdf.open(pdf_file) as pdf:
+        names = set(pdf.attachments)
     record_paths = [path.relative_to(REAL_RECORDS).as_posix() for path in REAL_RECORDS.rglob("*.yaml")]
     for path in record_paths:
         assert f"records/{path}" in names
@@ -106,6 +109,20 @@ def test_attachments_carry_every_record_as_yaml_and_canonical_json(pdf_file: Pat
     detach = need_tool("pdfdetach")
     listing = subprocess.run([detach, "-list", str(pdf_file)], capture_output=True, text=True, check=True).stdout
     assert f"{len(names)} embedded files" in listing
+
+
+def test_pdfdetach_saves_every_attachment_and_they_hash_to_the_manifest(pdf_file: Path, tmp_path: Path):
+    import hashlib
+    import json
+
+    subprocess.run([need_tool("pdfdetach"), "-saveall", str(pdf_file)], cwd=tmp_path, check=True)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["records"]:
+        saved = tmp_path / ("canonical__" + entry["path"].removesuffix(".yaml").replace("/", "__") + ".json")
+        assert hashlib.sha256(saved.read_bytes()).hexdigest() == entry["sha256"]
+    for entry in manifest["source_documents"]:
+        saved = tmp_path / ("records__" + entry["path"].replace("/", "__"))
+        assert hashlib.sha256(saved.read_bytes()).hexdigest() == entry["sha256"]
 
 
 def test_two_renders_are_identical_and_a_changed_record_changes_the_cover(tmp_path: Path):

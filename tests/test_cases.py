@@ -35,7 +35,7 @@ def test_invalid_case_reports_exactly_its_issues(case: Path, tmp_path: Path, mon
     assert issue_rows(report.issues) == expected
     for issue in report.errors:
         assert issue.hint, f"{issue.code} has no hint"
-        assert issue.file and issue.file.startswith("records/")
+        assert issue.file and (issue.file == "records" or issue.file.startswith("records/"))
 
 
 @pytest.mark.parametrize("case", VALID, ids=lambda case: case.name)

@@ -41,11 +41,14 @@ def build_date_from(environ: dict[str, str] | os._Environ, clock: datetime) -> d
     value = environ.get("SOURCE_DATE_EPOCH")
     if value is None or value == "":
         return clock.astimezone(UTC).replace(microsecond=0)
-    if not value.isdigit():
-        raise fail("build.source-date-epoch", f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds",
-                   "set it to seconds since 1970-01-01 UTC, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)",
-                   exit_code=EXIT_USAGE)
-    return datetime.fromtimestamp(int(value), UTC)
+    try:
+        if not value.isdigit():
+            raise ValueError(value)
+        return datetime.fromtimestamp(int(value), UTC)
+    except (ValueError, OverflowError, OSError) as error:
+        raise fail("build.source-date-epoch", f"SOURCE_DATE_EPOCH={value!r} is not a date's whole number of "
+                   "seconds since 1970", "set it to seconds since 1970-01-01 UTC, e.g. "
+                   "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)", exit_code=EXIT_USAGE) from error
 
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:

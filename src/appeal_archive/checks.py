@@ -7,6 +7,7 @@ the right type; each appeal's signatories are numbered 1..n without gaps and mat
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -55,12 +56,14 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
     for source in sources:
         if not source.valid:
             continue
-        folder = PurePosixPath(source.path).parent
-        relative = str(folder / source.facts["file"])
-        target = (root / relative).resolve()
-        if not target.is_relative_to(sources_root) or ".." in PurePosixPath(source.facts["file"]).parts:
-            issues.append(locations.issue(source.path, "/file", "path.escape", "the file name points outside "
-                                          "records/sources/", "name a file inside records/sources/, without '..'"))
+        file = source.facts["file"]
+        relative = f"sources/{file}"
+        segments = file.split("/")
+        if file.startswith("/") or "\\" in file or any(segment in ("", ".", "..") for segment in segments) or \
+                not (root / relative).resolve().is_relative_to(sources_root):
+            issues.append(locations.issue(source.path, "/file", "path.escape", "the file name must be a plain "
+                                          "path inside records/sources/", "write the document's name as it is in "
+                                          "records/sources/, e.g. capture.txt, with no '/', '.' or '..' in front"))
             continue
         raw = read_document(root / relative)
         if raw is None:
@@ -76,7 +79,8 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
                 f"the record says {source.facts['sha256']}", "the document changed: restore its original bytes "
                 "(never edit a source); a new capture needs a new source record"))
             continue
-        kept.append(SourceDocument(relative, actual))
+        if relative not in {document.path for document in kept}:  # two source records, one document: list it once
+            kept.append(SourceDocument(relative, actual))
         indexes[source.id] = _quote_index(raw, source.facts["media_type"])
     for document in documents:
         if document not in referenced:
@@ -115,6 +119,9 @@ def check_set(records: list[ScannedRecord], locations: Locations) -> Iterator[Is
                                   "give each record its own id; ids never repeat within a record type")
     yield from _references(records, ids, locations)
     yield from _signatory_order(records, locations)
+    if not ids.get("appeal"):
+        yield Issue("set.no-appeal", "the record set has no appeal", file=locations.display_root,
+                    hint="add the appeal's record in records/appeals/; the archive is built around it")
 
 
 def _references(records: Iterable[ScannedRecord], ids: dict[str, dict[str, str]],
@@ -156,7 +163,8 @@ def _signatory_order(records: list[ScannedRecord], locations: Locations) -> Iter
                                       f"{position} is also given to {display_path(locations.display_root, seen[position])}",
                                       "number the entries in printed order, each position once")
             seen.setdefault(position, entry.path)
-        missing = [position for position in range(1, max([expected, *seen]) + 1) if position not in seen]
+        missing = list(itertools.islice((position for position in range(1, max([expected, *seen]) + 1)
+                                         if position not in seen), 11))
         if missing:
             yield locations.issue(appeal.path, "/signatory_count", "signatory.missing-position", "no signatory "
                                   f"record has position {_ranges(missing)}", "add the missing entries, or "
@@ -169,4 +177,4 @@ def _signatory_order(records: list[ScannedRecord], locations: Locations) -> Iter
 
 def _ranges(numbers: list[int], limit: int = 10) -> str:
     shown = ", ".join(map(str, numbers[:limit]))
-    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+    return shown + (" and more" if len(numbers) > limit else "")

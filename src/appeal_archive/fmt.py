@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -237,10 +240,23 @@ def format_file(path: Path, display: str, record_type: str | None, check: bool) 
     if formatted.encode("utf-8") == raw:
         return False, []
     if not check:
-        temporary = path.with_name(f".{path.name}.fmt-tmp")
-        temporary.write_bytes(formatted.encode("utf-8"))
-        temporary.replace(path)
+        _replace(path, formatted.encode("utf-8"))
     return True, []
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write a new version of a file in one step: a fresh temporary file beside it (never one that
+    exists already, which could be a planted link), with the file's own permissions, renamed over it."""
+    mode = stat.S_IMODE(os.stat(path, follow_symlinks=False).st_mode)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".fmt-tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def _same_data(original: str, text: str) -> bool:

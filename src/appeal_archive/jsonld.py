@@ -114,6 +114,7 @@ class Bundle:
         self.record_set = f"{self.base}record-sets/{dossier.config.archival_id}"
         self.nodes: list[tuple[str, bytes]] = []
         self.entries = {entry["path"]: entry for entry in dossier.manifest["records"]}
+        self.documents = {entry["path"]: entry["sha256"] for entry in dossier.manifest["source_documents"]}
 
     def iri(self, record_type: str, record_id: str, part: str | None = None) -> str:
         return f"{self.base}{TYPE_FOLDERS[record_type]}/{record_id}" + (f"#{part}" if part else "")
@@ -138,8 +139,8 @@ class Bundle:
     # --- records ------------------------------------------------------------------------------------
 
     def source(self, source: Source) -> None:
-        document = next(item for item in self.dossier.manifest["source_documents"]
-                        if item["path"].endswith("/" + source.file) or item["path"] == f"sources/{source.file}")
+        path = f"sources/{source.file}"
+        document = {"path": path, "sha256": self.documents[path]}
         capture = source.capture
         unknown = [label for label, value in (("publisher URL", capture.publisher_url),
                                               ("capture date", capture.captured_on)) if value == "unknown"]

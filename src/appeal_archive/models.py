@@ -75,6 +75,7 @@ LanguageTag = Annotated[str, Field(pattern=BCP47_PATTERN), _shared("language-tag
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$"), _shared("sha256")]
 Unknown = Literal["unknown"]
 DEFAULT_BASE_IRI = "https://w3id.org/appeal-archive/id/"
+MAX_LIST_POSITION = 10_000_000  # no printed list is longer; a bound keeps hostile numbers from costing memory
 
 
 def Ref(record_type: str) -> type:  # noqa: N802 - reads as a type in annotations
@@ -166,7 +167,7 @@ class Source(Model):
 class Demand(Model):
     """One numbered demand of the appeal."""
 
-    number: int = Field(ge=1, description="The demand's number as printed.")
+    number: int = Field(ge=1, le=MAX_LIST_POSITION, description="The demand's number as printed.")
     text: Quote = Field(description="The demand's text as printed, without its number.")
 
 
@@ -226,7 +227,8 @@ class Appeal(Model):
         default_factory=list, description="Persons the text names, one entry per spelling printed."
     )
     signatory_count: int = Field(
-        ge=0, description="How many signatories the source lists; validate checks that as many records exist."
+        ge=0, le=MAX_LIST_POSITION,
+        description="How many signatories the source lists; validate checks that as many records exist.",
     )
 
 
@@ -283,7 +285,7 @@ class Signatory(Model):
     id: RecordId
     type: Literal["signatory"]
     appeal: Ref("appeal") = Field(description="Id of the appeal the entry belongs to.")
-    position: int = Field(ge=1, description="Position of the entry in the printed list, from 1.")
+    position: int = Field(ge=1, le=MAX_LIST_POSITION, description="Position of the entry in the printed list, from 1.")
     source: Ref("source") = Field(description="Id of the source record the entry is transcribed from.")
     as_printed: Quote = Field(description="The whole entry exactly as printed, without its number.")
     person: PersonMention | None = Field(

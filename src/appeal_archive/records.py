@@ -92,6 +92,11 @@ def discover(root: Path, display_root: str) -> Listing:
     for relative, mode, target in _walk(root):
         name = PurePosixPath(relative).name
         top = relative.split("/", 1)[0]
+        if name.startswith("."):
+            if name.endswith((".yaml", ".yml")):
+                refuse(relative, "file.hidden", "is a hidden record file; tools and people overlook it",
+                       f"rename it to {name.lstrip('.')} or delete it")
+            continue  # .gitkeep, editor and system files
         if stat.S_ISLNK(mode):
             refuse(relative, "path.symlink", f"is a symbolic link (to {target}); records must be real files",
                    "copy the file into records/ instead of linking it; links can point outside the archive")
@@ -105,6 +110,9 @@ def discover(root: Path, display_root: str) -> Listing:
             refuse(relative, "file.unexpected-place", f"is not inside one of the record folders "
                    f"({', '.join(sorted(FOLDER_TYPES))})", "move it into the folder of its record type",
                    "error" if name.endswith(".yaml") else "warning")
+        elif name.endswith(".yaml") and relative.count("/") > 1:
+            refuse(relative, "file.unexpected-place", "is in a subfolder; records sit directly in the folder of "
+                   "their type", f"move it to {display_path(display_root, top + '/' + name)}")
         elif name.endswith(".yaml"):
             listing.records[FOLDER_TYPES[top]].append(relative)
         elif top == "sources":
@@ -119,15 +127,15 @@ def discover(root: Path, display_root: str) -> Listing:
 
 
 def _walk(root: Path) -> Iterator[tuple[str, int, str]]:
-    """(relative POSIX path, lstat mode, link target) for every non-hidden entry below root."""
+    """(relative POSIX path, lstat mode, link target) for every entry below root, outside hidden folders."""
     pending = [("", os.fspath(root))]
     while pending:
         prefix, directory = pending.pop()
         with os.scandir(directory) as entries:
             for entry in sorted(entries, key=lambda entry: entry.name):
-                if entry.name.startswith("."):
-                    continue
                 relative = f"{prefix}{entry.name}"
+                if entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                    continue
                 # The directory listing already knows each entry's kind; stat only the unusual ones.
                 if entry.is_symlink():
                     yield relative, stat.S_IFLNK, os.readlink(entry.path)

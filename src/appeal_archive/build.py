@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -20,13 +21,16 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from .canonical import sha256_hex
+from .canonical import canonical_name, sha256_hex
 from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail
 from .manifest import make_manifest
 from .report import to_json
 from .validate import RecordSet, ValidationReport, load_record_set
 
-OUTPUT_PATTERNS = ("manifest.json", "*.pdf", "*.jsonld", "*.p7s", "*.tsr", "*-bag", ".gitkeep")
+def output_names(archival_id: str) -> set[str]:
+    """Everything a build of this archival unit may write into its output folder."""
+    return {"manifest.json", ".gitkeep", f"{archival_id}.pdf", f"{archival_id}.jsonld", f"{archival_id}.jsonld.p7s",
+            f"{archival_id}.jsonld.tst", f"{archival_id}-bag"}
 
 
 def tool_name() -> str:
@@ -55,10 +59,6 @@ def manifest_bytes(manifest: dict[str, Any]) -> bytes:
     return (to_json(manifest) + "\n").encode("utf-8")
 
 
-def canonical_name(record_path: str) -> str:
-    return "canonical/" + record_path.removesuffix(".yaml") + ".json"
-
-
 BUNDLE_THRESHOLD = 2000
 
 
@@ -72,11 +72,7 @@ def attachments_of(record_set: RecordSet, manifest_json: bytes, root: str, build
 
     yield Attachment("manifest.json", manifest_json, "application/json", "Data", f"Manifest of the record set, root {root}")
     for document in record_set.documents:
-        data = (record_set.root / document.path).read_bytes()
-        if sha256_hex(data) != document.sha256:
-            raise fail("build.source-changed", f"{document.path} changed while the archive was being built",
-                       "run the build again")
-        yield Attachment(f"records/{document.path}", data, "text/plain", "Source",
+        yield Attachment(f"records/{document.path}", _document_bytes(record_set, document), "text/plain", "Source",
                          f"Source document, SHA-256 {document.sha256}")
 
     def yaml_files() -> Iterator[tuple[str, bytes, str]]:
@@ -104,10 +100,18 @@ def attachments_of(record_set: RecordSet, manifest_json: bytes, root: str, build
 
 def _validated_bytes(record_set: RecordSet, record) -> bytes:
     """The record file's bytes, re-read and checked to be the very bytes that were validated."""
-    data = (record_set.root / record.path).read_bytes()
-    if hashlib.sha256(data).digest() != record.raw_digest:
-        raise fail("build.record-changed", f"{record.path} changed while the archive was being built",
-                   "run the build again")
+    return _checked_read(record_set, record.path, record.raw_digest)
+
+
+def _document_bytes(record_set: RecordSet, document) -> bytes:
+    """A source document's bytes, re-read and checked against the SHA-256 its record states."""
+    return _checked_read(record_set, document.path, bytes.fromhex(document.sha256))
+
+
+def _checked_read(record_set: RecordSet, path: str, expected: bytes) -> bytes:
+    data = (record_set.root / path).read_bytes()
+    if hashlib.sha256(data).digest() != expected:
+        raise fail("build.input-changed", f"{path} changed while the archive was being built", "run the build again")
     return data
 
 
@@ -197,15 +201,15 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
                   unsigned: bool = False, signer_config=None, bag: bool = False, jobs: int | None = None,
                   environ: dict[str, str] | None = None) -> BuildResult:
     """Validate, render, sign and publish. Raises AppealArchiveError (exit 3) when it cannot run."""
-    from .render_pdf import UNSIGNED
+    from .identity import UNSIGNED
     from .sign import SignerConfig, identity_of, load_key_material, sign_detached, sign_pdf, timestamp_token, utc_now
 
     out = Path(out_dir)
-    _check_output_folder(out)
     report, record_set = load_record_set(records_dir, keep_data=True, jobs=jobs)
     result = BuildResult(report, os.fspath(out))
     if record_set is None:
         return result
+    _check_output_folder(out, record_set.config["archival_id"])
     release_memory()
     now = utc_now()
     build_date = build_date_from(os.environ if environ is None else environ, now)
@@ -253,7 +257,7 @@ def bag_files(record_set: RecordSet, outputs: dict[str, bytes], build_date: date
     for record in record_set.records:
         payload[f"records/{record.path}"] = _validated_bytes(record_set, record)
     for document in record_set.documents:
-        payload[f"records/{document.path}"] = (record_set.root / document.path).read_bytes()
+        payload[f"records/{document.path}"] = _document_bytes(record_set, document)
     info = {"Source-Organization": record_set.config["custodian"],
             "External-Identifier": record_set.config["archival_id"],
             "External-Description": record_set.config["title"],
@@ -293,15 +297,21 @@ def make_bag(folder: Path, info: dict[str, str], payload: dict[str, bytes]) -> N
 # --- atomic publication -----------------------------------------------------------------------------
 
 
-def _check_output_folder(out: Path) -> None:
-    """Refuse to replace a folder that holds anything but earlier build outputs."""
+def _check_output_folder(out: Path, archival_id: str) -> None:
+    """Refuse to replace a folder that holds anything but what builds of this unit write (or of the unit
+    its manifest.json names, when the archival id changed since)."""
     if not out.exists():
         return
     if not out.is_dir():
         raise fail("build.out-not-folder", f"{out} exists and is not a folder", "give --out a folder")
-    strangers = [entry.name for entry in out.iterdir() if not any(entry.match(pattern) for pattern in OUTPUT_PATTERNS)]
+    allowed = output_names(archival_id)
+    try:
+        allowed |= output_names(json.loads((out / "manifest.json").read_bytes())["archival_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    strangers = sorted(entry.name for entry in out.iterdir() if entry.name not in allowed)
     if strangers:
-        raise fail("build.out-not-empty", f"{out} holds files a build did not make: {', '.join(sorted(strangers)[:5])}",
+        raise fail("build.out-not-empty", f"{out} holds files a build did not make: {', '.join(strangers[:5])}",
                    "give --out an empty folder or an earlier build folder; builds replace the whole folder")
 
 

@@ -48,3 +48,8 @@ def document_entry(path: str, sha256: str) -> dict[str, str]:
 def root_hash(leaves: list[str]) -> str:
     """The root over a set's leaf hashes (in any order)."""
     return digest({"manifest_version": MANIFEST_VERSION, "leaves": sorted(leaves)})
+
+
+def canonical_name(record_path: str) -> str:
+    """Where a record's canonical JSON travels with the archive: canonical/<folder>/<id>.json."""
+    return "canonical/" + record_path.removesuffix(".yaml") + ".json"

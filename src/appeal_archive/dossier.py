@@ -102,9 +102,6 @@ class Dossier:
     def organizations(self) -> list[Organization]:
         return self._models("organization", Organization)
 
-    def signatory_count(self, appeal_id: str) -> int:
-        return sum(1 for record in self._by_type.get("signatory", {}).values() if record.facts["appeal"] == appeal_id)
-
     def signatories(self, appeal_id: str) -> Iterator[Signatory]:
         """The appeal's signatories in printed order, one model at a time."""
         entries = sorted((record for record in self._by_type.get("signatory", {}).values()

@@ -34,9 +34,6 @@ class Issue:
     def is_error(self) -> bool:
         return self.severity == "error"
 
-    def at(self, line: int | None, column: int | None) -> Issue:
-        return replace(self, line=line, column=column)
-
     def in_file(self, file: str) -> Issue:
         return replace(self, file=file)
 
@@ -45,6 +42,11 @@ class Issue:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def json_pointer(tokens) -> str:
+    """RFC 6901 JSON pointer of keys and list indexes, e.g. ['participants', 'value'] -> /participants/value."""
+    return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in tokens)
 
 
 class AppealArchiveError(Exception):

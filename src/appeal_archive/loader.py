@@ -24,7 +24,7 @@ from yaml.events import (
     SequenceStartEvent, StreamEndEvent,
 )
 
-from .errors import Issue
+from .errors import Issue, json_pointer
 from .text import text_problems
 
 _SCALAR_TAGS: dict[str, type] = {
@@ -168,10 +168,6 @@ class Loaded:
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def pointer_of(tokens: list) -> str:
-    return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in tokens)
-
-
 def decode(raw: bytes) -> tuple[str | None, list[Issue]]:
     """Bytes -> text. Only UTF-8 is accepted; a UTF-8 byte order mark is accepted with a warning."""
     issues: list[Issue] = []
@@ -244,7 +240,7 @@ class _Builder:
 
     def issue(self, code: str, message: str, mark, hint: str, severity: str = "error") -> None:
         self.issues.append(Issue(code, message, line=mark.line + 1, column=mark.column + 1,
-                                 pointer=pointer_of(self.path), hint=hint, severity=severity))
+                                 pointer=json_pointer(self.path), hint=hint, severity=severity))
 
     def run(self) -> Any:
         self.parser = CParser(self.text)
@@ -306,7 +302,7 @@ class _Builder:
 
     def _node(self, event, depth: int) -> Any:
         if self.track:
-            self.positions[pointer_of(self.path)] = (event.start_mark.line + 1, event.start_mark.column + 1)
+            self.positions[json_pointer(self.path)] = (event.start_mark.line + 1, event.start_mark.column + 1)
         if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
             self._refuse_anchor(event)
             if isinstance(event, AliasEvent):
@@ -403,7 +399,7 @@ class _Builder:
             self.path.append(key)
             if self.track and key is not None:
                 # A key's own place is where an unknown or misspelt field is reported.
-                self.positions[pointer_of(self.path) + "#key"] = (key_event.start_mark.line + 1,
+                self.positions[json_pointer(self.path) + "#key"] = (key_event.start_mark.line + 1,
                                                                    key_event.start_mark.column + 1)
             value = self._node(parser.get_event(), depth + 1)
             self.path.pop()

@@ -25,6 +25,7 @@ from reportlab.pdfgen import canvas
 
 from .dossier import Dossier
 from .errors import AppealArchiveError, Issue
+from .identity import SignerIdentity
 from .models import Appeal, Count, Signatory
 
 FONT_FILES = {
@@ -57,22 +58,6 @@ BOLD = Style("PTSans-Bold", 10, 13.6)
 SMALL = Style("PTSans", 8.5, 11)
 NOTE = Style("PTSans-Italic", 8.5, 11)
 HASH = Style("PTSans", 7.2, 9.4)
-
-
-@dataclass(frozen=True)
-class SignerIdentity:
-    """Who signs the file, as the cover states it (known before signing, re-read from the signature by verify)."""
-
-    name: str
-    self_signed: bool
-    fingerprint: str  # SHA-256 of the certificate, hex
-
-    def describe(self) -> str:
-        kind = "self-signed certificate" if self.self_signed else "certificate issued by a certification authority"
-        return f"{self.name}; {kind}, SHA-256 fingerprint {self.fingerprint}"
-
-
-UNSIGNED = SignerIdentity("not signed (unsigned build)", False, "none")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from .errors import Issue
+from .errors import Issue, json_pointer
 
 SCHEMA_BASE = "https://w3id.org/appeal-archive/schema/v1/"
 DEFS_FILE = "defs.schema.json"
@@ -180,10 +180,6 @@ def _example_hint(node: dict | None) -> str:
     return "; ".join(parts)
 
 
-def _pointer(tokens: list) -> str:
-    return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in tokens)
-
-
 def iter_issues(record_type: str, data: Any) -> Iterator[Issue]:
     """Schema problems of one record, each with a stable code, its JSON pointer and a hint.
 
@@ -200,7 +196,7 @@ def iter_issues(record_type: str, data: Any) -> Iterator[Issue]:
 def _issues_for(record_type: str, error: Any, tokens: list[str]) -> Iterator[Issue]:
     kind = error.kind.name
     details = error.kind.as_dict()
-    pointer = _pointer(tokens)
+    pointer = json_pointer(tokens)
     found = locate_schema(record_type, tokens)
     here = found[0] if found else None
     value = error.instance
@@ -218,7 +214,7 @@ def _issues_for(record_type: str, error: Any, tokens: list[str]) -> Iterator[Iss
         for name in details.get("unexpected", []):
             close = difflib.get_close_matches(name, allowed, n=1)
             hint = (f"did you mean '{close[0]}'? " if close else "") + "fields allowed here: " + ", ".join(allowed)
-            yield Issue("schema.unknown-field", f"unknown field '{name}'", pointer=_pointer(tokens + [name]) + "#key",
+            yield Issue("schema.unknown-field", f"unknown field '{name}'", pointer=json_pointer(tokens + [name]) + "#key",
                         hint=hint)
     elif kind == "type":
         expected = details.get("types") or details.get("type") or here and here.get("type")

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from .errors import AppealArchiveError, Issue
-from .render_pdf import SignerIdentity
+from .identity import SignerIdentity
 
 DEFAULT_PASSPHRASE_ENV = "APPEAL_ARCHIVE_PASSPHRASE"
 IDENTITY_ENV = "APPEAL_ARCHIVE_IDENTITY_DIR"

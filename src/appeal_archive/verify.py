@@ -21,6 +21,7 @@ from typing import Any
 
 from .canonical import digest, sha256_hex
 from .errors import EXIT_INVALID, EXIT_OK, Issue, fail
+from .loader import MAX_RECORD_BYTES
 from .manifest import make_manifest, manifest_root
 
 _HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
@@ -39,6 +40,8 @@ class VerifyReport:
     trusted: bool | None = None
     root: str | None = None
     changes: list[dict[str, str]] = field(default_factory=list)
+    fingerprint: str | None = None  # the signer certificate's SHA-256
+    manifest: dict[str, Any] | None = field(default=None, repr=False)  # the signed manifest, once checked
 
     @property
     def ok(self) -> bool:
@@ -102,7 +105,7 @@ def verify_pdf(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
     if attachments is None:
         return report
     attachments = expand_bundles(attachments, report)
-    manifest = _check_attachments(attachments, report)
+    manifest = report.manifest = _check_attachments(attachments, report)
     if manifest is not None:
         _check_cover(data, manifest["root"], report)
         if records_dir is not None:
@@ -200,7 +203,7 @@ def judge_signature(report: VerifyReport, status, certificate_der: bytes, trust_
     from .sign import identity_of
 
     identity = identity_of(x509.load_der_x509_certificate(certificate_der))
-    report.signer = identity.describe()
+    report.signer, report.fingerprint = identity.describe(), identity.fingerprint
     if not status.intact:
         report.fail("sig.digest-mismatch", f"{what} changed after it was signed (digest mismatch)",
                     f"{what} was altered; ask the sender for the original")
@@ -255,8 +258,9 @@ def expand_bundles(attachments: dict[str, bytes], report: VerifyReport) -> dict[
             with zipfile.ZipFile(io.BytesIO(attachments[bundle])) as archive:
                 for member in archive.infolist():
                     parts = PurePosixPath(member.filename).parts
+                    # A record is at most MAX_RECORD_BYTES: a larger member is a decompression bomb, unread.
                     if member.is_dir() or not member.filename.startswith(prefix) or ".." in parts or \
-                            member.filename in files:
+                            member.filename in files or member.file_size > MAX_RECORD_BYTES:
                         report.fail("attach.bundle-invalid", f"{bundle} holds an unexpected member "
                                     f"{member.filename!r}", "the bundle was altered")
                         continue
@@ -271,7 +275,7 @@ def _check_attachments(attachments: dict[str, bytes], report: VerifyReport) -> d
     import json
 
     from . import loader
-    from .build import canonical_name
+    from .canonical import canonical_name
 
     raw = attachments.get("manifest.json")
     if raw is None:
@@ -280,6 +284,9 @@ def _check_attachments(attachments: dict[str, bytes], report: VerifyReport) -> d
         return None
     try:
         manifest = json.loads(raw)
+        problem = manifest_shape_problem(manifest)
+        if problem:
+            raise ValueError(problem)
         recomputed = manifest_root(manifest)
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         report.fail("attach.manifest-invalid", f"the attached manifest is not readable: {error}",
@@ -326,6 +333,19 @@ def check_root(report: VerifyReport, manifest: dict[str, Any], recomputed: str, 
                     "the hashes or the root were altered")
     else:
         report.passed(f"{entries} give the stated root hash")
+
+
+def manifest_shape_problem(manifest: Any) -> str | None:
+    """What keeps a manifest from being one appeal-archive wrote, or None."""
+    fields = {"records": ("path", "id", "type", "sha256"), "source_documents": ("path", "sha256")}
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("root"), str):
+        return "it has no root"
+    for key, names in fields.items():
+        entries = manifest.get(key)
+        if not isinstance(entries, list) or not all(
+                isinstance(entry, dict) and all(isinstance(entry.get(name), str) for name in names) for entry in entries):
+            return f"its {key} are not a list of entries with {', '.join(names)}"
+    return None
 
 
 def cover_root(data: bytes) -> str | None:
@@ -397,7 +417,12 @@ def _check_rebuild(data: bytes, attachments: dict[str, bytes], manifest: dict[st
     from .sign import identity_of
     from .validate import load_record_set
 
-    made_with, build_date = _production_facts(data)
+    try:
+        made_with, build_date = _production_facts(data)
+    except (ValueError, TypeError) as error:
+        report.fail("rebuild.metadata", f"the file's metadata gives no tool or build date: {error}",
+                    "the metadata was altered; the file cannot be re-rendered")
+        return
     if made_with != tool_name():
         report.fail("rebuild.version", f"the file was made with {made_with}; this is {tool_name()}",
                     "rebuild with the version that made the file (pip install that version)")

@@ -140,23 +140,45 @@ def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
         report.fail("bag.invalid", f"not a BagIt bag: {error}", "give the folder that holds bagit.txt")
         return report
     data = path / "data"
-    roots = set()
+    inner_reports = []
     for found, check in ((sorted(data.glob("*.pdf")), lambda file: verify_pdf(file, records_dir, rebuild, trust_roots)),
                          (sorted(data.glob("*.jsonld")), lambda file: verify_bundle(file, records_dir, trust_roots))):
-        if not found:
-            report.fail("bag.incomplete", "the bag's data/ lacks a PDF or a JSON-LD bundle",
-                        "a bag made by appeal-archive carries both")
+        if len(found) != 1:
+            report.fail("bag.incomplete", "the bag's data/ must hold one PDF and one JSON-LD bundle",
+                        "a bag made by appeal-archive carries exactly one of each")
         for file in found:
-            inner = check(file)
-            report.merge(inner, file.name)
-            roots.add(inner.root)
-    if len(roots) == 1 and None not in roots:
-        report.root = roots.pop()
-        report.passed("the PDF, the bundle and the manifest in the bag state the same root")
-    elif roots:
+            inner_reports.append(check(file))
+            report.merge(inner_reports[-1], file.name)
+    _check_bag_agrees(report, data, inner_reports)
+    return report
+
+
+def _check_bag_agrees(report: VerifyReport, data: Path, inner_reports: list[VerifyReport]) -> None:
+    """Everything in a bag must be what the signed PDF says: its records and manifest, one root, one signer.
+
+    BagIt's manifests only prove the bag is as it was bagged; whoever re-bags can change anything.
+    """
+    roots = {inner.root for inner in inner_reports}
+    if len(roots) != 1 or None in roots:
         report.fail("bag.roots-differ", f"the files in the bag state different roots: {sorted(map(str, roots))}",
                     "the bag mixes files from different builds")
-    return report
+    else:
+        report.root = roots.pop()
+    signers = {inner.fingerprint for inner in inner_reports}
+    if len(signers) != 1 or None in signers:
+        report.fail("bag.signers-differ", "the PDF and the bundle in the bag are not signed by the same certificate",
+                    "one of them was replaced and signed by someone else")
+    signed = next((inner.manifest for inner in inner_reports if inner.manifest is not None), None)
+    if signed is None:
+        return
+    try:
+        carried = json.loads((data / "manifest.json").read_bytes())
+    except (OSError, ValueError):
+        carried = None
+    if carried != signed:
+        report.fail("bag.manifest-mismatch", "data/manifest.json is not the manifest signed in the PDF",
+                    "the manifest in the bag was replaced")
+    compare_records(signed, data / "records", report)
 
 
 def _bag_code(detail: Any) -> str:

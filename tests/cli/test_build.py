@@ -133,3 +133,11 @@ def test_out_folder_with_other_files_is_refused(records: Path, isolated_identity
     assert result.exit_code == 3
     assert "build.out-not-empty" in result.output
     assert (Path("elsewhere") / "thesis.docx").read_text() == "precious"
+
+
+def test_out_folder_with_a_pdf_a_build_did_not_make_is_refused(records: Path, isolated_identity):
+    Path("docs").mkdir()
+    (Path("docs") / "thesis.pdf").write_text("precious")
+    result = build("records", "--out", "docs", "--unsigned")
+    assert result.exit_code == 3 and "thesis.pdf" in result.output
+    assert (Path("docs") / "thesis.pdf").read_text() == "precious"

@@ -141,3 +141,35 @@ def test_time_stamped_bundle_token_is_accepted_by_openssl(records: Path, pki, is
     report = verify_archive(bundle, trust_roots=[pki.root_cert])
     assert report.ok and report.timestamp, report.issues
     assert not (Path("build") / f"{NAME}-bag").exists()
+
+
+def rebag(bag: Path) -> None:
+    """What someone who edits a bag does next: recompute its manifests, so that BagIt alone is satisfied."""
+    import bagit
+
+    bagit.Bag(str(bag)).save(manifests=True)
+    assert bagit_validate(bag).returncode == 0
+
+
+def test_a_rebagged_bag_with_edited_records_and_manifest_is_rejected(build: Path):
+    bag = build / f"{NAME}-bag"
+    person = bag / "data/records/persons/pavel-latushka.yaml"
+    person.write_text(person.read_text().replace("Pavel Latushka", "Paul Latushka", 1))
+    manifest = json.loads((bag / "data/manifest.json").read_text())
+    (bag / "data/manifest.json").write_text(json.dumps({"root": manifest["root"], "records": []}))
+    rebag(bag)
+    found = codes(bag)
+    assert {"bag.manifest-mismatch"} <= found
+    assert found & {"records.changed", "records.invalid"}
+
+
+def test_a_rebagged_bag_with_a_bundle_signed_by_someone_else_is_rejected(build: Path, tmp_path: Path):
+    from appeal_archive.sign import ensure_self_signed_identity, load_key_material, sign_detached, utc_now
+
+    bag = build / f"{NAME}-bag"
+    bundle = bag / "data" / f"{NAME}.jsonld"
+    ensure_self_signed_identity(tmp_path / "other", utc_now())
+    material, _ = load_key_material(SignerConfig(identity_dir=tmp_path / "other"), utc_now())
+    Path(f"{bundle}.p7s").write_bytes(sign_detached(bundle.read_bytes(), material))
+    rebag(bag)
+    assert "bag.signers-differ" in codes(bag)

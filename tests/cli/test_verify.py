@@ -171,3 +171,27 @@ def test_unsigned_file_fails_verification(records: Path, isolated_identity):
 def test_a_missing_file_cannot_be_verified(tmp_path: Path):
     result = CliRunner().invoke(main, ["verify", str(tmp_path / "nothing.pdf")])
     assert result.exit_code == 3 and "verify.unreadable" in result.output
+
+
+def test_a_manifest_of_the_wrong_shape_is_a_failed_check_not_a_crash(signed_build: Path, tmp_path: Path):
+    target = tmp_path / "shapeless.pdf"
+    with pikepdf.open(signed_build) as pdf:
+        pdf.attachments["manifest.json"] = pikepdf.AttachedFileSpec(pdf, b'{"records": []}', filename="manifest.json")
+        pdf.save(target)
+    result = CliRunner().invoke(main, ["verify", str(target)])
+    assert result.exit_code == 1
+    assert "attach.manifest-invalid" in result.output and "internal.error" not in result.output
+
+
+def test_an_oversized_member_of_a_record_bundle_is_not_read():
+    import zipfile
+
+    from appeal_archive.verify import VerifyReport, expand_bundles
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("records/persons/bomb.yaml", b"a" * 5_000_000)
+    report = VerifyReport("bundle")
+    files = expand_bundles({"records.zip": buffer.getvalue()}, report)
+    assert "records/persons/bomb.yaml" not in files
+    assert [issue.code for issue in report.issues] == ["attach.bundle-invalid"]

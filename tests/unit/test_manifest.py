@@ -50,3 +50,13 @@ def test_root_does_not_depend_on_leaf_order():
 
 def test_canonical_json_is_rfc8785():
     assert canonical_json({"b": 1, "a": [True, None, "ł"]}) == '{"a":[true,null,"ł"],"b":1}'.encode()
+
+
+def test_readme_recipe_agrees_on_another_record_set(tmp_path, monkeypatch, capsys):
+    from casefiles import materialize
+    from conftest import CASES
+
+    materialize(CASES / "valid" / "added-signatory", tmp_path / "records")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(readme_recipe(), "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip() == make_manifest(load_record_set("records")[1])["root"]

@@ -18,7 +18,8 @@ from appeal_archive.build import render_archival_pdf
 from appeal_archive.errors import AppealArchiveError
 from appeal_archive.manifest import make_manifest
 from appeal_archive.pdfa import pdfa_findings
-from appeal_archive.render_pdf import UNSIGNED, count_text, human_date
+from appeal_archive.identity import UNSIGNED
+from appeal_archive.render_pdf import count_text, human_date
 from appeal_archive.validate import load_record_set
 from appeal_archive.verify import cover_root
 from conftest import REAL_RECORDS, need_tool

@@ -141,8 +141,6 @@ def render_archival_pdf(record_set: RecordSet, manifest: dict[str, Any], build_d
     from .render_pdf import RenderContext, render
 
     dossier = Dossier.from_record_set(record_set, manifest)
-    appeals = dossier.appeals()
-    title = appeals[0].title if len(appeals) == 1 else dossier.config.title
     identity = f"{dossier.config.archival_id}|{manifest['root']}|{build_date.isoformat()}|{signer.fingerprint}|{tool}"
     with tempfile.TemporaryDirectory(prefix="appeal-archive-") as scratch:
         # Handed over as a file: pikepdf then reads pages from disk as it needs them, instead of
@@ -154,7 +152,7 @@ def render_archival_pdf(record_set: RecordSet, manifest: dict[str, Any], build_d
         release_memory()
         archival = make_pdfa(drawn, attachments_of(record_set, manifest_json or manifest_bytes(manifest),
                                                    manifest["root"], build_date),
-                             title=title, creator=dossier.config.custodian,
+                             title=dossier.title(), creator=dossier.config.custodian,
                              description=f"Archival record {dossier.config.archival_id}; root hash {manifest['root']}",
                              build_date=build_date, tool=tool,
                              document_id=bytes.fromhex(sha256_hex(identity.encode())[:32]))

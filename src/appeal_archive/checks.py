@@ -49,7 +49,7 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
                     locations: Locations) -> tuple[dict[str, QuoteIndex | None], list[SourceDocument], list[Issue]]:
     """Each source record's document exists inside records/sources/, is unchanged, and is indexed for quotes."""
     indexes: dict[str, QuoteIndex | None] = {}
-    kept: list[SourceDocument] = []
+    kept: dict[str, SourceDocument] = {}  # by path: two source records may describe one document
     issues: list[Issue] = []
     sources_root = (root / "sources").resolve()
     referenced: set[str] = set()
@@ -79,15 +79,14 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
                 f"the record says {source.facts['sha256']}", "the document changed: restore its original bytes "
                 "(never edit a source); a new capture needs a new source record"))
             continue
-        if relative not in {document.path for document in kept}:  # two source records, one document: list it once
-            kept.append(SourceDocument(relative, actual))
+        kept.setdefault(relative, SourceDocument(relative, actual))
         indexes[source.id] = _quote_index(raw, source.facts["media_type"])
     for document in documents:
         if document not in referenced:
             issues.append(Issue("source.unreferenced", "no source record describes this document",
                                 file=display_path(locations.display_root, document), severity="warning",
                                 hint="add a source record for it in records/sources/, or remove it"))
-    return indexes, kept, issues
+    return indexes, list(kept.values()), issues
 
 
 def read_document(path: Path) -> bytes | None:

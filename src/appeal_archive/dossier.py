@@ -68,39 +68,38 @@ class Dossier:
         for record_id in sorted(records):
             yield model.model_validate(nfc_data(records[record_id]))
 
-    def _models(self, record_type: str, model: type) -> list:
-        return [model.model_validate(nfc_data(record)) for record in self._by_type.get(record_type, {}).values()]
-
-    def _one(self, record_type: str, model: type, record_id: str):
-        return model.model_validate(nfc_data(self._by_type[record_type][record_id]))
+    def _one(self, record_type: str, record_id: str):
+        return RECORD_MODELS[record_type].model_validate(nfc_data(self._by_type[record_type][record_id]))
 
     @property
     def root(self) -> str:
         return self.manifest["root"]
 
+    def title(self) -> str:
+        """What the documents are called: the appeal's title, or the record set's when it holds several."""
+        appeals = self.appeals()
+        return appeals[0].title if len(appeals) == 1 else self.config.title
+
     def appeals(self) -> list[Appeal]:
-        return self._models("appeal", Appeal)
+        return list(self.each("appeal"))
 
     def rallies(self) -> list[Rally]:
-        return sorted(self._models("rally", Rally), key=lambda rally: (rally.date, rally.id))
+        return sorted(self.each("rally"), key=lambda rally: (rally.date, rally.id))
 
     def rally(self, rally_id: str) -> Rally:
-        return self._one("rally", Rally, rally_id)
+        return self._one("rally", rally_id)
 
     def sources(self) -> list[Source]:
-        return self._models("source", Source)
+        return list(self.each("source"))
 
-    def person(self, person_id: str) -> Person:
-        return self._one("person", Person, person_id)
+    def source(self, source_id: str) -> Source:
+        return self._one("source", source_id)
 
     def persons(self) -> list[Person]:
-        return self._models("person", Person)
-
-    def organization(self, organization_id: str) -> Organization:
-        return self._one("organization", Organization, organization_id)
+        return list(self.each("person"))
 
     def organizations(self) -> list[Organization]:
-        return self._models("organization", Organization)
+        return list(self.each("organization"))
 
     def signatories(self, appeal_id: str) -> Iterator[Signatory]:
         """The appeal's signatories in printed order, one model at a time."""

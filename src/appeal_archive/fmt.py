@@ -18,7 +18,7 @@ import os
 import stat
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -286,7 +286,5 @@ def _targets(target: Path):
         for relative in sorted(relatives):
             yield target / relative, display_path(str(target), relative), record_type_of(relative)
     else:
-        parts = PurePosixPath(target.as_posix()).parts
-        folder = parts[-2] if len(parts) > 1 else ""
-        record_type = schema.CONFIG_TYPE if target.name == CONFIG_FILE else FOLDER_TYPES.get(folder)
-        yield target, str(target), record_type
+        yield target, str(target), record_type_of(f"{target.absolute().parent.name}/{target.name}"
+                                                  if target.name != CONFIG_FILE else CONFIG_FILE)

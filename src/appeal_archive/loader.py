@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -165,7 +165,6 @@ class Loaded:
     data: Any
     issues: list[Issue]
     text: str | None = None
-    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def decode(raw: bytes) -> tuple[str | None, list[Issue]]:
@@ -195,21 +194,21 @@ def too_large(size: int) -> Issue:
                  line=1, column=1, hint="split it into several records, or keep long text in a source document")
 
 
-def load(raw: bytes, track_positions: bool = False) -> Loaded:
+def load(raw: bytes) -> Loaded:
     """Read one record's bytes. Never raises for bad input: every problem becomes an Issue."""
     if len(raw) > MAX_RECORD_BYTES:
         return Loaded(None, [too_large(len(raw))])
     text, issues = decode(raw)
     if text is None:
         return Loaded(None, issues)
-    builder = _Builder(text, track_positions)
+    builder = _Builder(text, track_positions=False)
     data = builder.run()
-    return Loaded(data, issues + builder.issues, text, builder.positions)
+    return Loaded(data, issues + builder.issues, text)
 
 
 def locator(loaded: Loaded) -> Callable[[str], tuple[int | None, int | None]]:
     """A function from JSON pointer to (line, column) in the loaded file, built on first use."""
-    positions: dict[str, tuple[int, int]] | None = loaded.positions or None
+    positions: dict[str, tuple[int, int]] | None = None
 
     def locate(pointer: str) -> tuple[int | None, int | None]:
         nonlocal positions

@@ -209,7 +209,7 @@ def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedR
             scanned.facts = {"appeal": data["appeal"]}
     if issues:
         locate = loader.locator(loaded)
-        scanned.issues = tuple(_placed(issue, file, locate) for issue in issues)
+        scanned.issues = tuple(placed(issue, file, locate) for issue in issues)
     if scanned.valid and context.keep_data:
         # Kept compact: canonical JSON (it gives the data back) and the hash of the file's bytes, so a
         # later stage can re-read the file and know it is the one validated.
@@ -223,7 +223,8 @@ def _kind_of(data: Any) -> str:
     return "a list" if isinstance(data, list) else "a single value"
 
 
-def _placed(issue: Issue, file: str, locate) -> Issue:
+def placed(issue: Issue, file: str, locate) -> Issue:
+    """The issue in `file`, at the line and column of its pointer when it has none of its own."""
     issue = issue.in_file(file)
     if issue.line is not None or issue.pointer is None:
         return issue

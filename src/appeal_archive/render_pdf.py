@@ -191,7 +191,7 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
     config = dossier.config
     layout.line("ARCHIVAL RECORD", SMALL)
     layout.space(10)
-    for line in wrap(appeals[0].title if len(appeals) == 1 else config.title, TITLE, TEXT_WIDTH):
+    for line in wrap(dossier.title(), TITLE, TEXT_WIDTH):
         layout.line(line, TITLE)
     layout.space(8)
     for appeal in appeals:
@@ -224,7 +224,7 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
 
 
 def _appeal(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
-    source = next(source for source in dossier.sources() if source.id == appeal.source)
+    source = dossier.source(appeal.source)
     layout.heading("The appeal, as printed")
     layout.paragraph(appeal.title, H2)
     layout.space(4)
@@ -450,9 +450,8 @@ class Drawer:
 
 def render(dossier: Dossier, context: RenderContext) -> tuple[bytes, int]:
     """The unsigned, not yet PDF/A, document and its page count: the same inputs give the same bytes."""
-    appeals = dossier.appeals()
-    title = appeals[0].title if len(appeals) == 1 else dossier.config.title
-    drawer = Drawer(dossier.config.archival_id, dossier.root, title, dossier.config.custodian, appeals[0].language)
+    drawer = Drawer(dossier.config.archival_id, dossier.root, dossier.title(), dossier.config.custodian,
+                    dossier.appeals()[0].language)
     layout = layout_document(dossier, context, Layout(drawer.page))
     pages = layout.finish()
     missing = missing_glyphs(layout.chars)

@@ -17,7 +17,7 @@ from typing import Any
 from . import loader, schema
 from .checks import Locations, SourceDocument, check_documents, check_set
 from .errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Issue, fail
-from .records import CONFIG_FILE, ScanContext, ScannedRecord, discover, display_path, read_bytes, scan_file
+from .records import CONFIG_FILE, ScanContext, ScannedRecord, discover, display_path, placed, read_bytes, scan_file
 
 PARALLEL_THRESHOLD = 2000
 _CHUNK = 500
@@ -139,12 +139,8 @@ def _load_config(root: Path, display_root: str, relative: str | None) -> tuple[d
         found.append(Issue("record.not-a-mapping", "the file is not a mapping of fields", line=1, column=1,
                            hint="write 'field: value' lines"))
     locate = loader.locator(loaded)
-    placed = []
-    for issue in found:
-        line, column = (issue.line, issue.column) if issue.line else locate(issue.pointer or "")
-        placed.append(Issue(issue.code, issue.message, file, line, column,
-                            (issue.pointer or "").removesuffix("#key") or None, issue.hint, issue.severity))
-    return (loaded.data if not any(issue.is_error for issue in placed) else None), raw, placed
+    issues = [placed(issue, file, locate) for issue in found]
+    return (loaded.data if not any(issue.is_error for issue in issues) else None), raw, issues
 
 
 # --- scanning many files ----------------------------------------------------------------------------

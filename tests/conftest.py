@@ -1,4 +1,5 @@
-"""Shared fixtures: the real records, copied so that a test may break them."""
+"""Shared fixtures: the real records (copied so that a test may break them), a test PKI, and one signed
+build per session (copied before a test tampers with it)."""
 
 from __future__ import annotations
 
@@ -52,23 +53,43 @@ def isolated_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def signed_build(tmp_path_factory: pytest.TempPathFactory, pki):
-    """One signed build of the real records with the test PKI (shared: tests copy before they tamper)."""
-    import os
+NAME = "AA-2023-05-21-belarusians-to-eu"
 
+
+def dossier_of(records: Path = REAL_RECORDS):
+    """The validated dossier of a records folder, as a build makes it."""
+    from appeal_archive.dossier import Dossier
+    from appeal_archive.manifest import make_manifest
+    from appeal_archive.validate import load_record_set
+
+    report, record_set = load_record_set(records)
+    assert report.ok, report.errors
+    return Dossier.from_record_set(record_set, make_manifest(record_set))
+
+
+@pytest.fixture(scope="session")
+def signed_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
+    """One signed build of the real records, with its bag, by the test PKI. Shared by the whole session:
+    a test that tampers with it works on a copy (`build_copy`)."""
     from appeal_archive.build import build_archive
     from appeal_archive.sign import SignerConfig
 
     out = tmp_path_factory.mktemp("signed") / "build"
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    try:
-        result = build_archive(REAL_RECORDS, out, signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert))
-    finally:
-        if previous is None:
-            os.environ.pop("SOURCE_DATE_EPOCH")
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
+    result = build_archive(REAL_RECORDS, out, bag=True, environ={"SOURCE_DATE_EPOCH": EPOCH},
+                           signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert))
     assert result.ok
-    return out / "AA-2023-05-21-belarusians-to-eu.pdf"
+    return out
+
+
+@pytest.fixture(scope="session")
+def signed_build(signed_build_dir: Path) -> Path:
+    """The shared signed PDF (read only)."""
+    return signed_build_dir / f"{NAME}.pdf"
+
+
+@pytest.fixture
+def build_copy(signed_build_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the shared signed build, for a test to tamper with."""
+    target = tmp_path / "build"
+    shutil.copytree(signed_build_dir, target)
+    return target

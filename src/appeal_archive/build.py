@@ -1,43 +1,27 @@
-"""Stage 11, build: records/ -> build/ (manifest.json and the signed <archival-id>.pdf), written atomically.
+"""Stage 11, build: records/ -> build/ (manifest, signed PDF, signed JSON-LD bundle, bag), written atomically.
 
-Validation comes first: any error and nothing is written. Outputs are made in a staging folder beside
-the output folder and swapped in at once, so a failed or interrupted build leaves the previous build/
-as it was. The unsigned PDF is a pure function of the record files, the build date and the signer
-identity; `verify --rebuild` calls the same function to re-create it.
+Validation comes first: any error and nothing is written. Each record file is read, parsed and hashed
+once; the dossier is built once and every view reads it. Outputs are made in a staging folder beside the
+output folder and swapped in at once, so a failed or interrupted build leaves the previous build/ as it
+was. What the folder holds is declared in layout.py.
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from .canonical import canonical_name, sha256_hex
-from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail
+from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Issue, fail
+from .layout import MANIFEST, PLACEHOLDER, Outputs, bag_info, bag_payload, manifest_bytes
 from .manifest import make_manifest
-from .report import to_json
-from .validate import RecordSet, ValidationReport, load_record_set
-
-def output_names(archival_id: str) -> set[str]:
-    """Everything a build of this archival unit may write into its output folder."""
-    return {"manifest.json", ".gitkeep", f"{archival_id}.pdf", f"{archival_id}.jsonld", f"{archival_id}.jsonld.p7s",
-            f"{archival_id}.jsonld.tst", f"{archival_id}-bag"}
-
-
-def tool_name() -> str:
-    try:
-        return f"appeal-archive {version('appeal-archive')}"
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
-        return "appeal-archive (unreleased)"
+from .validate import ValidationReport, load_record_set
 
 
 def build_date_from(environ: dict[str, str] | os._Environ, clock: datetime) -> datetime:
@@ -55,121 +39,6 @@ def build_date_from(environ: dict[str, str] | os._Environ, clock: datetime) -> d
                    "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)", exit_code=EXIT_USAGE) from error
 
 
-def manifest_bytes(manifest: dict[str, Any]) -> bytes:
-    return (to_json(manifest) + "\n").encode("utf-8")
-
-
-BUNDLE_THRESHOLD = 2000
-
-
-def attachments_of(record_set: RecordSet, manifest_json: bytes, root: str, build_date: datetime) -> Iterator:
-    """What the PDF carries: the source documents, the manifest, and every record (and archive.yaml) as
-    YAML and as canonical JSON. Names are paths (records/..., canonical/...), so extraction rebuilds
-    the folder. Up to BUNDLE_THRESHOLD records each file is its own attachment; larger sets carry the
-    same files in two ZIP archives (records.zip, canonical.zip), which keeps the PDF small and fast.
-    Yielded one by one, so a large archive is never held twice in memory."""
-    from .pdfa import Attachment
-
-    yield Attachment("manifest.json", manifest_json, "application/json", "Data", f"Manifest of the record set, root {root}")
-    for document in record_set.documents:
-        yield Attachment(f"records/{document.path}", _document_bytes(record_set, document), "text/plain", "Source",
-                         f"Source document, SHA-256 {document.sha256}")
-
-    def yaml_files() -> Iterator[tuple[str, bytes, str]]:
-        yield "records/archive.yaml", record_set.config_raw, "Archive settings"
-        for record in record_set.records:
-            yield (f"records/{record.path}", _validated_bytes(record_set, record),
-                   f"Record {record.id} ({record.record_type})")
-
-    def json_files() -> Iterator[tuple[str, bytes, str]]:
-        for record in record_set.records:
-            yield (canonical_name(record.path), record.canonical,
-                   f"RFC 8785 canonical JSON of {record.path}, SHA-256 {record.digest}")
-
-    bundled = len(record_set.records) > BUNDLE_THRESHOLD
-    if not bundled:
-        yield from (Attachment(name, data, "application/yaml", "Source", text) for name, data, text in yaml_files())
-        yield from (Attachment(name, data, "application/json", "Data", text) for name, data, text in json_files())
-    else:
-        count = len(record_set.records) + 1
-        yield Attachment("records.zip", zip_archive(yaml_files(), build_date), "application/zip", "Source",
-                         f"The {count} record files (YAML) in a ZIP archive")
-        yield Attachment("canonical.zip", zip_archive(json_files(), build_date), "application/zip", "Data",
-                         f"RFC 8785 canonical JSON of the {count - 1} records, in a ZIP archive")
-
-
-def _validated_bytes(record_set: RecordSet, record) -> bytes:
-    """The record file's bytes, re-read and checked to be the very bytes that were validated."""
-    return _checked_read(record_set, record.path, record.raw_digest)
-
-
-def _document_bytes(record_set: RecordSet, document) -> bytes:
-    """A source document's bytes, re-read and checked against the SHA-256 its record states."""
-    return _checked_read(record_set, document.path, bytes.fromhex(document.sha256))
-
-
-def _checked_read(record_set: RecordSet, path: str, expected: bytes) -> bytes:
-    data = (record_set.root / path).read_bytes()
-    if hashlib.sha256(data).digest() != expected:
-        raise fail("build.input-changed", f"{path} changed while the archive was being built", "run the build again")
-    return data
-
-
-def zip_archive(files: Iterable[tuple[str, bytes, str]], build_date: datetime) -> bytes:
-    """A reproducible ZIP: members stored (the PDF compresses the whole) in the given order, all dated
-    with the build date (ZIP cannot say anything before 1980), no extra fields. Written through a
-    temporary file, so only the finished archive is ever in memory."""
-    import zipfile
-
-    stamp = max(build_date, datetime(1980, 1, 1, tzinfo=UTC)).timetuple()[:6]
-    with tempfile.TemporaryFile() as spool:
-        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
-            for name, data, _ in files:
-                member = zipfile.ZipInfo(name, date_time=stamp)
-                member.external_attr = 0o100644 << 16
-                member.create_system = 3
-                archive.writestr(member, data)
-        spool.seek(0)
-        return spool.read()
-
-
-def render_archival_pdf(record_set: RecordSet, manifest: dict[str, Any], build_date: datetime, signer,
-                        tool: str, manifest_json: bytes | None = None) -> tuple[bytes, int]:
-    """The unsigned PDF/A-3b file and its page count: same inputs, same bytes."""
-    from .dossier import Dossier
-    from .pdfa import make_pdfa
-    from .render_pdf import RenderContext, render
-
-    dossier = Dossier.from_record_set(record_set, manifest)
-    identity = f"{dossier.config.archival_id}|{manifest['root']}|{build_date.isoformat()}|{signer.fingerprint}|{tool}"
-    with tempfile.TemporaryDirectory(prefix="appeal-archive-") as scratch:
-        # Handed over as a file: pikepdf then reads pages from disk as it needs them, instead of
-        # holding a second copy of a document that can be tens of megabytes.
-        drawn = Path(scratch) / "drawn.pdf"
-        pdf, pages = render(dossier, RenderContext(build_date, signer, tool))
-        drawn.write_bytes(pdf)
-        del pdf
-        release_memory()
-        archival = make_pdfa(drawn, attachments_of(record_set, manifest_json or manifest_bytes(manifest),
-                                                   manifest["root"], build_date),
-                             title=dossier.title(), creator=dossier.config.custodian,
-                             description=f"Archival record {dossier.config.archival_id}; root hash {manifest['root']}",
-                             build_date=build_date, tool=tool,
-                             document_id=bytes.fromhex(sha256_hex(identity.encode())[:32]))
-    return archival, pages
-
-
-def release_memory() -> None:
-    """Return freed memory to the system between stages (glibc keeps it otherwise): large sets peak lower."""
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
-
-
 @dataclass
 class BuildResult:
     """What a build did: the validation report, and (when valid) what it wrote."""
@@ -181,6 +50,10 @@ class BuildResult:
     pages: int | None = None
     signer: str | None = None
     notices: list[str] = field(default_factory=list)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self.report.issues
 
     @property
     def ok(self) -> bool:
@@ -199,112 +72,62 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
                   unsigned: bool = False, signer_config=None, bag: bool = False, jobs: int | None = None,
                   environ: dict[str, str] | None = None) -> BuildResult:
     """Validate, render, sign and publish. Raises AppealArchiveError (exit 3) when it cannot run."""
-    from .identity import UNSIGNED
-    from .sign import SignerConfig, identity_of, load_key_material, sign_detached, sign_pdf, timestamp_token, utc_now
+    from .bag import bagit_version
+    from .dossier import Dossier
+    from .identity import UNSIGNED, identity_of
+    from .jsonld import bundle_bytes
+    from .render_pdf import release_memory, render_archival_pdf
+    from .sign import SignerConfig, load_key_material, sign_detached, sign_pdf, timestamp_token, utc_now
+    from .version import tool_name
 
     out = Path(out_dir)
     report, record_set = load_record_set(records_dir, keep_data=True, jobs=jobs)
     result = BuildResult(report, os.fspath(out))
     if record_set is None:
         return result
-    _check_output_folder(out, record_set.config["archival_id"])
-    release_memory()
+    names = Outputs(record_set.config["archival_id"])
+    _check_output_folder(out, names)
     now = utc_now()
     build_date = build_date_from(os.environ if environ is None else environ, now)
     config = signer_config or SignerConfig()
-    manifest = make_manifest(record_set)
-    material = None
-    identity = UNSIGNED
+    material, identity = None, UNSIGNED
     if not unsigned:
         material, result.notices = load_key_material(config, now)
         identity = identity_of(material.certificate)
     tool = tool_name()
-    archival_id = record_set.config["archival_id"]
-    manifest_json = manifest_bytes(manifest)
-    pdf, result.pages = render_archival_pdf(record_set, manifest, build_date, identity, tool, manifest_json)
+    manifest = make_manifest(record_set)
+    dossier = Dossier.from_record_set(record_set, manifest)
+    pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool)
     release_memory()  # the PDF's stages are done with; the bundle's peak should not stack on them
-    outputs = {"manifest.json": manifest_json, f"{archival_id}.pdf": pdf,
-               f"{archival_id}.jsonld": render_bundle(record_set, manifest)}
+    outputs = {MANIFEST: manifest_bytes(manifest), names.pdf: pdf, names.bundle: bundle_bytes(dossier)}
     if material is not None:
-        outputs[f"{archival_id}.pdf"] = sign_pdf(pdf, material, reason=f"Archival record {archival_id}",
-                                                 tsa_url=config.tsa_url)
-        bundle = outputs[f"{archival_id}.jsonld"]
-        outputs[f"{archival_id}.jsonld.p7s"] = sign_detached(bundle, material)
+        outputs[names.pdf] = sign_pdf(pdf, material, reason=f"Archival record {names.archival_id}",
+                                      tsa_url=config.tsa_url)
+        outputs[names.bundle_signature] = sign_detached(outputs[names.bundle], material)
         if config.tsa_url:
-            outputs[f"{archival_id}.jsonld.tst"] = timestamp_token(bundle, config.tsa_url)
-    folders = {f"{archival_id}-bag": bag_files(record_set, outputs, build_date, tool)} if bag else {}
-    publish(out, outputs, folders)
-    result.files = [os.fspath(out / name) for name in [*outputs, *folders]]
+            outputs[names.bundle_timestamp] = timestamp_token(outputs[names.bundle], config.tsa_url)
+    bags = {names.bag: (bag_info(record_set.config, build_date, tool, bagit_version()),
+                        bag_payload(record_set, outputs))} if bag else {}
+    publish(out, outputs, bags)
+    result.files = [os.fspath(out / name) for name in [*outputs, *bags]]
     result.root = manifest["root"]
     result.signer = None if unsigned else identity.describe()
     return result
 
 
-def render_bundle(record_set: RecordSet, manifest: dict[str, Any]) -> bytes:
-    """The JSON-LD bundle of the record set: same records and base IRI, same bytes."""
-    from .dossier import Dossier
-    from .jsonld import bundle_bytes
-
-    return bundle_bytes(Dossier.from_record_set(record_set, manifest))
-
-
-def bag_files(record_set: RecordSet, outputs: dict[str, bytes], build_date: datetime, tool: str) -> dict:
-    """What goes into the BagIt package: its bag-info fields and payload (the outputs and the records)."""
-    payload = dict(outputs)
-    payload["records/archive.yaml"] = record_set.config_raw
-    for record in record_set.records:
-        payload[f"records/{record.path}"] = _validated_bytes(record_set, record)
-    for document in record_set.documents:
-        payload[f"records/{document.path}"] = _document_bytes(record_set, document)
-    info = {"Source-Organization": record_set.config["custodian"],
-            "External-Identifier": record_set.config["archival_id"],
-            "External-Description": record_set.config["title"],
-            "Bagging-Date": build_date.strftime("%Y-%m-%d"),
-            "Bag-Software-Agent": f"{tool} (bagit-python {_bagit_version()})"}
-    return {"info": info, "payload": payload}
-
-
-def _bagit_version() -> str:
-    try:
-        return version("bagit")
-    except PackageNotFoundError:  # pragma: no cover
-        return "unknown"
-
-
-def make_bag(folder: Path, info: dict[str, str], payload: dict[str, bytes]) -> None:
-    """A BagIt 1.0 bag (SHA-256 and SHA-512 manifests) made by the Library of Congress's bagit package.
-
-    bagit lists tag files in directory order; their manifests are sorted here so that the same
-    payload gives the same bag on any file system.
-    """
-    import logging
-
-    import bagit
-
-    logging.getLogger("bagit").setLevel(logging.WARNING)
-    for name, data in payload.items():
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    bagit.make_bag(str(folder), bag_info=info, checksums=["sha256", "sha512"])
-    for manifest in folder.glob("tagmanifest-*.txt"):
-        lines = manifest.read_text(encoding="utf-8").splitlines(True)
-        manifest.write_text("".join(sorted(lines, key=lambda line: line.split(" ", 1)[1])), encoding="utf-8")
-
-
 # --- atomic publication -----------------------------------------------------------------------------
 
 
-def _check_output_folder(out: Path, archival_id: str) -> None:
+def _check_output_folder(out: Path, names: Outputs) -> None:
     """Refuse to replace a folder that holds anything but what builds of this unit write (or of the unit
     its manifest.json names, when the archival id changed since)."""
     if not out.exists():
         return
     if not out.is_dir():
         raise fail("build.out-not-folder", f"{out} exists and is not a folder", "give --out a folder")
-    allowed = output_names(archival_id)
+    allowed = names.names()
     try:
-        allowed |= output_names(json.loads((out / "manifest.json").read_bytes())["archival_id"])
+        allowed |= Outputs(json.loads((out / MANIFEST).read_bytes())["archival_id"]).names()
     except (OSError, ValueError, KeyError, TypeError):
         pass
     strangers = sorted(entry.name for entry in out.iterdir() if entry.name not in allowed)
@@ -313,8 +136,11 @@ def _check_output_folder(out: Path, archival_id: str) -> None:
                    "give --out an empty folder or an earlier build folder; builds replace the whole folder")
 
 
-def publish(out: Path, files: dict[str, bytes], bags: dict[str, dict] | None = None) -> None:
-    """Write `files` (and BagIt `bags`) into a staging folder, then swap it in for `out` in one step."""
+def publish(out: Path, files: dict[str, bytes], bags: dict[str, tuple[dict[str, str], dict[str, bytes]]] = None) -> None:
+    """Write `files` (and BagIt `bags`: info fields and payload) into a staging folder, then swap it in
+    for `out` in one step."""
+    from .bag import make_bag
+
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
@@ -324,10 +150,10 @@ def publish(out: Path, files: dict[str, bytes], bags: dict[str, dict] | None = N
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-        for name, bag in (bags or {}).items():
-            make_bag(staging / name, bag["info"], bag["payload"])
-        if (out / ".gitkeep").exists():
-            shutil.copy2(out / ".gitkeep", staging / ".gitkeep")
+        for name, (info, payload) in (bags or {}).items():
+            make_bag(staging / name, info, payload)
+        if (out / PLACEHOLDER).exists():
+            shutil.copy2(out / PLACEHOLDER, staging / PLACEHOLDER)
         os.chmod(staging, 0o755)
         if out.exists():
             _exchange(staging, out)

@@ -45,11 +45,11 @@ def document_entry(path: str, sha256: str) -> dict[str, str]:
     return {"kind": "source-document", "path": path, "sha256": sha256}
 
 
+def leaf(entry: dict[str, str]) -> str:
+    """The leaf hash of a manifest entry (hex): SHA-256 of the entry's RFC 8785 form."""
+    return digest(entry)
+
+
 def root_hash(leaves: list[str]) -> str:
     """The root over a set's leaf hashes (in any order)."""
     return digest({"manifest_version": MANIFEST_VERSION, "leaves": sorted(leaves)})
-
-
-def canonical_name(record_path: str) -> str:
-    """Where a record's canonical JSON travels with the archive: canonical/<folder>/<id>.json."""
-    return "canonical/" + record_path.removesuffix(".yaml") + ".json"

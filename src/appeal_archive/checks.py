@@ -10,43 +10,39 @@ import difflib
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from . import loader
 from .canonical import sha256_hex
 from .errors import Issue
+from .records import read_bytes
+from .recordset import ScannedRecord, SourceDocument, display_path
 from .schema import TYPE_FOLDERS
-from .records import ScannedRecord, display_path, read_bytes
 from .text import QuoteIndex
 
 _SUGGEST_LIMIT = 5000  # close-match suggestions cost O(n) each; skip them for very large sets
-
-
-@dataclass(frozen=True, slots=True)
-class SourceDocument:
-    path: str
-    sha256: str
+MAX_DOCUMENT_BYTES = 200_000_000
 
 
 class Locations:
-    """Finds line and column for a pointer in any record file, re-reading a file only when asked."""
+    """Places cross-record issues in their files, re-reading a file only when an issue falls in it."""
 
-    def __init__(self, root: Path, display_root: str):
+    def __init__(self, root: Path, display_root: str, records: list[ScannedRecord] = ()):
         self.root, self.display_root = root, display_root
-        self._locators: dict[str, object] = {}
+        self._kept = {record.path: record.raw for record in records if record.raw is not None}
+        self._locators: dict[str, loader.Locator] = {}
 
     def issue(self, path: str, pointer: str, code: str, message: str, hint: str, severity: str = "error") -> Issue:
         if path not in self._locators:
-            raw = read_bytes(self.root / path)
-            loaded = loader.load(raw) if isinstance(raw, bytes) else loader.Loaded(None, [])
-            self._locators[path] = loader.locator(loaded)
-        line, column = self._locators[path](pointer)
-        return Issue(code, message, display_path(self.display_root, path), line, column, pointer, hint, severity)
+            raw = self._kept.get(path)
+            raw = read_bytes(self.root / path) if raw is None else raw
+            self._locators[path] = loader.Locator(loader.load(raw).text if isinstance(raw, bytes) else None)
+        return self._locators[path].place(Issue(code, message, pointer=pointer, hint=hint, severity=severity),
+                                          display_path(self.display_root, path))
 
 
-def check_documents(sources: list[ScannedRecord], documents: list[str], root: Path,
-                    locations: Locations) -> tuple[dict[str, QuoteIndex | None], list[SourceDocument], list[Issue]]:
+def check_documents(sources: list[ScannedRecord], documents: list[str], root: Path, locations: Locations,
+                    keep_data: bool = False) -> tuple[dict[str, QuoteIndex | None], list[SourceDocument], list[Issue]]:
     """Each source record's document exists inside records/sources/, is unchanged, and is indexed for quotes."""
     indexes: dict[str, QuoteIndex | None] = {}
     kept: dict[str, SourceDocument] = {}  # by path: two source records may describe one document
@@ -56,44 +52,37 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
     for source in sources:
         if not source.valid:
             continue
-        file = source.facts["file"]
-        relative = f"sources/{file}"
-        segments = file.split("/")
-        if file.startswith("/") or "\\" in file or any(segment in ("", ".", "..") for segment in segments) or \
-                not (root / relative).resolve().is_relative_to(sources_root):
+        facts = source.document
+        relative = f"sources/{facts.file}"
+        segments = facts.file.split("/")
+        if facts.file.startswith("/") or "\\" in facts.file or any(segment in ("", ".", "..") for segment in segments) \
+                or not (root / relative).resolve().is_relative_to(sources_root):
             issues.append(locations.issue(source.path, "/file", "path.escape", "the file name must be a plain "
                                           "path inside records/sources/", "write the document's name as it is in "
                                           "records/sources/, e.g. capture.txt, with no '/', '.' or '..' in front"))
             continue
-        raw = read_document(root / relative)
-        if raw is None:
+        raw = read_bytes(root / relative, MAX_DOCUMENT_BYTES)
+        if isinstance(raw, Issue):
             issues.append(locations.issue(source.path, "/file", "source.file-missing", f"the document "
-                                          f"{relative} does not exist or cannot be read",
+                                          f"{relative} does not exist or cannot be read ({raw.message})",
                                           "copy the captured document, unchanged, into records/sources/"))
             continue
         referenced.add(relative)
         actual = sha256_hex(raw)
-        if actual != source.facts["sha256"]:
+        if actual != facts.sha256:
             issues.append(locations.issue(
                 source.path, "/sha256", "source.hash-mismatch", f"{relative} has SHA-256 {actual}, "
-                f"the record says {source.facts['sha256']}", "the document changed: restore its original bytes "
+                f"the record says {facts.sha256}", "the document changed: restore its original bytes "
                 "(never edit a source); a new capture needs a new source record"))
             continue
-        kept.setdefault(relative, SourceDocument(relative, actual))
-        indexes[source.id] = _quote_index(raw, source.facts["media_type"])
+        kept.setdefault(relative, SourceDocument(relative, actual, raw if keep_data else None))
+        indexes[source.id] = _quote_index(raw, facts.media_type)
     for document in documents:
         if document not in referenced:
             issues.append(Issue("source.unreferenced", "no source record describes this document",
                                 file=display_path(locations.display_root, document), severity="warning",
                                 hint="add a source record for it in records/sources/, or remove it"))
     return indexes, list(kept.values()), issues
-
-
-def read_document(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes() if path.is_file() and not path.is_symlink() else None
-    except OSError:
-        return None
 
 
 def _quote_index(raw: bytes, media_type: str) -> QuoteIndex | None:
@@ -144,19 +133,19 @@ def _signatory_order(records: list[ScannedRecord], locations: Locations) -> Iter
     for record in records:
         if record.record_type == "signatory":
             if record.valid:
-                by_appeal[record.facts["appeal"]].append(record)
+                by_appeal[record.appeal].append(record)
             else:
                 # Numbering is checked once every entry of the appeal reads cleanly; until then a broken
                 # entry would show up as a false gap.
-                unchecked.add((record.facts or {}).get("appeal"))
+                unchecked.add(record.appeal)
     for appeal in records:
         if appeal.record_type != "appeal" or not appeal.valid or appeal.id in unchecked or None in unchecked:
             continue
-        entries = sorted(by_appeal.get(appeal.id, []), key=lambda entry: (entry.facts["position"], entry.path))
-        expected = appeal.facts["signatory_count"]
+        entries = sorted(by_appeal.get(appeal.id, []), key=lambda entry: (entry.position, entry.path))
+        expected = appeal.signatory_count
         seen: dict[int, str] = {}
         for entry in entries:
-            position = entry.facts["position"]
+            position = entry.position
             if position in seen:
                 yield locations.issue(entry.path, "/position", "signatory.duplicate-position", f"position "
                                       f"{position} is also given to {display_path(locations.display_root, seen[position])}",

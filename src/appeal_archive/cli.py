@@ -5,18 +5,19 @@ Exit codes: 0 ok, 1 invalid records or failed verification, 2 usage error, 3 cou
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 
 from .errors import EXIT_CANNOT_RUN, AppealArchiveError, Issue
-from .report import format_issues, summary_line, to_json, write_json
+from .report import as_json, format_issues
 
 FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-                      show_default=True, help="text for people, json for programs (the report's to_dict()).")
+                      show_default=True, help="text: for people; json: the report as data, for programs "
+                      "(its fields are listed in the README).")
 RECORDS_DIR = click.argument("records_dir", default="records", type=click.Path(file_okay=False, exists=True))
 JOBS = click.option("--jobs", type=click.IntRange(min=1), default=None,
                     help="Worker processes for large record sets [default: one per CPU].")
@@ -45,17 +46,28 @@ def reported_errors(ctx: click.Context, output_format: str = "text") -> Iterator
 
 def _print_issues(issues: list[Issue], output_format: str) -> None:
     if output_format == "json":
-        click.echo(to_json({"ok": False, "issues": [issue.to_dict() for issue in issues]}))
+        click.echo(as_json({"ok": False, "issues": [issue.to_dict() for issue in issues]}))
     else:
         click.echo(format_issues(issues), err=True)
 
 
-def _emit(report: Any, output_format: str, text: str) -> None:
-    click.echo(to_json(report.to_dict()) if output_format == "json" else text)
+def finish(ctx: click.Context, report: Any, output_format: str, text: Callable[[Any], str]) -> None:
+    """Hand the report to its reporter and exit with its code."""
+    click.echo(as_json(report.to_dict()) if output_format == "json" else text(report))
+    ctx.exit(report.exit_code)
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from .version import tool_name
+
+        click.echo(tool_name())
+        ctx.exit()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="appeal-archive")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and the commit it was built from, and exit.")
 @click.option("--debug", is_flag=True, help="Show the full traceback when something cannot run.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
@@ -66,6 +78,8 @@ def main(ctx: click.Context, debug: bool) -> None:
       appeal-archive validate records/
       appeal-archive fmt records/
       appeal-archive manifest records/
+      appeal-archive build records/ --bag
+      appeal-archive verify build/AA-2023-05-21-belarusians-to-eu.pdf
     """
     ctx.ensure_object(dict)["debug"] = debug
 
@@ -86,15 +100,12 @@ def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int
       appeal-archive validate records/
       appeal-archive validate --format json records/ > report.json
     """
+    from .report import validation_text
     from .validate import validate_records
 
     with reported_errors(ctx, output_format):
         report = validate_records(records_dir, jobs=jobs)
-    lines = [format_issues(report.issues)] if report.issues else []
-    lines.append(summary_line(len(report.errors), len(report.warnings),
-                              f"{records_dir}: {report.files_checked} files checked"))
-    _emit(report, output_format, "\n".join(lines))
-    ctx.exit(report.exit_code)
+    finish(ctx, report, output_format, validation_text)
 
 
 @main.command()
@@ -105,7 +116,8 @@ def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int
 def fmt(ctx: click.Context, paths: tuple[str, ...], check: bool, output_format: str) -> None:
     """Rewrite records in the canonical YAML style, keeping comments and every value.
 
-    PATHS are records folders or single record files [default: records].
+    PATHS are records folders or single record files [default: records]. Source documents are never
+    changed.
 
     \b
     Example:
@@ -113,40 +125,36 @@ def fmt(ctx: click.Context, paths: tuple[str, ...], check: bool, output_format: 
       appeal-archive fmt --check records/     # for CI and pre-commit
     """
     from .fmt import format_records
+    from .report import fmt_text
 
     with reported_errors(ctx, output_format):
         report = format_records(list(paths) or ["records"], check=check)
-    verb = "would reformat" if check else "reformatted"
-    lines = [f"{verb} {path}" for path in report.changed]
-    if report.issues:
-        lines.append(format_issues(report.issues))
-    lines.append(f"{report.checked} file{'s' * (report.checked != 1)} checked, {len(report.changed)} {verb}")
-    _emit(report, output_format, "\n".join(lines))
-    ctx.exit(1 if report.issues or (check and report.changed) else 0)
+    finish(ctx, report, output_format, fmt_text)
 
 
 @main.command()
 @RECORDS_DIR
+@FORMAT
 @JOBS
 @click.pass_context
-def manifest(ctx: click.Context, records_dir: str, jobs: int | None) -> None:
-    """Print the JSON manifest of RECORDS_DIR: every record's SHA-256 and the root hash.
+def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int | None) -> None:
+    """Validate RECORDS_DIR and list every record's SHA-256 and the root hash.
 
-    Exits 1, printing the problems, when the records are not valid.
+    Text: one `sha256  path` line per record and source document, then the root. JSON: the report, with
+    the manifest (the same one a build signs) under "manifest". Exits 1, listing the problems, when the
+    records are not valid; warnings are listed either way.
 
     \b
     Example:
-      appeal-archive manifest records/ > manifest.json
+      appeal-archive manifest records/
+      appeal-archive manifest --format json records/ > report.json
     """
-    from .manifest import make_manifest
-    from .validate import load_record_set
+    from .manifest import manifest_report
+    from .report import manifest_text
 
-    with reported_errors(ctx):
-        report, record_set = load_record_set(records_dir, keep_data=False, jobs=jobs)
-    if record_set is None:
-        click.echo(format_issues(report.errors), err=True)
-        ctx.exit(report.exit_code)
-    write_json(make_manifest(record_set), sys.stdout.buffer)
+    with reported_errors(ctx, output_format):
+        report = manifest_report(records_dir, jobs=jobs)
+    finish(ctx, report, output_format, manifest_text)
 
 
 @main.command()
@@ -182,28 +190,19 @@ def build(ctx: click.Context, records_dir: str, out_dir: str, unsigned: bool, ke
       appeal-archive build records/ --out build/ --bag
       appeal-archive build --pkcs12 signer.p12 --tsa https://freetsa.org/tsr
     """
-    from pathlib import Path
-
     from .build import build_archive
+    from .report import build_text
     from .sign import SignerConfig
 
-    paths = {name: Path(value) if value else None for name, value in (("key", key), ("cert", cert),
-                                                                        ("pkcs12", pkcs12))}
-    config = SignerConfig(**paths, passphrase_env=passphrase_env, tsa_url=tsa)
+    config = SignerConfig(key=_path(key), cert=_path(cert), pkcs12=_path(pkcs12), passphrase_env=passphrase_env,
+                          tsa_url=tsa)
     with reported_errors(ctx, output_format):
         result = build_archive(records_dir, out_dir, unsigned=unsigned, signer_config=config, bag=bag, jobs=jobs)
-    for notice in result.notices:
-        click.echo(f"note: {notice}", err=True)
-    lines = [format_issues(result.report.issues)] if result.report.issues else []
-    if result.ok:
-        lines += [f"wrote {name}" for name in result.files]
-        lines.append(f"{result.pages} pages; root {result.root}; "
-                     + (f"signed by {result.signer}" if result.signer else "unsigned"))
-    else:
-        lines.append(summary_line(len(result.report.errors), len(result.report.warnings),
-                                  f"{records_dir}: nothing written"))
-    _emit(result, output_format, "\n".join(lines))
-    ctx.exit(result.exit_code)
+    finish(ctx, result, output_format, build_text)
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 @main.command()
@@ -220,9 +219,9 @@ def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool
            output_format: str) -> None:
     """Check what a build made, offline: a signed PDF, a JSON-LD bundle, or a BagIt bag folder.
 
-    A PDF: signature, attachments, manifest and the root on the cover. A bundle: its .p7s (and .tst)
-    beside it, and the root its record hashes give. A bag: BagIt validity, then both of those.
-    Exit 0 when every check holds, 1 when one fails, 3 when the file cannot be read.
+    A PDF: signature, attachments, manifest and the root in its metadata and on its cover. A bundle: its
+    .p7s (and .tst) beside it, and the root its record hashes give. A bag: BagIt validity, then both of
+    those. Exit 0 when every check holds, 1 when one fails, 3 when the file cannot be read.
 
     \b
     Example:
@@ -230,46 +229,34 @@ def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool
       appeal-archive verify build/AA-2023-05-21-belarusians-to-eu.jsonld
       appeal-archive verify --records records/ --rebuild build/AA-2023-05-21-belarusians-to-eu-bag
     """
-    from pathlib import Path
-
+    from .report import verify_text
     from .verify import verify_archive
 
     with reported_errors(ctx, output_format):
         report = verify_archive(file, records_dir=records_dir, rebuild=rebuild,
                                 trust_roots=[Path(root) for root in trust_roots])
-    lines = [f"{file}: {'verified' if report.ok else 'FAILED'}"]
-    for label, value in (("signed by", report.signer), ("signing time", report.signing_time),
-                         ("time stamp", report.timestamp), ("root", report.root)):
-        if value:
-            lines.append(f"  {label}: {value}")
-    lines += [f"  ok: {check}" for check in report.checks]
-    lines += [f"  {change['change']}: {change['path']}" for change in report.changes]
-    if report.issues:
-        lines.append(format_issues(report.issues))
-    _emit(report, output_format, "\n".join(lines))
-    ctx.exit(report.exit_code)
+    finish(ctx, report, output_format, verify_text)
 
 
 @main.command("schema")
 @click.option("--write", "write", is_flag=True, help="Write the exported files into DIRECTORY.")
 @click.option("--dir", "directory", default="schema", show_default=True, type=click.Path(file_okay=False))
+@FORMAT
 @click.pass_context
-def schema_command(ctx: click.Context, write: bool, directory: str) -> None:
-    """Export the record models as JSON Schema files; without --write, exit 1 if DIRECTORY is stale.
+def schema_command(ctx: click.Context, write: bool, directory: str, output_format: str) -> None:
+    """Export the record models as JSON Schema files; without --write, exit 1 if DIRECTORY is missing
+    files or holds stale ones (for developers, in the repository).
 
     \b
     Example (after changing models.py):
       appeal-archive schema --write
     """
-    from pathlib import Path
+    from .report import schema_text
+    from .schema_export import check_schemas
 
-    from .schema_export import stale_files, write_schemas
-
-    with reported_errors(ctx):
-        changed = write_schemas(Path(directory)) if write else stale_files(Path(directory))
-    for name in changed:
-        click.echo(f"{'wrote' if write else 'stale'} {Path(directory) / name}")
-    ctx.exit(1 if changed and not write else 0)
+    with reported_errors(ctx, output_format):
+        report = check_schemas(Path(directory), write=write)
+    finish(ctx, report, output_format, schema_text)
 
 
 def run() -> None:  # pragma: no cover - console script entry point
@@ -278,4 +265,3 @@ def run() -> None:  # pragma: no cover - console script entry point
 
 if __name__ == "__main__":  # pragma: no cover
     run()
-

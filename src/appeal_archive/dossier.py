@@ -11,14 +11,14 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .errors import fail
 from .models import (
     RECORD_MODELS, Appeal, ArchiveConfig, Organization, Person, Rally, Signatory, Source,
 )
-from .records import ScannedRecord
-from .validate import RecordSet
+from .recordset import RecordSet, ScannedRecord
 
 
 def nfc(value: Any) -> Any:
@@ -42,7 +42,7 @@ def nfc_data(record: ScannedRecord) -> Any:
     return json.loads(text if text.isascii() else unicodedata.normalize("NFC", text))
 
 
-@dataclass
+@dataclass(eq=False)
 class Dossier:
     """Typed access to one validated record set, plus its manifest."""
 
@@ -68,43 +68,40 @@ class Dossier:
         for record_id in sorted(records):
             yield model.model_validate(nfc_data(records[record_id]))
 
-    def _one(self, record_type: str, record_id: str):
-        return RECORD_MODELS[record_type].model_validate(nfc_data(self._by_type[record_type][record_id]))
-
     @property
     def root(self) -> str:
         return self.manifest["root"]
 
+    @cached_property
     def title(self) -> str:
         """What the documents are called: the appeal's title, or the record set's when it holds several."""
-        appeals = self.appeals()
-        return appeals[0].title if len(appeals) == 1 else self.config.title
+        return self.appeals[0].title if len(self.appeals) == 1 else self.config.title
 
+    # Appeals, rallies and sources are few and every view reads them often: each is parsed once.
+    @cached_property
     def appeals(self) -> list[Appeal]:
         return list(self.each("appeal"))
 
-    def rallies(self) -> list[Rally]:
-        return sorted(self.each("rally"), key=lambda rally: (rally.date, rally.id))
+    @cached_property
+    def rallies(self) -> dict[str, Rally]:
+        """Every rally by id, in date order."""
+        ordered = sorted(self.each("rally"), key=lambda rally: (rally.date, rally.id))
+        return {rally.id: rally for rally in ordered}
 
-    def rally(self, rally_id: str) -> Rally:
-        return self._one("rally", rally_id)
+    @cached_property
+    def sources(self) -> dict[str, Source]:
+        return {source.id: source for source in self.each("source")}
 
-    def sources(self) -> list[Source]:
-        return list(self.each("source"))
+    def persons(self) -> Iterator[Person]:
+        return self.each("person")
 
-    def source(self, source_id: str) -> Source:
-        return self._one("source", source_id)
-
-    def persons(self) -> list[Person]:
-        return list(self.each("person"))
-
-    def organizations(self) -> list[Organization]:
-        return list(self.each("organization"))
+    def organizations(self) -> Iterator[Organization]:
+        return self.each("organization")
 
     def signatories(self, appeal_id: str) -> Iterator[Signatory]:
         """The appeal's signatories in printed order, one model at a time."""
         entries = sorted((record for record in self._by_type.get("signatory", {}).values()
-                          if record.facts["appeal"] == appeal_id), key=lambda record: record.facts["position"])
+                          if record.appeal == appeal_id), key=lambda record: record.position)
         for record in entries:
             yield Signatory.model_validate(nfc_data(record))
 

@@ -31,9 +31,10 @@ from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.scalarint import ScalarInt
 
 from . import loader, schema
-from .errors import Issue
+from .errors import EXIT_INVALID, EXIT_OK, Issue
+from .records import discover, read_bytes
+from .recordset import CONFIG_FILE, display_path
 from .schema import FOLDER_TYPES
-from .records import CONFIG_FILE, discover, display_path, read_bytes
 
 WIDTH = 100
 ordereddict_setitem = ordereddict.__setitem__
@@ -196,19 +197,26 @@ def _plain_tree(node: Any, order: _Order | None) -> Any:
 
 @dataclass
 class FmtReport:
-    """Files fmt changed (or would change, with --check), and files it could not format."""
+    """Files fmt changed (or, with `check`, would change), and files it could not format."""
 
+    check: bool = False
     changed: list[str] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     checked: int = 0
+    documents: int = 0  # source documents seen in the folders given; fmt never changes them
 
     @property
     def ok(self) -> bool:
-        return not self.issues
+        """No file that cannot be formatted and, with --check, none that would change."""
+        return not self.issues and not (self.check and self.changed)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_INVALID
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "checked": self.checked, "changed": self.changed,
-                "issues": [issue.to_dict() for issue in self.issues]}
+        return {"ok": self.ok, "check": self.check, "checked": self.checked, "source_documents": self.documents,
+                "changed": self.changed, "issues": [issue.to_dict() for issue in self.issues]}
 
 
 def record_type_of(relative: str) -> str | None:
@@ -267,9 +275,9 @@ def _same_data(original: str, text: str) -> bool:
 
 def format_records(paths: list[str | Path], check: bool = False) -> FmtReport:
     """Format record files: each path is a records folder or a single .yaml file inside one."""
-    report = FmtReport()
+    report = FmtReport(check=check)
     for target in map(Path, paths):
-        for file, display, record_type in _targets(target):
+        for file, display, record_type in _targets(target, report):
             changed, issues = format_file(file, display, record_type, check)
             report.checked += 1
             report.issues += issues
@@ -278,9 +286,10 @@ def format_records(paths: list[str | Path], check: bool = False) -> FmtReport:
     return report
 
 
-def _targets(target: Path):
+def _targets(target: Path, report: FmtReport):
     if target.is_dir():
         listing = discover(target, str(target))
+        report.documents += len(listing.documents)
         relatives = ([listing.config] if listing.config else []) + [
             path for paths in listing.records.values() for path in paths]
         for relative in sorted(relatives):

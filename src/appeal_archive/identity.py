@@ -1,11 +1,16 @@
 """Who signs an archive: the identity the cover prints and verify reads back from the signature.
 
-Shared by the renderer (which prints it before signing) and the signer, so neither imports the other.
+Shared by the renderer (which prints it before signing), the signer and the verifier, so none of them
+imports another.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import NameOID
 
 
 @dataclass(frozen=True)
@@ -22,3 +27,18 @@ class SignerIdentity:
 
 
 UNSIGNED = SignerIdentity("not signed (unsigned build)", False, "none")
+
+
+def identity_of(certificate: x509.Certificate) -> SignerIdentity:
+    """How a certificate's holder is named on the cover; verify derives the same from the signature."""
+    def first(oid) -> str | None:
+        values = certificate.subject.get_attributes_for_oid(oid)
+        return str(values[0].value) if values else None
+
+    common_name, organization = first(NameOID.COMMON_NAME), first(NameOID.ORGANIZATION_NAME)
+    name = common_name or certificate.subject.rfc4514_string()
+    return SignerIdentity(
+        name=f"{name} ({organization})" if organization and common_name else name,
+        self_signed=certificate.issuer == certificate.subject,
+        fingerprint=certificate.fingerprint(hashes.SHA256()).hex(),
+    )

@@ -13,8 +13,7 @@ anyone can load our records with any loader and get the data we hashed: `country
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -189,8 +188,8 @@ def decode(raw: bytes) -> tuple[str | None, list[Issue]]:
             column=column, hint="save the file as UTF-8; retype the character at this place")]
 
 
-def too_large(size: int) -> Issue:
-    return Issue("file.too-large", f"the file has {size:,} bytes; a record may have at most {MAX_RECORD_BYTES:,}",
+def too_large(size: int, limit: int = MAX_RECORD_BYTES) -> Issue:
+    return Issue("file.too-large", f"the file has {size:,} bytes or more; it may have at most {limit:,}",
                  line=1, column=1, hint="split it into several records, or keep long text in a source document")
 
 
@@ -206,19 +205,31 @@ def load(raw: bytes) -> Loaded:
     return Loaded(data, issues + builder.issues, text)
 
 
-def locator(loaded: Loaded) -> Callable[[str], tuple[int | None, int | None]]:
-    """A function from JSON pointer to (line, column) in the loaded file, built on first use."""
-    positions: dict[str, tuple[int, int]] | None = None
+class Locator:
+    """The one way from a JSON pointer to a line and column in a YAML text: positions are found on first use.
 
-    def locate(pointer: str) -> tuple[int | None, int | None]:
-        nonlocal positions
-        if positions is None:
-            positions = _Builder(loaded.text or "", track_positions=True).positions_only()
-        while pointer not in positions and pointer:
+    A pointer ending in "#key" names a mapping key's own place (where an unknown field is reported); a
+    pointer with no position of its own is placed at its nearest parent.
+    """
+
+    def __init__(self, text: str | None):
+        self.text = text or ""
+        self._positions: dict[str, tuple[int, int]] | None = None
+
+    def at(self, pointer: str) -> tuple[int | None, int | None]:
+        if self._positions is None:
+            self._positions = _Builder(self.text, track_positions=True).positions_only()
+        while pointer not in self._positions and pointer:
             pointer = pointer.rsplit("/", 1)[0]
-        return positions.get(pointer, (None, None))
+        return self._positions.get(pointer, (None, None))
 
-    return locate
+    def place(self, issue: Issue, file: str) -> Issue:
+        """The issue in `file`, at the line and column of its pointer when it has none of its own."""
+        issue = issue.in_file(file)
+        if issue.line is not None or issue.pointer is None:
+            return issue
+        line, column = self.at(issue.pointer)
+        return replace(issue, line=line, column=column, pointer=issue.pointer.removesuffix("#key"))
 
 
 class _Builder:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -19,20 +18,10 @@ import pikepdf
 from pikepdf import Name, pdfa
 
 from .errors import AppealArchiveError, Issue
+from .layout import BUILD_DATE_PROPERTY, ROOT_PROPERTY, TOOL_PROPERTY, ArchiveFile, root_value
 
 FLAVOUR = "3b"
 VALIDATE_PAGES = 300
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file carried inside the PDF as a PDF/A-3 associated file."""
-
-    name: str
-    data: bytes
-    mime_type: str
-    relationship: str  # "Source" (what the document was made from) or "Data" (derived data)
-    description: str
 
 
 def flat_name(name: str) -> str:
@@ -45,8 +34,8 @@ def pdf_date(moment: datetime) -> str:
     return moment.strftime("D:%Y%m%d%H%M%SZ")
 
 
-def make_pdfa(drawn: Path, attachments: Iterable[Attachment], *, title: str, creator: str, description: str,
-              build_date: datetime, tool: str, document_id: bytes) -> bytes:
+def make_pdfa(drawn: Path, attachments: Iterable[ArchiveFile], *, title: str, creator: str, description: str,
+              root: str, build_date: datetime, tool: str, document_id: bytes, scratch: Path | None = None) -> bytes:
     """Turn reportlab's output (the file `drawn`) into validated PDF/A-3b bytes carrying the attachments.
 
     `document_id` becomes the permanent first half of the PDF's /ID (qpdf keeps it and derives the
@@ -54,7 +43,7 @@ def make_pdfa(drawn: Path, attachments: Iterable[Attachment], *, title: str, cre
     """
     # Saved through a temporary file and read back once pikepdf has let go of the document: a growing
     # in-memory buffer, or both at once, would briefly need twice the size.
-    with tempfile.TemporaryFile() as out:
+    with tempfile.TemporaryFile(dir=scratch) as out:
         with pikepdf.open(drawn) as pdf:
             pdf.trailer.ID = pikepdf.Array([pikepdf.String(document_id), pikepdf.String(document_id)])
             for page in pdf.pages:
@@ -63,11 +52,12 @@ def make_pdfa(drawn: Path, attachments: Iterable[Attachment], *, title: str, cre
             stamp = pdf_date(build_date)
             specs = [(attachment.name, pdf.make_indirect(pikepdf.AttachedFileSpec(
                 pdf, attachment.data, description=attachment.description, filename=flat_name(attachment.name),
-                mime_type=attachment.mime_type, creation_date=stamp, mod_date=stamp,
+                mime_type=attachment.media_type, creation_date=stamp, mod_date=stamp,
                 relationship=Name("/" + attachment.relationship)).obj)) for attachment in attachments]
             _attach(pdf, specs)
             pdfa.prepare(pdf, FLAVOUR)
-            _describe(pdf, title=title, creator=creator, description=description, build_date=build_date, tool=tool)
+            _describe(pdf, title=title, creator=creator, description=description, root=root, build_date=build_date,
+                      tool=tool)
             pdf.save(out, **pdfa.resolve_save_kwargs(FLAVOUR, deterministic_id=True))
             pages = len(pdf.pages)
         out.seek(0)
@@ -80,19 +70,23 @@ def make_pdfa(drawn: Path, attachments: Iterable[Attachment], *, title: str, cre
     return written
 
 
-def _describe(pdf: pikepdf.Pdf, *, title: str, creator: str, description: str, build_date: datetime,
+def _describe(pdf: pikepdf.Pdf, *, title: str, creator: str, description: str, root: str, build_date: datetime,
               tool: str) -> None:
-    """XMP metadata (pikepdf escapes the values) and the document information dictionary to match."""
+    """XMP metadata (pikepdf escapes the values) and the document information dictionary to match.
+
+    The root, the tool and the build date sit where layout.py says, for verify to read back.
+    """
     moment = build_date.strftime("%Y-%m-%dT%H:%M:%SZ")
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=True) as meta:
         meta["dc:title"] = title
         meta["dc:creator"] = [creator]
         meta["dc:description"] = description
         meta["dc:date"] = [moment]
-        meta["xmp:CreatorTool"] = tool
+        meta[ROOT_PROPERTY] = root_value(root)
+        meta[TOOL_PROPERTY] = tool
         meta["pdf:Producer"] = tool
         # prepare() stamps MetadataDate with the clock; the build date keeps the bytes reproducible.
-        for key in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
+        for key in (BUILD_DATE_PROPERTY, "xmp:ModifyDate", "xmp:MetadataDate"):
             meta[key] = moment
     pdf.docinfo[Name.CreationDate] = pdf_date(build_date)
     pdf.docinfo[Name.ModDate] = pdf_date(build_date)

@@ -2,83 +2,27 @@
 
 `discover` lists what is in the folder and refuses what must not be there (symlinks, unknown folders).
 `scan_file` runs every check that needs only the one file (YAML, schema, text, id, quotes) and returns a
-small picklable summary, so files can be checked in parallel and cross-record checks need no re-reading.
+small picklable ScannedRecord, so files can be checked in parallel and cross-record checks need no
+re-reading. archive.yaml is scanned by the same code, under its own schema.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import loader, schema
-from .canonical import canonical_json, record_entry
+from .canonical import canonical_json, leaf, record_entry
 from .errors import Issue
-from .schema import FOLDER_TYPES
+from .recordset import CONFIG_FILE, DocumentFacts, Listing, Reference, ScannedRecord, display_path
+from .schema import CONFIG_TYPE, FOLDER_TYPES
 from .text import QuoteIndex
-
-CONFIG_FILE = "archive.yaml"
-
-
-class Reference(NamedTuple):
-    pointer: str
-    target_type: str
-    target_id: str
-
-
-@dataclass(slots=True)
-class ScannedRecord:
-    """What the checks learned from one record file. `data` is kept only when a caller needs it."""
-
-    path: str
-    record_type: str
-    id: str | None = None
-    valid: bool = False
-    # Digests are kept as bytes and facts only where needed: a set of 200,000 records is held in memory.
-    digest_bytes: bytes | None = None
-    leaf_bytes: bytes | None = None
-    references: tuple[Reference, ...] = ()
-    facts: dict | None = None
-    issues: tuple[Issue, ...] = ()
-    canonical: bytes | None = None
-    raw_digest: bytes | None = None
-
-    @property
-    def digest(self) -> str | None:
-        """SHA-256 (hex) of the record's RFC 8785 canonical JSON."""
-        return None if self.digest_bytes is None else self.digest_bytes.hex()
-
-    @property
-    def leaf(self) -> str | None:
-        """SHA-256 (hex) of the record's manifest entry."""
-        return None if self.leaf_bytes is None else self.leaf_bytes.hex()
-
-    @property
-    def data(self) -> Any:
-        """The record's data, read back from its canonical JSON (kept only with keep_data)."""
-        return None if self.canonical is None else json.loads(self.canonical)
-
-
-@dataclass
-class Listing:
-    """The files of a records folder, by role, as POSIX paths relative to the folder."""
-
-    records: dict[str, list[str]] = field(default_factory=dict)
-    documents: list[str] = field(default_factory=list)
-    config: str | None = None
-    issues: list[Issue] = field(default_factory=list)
-
-
-def display_path(display_root: str, relative: str) -> str:
-    if not display_root or display_root == ".":
-        return relative
-    return f"{display_root.rstrip('/')}/{relative}"
 
 
 def discover(root: Path, display_root: str) -> Listing:
@@ -147,7 +91,7 @@ def _walk(root: Path) -> Iterator[tuple[str, int, str]]:
                     yield relative, entry.stat(follow_symlinks=False).st_mode, ""
 
 
-def read_bytes(path: str | os.PathLike) -> bytes | Issue:
+def read_bytes(path: str | os.PathLike, limit: int = loader.MAX_RECORD_BYTES) -> bytes | Issue:
     """A file's bytes, refusing oversized files before reading them and never following a symlink."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
@@ -155,13 +99,14 @@ def read_bytes(path: str | os.PathLike) -> bytes | Issue:
         return Issue("file.unreadable", f"cannot be read: {error.strerror}", hint="check the file's permissions")
     try:
         size = os.fstat(descriptor).st_size
-        if size > loader.MAX_RECORD_BYTES:
-            return loader.too_large(size)
-        chunks = []
+        if size > limit:
+            return loader.too_large(size, limit)
+        chunks, total = [], 0
         while chunk := os.read(descriptor, max(size, 1 << 16)):
             chunks.append(chunk)
-            if sum(map(len, chunks)) > loader.MAX_RECORD_BYTES:
-                break
+            total += len(chunk)
+            if total > limit:
+                return loader.too_large(total, limit)
         return b"".join(chunks)
     except OSError as error:
         return Issue("file.unreadable", f"cannot be read: {error.strerror}", hint="check the file's permissions")
@@ -197,23 +142,17 @@ def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedR
                             hint="write the record as 'field: value' lines, starting with 'id:'"))
     elif isinstance(data, dict):
         issues.extend(schema.iter_issues(record_type, data))
-        scanned.id = data.get("id") if isinstance(data.get("id"), str) else None
-        stem = relative.rsplit("/", 1)[-1].removesuffix(".yaml")
-        if scanned.id is not None and scanned.id != stem:
-            issues.append(Issue("record.id-mismatch", f"the id '{scanned.id}' differs from the file name "
-                                f"'{stem}.yaml'", pointer="/id",
-                                hint=f"rename the file to {scanned.id}.yaml, or correct the id"))
+        if record_type != CONFIG_TYPE:
+            issues.extend(_identity(scanned, data, relative))
         if not any(issue.is_error for issue in issues):
             issues.extend(_summarise(scanned, data, context))
         elif isinstance(data.get("appeal"), str):
-            scanned.facts = {"appeal": data["appeal"]}
+            scanned.appeal = data["appeal"]
     if issues:
-        locate = loader.locator(loaded)
-        scanned.issues = tuple(placed(issue, file, locate) for issue in issues)
-    if scanned.valid and context.keep_data:
-        # Kept compact: canonical JSON (it gives the data back) and the hash of the file's bytes, so a
-        # later stage can re-read the file and know it is the one validated.
-        scanned.raw_digest = hashlib.sha256(raw).digest()
+        locator = loader.Locator(loaded.text)
+        scanned.issues = tuple(locator.place(issue, file) for issue in issues)
+    if scanned.valid and (context.keep_data or record_type == CONFIG_TYPE):
+        scanned.raw = raw
     else:
         scanned.canonical = None
     return scanned
@@ -223,14 +162,12 @@ def _kind_of(data: Any) -> str:
     return "a list" if isinstance(data, list) else "a single value"
 
 
-def placed(issue: Issue, file: str, locate) -> Issue:
-    """The issue in `file`, at the line and column of its pointer when it has none of its own."""
-    issue = issue.in_file(file)
-    if issue.line is not None or issue.pointer is None:
-        return issue
-    line, column = locate(issue.pointer)
-    pointer = issue.pointer.removesuffix("#key")
-    return Issue(issue.code, issue.message, file, line, column, pointer, issue.hint, issue.severity)
+def _identity(scanned: ScannedRecord, data: dict, relative: str) -> Iterator[Issue]:
+    scanned.id = data.get("id") if isinstance(data.get("id"), str) else None
+    stem = relative.rsplit("/", 1)[-1].removesuffix(".yaml")
+    if scanned.id is not None and scanned.id != stem:
+        yield Issue("record.id-mismatch", f"the id '{scanned.id}' differs from the file name '{stem}.yaml'",
+                    pointer="/id", hint=f"rename the file to {scanned.id}.yaml, or correct the id")
 
 
 def iter_marked(data: Any, path: tuple[str, ...], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -247,13 +184,6 @@ def iter_marked(data: Any, path: tuple[str, ...], prefix: str = "") -> Iterator[
         yield from iter_marked(data[head], rest, f"{prefix}/{head}")
 
 
-FACT_FIELDS = {
-    "signatory": ("appeal", "position"),
-    "appeal": ("signatory_count",),
-    "source": ("file", "sha256", "media_type"),
-}
-
-
 def quote_sources(data: dict) -> list[str]:
     return [data["source"]] if "source" in data else list(data.get("sources", []))
 
@@ -261,14 +191,19 @@ def quote_sources(data: dict) -> list[str]:
 def _summarise(scanned: ScannedRecord, data: dict, context: ScanContext) -> list[Issue]:
     """Digest, references and facts of a schema-valid record; returns the issues its quotes raise."""
     scanned.valid = True
-    if context.digests or context.keep_data:
+    if context.digests or context.keep_data or scanned.record_type == CONFIG_TYPE:
         canonical = canonical_json(data)
-        scanned.digest_bytes = hashlib.sha256(canonical).digest()
-        entry = record_entry(scanned.path, scanned.id, scanned.record_type, scanned.digest)
-        scanned.leaf_bytes = hashlib.sha256(canonical_json(entry)).digest()
         scanned.canonical = canonical
-    if scanned.record_type in FACT_FIELDS:
-        scanned.facts = {name: data[name] for name in FACT_FIELDS[scanned.record_type] if name in data}
+        if scanned.record_type != CONFIG_TYPE:  # settings are not evidence: no digest, no leaf
+            scanned.digest_bytes = hashlib.sha256(canonical).digest()
+            entry = record_entry(scanned.path, scanned.id, scanned.record_type, scanned.digest)
+            scanned.leaf_bytes = bytes.fromhex(leaf(entry))
+    if scanned.record_type == "signatory":
+        scanned.appeal, scanned.position = data["appeal"], data["position"]
+    elif scanned.record_type == "appeal":
+        scanned.signatory_count = data["signatory_count"]
+    elif scanned.record_type == "source":
+        scanned.document = DocumentFacts(data["file"], data["sha256"], data["media_type"])
     references, quotes = [], []
     for path, kind, target_type in schema.marker_paths(scanned.record_type):
         for pointer, value in iter_marked(data, path):
@@ -297,11 +232,8 @@ def _quote_issues(quotes: list[tuple[str, str]], source_ids: list[str], context:
         if any(text in longer for longer in verified) or any(text in index for index in indexes):
             verified.append(text)
             continue
-        yield Issue("quote.not-in-source", f"the quoted text {_abbreviate(text)} does not occur in the "
-                    f"source {', '.join(source_ids)}", pointer=pointer,
+        closest = max((index.departure(text) for index in indexes), key=lambda departure: departure.matched)
+        yield Issue("quote.not-in-source", f"the quoted text does not occur in the source "
+                    f"{', '.join(source_ids)}: {closest.describe()}", pointer=pointer,
                     hint="copy the text exactly as printed in the source (only whitespace may differ); put "
                     "corrections or readings in an archivist note")
-
-
-def _abbreviate(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[:limit - 1] + "…")

@@ -1,63 +1,34 @@
-"""Stage 8, the PDF view: a Dossier and a RenderContext -> unsigned PDF bytes (reportlab), reproducible.
+"""Stage 8, the PDF view: a Dossier -> the archival PDF's pages, and the whole unsigned PDF/A-3b file.
 
-Layout is done here, line by line, before anything is drawn: that gives "page x of y" in every footer in
-one drawing pass, and keeps 100,000 signatories linear (direct canvas drawing; no platypus tables).
-The fonts are PT Sans (static TTF from the fontpkg-pt-sans package), embedded as subsets; no base-14
-font and no system font ever reaches the file. reportlab's invariant mode keeps clock and random ids out.
+What each page says is written here; how it is set is typeset.py's. `render_archival_pdf` is a pure
+function of the dossier, the build date, the signer's identity and the tool: `build` calls it before
+signing and `verify --rebuild` calls it again to check that the signed bytes are exactly its output.
 """
 
 from __future__ import annotations
 
-import io
+import ctypes
+import hashlib
+import itertools
+import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
-
-from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas
 
 from .dossier import Dossier
 from .errors import AppealArchiveError, Issue
 from .identity import SignerIdentity
+from .layout import pdf_files
 from .models import Appeal, Count, Signatory
+from .typeset import (
+    BODY, BOLD, H2, HASH, NOTE, SMALL, TEXT_WIDTH, TITLE, Drawer, Layout, missing_glyphs, register_fonts, wrap,
+)
 
-FONT_FILES = {
-    "PTSans": "PT_Sans-Web-Regular.ttf",
-    "PTSans-Bold": "PT_Sans-Web-Bold.ttf",
-    "PTSans-Italic": "PT_Sans-Web-Italic.ttf",
-}
-PAGE_WIDTH, PAGE_HEIGHT = A4
-MARGIN = 56.0
-TOP = PAGE_HEIGHT - 60.0
-BOTTOM = 62.0
-TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 QUALIFIER_WORDS = {"exact": "exactly", "about": "about", "more-than": "more than", "fewer-than": "fewer than"}
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
-
-
-@dataclass(frozen=True)
-class Style:
-    font: str
-    size: float
-    leading: float
-
-
-TITLE = Style("PTSans-Bold", 22, 27)
-H1 = Style("PTSans-Bold", 15, 20)
-H2 = Style("PTSans-Bold", 11.5, 15)
-BODY = Style("PTSans", 10, 13.6)
-BOLD = Style("PTSans-Bold", 10, 13.6)
-SMALL = Style("PTSans", 8.5, 11)
-NOTE = Style("PTSans-Italic", 8.5, 11)
-HASH = Style("PTSans", 7.2, 9.4)
 
 
 @dataclass(frozen=True)
@@ -65,100 +36,6 @@ class RenderContext:
     build_date: datetime
     signer: SignerIdentity
     tool: str
-
-
-@cache
-def register_fonts() -> dict[str, TTFont]:
-    import fontpkg_pt_sans
-
-    folder = Path(fontpkg_pt_sans.__file__).parent / "files"
-    fonts = {}
-    for name, file_name in FONT_FILES.items():
-        fonts[name] = TTFont(name, str(folder / file_name))
-        pdfmetrics.registerFont(fonts[name])
-    return fonts
-
-
-def missing_glyphs(chars: Iterable[str]) -> set[str]:
-    """Characters the archival font cannot draw (they would print as empty boxes)."""
-    cmap = set(register_fonts()["PTSans"].face.charToGlyph)
-    return {char for char in chars if ord(char) not in cmap and not char.isspace()}
-
-
-# --- layout -----------------------------------------------------------------------------------------
-
-
-def wrap(text: str, style: Style, width: float) -> list[str]:
-    """Lines of at most `width` points, broken at spaces only (no hyphen is ever added to the text)."""
-    if pdfmetrics.stringWidth(text, style.font, style.size) <= width and "\n" not in text:
-        return [text]  # most entries fit: one measurement instead of one per word
-    return simpleSplit(text, style.font, style.size, width) or [""]
-
-
-class Layout:
-    """Places lines on pages and hands each finished page to `on_page` as a list of ops
-    (kind, style or None, x, y, payload), so a document of any length is never held whole."""
-
-    def __init__(self, on_page: Callable[[list[tuple]], None]) -> None:
-        self.on_page = on_page
-        self.ops: list[tuple] = []
-        self.pages = 1
-        self.y = TOP
-        self.chars: set[str] = set()
-
-    def new_page(self) -> None:
-        self.on_page(self.ops)
-        self.ops = []
-        self.pages += 1
-        self.y = TOP
-
-    def finish(self) -> int:
-        self.on_page(self.ops)
-        return self.pages
-
-    def space(self, points: float) -> None:
-        if self.y != TOP:
-            self.y -= points
-
-    def need(self, height: float) -> None:
-        if self.y - height < BOTTOM:
-            self.new_page()
-
-    def _text(self, style: Style, x: float, y: float, text: str) -> None:
-        self.ops.append(("text", style, x, y, text))
-        if not text.isascii():
-            self.chars.update(text)
-
-    def line(self, text: str, style: Style, x: float = MARGIN) -> None:
-        self.need(style.leading)
-        self.y -= style.leading
-        self._text(style, x, self.y, text)
-
-    def paragraph(self, text: str, style: Style = BODY, indent: float = 0.0, label: str | None = None,
-                  keep_lines: int = 1) -> None:
-        """Wrapped text; an optional hanging label ("1.") sits left of the first line."""
-        x = MARGIN + indent
-        lines = wrap(text, style, TEXT_WIDTH - indent)
-        self.need(style.leading * min(len(lines), keep_lines))
-        for number, line in enumerate(lines):
-            if number == 0 and label:
-                self.need(style.leading)
-                self._text(style, MARGIN + indent - 22, self.y - style.leading, label)
-            self.line(line, style, x)
-
-    def heading(self, text: str, style: Style = H1) -> None:
-        self.space(style.leading * 0.8)
-        self.need(style.leading + 4 * BODY.leading)  # never a heading alone at the foot of a page
-        self.line(text, style)
-        self.y -= style.leading * 0.25
-
-    def qr(self, value: str, size: float) -> None:
-        self.need(size)
-        self.ops.append(("qr", None, MARGIN, self.y - size, (value, size)))
-        self.y -= size
-
-
-# --- content ----------------------------------------------------------------------------------------
 
 
 def human_date(iso: str) -> str:
@@ -173,7 +50,7 @@ def count_text(count: Count) -> str:
 def layout_document(dossier: Dossier, context: RenderContext, layout: Layout) -> Layout:
     """Lay the whole document out into `layout`, which passes each page on as it is finished."""
     register_fonts()
-    appeals = dossier.appeals()
+    appeals = dossier.appeals
     _cover(layout, dossier, appeals, context)
     for appeal in appeals:
         layout.new_page()
@@ -191,11 +68,11 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
     config = dossier.config
     layout.line("ARCHIVAL RECORD", SMALL)
     layout.space(10)
-    for line in wrap(dossier.title(), TITLE, TEXT_WIDTH):
+    for line in wrap(dossier.title, TITLE, TEXT_WIDTH):
         layout.line(line, TITLE)
     layout.space(8)
     for appeal in appeals:
-        rally = dossier.rally(appeal.adoption.rally)
+        rally = dossier.rallies[appeal.adoption.rally]
         occasion = f", {appeal.adoption.occasion}," if appeal.adoption.occasion else ""
         layout.paragraph(f"Adopted on {human_date(appeal.adoption.date)}{occasion} at {rally.as_printed} "
                          f"({rally.country}).", BODY)
@@ -224,7 +101,7 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
 
 
 def _appeal(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
-    source = dossier.source(appeal.source)
+    source = dossier.sources[appeal.source]
     layout.heading("The appeal, as printed")
     layout.paragraph(appeal.title, H2)
     layout.space(4)
@@ -253,7 +130,7 @@ def _rallies(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
     rally_ids = [appeal.adoption.rally] + (appeal.similar_appeals.rallies if appeal.similar_appeals else [])
     layout.heading("Rallies")
     for rally_id in rally_ids:
-        rally = dossier.rally(rally_id)
+        rally = dossier.rallies[rally_id]
         role = "adopted the appeal" if rally_id == appeal.adoption.rally else "adopted a similar appeal"
         layout.paragraph(f"{rally.city} ({rally.country}), {human_date(rally.date)}: {rally.as_printed}; {role}", BOLD)
         layout.paragraph(f"Participants: {count_text(rally.participants)}", BODY, indent=12)
@@ -313,7 +190,7 @@ def _claims_and_photo(layout: Layout, appeal: Appeal) -> None:
 
 
 def _name_variants(layout: Layout, dossier: Dossier) -> None:
-    entries = [entry for entry in dossier.persons() + dossier.organizations()
+    entries = [entry for entry in itertools.chain(dossier.persons(), dossier.organizations())
                if len(entry.names) > 1 or entry.archivist_names]
     if not entries:
         return
@@ -334,7 +211,7 @@ def _name_variants(layout: Layout, dossier: Dossier) -> None:
 def _appendix(layout: Layout, dossier: Dossier, context: RenderContext) -> None:
     layout.heading("Integrity appendix")
     layout.heading("Source documents", H2)
-    for source in dossier.sources():
+    for source in dossier.sources.values():
         layout.paragraph(f"{source.title}", BOLD)
         layout.paragraph(f"File: sources/{source.file} ({source.media_type}); SHA-256 {source.sha256}", SMALL,
                          indent=12)
@@ -374,84 +251,10 @@ def _appendix(layout: Layout, dossier: Dossier, context: RenderContext) -> None:
     layout.paragraph(f"Root: {dossier.root}", BOLD)
 
 
-# --- drawing ----------------------------------------------------------------------------------------
-
-
-def _draw_qr(pdf: canvas.Canvas, x: float, y: float, value: str, size: float) -> None:
-    """A QR code as filled squares (reportlab's QR widget would bring a base-14 font into the file)."""
-    code = QRCode(None, QRErrorCorrectLevel.M)
-    code.addData(value)
-    code.make()
-    count = code.getModuleCount()
-    module = size / (count + 8)  # four modules of quiet zone on each side
-    pdf.setFillColorRGB(0, 0, 0)
-    for row in range(count):
-        for column in range(count):
-            if code.isDark(row, column):
-                pdf.rect(x + (column + 4) * module, y + size - (row + 5) * module, module, module, stroke=0, fill=1)
-
-
-class Drawer:
-    """Draws finished pages onto a reportlab canvas, each with the running footer.
-
-    "page x of y" is drawn before y is known: the footer refers to a form (a PDF XObject) holding
-    "y · root ...", which is defined once the last page is done.
-    """
-
-    def __init__(self, archival_id: str, root: str, title: str, author: str, language: str):
-        register_fonts()
-        self.buffer = io.BytesIO()
-        self.pdf = canvas.Canvas(self.buffer, pagesize=A4, invariant=1, pageCompression=1,
-                                 initialFontName="PTSans", initialFontSize=10, initialLeading=12, lang=language)
-        self.pdf.setTitle(title)
-        self.pdf.setAuthor(author)
-        self.pdf.setCreator("appeal-archive")
-        self.pdf.setProducer("appeal-archive (reportlab)")
-        self.archival_id, self.root, self.number = archival_id, root, 0
-
-    def page(self, ops: list[tuple]) -> None:
-        self.number += 1
-        pdf = self.pdf
-        # One text object per page: a BT/ET block per line would cost twice the time on long documents.
-        text = pdf.beginText()
-        current = None
-        for kind, style, x, y, payload in ops:
-            if kind == "text":
-                if current is not style:
-                    text.setFont(style.font, style.size)
-                    current = style
-                text.setTextOrigin(x, y)
-                text.textOut(payload)
-            else:
-                _draw_qr(pdf, x, y, *payload)
-        footer = f"{self.archival_id} · page {self.number} of "
-        text.setFont(SMALL.font, SMALL.size)
-        text.setTextOrigin(MARGIN, 30)
-        text.textOut(footer)
-        pdf.drawText(text)
-        pdf.saveState()
-        pdf.translate(MARGIN + pdfmetrics.stringWidth(footer, SMALL.font, SMALL.size), 30)
-        pdf.doForm("page-total")
-        pdf.restoreState()
-        pdf.showPage()
-
-    def finish(self) -> bytes:
-        pdf = self.pdf
-        pdf.beginForm("page-total", lowerx=0, lowery=-4, upperx=TEXT_WIDTH, uppery=SMALL.leading)
-        text = pdf.beginText()
-        text.setFont(SMALL.font, SMALL.size)
-        text.setTextOrigin(0, 0)
-        text.textOut(f"{self.number} · root {self.root[:16]}")
-        pdf.drawText(text)
-        pdf.endForm()
-        pdf.save()
-        return self.buffer.getvalue()
-
-
 def render(dossier: Dossier, context: RenderContext) -> tuple[bytes, int]:
     """The unsigned, not yet PDF/A, document and its page count: the same inputs give the same bytes."""
-    drawer = Drawer(dossier.config.archival_id, dossier.root, dossier.title(), dossier.config.custodian,
-                    dossier.appeals()[0].language)
+    drawer = Drawer(dossier.config.archival_id, dossier.root, dossier.title, dossier.config.custodian,
+                    dossier.appeals[0].language)
     layout = layout_document(dossier, context, Layout(drawer.page))
     pages = layout.finish()
     missing = missing_glyphs(layout.chars)
@@ -461,3 +264,36 @@ def render(dossier: Dossier, context: RenderContext) -> tuple[bytes, int]:
                                        hint="check the records for stray characters; PT Sans covers Latin, "
                                        "Latin Extended and Cyrillic"), exit_code=1)
     return drawer.finish(), pages
+
+
+def render_archival_pdf(dossier: Dossier, build_date: datetime, signer: SignerIdentity, tool: str,
+                        scratch: Path | None = None) -> tuple[bytes, int]:
+    """The unsigned PDF/A-3b file, with its attachments, and its page count: same inputs, same bytes."""
+    from .pdfa import make_pdfa
+
+    identity = f"{dossier.config.archival_id}|{dossier.root}|{build_date.isoformat()}|{signer.fingerprint}|{tool}"
+    with tempfile.TemporaryDirectory(prefix="render-", dir=scratch) as folder:
+        # Handed over as a file: pikepdf then reads pages from disk as it needs them, instead of
+        # holding a second copy of a document that can be tens of megabytes.
+        drawn = Path(folder) / "drawn.pdf"
+        pdf, pages = render(dossier, RenderContext(build_date, signer, tool))
+        drawn.write_bytes(pdf)
+        del pdf
+        release_memory()
+        archival = make_pdfa(drawn, pdf_files(dossier.record_set, dossier.manifest, build_date),
+                             title=dossier.title, creator=dossier.config.custodian,
+                             description=f"Archival record {dossier.config.archival_id}; root hash {dossier.root}",
+                             root=dossier.root, build_date=build_date, tool=tool,
+                             document_id=hashlib.sha256(identity.encode()).digest()[:16], scratch=Path(folder))
+    return archival, pages
+
+
+def release_memory() -> None:
+    """Return freed memory to the system between stages (glibc keeps it otherwise): large sets peak lower."""
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass

@@ -1,11 +1,28 @@
-"""Reporters: a report -> text for people (compiler style, with hint lines) or JSON (the report's to_dict)."""
+"""Reporters: a command's report -> text for people (compiler style, with hint lines) or JSON (its to_dict()).
+
+Every report (validate, fmt, manifest, build, verify, schema) follows one protocol: `issues`, `ok`,
+`exit_code` and `to_dict()`. The text reporters below read nothing else but that and the report's own
+fields, so the command line holds no logic of its own.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import IO, Any
+from typing import Any, Protocol
 
 from .errors import Issue
+
+
+class Report(Protocol):
+    issues: list[Issue]
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def exit_code(self) -> int: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
 
 
 def format_issue(issue: Issue) -> str:
@@ -21,24 +38,8 @@ def format_issues(issues: list[Issue]) -> str:
     return "\n".join(format_issue(issue) for issue in issues)
 
 
-def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
-
-
-def write_json(data: Any, stream: IO[bytes]) -> None:
-    """Write JSON to a binary stream in large pieces, without building the whole text in memory.
-
-    The manifest of 100,000 records is tens of megabytes; joining it first would double peak memory.
-    """
-    pending: list[str] = []
-    for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data):
-        pending.append(chunk)
-        if len(pending) >= 50_000:
-            stream.write("".join(pending).encode("utf-8"))
-            pending.clear()
-    pending.append("\n")
-    stream.write("".join(pending).encode("utf-8"))
-    stream.flush()
+def as_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def summary_line(errors: int, warnings: int, what: str) -> str:
@@ -47,3 +48,69 @@ def summary_line(errors: int, warnings: int, what: str) -> str:
     counts = [f"{errors} error{'s' * (errors != 1)}"] if errors else []
     counts += [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
     return f"{what}: {', '.join(counts)}"
+
+
+def _counted(report: Report, what: str) -> str:
+    errors = sum(issue.is_error for issue in report.issues)
+    return summary_line(errors, len(report.issues) - errors, what)
+
+
+def _with_issues(report: Report, lines: list[str]) -> str:
+    return "\n".join(([format_issues(report.issues)] if report.issues else []) + lines)
+
+
+def validation_text(report) -> str:
+    return _with_issues(report, [_counted(report, f"{report.records_dir}: {report.files_checked} files checked "
+                                          f"({report.contents})")])
+
+
+def fmt_text(report) -> str:
+    verb = "would reformat" if report.check else "reformatted"
+    documents = (f"; {report.documents} source document{'s' * (report.documents != 1)} left as they are"
+                 if report.documents else "")
+    return "\n".join([f"{verb} {path}" for path in report.changed] + ([format_issues(report.issues)] if report.issues
+                                                                        else [])
+                     + [f"{report.checked} YAML file{'s' * (report.checked != 1)} checked, {len(report.changed)} "
+                        f"{verb}{documents}"])
+
+
+def manifest_text(report) -> str:
+    manifest = report.manifest
+    if manifest is None:
+        return _with_issues(report, [_counted(report, f"{report.validation.records_dir}: no manifest")])
+    lines = [f"{entry['sha256']}  {entry['path']}" for entry in manifest["records"] + manifest["source_documents"]]
+    lines.append(f"root {manifest['root']} ({len(manifest['records'])} records, "
+                 f"{len(manifest['source_documents'])} source documents)")
+    return _with_issues(report, lines)
+
+
+def build_text(result) -> str:
+    lines = [f"note: {notice}" for notice in result.notices]
+    if result.ok:
+        lines += [f"wrote {name}" for name in result.files]
+        lines.append(f"{result.pages} pages; root {result.root}; "
+                     + (f"signed by {result.signer}" if result.signer else "unsigned"))
+    else:
+        lines.append(_counted(result, f"{result.report.records_dir}: nothing written"))
+    return _with_issues(result, lines)
+
+
+def verify_text(report) -> str:
+    lines = [f"{report.file}: {'verified' if report.ok else 'FAILED'}"]
+    for label, value in (("signed by", report.signer), ("signing time", report.signing_time),
+                         ("time stamp", report.timestamp), ("root", report.root)):
+        if value:
+            lines.append(f"  {label}: {value}")
+    lines += [f"  ok: {check}" for check in report.checks]
+    lines += [f"  {change['change']}: {change['path']}" for change in report.changes]
+    if report.issues:
+        lines.append(format_issues(report.issues))
+    return "\n".join(lines)
+
+
+def schema_text(report) -> str:
+    if report.write:
+        written = report.missing + report.stale
+        return "\n".join([f"wrote {report.directory}/{name}" for name in written]
+                         + [f"{report.directory}: {len(written)} schema files written"])
+    return _with_issues(report, [_counted(report, f"{report.directory}: schema files")])

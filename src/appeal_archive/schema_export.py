@@ -10,9 +10,11 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import EXIT_INVALID, EXIT_OK, Issue
 from .models import RECORD_MODELS, SHARED_STRINGS, ArchiveConfig
 from .schema import CONFIG_TYPE, DEFS_FILE, SCHEMA_BASE, schema_file_name
 
@@ -109,11 +111,46 @@ def stale_files(directory: Path) -> list[str]:
             if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != render(schema)]
 
 
-def write_schemas(directory: Path) -> list[str]:
-    """Write the exported schema files; returns the names that changed."""
-    changed = stale_files(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, schema in export_schemas().items():
-        if name in changed:
-            (directory / name).write_text(render(schema), encoding="utf-8")
-    return changed
+@dataclass
+class SchemaReport:
+    """Schema files that are missing or differ from the models (or, with `write`, that were written)."""
+
+    directory: str
+    write: bool
+    missing: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def issues(self) -> list[Issue]:
+        if self.write:
+            return []
+        hint = "run `appeal-archive schema --write` in the repository after changing models.py"
+        return ([Issue("schema.file-missing", "is missing", file=f"{self.directory}/{name}", hint=hint)
+                 for name in self.missing]
+                + [Issue("schema.file-stale", "differs from what the models export", file=f"{self.directory}/{name}",
+                         hint=hint) for name in self.stale])
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_INVALID
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "directory": self.directory, "write": self.write, "missing": self.missing,
+                "stale": self.stale, "issues": [issue.to_dict() for issue in self.issues]}
+
+
+def check_schemas(directory: Path, write: bool = False) -> SchemaReport:
+    """Compare `directory` with the exported schemas; with `write`, bring it up to date."""
+    report = SchemaReport(str(directory), write)
+    for name in stale_files(directory):
+        (report.stale if (directory / name).is_file() else report.missing).append(name)
+    if write:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, schema in export_schemas().items():
+            if name in report.missing or name in report.stale:
+                (directory / name).write_text(render(schema), encoding="utf-8")
+    return report

@@ -25,7 +25,6 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from .errors import AppealArchiveError, Issue
-from .identity import SignerIdentity
 
 DEFAULT_PASSPHRASE_ENV = "APPEAL_ARCHIVE_PASSPHRASE"
 IDENTITY_ENV = "APPEAL_ARCHIVE_IDENTITY_DIR"
@@ -55,21 +54,6 @@ class KeyMaterial:
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]
     source: str
-
-
-def identity_of(certificate: x509.Certificate) -> SignerIdentity:
-    """How a certificate's holder is named on the cover; verify derives the same from the signature."""
-    def first(oid) -> str | None:
-        values = certificate.subject.get_attributes_for_oid(oid)
-        return str(values[0].value) if values else None
-
-    common_name, organization = first(NameOID.COMMON_NAME), first(NameOID.ORGANIZATION_NAME)
-    name = common_name or certificate.subject.rfc4514_string()
-    return SignerIdentity(
-        name=f"{name} ({organization})" if organization and common_name else name,
-        self_signed=certificate.issuer == certificate.subject,
-        fingerprint=certificate.fingerprint(hashes.SHA256()).hex(),
-    )
 
 
 def default_identity_dir() -> Path:

@@ -96,9 +96,12 @@ class QuoteIndex:
             self._index = index
 
     def __contains__(self, quote: str) -> bool:
-        needle = normalize_for_quote(quote)
+        return self.find(normalize_for_quote(quote)) >= 0
+
+    def find(self, needle: str) -> int:
+        """Where the (already normalised) needle starts in the normalised source, or -1."""
         if self._index is None or len(needle) < self._STRIDE + self._KEY:
-            return needle in self.text
+            return self.text.find(needle)
         # For each of the 16 alignments the quote could have, every indexed key inside it must be present;
         # the rarest one gives the fewest places to compare.
         text, index, key = self.text, self._index, self._KEY
@@ -117,5 +120,47 @@ class QuoteIndex:
             for position in positions:
                 start = position - offset
                 if start >= 0 and text.startswith(needle, start):
-                    return True
-        return False
+                    return start
+        return -1
+
+    def departure(self, quote: str) -> Departure:
+        """Where a quote stops following the source: its longest prefix that occurs, and what comes next.
+
+        A binary search over the prefix length: when a prefix occurs, every shorter one does too.
+        """
+        needle = normalize_for_quote(quote)
+        low, high = 0, len(needle)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.find(needle[:middle]) >= 0:
+                low = middle
+            else:
+                high = middle - 1
+        start = self.find(needle[:low]) if low else -1
+        source_next = self.text[start + low:start + low + _CONTEXT] if start >= 0 else ""
+        return Departure(low, needle[max(0, low - _CONTEXT):low], needle[low:low + _CONTEXT], source_next)
+
+
+_CONTEXT = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """A quote measured against a source: how many characters follow it, the last of those, and then what
+    the quote says where the source says something else."""
+
+    matched: int
+    before: str
+    quote_next: str
+    source_next: str
+
+    def describe(self) -> str:
+        def cut(text: str, keep_end: bool = False) -> str:
+            return repr(text if len(text) < _CONTEXT else ("…" + text if keep_end else text + "…"))
+
+        if not self.matched:
+            return f"no part of it occurs in the source (it begins {cut(self.quote_next)})"
+        if not self.source_next:
+            return f"the source ends after {cut(self.before, keep_end=True)}, the quote goes on {cut(self.quote_next)}"
+        return (f"it follows the source for {self.matched} characters, up to {cut(self.before, keep_end=True)}; "
+                f"then the quote has {cut(self.quote_next)} where the source has {cut(self.source_next)}")

@@ -12,12 +12,12 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from . import loader, schema
-from .checks import Locations, SourceDocument, check_documents, check_set
+from . import schema
+from .checks import Locations, check_documents, check_set
 from .errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Issue, fail
-from .records import CONFIG_FILE, ScanContext, ScannedRecord, discover, display_path, placed, read_bytes, scan_file
+from .records import ScanContext, discover, scan_file
+from .recordset import CONFIG_FILE, RecordSet, ScannedRecord, display_path
 
 PARALLEL_THRESHOLD = 2000
 _CHUNK = 500
@@ -31,6 +31,7 @@ class ValidationReport:
     issues: list[Issue] = field(default_factory=list)
     files_checked: int = 0
     records_valid: int = 0
+    contents: str = ""  # what the folder holds, e.g. "29 records, 1 source document, archive.yaml"
 
     @property
     def errors(self) -> list[Issue]:
@@ -53,6 +54,7 @@ class ValidationReport:
             "records_dir": self.records_dir,
             "ok": self.ok,
             "files_checked": self.files_checked,
+            "contents": self.contents,
             "records_valid": self.records_valid,
             "error_count": len(self.errors),
             "warning_count": len(self.warnings),
@@ -60,24 +62,15 @@ class ValidationReport:
         }
 
 
-@dataclass
-class RecordSet:
-    """A validated records folder: its configuration, records (sorted by path) and source documents."""
-
-    root: Path
-    display_root: str
-    config: dict[str, Any]
-    records: list[ScannedRecord]
-    documents: list[SourceDocument]
-    config_raw: bytes = b""
-
-
 def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs: int | None = None,
                   digests: bool = True) -> tuple[ValidationReport, RecordSet]:
     """Run every check on a records folder. Raises AppealArchiveError only when it cannot run at all.
 
-    `digests=False` skips hashing (validation alone does not need it); `keep_data` keeps every record's
-    data for the stages that render it.
+    The pipeline, in order: find the files; scan archive.yaml and the source records; read and index the
+    source documents (every other record's quotes are checked against them); scan the other records, in
+    parallel for large sets; then the checks that need the whole set. `digests=False` skips hashing
+    (validation alone does not need it); `keep_data` keeps every record's bytes and data for the
+    stages that render them.
     """
     display_root = os.fspath(records_dir)
     root = Path(records_dir)
@@ -85,25 +78,23 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
         raise fail("records.not-found", f"{display_root} is not a folder",
                    "give the records folder, e.g. `appeal-archive validate records/`", file=display_root)
     listing = discover(root, display_root)
-    issues = list(listing.issues)
-    config, config_raw, config_issues = _load_config(root, display_root, listing.config)
-    issues += config_issues
-
     context = ScanContext(root, display_root, keep_data=keep_data, digests=digests)
-    locations = Locations(root, display_root)
+    config = _scan_config(context, listing.config)
     sources = [scan_file(context, path, "source") for path in listing.records["source"]]
-    context.quote_indexes, documents, document_issues = check_documents(sources, listing.documents, root, locations)
+    locations = Locations(root, display_root, sources)
+    context.quote_indexes, documents, document_issues = check_documents(
+        sources, listing.documents, root, locations, keep_data)
     others = [(path, record_type) for record_type, paths in listing.records.items() if record_type != "source"
               for path in paths]
     records = sorted(sources + _scan_all(context, others, jobs), key=lambda record: record.path)
+    set_issues = list(check_set(records, Locations(root, display_root, records)))
 
-    issues += document_issues
-    issues += [issue for record in records for issue in record.issues]
-    issues += check_set(records, locations)
+    issues = [*listing.issues, *config.issues, *document_issues,
+              *(issue for record in records for issue in record.issues), *set_issues]
     report = ValidationReport(display_root, sorted(set(issues), key=Issue.sort_key),
                               files_checked=len(records) + len(listing.documents) + (listing.config is not None),
-                              records_valid=sum(record.valid for record in records))
-    return report, RecordSet(root, display_root, config or {}, records, documents, config_raw)
+                              records_valid=sum(record.valid for record in records), contents=listing.describe())
+    return report, RecordSet(root, display_root, config, records, documents)
 
 
 def validate_records(records_dir: str | os.PathLike = "records", jobs: int | None = None) -> ValidationReport:
@@ -122,25 +113,16 @@ def load_record_set(records_dir: str | os.PathLike = "records", keep_data: bool 
     return report, record_set
 
 
-def _load_config(root: Path, display_root: str, relative: str | None) -> tuple[dict | None, bytes, list[Issue]]:
-    file = display_path(display_root, CONFIG_FILE)
+def _scan_config(context: ScanContext, relative: str | None) -> ScannedRecord:
+    """archive.yaml, scanned like a record under its own schema; a placeholder with an issue when missing."""
     if relative is None:
-        return None, b"", [Issue("config.missing", f"there is no {CONFIG_FILE}", file=file,
-                                 hint="create records/archive.yaml with type: archive, archival_id, title and "
-                                 "custodian")]
-    raw = read_bytes(root / relative)
-    if isinstance(raw, Issue):
-        return None, b"", [raw.in_file(file)]
-    loaded = loader.load(raw)
-    found = list(loaded.issues)
-    if isinstance(loaded.data, dict):
-        found += schema.iter_issues(schema.CONFIG_TYPE, loaded.data)
-    elif loaded.text is not None and loaded.data is not None:
-        found.append(Issue("record.not-a-mapping", "the file is not a mapping of fields", line=1, column=1,
-                           hint="write 'field: value' lines"))
-    locate = loader.locator(loaded)
-    issues = [placed(issue, file, locate) for issue in found]
-    return (loaded.data if not any(issue.is_error for issue in issues) else None), raw, issues
+        placeholder = ScannedRecord(CONFIG_FILE, schema.CONFIG_TYPE)
+        placeholder.issues = (Issue("config.missing", f"there is no {CONFIG_FILE}",
+                                    file=display_path(context.display_root, CONFIG_FILE),
+                                    hint="create records/archive.yaml with type: archive, archival_id, title and "
+                                    "custodian"),)
+        return placeholder
+    return scan_file(context, relative, schema.CONFIG_TYPE)
 
 
 # --- scanning many files ----------------------------------------------------------------------------

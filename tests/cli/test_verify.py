@@ -186,12 +186,12 @@ def test_a_manifest_of_the_wrong_shape_is_a_failed_check_not_a_crash(signed_buil
 def test_an_oversized_member_of_a_record_bundle_is_not_read():
     import zipfile
 
-    from appeal_archive.verify import VerifyReport, expand_bundles
+    from appeal_archive.layout import unzip_members
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("records/persons/bomb.yaml", b"a" * 5_000_000)
-    report = VerifyReport("bundle")
-    files = expand_bundles({"records.zip": buffer.getvalue()}, report)
-    assert "records/persons/bomb.yaml" not in files
-    assert [issue.code for issue in report.issues] == ["attach.bundle-invalid"]
+        archive.writestr("records/persons/fine.yaml", b"id: fine\n")
+    files, problems = unzip_members("records.zip", buffer.getvalue(), set())
+    assert files == {"records/persons/fine.yaml": b"id: fine\n"}
+    assert problems == ["records.zip holds an unexpected member 'records/persons/bomb.yaml'"]

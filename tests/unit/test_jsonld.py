@@ -14,11 +14,10 @@ import rdflib
 from pyld import jsonld
 from rdflib.compare import isomorphic
 
-from appeal_archive.build import render_bundle
-from appeal_archive.jsonld import VOCAB
+from appeal_archive.jsonld import VOCAB, bundle_bytes
 from appeal_archive.manifest import make_manifest
 from appeal_archive.validate import load_record_set
-from conftest import REAL_RECORDS, REPO
+from conftest import REAL_RECORDS, REPO, dossier_of
 
 SHAPES = REPO / "schema" / "shapes.ttl"
 VOCABULARY = REPO / "schema" / "vocab.ttl"
@@ -33,9 +32,7 @@ OFFLINE = {"documentLoader": no_network}
 
 
 def bundle_of(records: Path = REAL_RECORDS) -> bytes:
-    report, record_set = load_record_set(records)
-    assert report.ok
-    return render_bundle(record_set, make_manifest(record_set))
+    return bundle_bytes(dossier_of(records))
 
 
 @pytest.fixture(scope="module")

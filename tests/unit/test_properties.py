@@ -110,4 +110,4 @@ def test_every_reported_pointer_resolves_in_its_record(data):
     for issue in schema.iter_issues("signatory", loaded.data):
         pointer = issue.pointer.removesuffix("#key")
         resolve(loaded.data, pointer)  # raises if the pointer is wrong
-        assert loader.locator(loaded)(issue.pointer)[0] is not None
+        assert loader.Locator(loaded.text).at(issue.pointer)[0] is not None

@@ -10,27 +10,32 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from appeal_archive.build import render_archival_pdf
+from appeal_archive.dossier import Dossier
 from appeal_archive.errors import AppealArchiveError
+from appeal_archive.identity import UNSIGNED
 from appeal_archive.manifest import make_manifest
 from appeal_archive.pdfa import pdfa_findings
-from appeal_archive.identity import UNSIGNED
-from appeal_archive.render_pdf import count_text, human_date
+from appeal_archive.render_pdf import RenderContext, count_text, human_date, render, render_archival_pdf
 from appeal_archive.validate import load_record_set
-from appeal_archive.verify import cover_root
-from conftest import REAL_RECORDS, need_tool
+from appeal_archive.verify.pdf import cover_text, stated_root
+from conftest import REAL_RECORDS, dossier_of, need_tool
 
 BUILD_DATE = datetime(2023, 5, 21, tzinfo=UTC)
 
 
 def unsigned_pdf(records: Path = REAL_RECORDS) -> bytes:
-    report, record_set = load_record_set(records)
-    assert report.ok, report.errors
-    return render_archival_pdf(record_set, make_manifest(record_set), BUILD_DATE, UNSIGNED, "appeal-archive test")[0]
+    return render_archival_pdf(dossier_of(records), BUILD_DATE, UNSIGNED, "appeal-archive test")[0]
+
+
+def cover_root(pdf: bytes) -> str | None:
+    """The root the PDF states in its metadata, checked to be the one its cover prints."""
+    root = stated_root(pdf)
+    assert root and root in "".join(cover_text(pdf).split())
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -169,8 +174,8 @@ def test_names_in_latin_cyrillic_polish_lithuanian_survive_extraction(name: str,
     person = folder / "persons/pavel-latushka.yaml"
     person.write_text(person.read_text().replace("text: Павел Латушка", f"text: '{name}'"))
     report, record_set = load_record_set(folder)
-    if not report.ok:  # e.g. a mixed-script word is only a warning; anything else is not this property
-        return
-    pdf = render_archival_pdf(record_set, make_manifest(record_set), BUILD_DATE, UNSIGNED, "test")[0]
+    assume(report.ok)  # a mixed-script word is only a warning; an invalid record is not this property
+    pdf = render(Dossier.from_record_set(record_set, make_manifest(record_set)),
+                 RenderContext(BUILD_DATE, UNSIGNED, "test"))[0]
     text = normalized(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
     assert name in text

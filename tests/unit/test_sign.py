@@ -14,16 +14,16 @@ from pki import local_tsa
 
 def test_b_t_signature_with_a_local_tsa_that_openssl_accepts(records: Path, pki, isolated_identity, tmp_path: Path,
                                                              monkeypatch):
-    import appeal_archive.build as build_module
+    import appeal_archive.render_pdf as render_module
 
     captured = {}
-    original = build_module.render_archival_pdf
+    original = render_module.render_archival_pdf
 
     def capture(*args, **kwargs):
         captured["unsigned"] = original(*args, **kwargs)[0]
         return captured["unsigned"], 6
 
-    monkeypatch.setattr(build_module, "render_archival_pdf", capture)
+    monkeypatch.setattr(render_module, "render_archival_pdf", capture)
     with local_tsa(pki) as url:
         result = build_archive("records", "build", signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert,
                                                                               tsa_url=url))

@@ -1,0 +1,223 @@
+"""What an archive holds, declared once: every output name, attachment, ZIP member and bag file.
+
+`build` writes through these names and functions and `verify` reads through them, so the two can never
+disagree about what an archive contains. Nothing here renders, signs or checks a signature.
+
+A build's output folder holds:
+  manifest.json                     the manifest (bytes: `manifest_bytes`)
+  <archival-id>.pdf                 the signed archival PDF; its attachments are `pdf_files`
+  <archival-id>.jsonld              the JSON-LD bundle
+  <archival-id>.jsonld.p7s          its detached CMS signature
+  <archival-id>.jsonld.tst          its RFC 3161 time-stamp token (when a time-stamp authority was given)
+  <archival-id>-bag/                the BagIt package (with --bag); its payload is `bag_payload`
+
+The PDF states the record set's root in its XMP metadata (`ROOT_PROPERTY`) and in its attached manifest.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from .recordset import CONFIG_FILE, RecordSet
+
+MANIFEST = "manifest.json"
+PLACEHOLDER = ".gitkeep"  # kept in a build folder that is under version control
+RECORDS = "records/"  # the records folder, as attachments and bag payload carry it
+CANONICAL = "canonical/"  # each record's RFC 8785 JSON
+CONFIG = RECORDS + CONFIG_FILE
+ZIP_THRESHOLD = 2000  # above this many records, the PDF carries records.zip and canonical.zip
+ZIPS = {"records.zip": RECORDS, "canonical.zip": CANONICAL}
+MAX_MEMBER_BYTES = 1_000_000  # no record is larger (loader.MAX_RECORD_BYTES): a larger member is a bomb
+
+# Where the PDF's XMP metadata states the root, the tool that made it and the build date.
+ROOT_PROPERTY = "dc:source"
+ROOT_PREFIX = "sha256:"
+TOOL_PROPERTY = "xmp:CreatorTool"
+BUILD_DATE_PROPERTY = "xmp:CreateDate"
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The names of a build's outputs for one archival unit."""
+
+    archival_id: str
+
+    @property
+    def pdf(self) -> str:
+        return f"{self.archival_id}.pdf"
+
+    @property
+    def bundle(self) -> str:
+        return f"{self.archival_id}.jsonld"
+
+    @property
+    def bundle_signature(self) -> str:
+        return signature_of(self.bundle)
+
+    @property
+    def bundle_timestamp(self) -> str:
+        return timestamp_of(self.bundle)
+
+    @property
+    def bag(self) -> str:
+        return f"{self.archival_id}-bag"
+
+    def names(self) -> set[str]:
+        """Everything a build of this unit may write into its output folder."""
+        return {MANIFEST, PLACEHOLDER, self.pdf, self.bundle, self.bundle_signature, self.bundle_timestamp, self.bag}
+
+
+def signature_of(bundle_name: str) -> str:
+    return bundle_name + ".p7s"
+
+
+def timestamp_of(bundle_name: str) -> str:
+    return bundle_name + ".tst"
+
+
+def record_file(path: str) -> str:
+    """Where a record (or source document) travels: records/<path>, as in the records folder."""
+    return RECORDS + path
+
+
+def canonical_file(path: str) -> str:
+    """Where a record's canonical JSON travels: canonical/<folder>/<id>.json."""
+    return CANONICAL + path.removesuffix(".yaml") + ".json"
+
+
+def root_value(root: str) -> str:
+    return ROOT_PREFIX + root
+
+
+def root_from_value(value: str) -> str | None:
+    return value.removeprefix(ROOT_PREFIX) if value.startswith(ROOT_PREFIX) else None
+
+
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    """The manifest as it is signed and written: JSON, 2-space indent, keys in order, UTF-8, one final newline."""
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def zipped(record_count: int) -> bool:
+    return record_count > ZIP_THRESHOLD
+
+
+# --- the PDF's attachments --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchiveFile:
+    """One file an archive carries: a PDF/A-3 associated file, or a member of one of its ZIPs."""
+
+    name: str
+    data: bytes
+    media_type: str
+    relationship: str  # "Source" (what the document was made from) or "Data" (derived data)
+    description: str
+
+
+def pdf_files(record_set: RecordSet, manifest: dict[str, Any], build_date: datetime) -> Iterator[ArchiveFile]:
+    """What the PDF carries: the manifest, the source documents, and every record (and archive.yaml) as
+    YAML and as canonical JSON. Up to ZIP_THRESHOLD records each file is its own attachment; larger sets
+    carry the same files in records.zip and canonical.zip, which keeps the PDF small and fast. Yielded one
+    by one, so a large archive is never held twice in memory."""
+    root = manifest["root"]
+    yield ArchiveFile(MANIFEST, manifest_bytes(manifest), "application/json", "Data",
+                      f"Manifest of the record set, root {root}")
+    for document in record_set.documents:
+        yield ArchiveFile(record_file(document.path), document.data, "text/plain", "Source",
+                          f"Source document, SHA-256 {document.sha256}")
+
+    def yaml_files() -> Iterator[ArchiveFile]:
+        yield ArchiveFile(CONFIG, record_set.config_raw, "application/yaml", "Source", "Archive settings")
+        for record in record_set.records:
+            yield ArchiveFile(record_file(record.path), record.raw, "application/yaml", "Source",
+                              f"Record {record.id} ({record.record_type})")
+
+    def json_files() -> Iterator[ArchiveFile]:
+        for record in record_set.records:
+            yield ArchiveFile(canonical_file(record.path), record.canonical, "application/json", "Data",
+                              f"RFC 8785 canonical JSON of {record.path}, SHA-256 {record.digest}")
+
+    if not zipped(len(record_set.records)):
+        yield from yaml_files()
+        yield from json_files()
+        return
+    count = len(record_set.records)
+    yield ArchiveFile("records.zip", zip_archive(yaml_files(), build_date), "application/zip", "Source",
+                      f"The {count + 1} record files (YAML) in a ZIP archive")
+    yield ArchiveFile("canonical.zip", zip_archive(json_files(), build_date), "application/zip", "Data",
+                      f"RFC 8785 canonical JSON of the {count} records, in a ZIP archive")
+
+
+def expected_pdf_files(manifest: dict[str, Any]) -> set[str]:
+    """The names `pdf_files` gives (ZIP members counted as files), from a manifest alone."""
+    names = {MANIFEST, CONFIG}
+    names.update(record_file(entry["path"]) for entry in manifest["source_documents"])
+    for entry in manifest["records"]:
+        names.update((record_file(entry["path"]), canonical_file(entry["path"])))
+    return names
+
+
+def zip_archive(files: Iterable[ArchiveFile], build_date: datetime) -> bytes:
+    """A reproducible ZIP: members stored (the PDF compresses the whole) in the given order, all dated
+    with the build date (ZIP cannot say anything before 1980), no extra fields. Written through a
+    temporary file, so only the finished archive is ever in memory."""
+    stamp = max(build_date, datetime(1980, 1, 1, tzinfo=UTC)).timetuple()[:6]
+    with tempfile.TemporaryFile() as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+            for file in files:
+                member = zipfile.ZipInfo(file.name, date_time=stamp)
+                member.external_attr = 0o100644 << 16
+                member.create_system = 3
+                archive.writestr(member, file.data)
+        spool.seek(0)
+        return spool.read()
+
+
+def unzip_members(name: str, data: bytes, known: set[str]) -> tuple[dict[str, bytes], list[str]]:
+    """The files in one of the PDF's ZIPs, and what is wrong with it (unexpected or oversized members)."""
+    prefix = ZIPS[name]
+    files: dict[str, bytes] = {}
+    problems: list[str] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.infolist():
+                parts = PurePosixPath(member.filename).parts
+                if member.is_dir() or not member.filename.startswith(prefix) or ".." in parts or \
+                        member.filename in known or member.filename in files or member.file_size > MAX_MEMBER_BYTES:
+                    problems.append(f"{name} holds an unexpected member {member.filename!r}")
+                    continue
+                files[member.filename] = archive.read(member)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError) as error:
+        problems.append(f"{name} is not a readable ZIP archive: {error}")
+    return files, problems
+
+
+# --- the BagIt package ------------------------------------------------------------------------------
+
+
+def bag_payload(record_set: RecordSet, outputs: dict[str, bytes]) -> dict[str, bytes]:
+    """The bag's data/: the build's outputs and the records folder as it was validated."""
+    payload = dict(outputs)
+    payload[CONFIG] = record_set.config_raw
+    payload.update((record_file(record.path), record.raw) for record in record_set.records)
+    payload.update((record_file(document.path), document.data) for document in record_set.documents)
+    return payload
+
+
+def bag_info(config: dict[str, Any], build_date: datetime, tool: str, bagit_version: str) -> dict[str, str]:
+    """The bag-info.txt fields a build writes, from the signed settings, build date and tool."""
+    return {"Source-Organization": config["custodian"],
+            "External-Identifier": config["archival_id"],
+            "External-Description": config["title"],
+            "Bagging-Date": build_date.strftime("%Y-%m-%d"),
+            "Bag-Software-Agent": f"{tool} (bagit-python {bagit_version})"}

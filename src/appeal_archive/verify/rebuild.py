@@ -1,0 +1,142 @@
+"""`verify --rebuild`: re-render the PDF from its own attachments, build date and signer, and check that
+the signed bytes are exactly that rendering, and that the signing update adds nothing but a signature.
+
+This catches a document whose pages were edited before it was signed: its signature, attachments and
+root all check out, and only its rendering differs.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .. import layout
+from .report import VerifyReport
+from .signature import SignatureFacts
+
+
+def check_rebuild(data: bytes, attachments: dict[str, bytes], manifest: dict[str, Any],
+                  signature: SignatureFacts, report: VerifyReport) -> None:
+    from cryptography import x509
+
+    from ..dossier import Dossier
+    from ..identity import identity_of
+    from ..manifest import make_manifest
+    from ..render_pdf import render_archival_pdf
+    from ..validate import load_record_set
+    from ..version import tool_name
+
+    try:
+        made_with, build_date = production_facts(data)
+    except (ValueError, TypeError) as error:
+        report.fail("rebuild.metadata", f"the file's metadata gives no tool or build date: {error}",
+                    "the metadata was altered; the file cannot be re-rendered")
+        return
+    if made_with != tool_name():
+        report.fail("rebuild.version", f"the file was made with {made_with}; this is {tool_name()}",
+                    "rebuild with the version that made the file (install that version or check out that commit)")
+        return
+    with tempfile.TemporaryDirectory(prefix="appeal-archive-rebuild-") as folder:
+        records = Path(folder) / "records"
+        for name, content in attachments.items():
+            parts = PurePosixPath(name).parts
+            if name.startswith(layout.RECORDS) and ".." not in parts:
+                target = records.joinpath(*parts[1:])
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+        rebuilt_report, record_set = load_record_set(records, keep_data=True)
+        if record_set is None:
+            report.fail("rebuild.invalid", f"the attached records do not validate ({len(rebuilt_report.errors)} "
+                        "errors)", "the attachments were altered")
+            return
+        if make_manifest(record_set) != manifest:
+            report.fail("rebuild.manifest", "the attached records give a different manifest than the one attached",
+                        "the attachments were altered")
+            return
+        identity = identity_of(x509.load_der_x509_certificate(signature.certificate_der))
+        unsigned, _ = render_archival_pdf(Dossier.from_record_set(record_set, manifest), build_date, identity,
+                                          made_with, scratch=Path(folder))
+    if not data.startswith(unsigned):
+        report.fail("rebuild.mismatch", "the signed bytes are not what appeal-archive renders from this file's "
+                    "own records, build date and signer", "the document was edited before it was signed")
+        return
+    differences = signing_update_changes(data, signature.signed_revision)
+    if differences:
+        report.fail("rebuild.signing-update", "the signing update changes the document: " + "; ".join(differences),
+                    "the signed revision adds more than a signature")
+        return
+    report.passed("the signed bytes are exactly this version's rendering of the file's own attachments")
+
+
+def production_facts(data: bytes) -> tuple[str, datetime]:
+    """(tool, build date) as the archival revision's XMP metadata records them (where layout.py says)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        meta = pdf.open_metadata()
+        tool = str(meta.get(layout.TOOL_PROPERTY, ""))
+        created = str(meta.get(layout.BUILD_DATE_PROPERTY, ""))
+    return tool, datetime.fromisoformat(created.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def signing_update_changes(signed: bytes, signed_revision: int) -> list[str]:
+    """What the signing revision changes beyond adding an invisible signature field.
+
+    Allowed: new signature objects (the /Sig dictionary, an invisible widget, the form), the catalog
+    gaining /AcroForm, a page gaining /Annots, and the document information and XMP metadata (which
+    pyHanko dates). Anything else, such as page content, fonts or attachments, is reported.
+    """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(signed), strict=False)
+    before = reader.get_historical_resolver(signed_revision - 1)
+    info = reader.trailer_view.raw_get("/Info") if "/Info" in reader.trailer_view else None
+    changes: list[str] = []
+    for ref in reader.xrefs.explicit_refs_in_revision(signed_revision):
+        new = reader.get_object(ref)
+        kind = str(new.get("/Type")) if hasattr(new, "get") else type(new).__name__
+        if reader.xrefs.get_introducing_revision(ref) == signed_revision:
+            if not _signature_object(new):
+                changes.append(f"new object {ref.idnum} ({kind})")
+            continue
+        old = before(ref)
+        # pyHanko declares the PAdES extension (/Extensions, /Version 1.7) when it signs.
+        allowed = {"/Catalog": {"/AcroForm", "/Perms", "/DSS", "/Extensions", "/Version"}, "/Page": {"/Annots"}}.get(kind)
+        if info is not None and ref.idnum == info.reference.idnum or kind == "/Metadata":
+            continue
+        if allowed is None:
+            changes.append(f"object {ref.idnum} ({kind}) rewritten")
+        elif any(_raw(old, key) != _raw(new, key) for key in (set(old) | set(new)) - allowed):
+            changes.append(f"object {ref.idnum} ({kind}) changed beyond {', '.join(sorted(allowed))}")
+    return changes
+
+
+def _raw(dictionary, key: str):
+    return _plain(dictionary.raw_get(key)) if key in dictionary else None
+
+
+def _plain(value):
+    """A PDF value with references as (number, generation), comparable across revisions."""
+    from pyhanko.pdf_utils.generic import IndirectObject
+
+    if isinstance(value, IndirectObject):
+        return ("ref", value.idnum, value.generation)
+    if isinstance(value, dict):
+        return {str(key): _plain(value.raw_get(key)) for key in value}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _signature_object(obj) -> bool:
+    if not hasattr(obj, "get"):
+        return False
+    kind, field_type = obj.get("/Type"), obj.get("/FT")
+    if kind == "/Sig" or kind == "/XRef" or "/SigFlags" in obj:
+        return True
+    if kind == "/Annot" and field_type == "/Sig":
+        return all(float(value) == 0 for value in obj.get("/Rect", []))
+    return False

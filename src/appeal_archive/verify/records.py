@@ -1,0 +1,51 @@
+"""Comparing what was signed with records: the root a manifest states, and the records folder today."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .report import VerifyReport
+
+
+def check_root(report: VerifyReport, manifest: dict[str, Any], recomputed: str, code: str, entries: str) -> None:
+    """The root a manifest (or a bundle) states must be the one its entries give."""
+    report.root = manifest.get("root")
+    if recomputed != report.root:
+        report.fail(code, f"{entries} give the root {recomputed}, the stated root is {report.root}",
+                    "the hashes or the root were altered")
+    else:
+        report.passed(f"{entries} give the stated root hash")
+
+
+def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyReport) -> None:
+    """List what changed in a records folder since the manifest was signed."""
+    from ..manifest import make_manifest
+    from ..validate import load_record_set
+
+    current_report, record_set = load_record_set(records_dir, keep_data=False)
+    if record_set is None:
+        report.fail("records.invalid", f"the records in {records_dir} are not valid "
+                    f"({len(current_report.errors)} errors)", f"run `appeal-archive validate {records_dir}`")
+        return
+    signed, current = _entries(manifest), _entries(make_manifest(record_set))
+    for path in sorted(set(signed) | set(current)):
+        if path not in current:
+            change = "removed"
+        elif path not in signed:
+            change = "added"
+        elif signed[path] != current[path]:
+            change = "changed"
+        else:
+            continue
+        report.changes.append({"path": path, "change": change})
+    if report.changes:
+        report.fail("records.changed", f"{len(report.changes)} records or source documents differ from the signed "
+                    f"ones (first: {report.changes[0]['change']} {report.changes[0]['path']})",
+                    "the records changed since the archive was built; build and sign a new one")
+    else:
+        report.passed(f"the records in {records_dir} are exactly the ones signed")
+
+
+def _entries(manifest: dict[str, Any]) -> dict[str, str]:
+    return {entry["path"]: entry["sha256"] for entry in manifest.get("records", []) + manifest.get("source_documents", [])}

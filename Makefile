@@ -1,30 +1,51 @@
 # `make build` and `make test` set up their own virtual environment (.venv) on first use.
+# The archivist's everyday commands are here too: `make validate`, `make fmt`, `make manifest`, `make verify`.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+RECORDS ?= records
+OUT ?= build
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: build test bench clean
+.PHONY: build test bench validate fmt manifest verify clean
 
 build: $(STAMP)
-	$(BIN)/appeal-archive build records --out build --bag
+	$(BIN)/appeal-archive build $(RECORDS) --out $(OUT) --bag
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+validate: $(STAMP)
+	$(BIN)/appeal-archive validate $(RECORDS)
+
+fmt: $(STAMP)
+	$(BIN)/appeal-archive fmt $(RECORDS)
+
+manifest: $(STAMP)
+	$(BIN)/appeal-archive manifest $(RECORDS)
+
+verify: $(STAMP)
+	$(BIN)/appeal-archive verify $(OUT)/*-bag
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "appeal-archive needs Python 3.11 or newer (set PYTHON=python3.12, for example)"; exit 1; }
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || \
 		{ echo "Python's venv module is missing: on Debian/Ubuntu run 'sudo apt-get install python3-venv'"; exit 1; }
+	@echo "==> setting up $(VENV)/ (first run, or the pins changed): about a minute, once"
 	rm -f $(VENV)/.installed-*
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	@echo "==> installing $$(grep -c '==' constraints.txt) pinned packages into $(VENV)/"
+	set -o pipefail; $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off \
+		-c constraints.txt -e '.[test]' 2>&1 | { grep --line-buffered -E '^(Collecting|Successfully installed|ERROR)' \
+		| sed -u 's/^/    /'; true; }
 	touch $(STAMP)
+	@echo "==> ready: run the commands as $(BIN)/appeal-archive, or '. $(BIN)/activate' first"
 
 clean:
 	rm -rf $(VENV) build/* .pytest_cache .hypothesis

@@ -42,6 +42,9 @@ def nfc_data(record: ScannedRecord) -> Any:
     return json.loads(text if text.isascii() else unicodedata.normalize("NFC", text))
 
 
+KEPT_TYPES = ("appeal", "rally", "source")
+
+
 @dataclass(eq=False)
 class Dossier:
     """Typed access to one validated record set, plus its manifest."""
@@ -50,6 +53,7 @@ class Dossier:
     manifest: dict[str, Any]
     record_set: RecordSet
     _by_type: dict[str, dict[str, ScannedRecord]] = field(default_factory=dict)
+    _parsed: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
     def from_record_set(cls, record_set: RecordSet, manifest: dict[str, Any]) -> Dossier:
@@ -62,11 +66,18 @@ class Dossier:
         return cls(ArchiveConfig.model_validate(nfc(record_set.config)), manifest, record_set, dict(by_type))
 
     def each(self, record_type: str) -> Iterator[Any]:
-        """Every record of a type as its model, in id order, one at a time."""
+        """Every record of a type as its model, in id order. Appeals, rallies and sources are few and every
+        view reads them: they are parsed once and kept. The many (signatories, persons) are parsed one at a
+        time, so 100,000 of them are never held as models."""
+        if record_type in self._parsed:
+            return iter(self._parsed[record_type])
         model = RECORD_MODELS[record_type]
         records = self._by_type.get(record_type, {})
-        for record_id in sorted(records):
-            yield model.model_validate(nfc_data(records[record_id]))
+        models = (model.model_validate(nfc_data(records[record_id])) for record_id in sorted(records))
+        if record_type in KEPT_TYPES:
+            self._parsed[record_type] = list(models)
+            return iter(self._parsed[record_type])
+        return models
 
     @property
     def root(self) -> str:
@@ -77,7 +88,6 @@ class Dossier:
         """What the documents are called: the appeal's title, or the record set's when it holds several."""
         return self.appeals[0].title if len(self.appeals) == 1 else self.config.title
 
-    # Appeals, rallies and sources are few and every view reads them often: each is parsed once.
     @cached_property
     def appeals(self) -> list[Appeal]:
         return list(self.each("appeal"))

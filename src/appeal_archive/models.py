@@ -96,6 +96,9 @@ class Count(Model):
     """A number of people as the source gives it: the number, how exact the source says it is, and the
     words as printed. "more than 1,000" is value 1000 with qualifier more-than, never a flat 1000."""
 
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"value": 300, "qualifier": "about", "as_printed": "about 300 participants"}]})
+
     value: int = Field(ge=0, le=10**12, description="The number the source gives, without its qualifier.")
     qualifier: Literal["exact", "about", "more-than", "fewer-than"] = Field(
         description="How the source qualifies the number: exact ('60 people'), about ('about 300'), "

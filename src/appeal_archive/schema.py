@@ -180,6 +180,19 @@ def _example_hint(node: dict | None) -> str:
     return "; ".join(parts)
 
 
+def _mapping_hint(name: str, node: dict) -> str:
+    """What to write where a mapping is expected, with its fields and, when the schema has one, an example."""
+    required = node.get("required", list(node["properties"]))
+    hint = f"write {name} as a mapping with the fields {', '.join(required)}"
+    if node.get("examples"):
+        example = node["examples"][0]
+        fields = ", ".join(f"{key}: {json.dumps(example[key], ensure_ascii=False)}" if isinstance(example[key], str)
+                           and " " in example[key] else f"{key}: {example[key]}"
+                           for key in node["properties"] if key in example)
+        hint += f", e.g. {name}: {{{fields}}}"
+    return hint
+
+
 def iter_issues(record_type: str, data: Any) -> Iterator[Issue]:
     """Schema problems of one record, each with a stable code, its JSON pointer and a hint.
 
@@ -220,7 +233,9 @@ def _issues_for(record_type: str, error: Any, tokens: list[str]) -> Iterator[Iss
         expected = details.get("types") or details.get("type") or here and here.get("type")
         expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)
         hint = _example_hint(here) or f"write a value of type {expected_text}"
-        if expected_text == "string" and not isinstance(value, (dict, list)):
+        if expected_text == "object" and here and here.get("properties"):
+            hint = _mapping_hint(tokens[-1] if tokens else "the record", here)
+        elif expected_text == "string" and not isinstance(value, (dict, list)):
             hint = f"put the value in quotes: \"{value}\"" if value is not None else "write the text after the colon"
         yield Issue("schema.type", f"expected {expected_text}, found {json_type(value)}", pointer=pointer, hint=hint)
     elif kind in ("enum", "constant"):

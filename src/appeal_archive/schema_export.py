@@ -125,6 +125,9 @@ class SchemaReport:
         if self.write:
             return []
         hint = "run `appeal-archive schema --write` in the repository after changing models.py"
+        if not Path(self.directory).is_dir():
+            return [Issue("schema.file-missing", "is not a folder here; the schema files live in the repository's "
+                          "schema/ (give --dir)", file=self.directory, hint=hint)]
         return ([Issue("schema.file-missing", "is missing", file=f"{self.directory}/{name}", hint=hint)
                  for name in self.missing]
                 + [Issue("schema.file-stale", "differs from what the models export", file=f"{self.directory}/{name}",

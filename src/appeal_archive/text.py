@@ -137,8 +137,11 @@ class QuoteIndex:
             else:
                 high = middle - 1
         start = self.find(needle[:low]) if low else -1
-        source_next = self.text[start + low:start + low + _CONTEXT] if start >= 0 else ""
-        return Departure(low, needle[max(0, low - _CONTEXT):low], needle[low:low + _CONTEXT], source_next)
+        # Shown from the start of the word where they part: 'Anatol' against 'Anatoly', not 'l' against 'ly'.
+        parted = 0 < low < len(needle) and start + low < len(self.text) and needle[low - 1] != " "
+        cut = (needle.rfind(" ", 0, low) + 1 or low) if parted else low
+        source_next = self.text[start + cut:start + cut + _CONTEXT] if start >= 0 else ""
+        return Departure(low, needle[max(0, cut - _CONTEXT):cut].rstrip(), needle[cut:cut + _CONTEXT], source_next)
 
 
 _CONTEXT = 40

@@ -68,3 +68,31 @@ def test_no_case_makes_the_cli_show_a_traceback(tmp_path: Path, monkeypatch):
         result = CliRunner().invoke(main, ["validate", "records"])
         assert result.exit_code == 1, case.name
         assert result.exception is None or isinstance(result.exception, SystemExit), case.name
+
+
+def test_validate_and_fmt_name_what_they_counted(records: Path):
+    validated = run("validate", "records").output.strip().splitlines()[-1]
+    assert validated == "records: 31 files checked (29 records, 1 source document, archive.yaml): ok"
+    formatted = run("fmt", "--check", "records").output.strip().splitlines()[-1]
+    assert formatted == "30 YAML files checked, 0 would reformat; 1 source document left as they are"
+
+
+def test_a_bare_count_gets_a_hint_that_shows_what_to_write(records: Path):
+    rally = records / "rallies" / "vilnius-2023-05-21.yaml"
+    text = rally.read_text()
+    start = text.index("participants:")
+    rally.write_text(text[:start] + "participants: 300\n")
+    [issue] = validate_records("records").errors
+    assert (issue.code, issue.pointer) == ("schema.type", "/participants")
+    assert issue.hint == ("write participants as a mapping with the fields value, qualifier, as_printed, e.g. "
+                          'participants: {value: 300, qualifier: about, as_printed: "about 300 participants"}')
+
+
+def test_a_misquote_near_the_end_of_a_long_quote_is_shown_where_it_departs(records: Path):
+    entry = records / "signatories" / "appeal-of-belarusians-to-the-eu-02.yaml"
+    entry.write_text(entry.read_text().replace("brother of political prisoner Anatoly Latushka",
+                                               "brother of political prisoner Anatol Latushka", 1))
+    [issue] = [issue for issue in validate_records("records").errors if issue.pointer == "/as_printed"]
+    assert issue.code == "quote.not-in-source"
+    assert "political prisoner'; then the quote has 'Anatol Latushka' where the source has " \
+           "'Anatoly Latushka 3. BYPOL" in issue.message

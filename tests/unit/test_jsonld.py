@@ -171,17 +171,20 @@ def test_record_hashes_and_root_are_in_the_bundle(bundle):
     assert [node["rootHash"] for node in bundle["@graph"] if "rootHash" in node] == [manifest["root"]]
 
 
+SCALE = 2_000  # signatories: enough to show canonicalization stays linear; bench/run.py --jsonld measures 10k
+
+
 @pytest.mark.slow
-def test_ten_thousand_signatories_parse_and_canonicalize(tmp_path: Path):
+def test_thousands_of_signatories_parse_and_canonicalize(tmp_path: Path):
     import sys
 
     sys.path.insert(0, str(REPO / "bench"))
     import generate
 
-    data = bundle_of(generate.write(10_000, tmp_path / "records"))
+    data = bundle_of(generate.write(SCALE, tmp_path / "records"))
     graph = rdflib.Graph().parse(data=data, format="json-ld")
     nquads = jsonld.normalize(json.loads(data), {**OFFLINE, "algorithm": "URDNA2015", "format": "application/n-quads"})
-    assert len(graph) == nquads.count("\n") > 200_000  # bench/run.py --jsonld prints the figures
+    assert len(graph) == nquads.count("\n") > 20 * SCALE
 
 
 def test_one_node_per_line_sorted_by_iri_with_sorted_keys():

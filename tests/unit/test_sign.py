@@ -5,37 +5,29 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from appeal_archive.build import build_archive
-from appeal_archive.sign import SignerConfig
 from appeal_archive.verify import verify_archive
 from conftest import need_tool
-from pki import local_tsa
 
 
-def test_b_t_signature_with_a_local_tsa_that_openssl_accepts(records: Path, pki, isolated_identity, tmp_path: Path,
-                                                             monkeypatch):
-    import appeal_archive.render_pdf as render_module
+def test_b_t_signature_is_an_incremental_update_with_a_token_openssl_accepts(signed_build: Path, pki, tmp_path: Path):
+    """The session's build was signed with a time stamp from a local authority (conftest)."""
+    from datetime import UTC, datetime
 
-    captured = {}
-    original = render_module.render_archival_pdf
+    from cryptography import x509
 
-    def capture(*args, **kwargs):
-        captured["unsigned"] = original(*args, **kwargs)[0]
-        return captured["unsigned"], 6
-
-    monkeypatch.setattr(render_module, "render_archival_pdf", capture)
-    with local_tsa(pki) as url:
-        result = build_archive("records", "build", signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert,
-                                                                              tsa_url=url))
-    assert result.ok
-    pdf = Path("build/AA-2023-05-21-belarusians-to-eu.pdf")
-    signed = pdf.read_bytes()
-    assert signed.startswith(captured["unsigned"])  # the signature is an incremental update
+    from appeal_archive.identity import identity_of
     from appeal_archive.pdfa import pdfa_findings
+    from appeal_archive.render_pdf import render_archival_pdf
+    from appeal_archive.version import tool_name
+    from conftest import EPOCH, dossier_of
 
-    assert pdfa_findings(captured["unsigned"]) == []
+    signer = identity_of(x509.load_pem_x509_certificate(pki.signer_cert.read_bytes()))
+    unsigned = render_archival_pdf(dossier_of(), datetime.fromtimestamp(int(EPOCH), UTC), signer, tool_name())[0]
+    signed = signed_build.read_bytes()
+    assert signed.startswith(unsigned)  # the signature is an incremental update
+    assert pdfa_findings(unsigned) == []
 
-    report = verify_archive(pdf, trust_roots=[pki.root_cert])
+    report = verify_archive(signed_build, trust_roots=[pki.root_cert])
     assert report.ok, report.issues
     assert report.timestamp is not None
     assert any("time stamp" in check for check in report.checks)

@@ -56,3 +56,21 @@ def test_large_source_index_agrees_with_plain_search(lines: list[str], start: in
     assert (needle in index) == (normalize_for_quote(needle) in normalized)
     altered = needle + "\u00a7"
     assert (altered in index) == (normalize_for_quote(altered) in normalized)
+
+
+def test_departure_names_the_word_where_a_quote_leaves_its_source():
+    index = QuoteIndex("hello world foo bar")
+    assert index.departure("hello world fox").describe() == (
+        "it follows the source for 14 characters, up to 'hello world'; then the quote has 'fox' where the source "
+        "has 'foo bar'")
+    assert index.departure("hello world foo bar baz").describe() == (
+        "the source ends after 'hello world foo bar', the quote goes on ' baz'")
+    assert index.departure("xyz").describe() == "no part of it occurs in the source (it begins 'xyz')"
+
+
+def test_departure_in_a_large_indexed_source_agrees_with_the_plain_one():
+    text = " ".join(f"line {number} of the petition export" for number in range(20_000))
+    large, quote = QuoteIndex(text), "line 15001 of the petition export line 15002 of the petition exports"
+    assert large._index is not None
+    small = QuoteIndex(" ".join(f"line {number} of the petition export" for number in range(15_000, 15_100)))
+    assert large.departure(quote).describe().split("; ", 1)[1] == small.departure(quote).describe().split("; ", 1)[1]

@@ -3,17 +3,19 @@ that everything in the bag is what the signed PDF says."""
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any
 
 from .. import layout
 from .bundle import verify_bundle
-from .inputs import read_input
+from .inputs import read_input, read_json
 from .pdf import verify_pdf
-from .records import compare_records
 from .report import VerifyReport
+
+TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt", "tagmanifest-sha256.txt",
+             "tagmanifest-sha512.txt")
 
 
 def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = False,
@@ -27,6 +29,7 @@ def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
         bag = bagit.Bag(str(path))
         bag.validate(processes=1)
         report.passed("the bag is valid BagIt (every payload file matches its SHA-256 and SHA-512)")
+        report.cover(*TAG_FILES)
     except bagit.BagValidationError as error:
         for detail in error.details or [error]:
             report.fail(_bag_code(detail), f"BagIt: {detail}", "the bag's payload was changed, removed or added to")
@@ -42,7 +45,7 @@ def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
                         "a bag made by appeal-archive carries exactly one of each")
         for file in found:
             inner_reports.append(check(file))
-            report.merge(inner_reports[-1], file.name)
+            report.merge(inner_reports[-1], file.name, prefix="data/")
     _check_bag_agrees(report, data, inner_reports)
     return report
 
@@ -65,14 +68,34 @@ def _check_bag_agrees(report: VerifyReport, data: Path, inner_reports: list[Veri
     signed = next((inner.manifest for inner in inner_reports if inner.manifest is not None), None)
     if signed is None:
         return
-    try:
-        carried = json.loads(read_input(data / layout.MANIFEST))
-    except ValueError:
-        carried = None
-    if carried != signed:
+    if read_json(data / layout.MANIFEST) != signed:
         report.fail("bag.manifest-mismatch", f"data/{layout.MANIFEST} is not the manifest signed in the PDF",
                     "the manifest in the bag was replaced")
-    compare_records(signed, data / layout.RECORDS.rstrip("/"), report)
+    else:
+        report.cover(f"data/{layout.MANIFEST}")
+    _check_records_as_signed(report, data, next(inner for inner in inner_reports if inner.manifest is not None))
+
+
+def _check_records_as_signed(report: VerifyReport, data: Path, pdf_report: VerifyReport) -> None:
+    """The bag's records/ holds exactly the record files the PDF carries, byte for byte."""
+    signed = {name: digest for name, digest in pdf_report.attachment_digests.items()
+              if name.startswith(layout.RECORDS)}
+    carried = {path.relative_to(data).as_posix(): path for path in sorted((data / layout.RECORDS).rglob("*"))
+               if not path.is_dir()}
+    differing = sorted(name for name in set(signed) | set(carried)
+                       if name not in signed or name not in carried
+                       or hashlib.sha256(read_input(carried[name])).digest() != signed[name])
+    for name in differing[:20]:
+        state = "is not in the signed PDF" if name not in signed else "is missing" if name not in carried else \
+            "differs from the signed one"
+        report.changes.append({"path": name, "change": state})
+    if differing:
+        report.fail("bag.records-differ", f"{len(differing)} files in data/{layout.RECORDS} are not the record files "
+                    f"signed in the PDF (first: data/{differing[0]})",
+                    "the records in the bag were changed; the PDF's attachments are the signed ones")
+    else:
+        report.cover(*(f"data/{name}" for name in carried))
+        report.passed(f"data/{layout.RECORDS} holds exactly the {len(carried)} record files signed in the PDF")
 
 
 def _bag_code(detail: Any) -> str:

@@ -11,7 +11,7 @@ from .. import layout
 from ..canonical import document_entry, record_entry
 from ..manifest import manifest_root
 from ..schema import FOLDER_TYPES
-from .inputs import read_input
+from .inputs import read_input, read_json
 from .records import check_root, compare_records
 from .report import VerifyReport
 from .signature import check_detached_cms, check_timestamp_token, quiet_pyhanko
@@ -22,14 +22,17 @@ def verify_bundle(path: Path, records_dir: Path | None = None, trust_roots: list
     data = read_input(path)
     report = VerifyReport(str(path))
     quiet_pyhanko()
+    report.cover(path.name)
     signature = path.with_name(layout.signature_of(path.name))
     if signature.exists():
+        report.cover(signature.name)
         check_detached_cms(data, read_input(signature), signature.name, report, list(trust_roots))
     else:
         report.fail("sig.missing", f"there is no signature {signature.name} beside the bundle",
                     "keep the .p7s file next to the bundle it signs")
     token = path.with_name(layout.timestamp_of(path.name))
     if token.exists():
+        report.cover(token.name)
         check_timestamp_token(data, read_input(token), token.name, report, list(trust_roots))
     try:
         manifest = bundle_manifest(json.loads(data))
@@ -41,6 +44,7 @@ def verify_bundle(path: Path, records_dir: Path | None = None, trust_roots: list
                f"the {len(manifest['records'])} record hashes in the bundle")
     beside = path.with_name(layout.MANIFEST)
     if beside.exists():
+        report.cover(beside.name)
         _same_root(report, beside, manifest["root"])
     if records_dir is not None:
         compare_records(manifest, records_dir, report)
@@ -65,10 +69,8 @@ def bundle_manifest(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _same_root(report: VerifyReport, manifest_file: Path, root: str) -> None:
-    try:
-        stated = json.loads(read_input(manifest_file))["root"]
-    except (ValueError, KeyError, TypeError):
-        stated = None
+    stated = read_json(manifest_file)
+    stated = stated.get("root") if isinstance(stated, dict) else None
     if stated != root:
         report.fail("bundle.manifest-mismatch", f"{manifest_file.name} beside it states the root {stated}",
                     "the bundle and the manifest come from different builds, or one was altered")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from ..errors import fail
 
@@ -14,3 +16,11 @@ def read_input(path: Path) -> bytes:
     except OSError as error:
         raise fail("verify.unreadable", f"cannot read {path}: {error.strerror}", "check the path",
                    file=str(path)) from error
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file beside or inside what is verified, as data; None when it is not JSON."""
+    try:
+        return json.loads(read_input(path))
+    except ValueError:
+        return None

@@ -6,6 +6,7 @@ What the PDF must carry is declared in layout.py; this module only reads and com
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -29,13 +30,14 @@ def verify_pdf(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
         report.fail("pdf.damaged", "the file does not start with a PDF header", "the file is damaged or not a PDF")
         return report
     quiet_pyhanko()
+    report.cover(path.name)
     signature = check_pdf_signature(data, report, list(trust_roots))
     if report.failed("pdf.damaged"):
         return report
     attachments = read_attachments(data, report)
     if attachments is None:
         return report
-    manifest = report.manifest = check_attachments(attachments, report)
+    manifest = report.manifest = check_attachments(attachments, report, path.name)
     if manifest is None:
         return report
     check_stated_root(data, manifest["root"], report)
@@ -69,7 +71,7 @@ def read_attachments(data: bytes, report: VerifyReport) -> dict[str, bytes] | No
     return files
 
 
-def check_attachments(attachments: dict[str, bytes], report: VerifyReport) -> dict[str, Any] | None:
+def check_attachments(attachments: dict[str, bytes], report: VerifyReport, pdf_name: str) -> dict[str, Any] | None:
     """The attached manifest is readable and its root recomputes; every attachment re-hashes to it."""
     raw = attachments.get(layout.MANIFEST)
     if raw is None:
@@ -113,6 +115,8 @@ def check_attachments(attachments: dict[str, bytes], report: VerifyReport) -> di
                     "an attachment was added after the archive was made")
     if not failures:
         report.passed(f"all {len(attachments)} attachments re-hash to the manifest")
+    report.cover(*(f"{pdf_name}#{name}" for name in sorted(attachments)))
+    report.attachment_digests = {name: hashlib.sha256(content).digest() for name, content in attachments.items()}
     return manifest
 
 

@@ -23,6 +23,10 @@ class VerifyReport:
     changes: list[dict[str, str]] = field(default_factory=list)
     fingerprint: str | None = None  # the signer certificate's SHA-256
     manifest: dict[str, Any] | None = field(default=None, repr=False)  # the signed manifest, once checked
+    # Every file (and PDF attachment, as "<pdf>#<name>") whose content was checked against something signed.
+    covered: list[str] = field(default_factory=list, repr=False)
+    # SHA-256 of each attachment of a verified PDF, by name: what a bag's records must be, byte for byte.
+    attachment_digests: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -43,10 +47,16 @@ class VerifyReport:
     def passed(self, check: str) -> None:
         self.checks.append(check)
 
-    def merge(self, inner: VerifyReport, name: str) -> None:
-        """Take in the report on one file of a package (a bag): its checks, issues and signer."""
+    def cover(self, *names: str) -> None:
+        self.covered.extend(names)
+
+    def merge(self, inner: VerifyReport, name: str, prefix: str = "") -> None:
+        """Take in the report on one file of a package (a bag): its checks, issues, signer and the files it
+        covered (named with `prefix`, the file's folder in the package)."""
         self.checks += [f"{name}: {check}" for check in inner.checks]
-        self.issues += inner.issues
+        self.covered += [f"{prefix}{covered}" for covered in inner.covered]
+        self.attachment_digests = self.attachment_digests or inner.attachment_digests
+        self.issues += [issue for issue in inner.issues if issue not in self.issues]
         self.changes += [change for change in inner.changes if change not in self.changes]
         for field_name in ("signer", "signing_time", "timestamp"):
             if getattr(self, field_name) is None:
@@ -57,4 +67,5 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "ok": self.ok, "signer": self.signer, "signing_time": self.signing_time,
                 "timestamp": self.timestamp, "trusted": self.trusted, "root": self.root, "checks": self.checks,
-                "changes": self.changes, "issues": [issue.to_dict() for issue in self.issues]}
+                "changes": self.changes, "files_checked": len(self.covered),
+                "issues": [issue.to_dict() for issue in self.issues]}

@@ -1,0 +1,166 @@
+"""The catalogue of issue codes: every code appeal-archive reports, with what it means.
+
+Codes are stable: programs may rely on them. A test fails when the source raises a code that is not
+here, and the README's catalogue is generated from this table (`python -m appeal_archive.codes --readme`
+rewrites it; a test fails while it is out of date).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+CODES: dict[str, str] = {
+    # YAML and encoding: one record file as text
+    "encoding.bom": "The file starts with a UTF-8 byte order mark (warning; fmt drops it).",
+    "encoding.invalid-utf8": "A byte sequence is not valid UTF-8.",
+    "encoding.not-utf8": "The file is UTF-16 or UTF-32, not UTF-8.",
+    "yaml.alias": "An anchor or alias (&name, *name); records write every value out in full.",
+    "yaml.ambiguous": "A plain value that YAML 1.1 tools read differently from YAML 1.2 (NO, on, 1:20, 010, dates).",
+    "yaml.bad-character": "A control character YAML does not allow.",
+    "yaml.duplicate-key": "A key appears twice in one mapping.",
+    "yaml.empty": "The file holds no YAML document.",
+    "yaml.key-not-string": "A mapping key is not a plain word.",
+    "yaml.multiple-documents": "The file holds more than one YAML document.",
+    "yaml.syntax": "The text is not valid YAML.",
+    "yaml.tab": "A tab is used for indentation.",
+    "yaml.tag": "An explicit tag other than the core schema's, or a tagged value that does not fit its tag.",
+    "yaml.too-deep": "Data nested deeper than any record type needs.",
+    # text rules for every string
+    "text.invisible-char": "A string holds an invisible or bidirectional-control character.",
+    "text.mixed-script": "A word mixes letters of two scripts, e.g. Latin and Cyrillic look-alikes (warning).",
+    "text.not-nfc": "A string is not in Unicode normalization form NFC.",
+    # files in the records folder
+    "file.extension": "A record file ends in .yml instead of .yaml.",
+    "file.hidden": "A record file's name starts with a dot.",
+    "file.too-large": "A file is larger than the limit for its kind; it is not read.",
+    "file.unexpected": "A file that is not a record sits in a record folder (warning).",
+    "file.unexpected-place": "A file sits outside the record folders, or in a subfolder of one.",
+    "file.unreadable": "A file cannot be read (permissions, or it vanished).",
+    "path.escape": "A source record names a document outside records/sources/.",
+    "path.not-a-file": "An entry in the records folder is not a regular file (a FIFO, a device).",
+    "path.symlink": "An entry in the records folder is a symbolic link.",
+    "records.not-found": "The records folder given does not exist.",
+    "config.missing": "The records folder has no archive.yaml.",
+    # the JSON Schema
+    "schema.enum": "A value is not one of those allowed.",
+    "schema.format": "A value is not of its format, e.g. an impossible date.",
+    "schema.invalid": "A value breaks a schema rule not listed separately.",
+    "schema.no-match": "A value matches none of the allowed forms.",
+    "schema.pattern": "A value is not of the required form (an id, a tag, a digest).",
+    "schema.required": "A required field is missing.",
+    "schema.too-few": "A list has fewer items than required.",
+    "schema.too-large": "A number is larger than allowed.",
+    "schema.too-long": "A text is longer than allowed.",
+    "schema.too-many": "A list has more items than allowed.",
+    "schema.too-short": "A text is shorter than allowed (often: empty).",
+    "schema.too-small": "A number is smaller than allowed.",
+    "schema.type": "A value is of the wrong type, e.g. a number where a mapping is expected.",
+    "schema.unknown-field": "A field the record type does not have (often a misspelling).",
+    "schema.file-missing": "`appeal-archive schema`: a schema file is missing from the folder.",
+    "schema.file-stale": "`appeal-archive schema`: a schema file differs from what the models export.",
+    # one record, and the set
+    "record.duplicate-id": "Two records of one type share an id.",
+    "record.id-mismatch": "A record's id differs from its file name.",
+    "record.not-a-mapping": "A record file holds a list or a single value, not fields.",
+    "ref.dangling": "A reference names a record that does not exist.",
+    "quote.not-in-source": "A quoted field does not occur in the cited source; the message says where it departs.",
+    "quote.unverifiable": "Quotes cite a source that is not a text document (warning).",
+    "set.no-appeal": "The record set has no appeal record.",
+    "appeal.signatory-count": "An appeal declares another number of signatories than there are records.",
+    "signatory.duplicate-position": "Two signatory entries of one appeal share a position.",
+    "signatory.missing-position": "A position in an appeal's list of signatories has no record.",
+    "source.file-missing": "A source record's document is not in records/sources/.",
+    "source.hash-mismatch": "A source document's bytes no longer have the SHA-256 its record states.",
+    "source.unreferenced": "A document in records/sources/ that no source record describes (warning).",
+    "validate.workers": "The worker processes of a large validation failed (could not run).",
+    # fmt
+    "fmt.unreadable": "fmt: the file has YAML errors; fix them first.",
+    "fmt.unstable": "fmt: formatting does not settle on one form; the file is left as it is.",
+    "fmt.would-change-data": "fmt: formatting would change the data; the file is left as it is.",
+    "fmt.would-lose-comment": "fmt: formatting would lose or alter a comment; the file is left as it is.",
+    # build and signing (could not run)
+    "build.out-not-empty": "The output folder holds files a build did not make.",
+    "build.out-not-folder": "The output path exists and is not a folder.",
+    "build.source-date-epoch": "SOURCE_DATE_EPOCH is not a whole number of seconds since 1970.",
+    "pdf.missing-glyph": "A character the archival font cannot draw.",
+    "pdf.not-pdfa": "The rendered PDF does not pass PDF/A-3b (a bug in appeal-archive).",
+    "internal.no-data": "A record set loaded without its data was given to a view (a bug in the caller).",
+    "internal.error": "An unexpected error (a bug in appeal-archive; --debug shows the traceback).",
+    "sign.cert-invalid": "The certificate file holds no PEM certificate.",
+    "sign.certificate-expired": "The signing certificate has expired.",
+    "sign.certificate-not-yet-valid": "The signing certificate is not valid yet.",
+    "sign.failed": "Signing failed.",
+    "sign.identity": "The self-signed identity cannot be created.",
+    "sign.key-invalid": "The key file holds no private key this passphrase opens.",
+    "sign.key-mismatch": "The private key does not belong to the certificate.",
+    "sign.key-type": "The signing key is not an RSA key.",
+    "sign.key-unreadable": "The key or certificate file cannot be read.",
+    "sign.not-incremental": "The signed file does not start with the unsigned bytes (a bug).",
+    "sign.passphrase": "The key is encrypted and the passphrase is missing or wrong.",
+    "sign.tsa": "The time-stamp authority did not answer usefully.",
+    "sign.usage": "The key options are incomplete (--key without --cert).",
+    # verify: the PDF
+    "verify.unreadable": "The file to verify cannot be read (could not run).",
+    "pdf.damaged": "The file is not a readable PDF.",
+    "sig.missing": "The file (or the bundle) carries no signature.",
+    "sig.several": "The PDF carries more than one signature.",
+    "sig.invalid": "The signature cannot be validated or does not verify with the signer's certificate.",
+    "sig.digest-mismatch": "The signed bytes changed after signing.",
+    "sig.not-whole-file": "Bytes were added to the PDF after it was signed.",
+    "sig.timestamp-invalid": "A time stamp does not match what it stamps, or cannot be read.",
+    "sig.untrusted": "The signer does not chain to a trust root given with --trust-root.",
+    "sig.trust-not-checked": "No --trust-root was given, so the signer's identity was not checked (warning).",
+    "attach.bundle-invalid": "records.zip or canonical.zip holds an unexpected member or cannot be read.",
+    "attach.hash-mismatch": "An attachment is missing or does not hash to the manifest.",
+    "attach.manifest-invalid": "The attached manifest cannot be read.",
+    "attach.manifest-missing": "The PDF has no manifest attachment.",
+    "attach.unexpected": "An attachment that the manifest does not list.",
+    "manifest.root-mismatch": "The manifest's entries do not give the root it states.",
+    "metadata.root-mismatch": "The root in the PDF's metadata is not the attachments' root.",
+    "cover.root-mismatch": "The cover does not show the attachments' root.",
+    "cover.unreadable": "The PDF's metadata or cover cannot be read.",
+    "records.changed": "verify --records: records differ from the ones signed.",
+    "records.invalid": "verify --records: the records given do not validate.",
+    "rebuild.invalid": "verify --rebuild: the attached records do not validate.",
+    "rebuild.manifest": "verify --rebuild: the attached records give another manifest than the one attached.",
+    "rebuild.metadata": "verify --rebuild: the metadata gives no tool or build date.",
+    "rebuild.mismatch": "verify --rebuild: the signed bytes are not this version's rendering of the records.",
+    "rebuild.signing-update": "verify --rebuild: the signing update changes more than a signature.",
+    "rebuild.version": "verify --rebuild: the file was made by another version of appeal-archive.",
+    # verify: the bundle and the bag
+    "bundle.manifest-mismatch": "The manifest.json beside a bundle states another root.",
+    "bundle.root-mismatch": "The bundle's record hashes do not give the root it states.",
+    "bundle.unreadable": "The bundle is not a JSON-LD document appeal-archive made.",
+    "bag.checksum-mismatch": "A bag's payload file does not match its manifest.",
+    "bag.file-missing": "A file listed in the bag's manifest is missing.",
+    "bag.incomplete": "The bag does not hold exactly one PDF and one bundle.",
+    "bag.invalid": "The folder is not a valid BagIt bag.",
+    "bag.manifest-mismatch": "The bag's manifest.json is not the one signed in the PDF.",
+    "bag.records-differ": "The record files in a bag are not the ones signed in its PDF.",
+    "bag.roots-differ": "The files in the bag state different roots.",
+    "bag.signers-differ": "The PDF and the bundle in the bag are signed by different certificates.",
+    "bag.unexpected-file": "A payload file that the bag's manifest does not list.",
+}
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+START, END = "<!-- codes:start -->", "<!-- codes:end -->"
+
+
+def markdown() -> str:
+    """The catalogue as the README's table."""
+    rows = ["| code | meaning |", "| --- | --- |"]
+    rows += [f"| `{code}` | {meaning.replace('|', '/')} |" for code, meaning in CODES.items()]
+    return "\n".join(rows)
+
+
+def readme_with_catalogue(text: str) -> str:
+    head, rest = text.split(START, 1)
+    return f"{head}{START}\n{markdown()}\n{END}{rest.split(END, 1)[1]}"
+
+
+if __name__ == "__main__":  # python -m appeal_archive.codes --readme
+    if "--readme" in sys.argv:
+        README.write_text(readme_with_catalogue(README.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(markdown())

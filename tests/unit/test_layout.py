@@ -1,0 +1,55 @@
+"""The archive layout is one contract: every file a build writes is one that verify checks, and verify
+expects nothing that a build does not write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pikepdf
+
+from appeal_archive import layout
+from appeal_archive.verify import verify_archive
+from conftest import NAME
+
+
+def files_in(folder: Path) -> set[str]:
+    return {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_every_file_of_a_build_is_checked_by_verify(signed_build_dir: Path, pki):
+    outputs = layout.Outputs(NAME)
+    written = files_in(signed_build_dir)
+    bag_files = {f"{outputs.bag}/{name}" for name in files_in(signed_build_dir / outputs.bag)}
+    top = written - bag_files
+    assert top == {layout.MANIFEST, outputs.pdf, outputs.bundle, outputs.bundle_signature, outputs.bundle_timestamp}
+    assert top <= outputs.names()
+
+    covered = set()
+    for name in (outputs.pdf, outputs.bundle):
+        report = verify_archive(signed_build_dir / name, trust_roots=[pki.root_cert])
+        assert report.ok, report.issues
+        covered |= set(report.covered)
+    with pikepdf.open(signed_build_dir / outputs.pdf) as pdf:
+        attachments = {f"{outputs.pdf}#{name}" for name in pdf.attachments}
+    assert covered == top | attachments
+
+    bag = verify_archive(signed_build_dir / outputs.bag, trust_roots=[pki.root_cert])
+    assert bag.ok, bag.issues
+    assert {name for name in bag.covered if "#" not in name} == files_in(signed_build_dir / outputs.bag)
+
+
+def test_verify_expects_exactly_what_build_attaches(signed_build_dir: Path):
+    report = verify_archive(signed_build_dir / f"{NAME}.pdf")
+    with pikepdf.open(signed_build_dir / f"{NAME}.pdf") as pdf:
+        attached = set(pdf.attachments)
+    assert layout.expected_pdf_files(report.manifest) == attached
+
+
+def test_bag_payload_is_the_build_and_its_records(signed_build_dir: Path):
+    outputs = layout.Outputs(NAME)
+    payload = files_in(signed_build_dir / outputs.bag / "data")
+    records = {name for name in payload if name.startswith(layout.RECORDS)}
+    assert payload - records == files_in(signed_build_dir) - {f"{outputs.bag}/{name}" for name in
+                                                              files_in(signed_build_dir / outputs.bag)}
+    with pikepdf.open(signed_build_dir / outputs.pdf) as pdf:
+        assert records == {name for name in pdf.attachments if name.startswith(layout.RECORDS)}

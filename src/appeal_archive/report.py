@@ -66,8 +66,8 @@ def validation_text(report) -> str:
 
 def fmt_text(report) -> str:
     verb = "would reformat" if report.check else "reformatted"
-    documents = (f"; {report.documents} source document{'s' * (report.documents != 1)} left as they are"
-                 if report.documents else "")
+    documents = (f"; {report.documents} source document{'s' * (report.documents != 1)} left as "
+                 f"{'they are' if report.documents != 1 else 'it is'}" if report.documents else "")
     return "\n".join([f"{verb} {path}" for path in report.changed] + ([format_issues(report.issues)] if report.issues
                                                                         else [])
                      + [f"{report.checked} YAML file{'s' * (report.checked != 1)} checked, {len(report.changed)} "
@@ -79,8 +79,9 @@ def manifest_text(report) -> str:
     if manifest is None:
         return _with_issues(report, [_counted(report, f"{report.validation.records_dir}: no manifest")])
     lines = [f"{entry['sha256']}  {entry['path']}" for entry in manifest["records"] + manifest["source_documents"]]
-    lines.append(f"root {manifest['root']} ({len(manifest['records'])} records, "
-                 f"{len(manifest['source_documents'])} source documents)")
+    documents = len(manifest["source_documents"])
+    lines.append(f"root {manifest['root']} ({len(manifest['records'])} records, {documents} source document"
+                 f"{'s' * (documents != 1)})")
     return _with_issues(report, lines)
 
 

@@ -74,7 +74,7 @@ def test_validate_and_fmt_name_what_they_counted(records: Path):
     validated = run("validate", "records").output.strip().splitlines()[-1]
     assert validated == "records: 31 files checked (29 records, 1 source document, archive.yaml): ok"
     formatted = run("fmt", "--check", "records").output.strip().splitlines()[-1]
-    assert formatted == "30 YAML files checked, 0 would reformat; 1 source document left as they are"
+    assert formatted == "30 YAML files checked, 0 would reformat; 1 source document left as it is"
 
 
 def test_a_bare_count_gets_a_hint_that_shows_what_to_write(records: Path):

@@ -15,13 +15,17 @@ from pathlib import Path, PurePosixPath
 from . import loader
 from .canonical import sha256_hex
 from .errors import Issue
+from .files import FileRefused, read_regular, sha256_of
+from .layout import MAX_DOCUMENT_BYTES
 from .records import read_bytes
 from .recordset import ScannedRecord, SourceDocument, display_path
 from .schema import TYPE_FOLDERS
 from .text import QuoteIndex
 
 _SUGGEST_LIMIT = 5000  # close-match suggestions cost O(n) each; skip them for very large sets
-MAX_DOCUMENT_BYTES = 200_000_000
+# A text source is indexed for quotes in memory (about five times its size at the peak): 32 MB holds a
+# petition export of several hundred thousand names. Other documents are only hashed, in pieces.
+MAX_TEXT_DOCUMENT_BYTES = 32_000_000
 
 
 class Locations:
@@ -61,14 +65,15 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
                                           "path inside records/sources/", "write the document's name as it is in "
                                           "records/sources/, e.g. capture.txt, with no '/', '.' or '..' in front"))
             continue
-        raw = read_bytes(root / relative, MAX_DOCUMENT_BYTES)
-        if isinstance(raw, Issue):
-            issues.append(locations.issue(source.path, "/file", "source.file-missing", f"the document "
-                                          f"{relative} does not exist or cannot be read ({raw.message})",
-                                          "copy the captured document, unchanged, into records/sources/"))
-            continue
+        is_text = facts.media_type.startswith("text/")
+        limit = MAX_TEXT_DOCUMENT_BYTES if is_text else MAX_DOCUMENT_BYTES
         referenced.add(relative)
-        actual = sha256_hex(raw)
+        try:
+            raw = read_regular(root / relative, limit) if is_text or keep_data else None
+            actual = sha256_hex(raw) if raw is not None else sha256_of(root / relative, limit)
+        except FileRefused as refused:
+            issues.append(_unread_document(refused.issue, source, relative, is_text, locations))
+            continue
         if actual != facts.sha256:
             issues.append(locations.issue(
                 source.path, "/sha256", "source.hash-mismatch", f"{relative} has SHA-256 {actual}, "
@@ -76,7 +81,8 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
                 "(never edit a source); a new capture needs a new source record"))
             continue
         kept.setdefault(relative, SourceDocument(relative, actual, raw if keep_data else None))
-        indexes[source.id] = _quote_index(raw, facts.media_type)
+        indexes[source.id] = QuoteIndex.of_bytes(raw) if is_text else None
+        del raw
     for document in documents:
         if document not in referenced:
             issues.append(Issue("source.unreferenced", "no source record describes this document",
@@ -85,10 +91,17 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
     return indexes, list(kept.values()), issues
 
 
-def _quote_index(raw: bytes, media_type: str) -> QuoteIndex | None:
-    if not media_type.startswith("text/"):
-        return None
-    return QuoteIndex(raw.decode("utf-8", errors="replace"))
+def _unread_document(refused: Issue, source: ScannedRecord, relative: str, is_text: bool,
+                     locations: Locations) -> Issue:
+    if refused.code == "file.too-large":
+        kind = "a text source" if is_text else "a source document"
+        return Issue("file.too-large", f"{refused.message} as {kind}",
+                     file=display_path(locations.display_root, relative),
+                     hint="split the document into several, each described by its own source record"
+                     if is_text else "keep a smaller capture, or a text transcription, as the source")
+    return locations.issue(source.path, "/file", "source.file-missing", f"the document {relative} does not "
+                           f"exist or cannot be read ({refused.message})",
+                           "copy the captured document, unchanged, into records/sources/ as a regular file")
 
 
 def check_set(records: list[ScannedRecord], locations: Locations) -> Iterator[Issue]:

@@ -26,7 +26,10 @@ CODES: dict[str, str] = {
     "yaml.tab": "A tab is used for indentation.",
     "yaml.tag": "An explicit tag other than the core schema's, or a tagged value that does not fit its tag.",
     "yaml.too-deep": "Data nested deeper than any record type needs.",
+    "yaml.version": "A %YAML directive other than 1.2; records are YAML 1.2.",
+    "yaml.number-too-long": "A number longer than any record holds (it would not even be read).",
     # text rules for every string
+    "text.control-char": "A string holds a control character, a line or paragraph separator, or a noncharacter.",
     "text.invisible-char": "A string holds an invisible or bidirectional-control character.",
     "text.mixed-script": "A word mixes letters of two scripts, e.g. Latin and Cyrillic look-alikes (warning).",
     "text.not-nfc": "A string is not in Unicode normalization form NFC.",
@@ -140,8 +143,32 @@ CODES: dict[str, str] = {
     "bag.records-differ": "The record files in a bag are not the ones signed in its PDF.",
     "bag.roots-differ": "The files in the bag state different roots.",
     "bag.signers-differ": "The PDF and the bundle in the bag are signed by different certificates.",
-    "bag.unexpected-file": "A payload file that the bag's manifest does not list.",
+    "bag.unexpected-file": "A file in the bag that the signed content does not account for.",
+    "bag.special-file": "A bag holds a symbolic link, a FIFO, a device or a sparse (holey) file.",
+    "bag.fetch": "A bag has a fetch.txt: it would take files from elsewhere.",
+    "bag.info-mismatch": "A bag-info.txt field is missing, unknown, or differs from what the signed PDF says.",
+    "sig.gap-invalid": "The unsigned gap of the PDF is not exactly the hex-encoded signature and its zero padding.",
+    "bag.timestamps-differ": "The PDF and the bundle in a bag are time-stamped by different authorities, or one is not.",
+    "time.untrusted": "A time stamp's authority does not chain to a trust root given with --trust-root.",
+    "time.not-checked": "No --trust-root was given, so a time stamp's authority was not checked (warning).",
+    "time.inconsistent": "A time stamp predates the signing time the signer claims.",
+    "verify.not-a-file": "The path to verify is a FIFO, a device or a socket, which is never read (could not run).",
 }
+
+# Which part of verify's verdict each of its codes belongs to (see verify/report.py).
+PARTS: dict[str, tuple[str, ...]] = {
+    "signer": ("sig.untrusted", "sig.trust-not-checked", "bag.signers-differ"),
+    "time": ("sig.timestamp-invalid", "time.untrusted", "time.not-checked", "time.inconsistent",
+             "bag.timestamps-differ"),
+    "completeness": ("bag.file-missing", "bag.unexpected-file", "bag.incomplete", "bag.special-file", "bag.fetch",
+                     "attach.unexpected"),
+}
+_PART_OF = {code: part for part, codes in PARTS.items() for code in codes}
+
+
+def part_of(code: str) -> str:
+    """The part of a verification verdict a code belongs to; everything not listed is integrity."""
+    return _PART_OF.get(code, "integrity")
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 START, END = "<!-- codes:start -->", "<!-- codes:end -->"

@@ -35,7 +35,17 @@ CANONICAL = "canonical/"  # each record's RFC 8785 JSON
 CONFIG = RECORDS + CONFIG_FILE
 ZIP_THRESHOLD = 2000  # above this many records, the PDF carries records.zip and canonical.zip
 ZIPS = {"records.zip": RECORDS, "canonical.zip": CANONICAL}
-MAX_MEMBER_BYTES = 1_000_000  # no record is larger (loader.MAX_RECORD_BYTES): a larger member is a bomb
+
+# What verify reads at most, before it reads anything: sized for record sets of a few hundred thousand
+# records; anything larger is not an archive appeal-archive made.
+MAX_MEMBER_BYTES = 1_000_000  # a record, or its canonical JSON (loader.MAX_RECORD_BYTES)
+MAX_PDF_BYTES = 1 << 30
+MAX_BUNDLE_BYTES = 1 << 30
+MAX_BUNDLE_LINE = 1 << 20  # the bundle holds one node per line
+MAX_SIGNATURE_BYTES = 1 << 20  # a .p7s or .tst
+MAX_MANIFEST_BYTES = 64 << 20
+MAX_ZIP_BYTES = 256 << 20
+MAX_DOCUMENT_BYTES = 512 << 20  # a source document (checks.MAX_DOCUMENT_BYTES)
 
 # Where the PDF's XMP metadata states the root, the tool that made it and the build date.
 ROOT_PROPERTY = "dc:source"
@@ -183,23 +193,28 @@ def zip_archive(files: Iterable[ArchiveFile], build_date: datetime) -> bytes:
         return spool.read()
 
 
-def unzip_members(name: str, data: bytes, known: set[str]) -> tuple[dict[str, bytes], list[str]]:
-    """The files in one of the PDF's ZIPs, and what is wrong with it (unexpected or oversized members)."""
+def unzip_members(name: str, data: bytes, problems: list[str]) -> Iterator[tuple[str, bytes]]:
+    """The files in one of the PDF's ZIPs, one at a time; what is wrong with it (an unexpected, repeated or
+    oversized member, encryption, an unknown compression) goes into `problems`."""
     prefix = ZIPS[name]
-    files: dict[str, bytes] = {}
-    problems: list[str] = []
+    seen: set[str] = set()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for member in archive.infolist():
                 parts = PurePosixPath(member.filename).parts
                 if member.is_dir() or not member.filename.startswith(prefix) or ".." in parts or \
-                        member.filename in known or member.filename in files or member.file_size > MAX_MEMBER_BYTES:
+                        member.filename in seen or member.file_size > MAX_MEMBER_BYTES:
                     problems.append(f"{name} holds an unexpected member {member.filename!r}")
                     continue
-                files[member.filename] = archive.read(member)
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError) as error:
-        problems.append(f"{name} is not a readable ZIP archive: {error}")
-    return files, problems
+                seen.add(member.filename)
+                with archive.open(member) as handle:
+                    content = handle.read(MAX_MEMBER_BYTES + 1)  # the declared size may lie
+                if len(content) > MAX_MEMBER_BYTES:
+                    problems.append(f"{name} holds an oversized member {member.filename!r}")
+                    continue
+                yield member.filename, content
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError, EOFError) as error:
+        problems.append(f"{name} is not a readable ZIP archive ({type(error).__name__}: {str(error)[:100]})")
 
 
 # --- the BagIt package ------------------------------------------------------------------------------
@@ -214,10 +229,38 @@ def bag_payload(record_set: RecordSet, outputs: dict[str, bytes]) -> dict[str, b
     return payload
 
 
+BAG_TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
+                 "tagmanifest-sha256.txt", "tagmanifest-sha512.txt")
+MAX_TAG_FILE_BYTES = 64 << 20
+BAG_AGENT_FIELD = "Bag-Software-Agent"
+
+
 def bag_info(config: dict[str, Any], build_date: datetime, tool: str, bagit_version: str) -> dict[str, str]:
-    """The bag-info.txt fields a build writes, from the signed settings, build date and tool."""
+    """The bag-info.txt fields a build writes, from the signed settings, build date and tool. (bagit adds
+    Payload-Oxum, which it checks itself.)"""
     return {"Source-Organization": config["custodian"],
             "External-Identifier": config["archival_id"],
             "External-Description": config["title"],
             "Bagging-Date": build_date.strftime("%Y-%m-%d"),
-            "Bag-Software-Agent": f"{tool} (bagit-python {bagit_version})"}
+            BAG_AGENT_FIELD: bag_agent(tool, bagit_version)}
+
+
+def bag_agent(tool: str, bagit_version: str) -> str:
+    return f"{tool} (bagit-python {bagit_version})"
+
+
+def bag_payload_names(names: Outputs, record_files: set[str], timestamped: bool) -> set[str]:
+    """What a bag's data/ holds, from what the signed PDF carries: the outputs and its record files."""
+    outputs = {MANIFEST, names.pdf, names.bundle, names.bundle_signature}
+    return outputs | ({names.bundle_timestamp} if timestamped else set()) | record_files
+
+
+def payload_limit(name: str) -> int:
+    """The largest a file of a bag's payload may be."""
+    if name.endswith((".pdf", ".jsonld")):
+        return MAX_PDF_BYTES
+    if name == MANIFEST:
+        return MAX_MANIFEST_BYTES
+    if name.startswith(RECORDS + "sources/"):
+        return MAX_DOCUMENT_BYTES
+    return MAX_SIGNATURE_BYTES if name.endswith((".p7s", ".tst")) else MAX_MEMBER_BYTES

@@ -24,6 +24,7 @@ from yaml.events import (
 )
 
 from .errors import Issue, json_pointer
+from .files import too_large
 from .text import text_problems
 
 _SCALAR_TAGS: dict[str, type] = {
@@ -58,8 +59,18 @@ _YAML11_RESOLVERS = [
 _YAML11_NOT_STRING = re.compile("|".join(f"(?:{regexp.pattern})" for _, regexp in _YAML11_RESOLVERS), re.X)
 
 
+MAX_NUMBER_CHARS = 40  # no record holds a longer number; Python refuses to read ints of over 4,300 digits
+
+
+class NumberTooLong(ValueError):
+    """A plain scalar that reads as a number of more digits than any record holds."""
+
+
 def resolve_plain(value: str) -> Any:
     """The value of a plain (unquoted) scalar under the YAML 1.2 core schema."""
+    if len(value) > MAX_NUMBER_CHARS and value[:1] in _NON_STRING_FIRST and \
+            (_INT.match(value) or _OCT.match(value) or _HEX.match(value) or _FLOAT.match(value)):
+        raise NumberTooLong(value)
     if _NULL.match(value):
         return None
     if _BOOL.match(value):
@@ -109,7 +120,7 @@ def read_plain(value: str) -> tuple[Any, bool]:
     """
     if value and value[0] not in _NON_STRING_FIRST and (not value[0].isalpha() or value not in _SPECIAL_WORDS):
         return value, False
-    if _DECIMAL.fullmatch(value):
+    if len(value) <= MAX_NUMBER_CHARS and _DECIMAL.fullmatch(value):
         return int(value), False
     answer = _PLAIN_CACHE.get(value)
     if answer is None:
@@ -188,15 +199,10 @@ def decode(raw: bytes) -> tuple[str | None, list[Issue]]:
             column=column, hint="save the file as UTF-8; retype the character at this place")]
 
 
-def too_large(size: int, limit: int = MAX_RECORD_BYTES) -> Issue:
-    return Issue("file.too-large", f"the file has {size:,} bytes or more; it may have at most {limit:,}",
-                 line=1, column=1, hint="split it into several records, or keep long text in a source document")
-
-
 def load(raw: bytes) -> Loaded:
     """Read one record's bytes. Never raises for bad input: every problem becomes an Issue."""
     if len(raw) > MAX_RECORD_BYTES:
-        return Loaded(None, [too_large(len(raw))])
+        return Loaded(None, [too_large(len(raw), MAX_RECORD_BYTES)])
     text, issues = decode(raw)
     if text is None:
         return Loaded(None, issues)
@@ -301,8 +307,14 @@ class _Builder:
             self.issues.append(Issue("yaml.empty", "the file holds no YAML document", line=1, column=1,
                                      hint="write the record's fields, starting with 'id:'"))
             return None
-        parser.get_event()  # DocumentStartEvent
+        start = parser.get_event()  # DocumentStartEvent
+        if start.version is not None and tuple(start.version) != (1, 2):
+            self.issue("yaml.version", f"the file declares YAML {'.'.join(map(str, start.version))}; records are "
+                       "YAML 1.2", start.start_mark, "delete the %YAML line; records are always read as YAML 1.2")
         data = self._node(parser.get_event(), 0)
+        if data is None and not self.issues:
+            self.issue("yaml.empty", "the file's only document is empty or null: it holds no fields",
+                       start.start_mark, "write the record's fields, starting with 'id:'")
         parser.get_event()  # DocumentEndEvent
         if parser.check_event(DocumentStartEvent):
             mark = parser.peek_event().start_mark
@@ -323,7 +335,11 @@ class _Builder:
                        "remove the tag; write text in quotes instead")
             tag = None
         if isinstance(event, ScalarEvent):
-            return self._tagged_scalar(event, tag) if tag in _SCALAR_TAGS else self._scalar(event)
+            try:
+                return self._tagged_scalar(event, tag) if tag in _SCALAR_TAGS else self._scalar(event)
+            except NumberTooLong:
+                self._number_too_long(event)
+                return None
         if depth >= MAX_DEPTH:
             self.issue("yaml.too-deep", f"the data is nested more than {MAX_DEPTH} levels deep", event.start_mark,
                        "flatten the record; no record type nests this deep")
@@ -340,6 +356,11 @@ class _Builder:
             self.anchors_reported = True
             self.issue("yaml.alias", "anchors and aliases (&name, *name) are not allowed in records",
                        event.start_mark, "write the value out in full at each place it is needed")
+
+    def _number_too_long(self, event) -> None:
+        self.issue("yaml.number-too-long", f"a number of {len(event.value):,} characters; no record holds one "
+                   f"longer than {MAX_NUMBER_CHARS}", event.start_mark,
+                   "correct the number; if it is text (an identifier, say), put it in quotes")
 
     def _skip(self, event) -> None:
         level = 1
@@ -423,7 +444,11 @@ class _Builder:
         if isinstance(event, ScalarEvent):
             if event.style or not event.implicit[0]:
                 return event.value
-            resolved, ambiguous = read_plain(event.value)
+            try:
+                resolved, ambiguous = read_plain(event.value)
+            except NumberTooLong:
+                self._number_too_long(event)
+                return None
             if isinstance(resolved, str):
                 if ambiguous:
                     self.issue("yaml.ambiguous", f"key {event.value!r} means something else in YAML 1.1",

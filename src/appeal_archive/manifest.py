@@ -7,12 +7,15 @@ manifest is written as are declared in layout.py.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from .canonical import MANIFEST_VERSION, document_entry, leaf, record_entry, root_hash
 from .errors import Issue
+from .models import RECORD_ID_PATTERN
 from .recordset import RecordSet
+from .schema import FOLDER_TYPES
 from .validate import ValidationReport, load_record_set
 
 
@@ -39,17 +42,40 @@ def manifest_root(manifest: dict[str, Any]) -> str:
     return root_hash([leaf(entry) for entry in entries])
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_ID = re.compile(RECORD_ID_PATTERN.strip("^$"))
+
+
+def _entry_problem(entry: Any, kind: str) -> str | None:
+    fields = ("path", "id", "type", "sha256") if kind == "records" else ("path", "sha256")
+    if not isinstance(entry, dict) or set(entry) != {"kind", *fields} or not all(
+            isinstance(entry[name], str) for name in fields):
+        return f"an entry of its {kind} is not a mapping of {', '.join(fields)}"
+    if not _SHA256.fullmatch(entry["sha256"]):
+        return f"an entry of its {kind} has no SHA-256"
+    folder, _, name = entry["path"].partition("/")
+    if kind == "records":
+        if entry["kind"] != "record" or FOLDER_TYPES.get(folder) != entry["type"] or not _ID.fullmatch(entry["id"]) \
+                or name != f"{entry['id']}.yaml":
+            return f"the entry {entry['path']!r} is not a record's path, id and type"
+    elif entry["kind"] != "source-document" or folder != "sources" or not name or "/" in name \
+            or not name.isprintable():
+        return "an entry of its source documents is not a plain file name in sources/"
+    return None
+
+
 def manifest_shape_problem(manifest: Any) -> str | None:
     """What keeps a manifest from being one appeal-archive wrote, or None."""
-    fields = {"records": ("path", "id", "type", "sha256"), "source_documents": ("path", "sha256")}
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("root"), str):
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("root"), str) \
+            or not _SHA256.fullmatch(manifest["root"]):
         return "it has no root"
-    for key, names in fields.items():
-        entries = manifest.get(key)
-        if not isinstance(entries, list) or not all(
-                isinstance(entry, dict) and all(isinstance(entry.get(name), str) for name in names)
-                for entry in entries):
-            return f"its {key} are not a list of entries with {', '.join(names)}"
+    for kind in ("records", "source_documents"):
+        entries = manifest.get(kind)
+        if not isinstance(entries, list):
+            return f"its {kind} are not a list"
+        problem = next((problem for entry in entries if (problem := _entry_problem(entry, kind))), None)
+        if problem:
+            return problem
     return None
 
 

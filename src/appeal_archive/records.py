@@ -20,6 +20,7 @@ from typing import Any
 from . import loader, schema
 from .canonical import canonical_json, leaf, record_entry
 from .errors import Issue
+from .files import FileRefused, read_regular
 from .recordset import CONFIG_FILE, DocumentFacts, Listing, Reference, ScannedRecord, display_path
 from .schema import CONFIG_TYPE, FOLDER_TYPES
 from .text import QuoteIndex
@@ -92,26 +93,11 @@ def _walk(root: Path) -> Iterator[tuple[str, int, str]]:
 
 
 def read_bytes(path: str | os.PathLike, limit: int = loader.MAX_RECORD_BYTES) -> bytes | Issue:
-    """A file's bytes, refusing oversized files before reading them and never following a symlink."""
+    """A record file's bytes, or the Issue that says why it is not read (see files.py)."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError as error:
-        return Issue("file.unreadable", f"cannot be read: {error.strerror}", hint="check the file's permissions")
-    try:
-        size = os.fstat(descriptor).st_size
-        if size > limit:
-            return loader.too_large(size, limit)
-        chunks, total = [], 0
-        while chunk := os.read(descriptor, max(size, 1 << 16)):
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                return loader.too_large(total, limit)
-        return b"".join(chunks)
-    except OSError as error:
-        return Issue("file.unreadable", f"cannot be read: {error.strerror}", hint="check the file's permissions")
-    finally:
-        os.close(descriptor)
+        return read_regular(path, limit)
+    except FileRefused as refused:
+        return refused.issue
 
 
 @dataclass

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,6 +21,11 @@ _INVISIBLE_RANGES = (
     (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F), (0xE0100, 0xE01EF),
 )
 INVISIBLE = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _INVISIBLE_RANGES) + "]")
+# Control characters (tab and line feed aside), line and paragraph separators, and noncharacters: a YAML
+# escape ("\0", "\e", "\N", "\L") writes them where no printable text needs them, and they break readers.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff"
+                     + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17))
+                     + "]")
 
 _SCRIPTS = {
     "Latin": re.compile(r"[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u1E00-\u1EFF]"),
@@ -40,7 +48,15 @@ def describe_char(char: str) -> str:
 
 
 def text_problems(value: str) -> Iterator[TextProblem]:
-    """Problems of one string value: invisible or bidirectional characters, non-NFC form, mixed scripts."""
+    """Problems of one string value: control, invisible or bidirectional characters, non-NFC form, mixed scripts."""
+    control = CONTROL.search(value)
+    if control:
+        yield TextProblem(
+            "text.control-char",
+            f"contains the control character {describe_char(control.group())} at offset {control.start()}",
+            "delete it (it is usually written as an escape such as \\0, \\e or \\N in double quotes); "
+            "line breaks in text are written as a literal block (|)",
+        )
     if value.isascii():
         return
     invisible = INVISIBLE.search(value)
@@ -68,9 +84,35 @@ def text_problems(value: str) -> Iterator[TextProblem]:
             break
 
 
+_WHITESPACE = re.compile(r"\s+")
+_HASH_MASK = (1 << 40) - 1
+_CHUNK = 1 << 20
+
+
 def normalize_for_quote(text: str) -> str:
     """The form in which quotes are compared with their source: NFC, whitespace runs collapsed to one space."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    text = unicodedata.normalize("NFC", text)
+    if len(text) <= _CHUNK:
+        return _WHITESPACE.sub(" ", text).strip(" ")
+    # A regular expression over 30 MB at once keeps every piece of the result in a list first (ten times
+    # the text); a megabyte at a time keeps it near the text's own size. \s and str.split() agree on
+    # what whitespace is.
+    pieces, after_space = [], False
+    for start in range(0, len(text), _CHUNK):
+        piece = _WHITESPACE.sub(" ", text[start:start + _CHUNK])
+        if after_space and piece.startswith(" "):
+            piece = piece[1:]
+        if piece:
+            pieces.append(piece)
+            after_space = piece.endswith(" ")
+    return "".join(pieces).strip(" ")
+
+
+def _sorted_array(values: array, run: int = 1 << 17) -> array:
+    """The array sorted, a run at a time then merged: sorting it whole would make a list of Python
+    integers five times its size."""
+    runs = [array(values.typecode, sorted(values[start:start + run])) for start in range(0, len(values), run)]
+    return array(values.typecode, heapq.merge(*runs))
 
 
 class QuoteIndex:
@@ -79,46 +121,65 @@ class QuoteIndex:
     Small documents use a plain substring search. Large ones (a petition export with 100,000 lines) would
     make that quadratic over all quotes, so they index an 8-character key at every 16th position: a quote
     of at least 24 characters contains one such key at a known offset, which pins down where to compare.
+    The index is two flat arrays (key hashes, sorted, and their positions), a few bytes a position:
+    a dictionary of strings would cost a hundred.
     """
 
     _SMALL = 1 << 16
     _STRIDE = 16
     _KEY = 8
+    _SLOT_BITS = 24  # positions of up to 16 million keys: a text of 268 million characters
 
     def __init__(self, text: str):
         self.text = normalize_for_quote(text)
-        self._index: dict[str, list[int]] | None = None
+        self._entries: array | None = None
         if len(self.text) > self._SMALL:
-            index: dict[str, list[int]] = {}
-            step, key = self._STRIDE, self._KEY
-            for position in range(0, len(self.text) - key + 1, step):
-                index.setdefault(self.text[position:position + key], []).append(position)
-            self._index = index
+            text, step, key, bits = self.text, self._STRIDE, self._KEY, self._SLOT_BITS
+            if len(text) // step >= 1 << bits:
+                raise ValueError("the text is too long to index")
+            # Each entry is a 40-bit hash of the key above the key's slot: sorting plain integers, then
+            # keeping them in an array, needs a fraction of what a dictionary of strings would.
+            entries = array("Q", (((hash(text[slot * step:slot * step + key]) & _HASH_MASK) << bits) | slot
+                                  for slot in range((len(text) - key) // step + 1)))
+            self._entries = _sorted_array(entries)
+
+    @classmethod
+    def of_bytes(cls, raw: bytes) -> QuoteIndex:
+        """The index of a UTF-8 text; the decoded copy is dropped as soon as it is normalised."""
+        return cls(raw.decode("utf-8", errors="replace"))
+
+    def _entries_of(self, key: str) -> range:
+        """Which entries hold this key's hash (a few more, rarely, on a hash collision): one binary search."""
+        bits = self._SLOT_BITS
+        digest = hash(key) & _HASH_MASK
+        first = bisect_left(self._entries, digest << bits)
+        return range(first, bisect_left(self._entries, (digest + 1) << bits, first))
 
     def __contains__(self, quote: str) -> bool:
         return self.find(normalize_for_quote(quote)) >= 0
 
     def find(self, needle: str) -> int:
         """Where the (already normalised) needle starts in the normalised source, or -1."""
-        if self._index is None or len(needle) < self._STRIDE + self._KEY:
+        if self._entries is None or len(needle) < self._STRIDE + self._KEY:
             return self.text.find(needle)
         # For each of the 16 alignments the quote could have, every indexed key inside it must be present;
         # the rarest one gives the fewest places to compare.
-        text, index, key = self.text, self._index, self._KEY
+        text, key = self.text, self._KEY
         for alignment in range(self._STRIDE):
-            rarest: tuple[list[int], int] | None = None
+            rarest: tuple[range, int] | None = None
             for offset in range(alignment, len(needle) - key + 1, self._STRIDE):
-                positions = index.get(needle[offset:offset + key])
-                if positions is None:
+                found = self._entries_of(needle[offset:offset + key])
+                if not found:
                     rarest = None
                     break
-                if rarest is None or len(positions) < len(rarest[0]):
-                    rarest = (positions, offset)
+                if rarest is None or len(found) < len(rarest[0]):
+                    rarest = (found, offset)
             if rarest is None:
                 continue
-            positions, offset = rarest
-            for position in positions:
-                start = position - offset
+            found, offset = rarest
+            slot_mask = (1 << self._SLOT_BITS) - 1
+            for index in found:
+                start = (self._entries[index] & slot_mask) * self._STRIDE - offset
                 if start >= 0 and text.startswith(needle, start):
                     return start
         return -1

@@ -34,7 +34,8 @@ def test_round_trip_through_the_cli_then_library_and_pdfsig(records: Path, pki, 
     pdf = Path("build") / PDF
     report = verify_archive(pdf, trust_roots=[pki.root_cert])
     assert report.ok and report.trusted, report.issues
-    assert report.signer.startswith("Test Archivist")
+    assert report.signer.name.startswith("Test Archivist")
+    assert report.signer.chain[-1].endswith("Test Root CA")
     assert CliRunner().invoke(main, ["verify", str(pdf), "--trust-root", str(pki.root_cert)]).exit_code == 0
     output = subprocess.run([need_tool("pdfsig"), str(pdf)], capture_output=True, text=True).stdout
     assert "Signature Validation: Signature is Valid." in output
@@ -57,7 +58,7 @@ def test_self_signed_identity_is_created_once_outside_the_project(records: Path,
     second = CliRunner().invoke(main, ["build", "records"])
     assert "created" not in second.output
     report = verify_archive(Path("build") / PDF)
-    assert report.ok and "self-signed" in report.signer
+    assert report.ok and "self-signed" in report.signer.describe()
     assert [issue.code for issue in report.issues] == ["sig.trust-not-checked"]
     from appeal_archive.verify.pdf import cover_text, stated_root
 

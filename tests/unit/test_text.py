@@ -49,7 +49,7 @@ def big_text(lines: list[str]) -> str:
 def test_large_source_index_agrees_with_plain_search(lines: list[str], start: int, length: int):
     text = big_text(lines)
     index = QuoteIndex(text)
-    assert index._index is not None
+    assert index._entries is not None
     normalized = normalize_for_quote(text)
     start = start % len(normalized)
     needle = normalized[start:start + length]
@@ -71,6 +71,6 @@ def test_departure_names_the_word_where_a_quote_leaves_its_source():
 def test_departure_in_a_large_indexed_source_agrees_with_the_plain_one():
     text = " ".join(f"line {number} of the petition export" for number in range(20_000))
     large, quote = QuoteIndex(text), "line 15001 of the petition export line 15002 of the petition exports"
-    assert large._index is not None
+    assert large._entries is not None
     small = QuoteIndex(" ".join(f"line {number} of the petition export" for number in range(15_000, 15_100)))
     assert large.departure(quote).describe().split("; ", 1)[1] == small.departure(quote).describe().split("; ", 1)[1]

@@ -1,26 +1,92 @@
-"""Reading the files to verify: what cannot be read means the check cannot run (exit 3)."""
+"""Reading what is verified: regular files only, within the limits layout.py sets, and JSON that cannot
+explode in memory or in depth. A file that cannot be read at all means the check cannot run (exit 3)."""
 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from ..errors import fail
+from ..errors import EXIT_CANNOT_RUN, AppealArchiveError
+from ..files import FileRefused, opened, read_regular
 
 
-def read_input(path: Path) -> bytes:
-    """The bytes of a file to verify; unreadable means the check cannot run (exit 3)."""
+class BadJson(ValueError):
+    """JSON that is not what appeal-archive writes: malformed, too deep, too dense, or with values no JSON
+    canonicalization can hold."""
+
+
+def cannot_read(path: Path, refused: FileRefused) -> AppealArchiveError:
+    code = "verify.not-a-file" if refused.issue.code == "path.not-a-file" else "verify.unreadable"
+    return AppealArchiveError(refused.issue.__class__(code, f"cannot read {path}: it {refused.issue.message}",
+                                                      file=str(path), hint=refused.issue.hint), EXIT_CANNOT_RUN)
+
+
+@contextmanager
+def open_input(path: Path, limit: int) -> Iterator[tuple[IO[bytes], int]]:
+    """The file to verify, open for reading, and its size. Not a regular file: exit 3; too large: the
+    FileRefused propagates for the caller to report as a failed check."""
+    import os
+
     try:
-        return path.read_bytes()
-    except OSError as error:
-        raise fail("verify.unreadable", f"cannot read {path}: {error.strerror}", "check the path",
-                   file=str(path)) from error
+        with opened(path, limit) as (descriptor, status):
+            with os.fdopen(os.dup(descriptor), "rb") as stream:
+                yield stream, status.st_size
+    except FileRefused as refused:
+        if refused.issue.code == "file.too-large":
+            raise
+        raise cannot_read(path, refused) from refused
 
 
-def read_json(path: Path) -> Any:
-    """A JSON file beside or inside what is verified, as data; None when it is not JSON."""
+def read_input(path: Path, limit: int) -> bytes:
+    """The bytes of a file beside or inside what is verified (a .p7s, a manifest)."""
     try:
-        return json.loads(read_input(path))
-    except ValueError:
+        return read_regular(path, limit)
+    except FileRefused as refused:
+        if refused.issue.code == "file.too-large":
+            raise
+        raise cannot_read(path, refused) from refused
+
+
+# Our JSON has long strings between its commas: a manifest entry of about 200 bytes holds six. JSON of short
+# values (a list of a million ones, of empty lists) costs fifty times its size in memory once parsed, so
+# JSON with more than one comma or opening bracket in 24 bytes is refused before it is parsed: what is
+# left costs at most about three times its size.
+_MIN_BYTES_PER_VALUE = 24
+_MAX_INT_DIGITS = 30
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > _MAX_INT_DIGITS:
+        raise BadJson(f"a number of {len(text)} digits")
+    return int(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise BadJson(f"{name} is not a JSON number")
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON as data, refusing what appeal-archive never writes: it raises BadJson."""
+    commas = raw.count(b",") + raw.count(b"[") + raw.count(b"{")
+    if commas * _MIN_BYTES_PER_VALUE > len(raw) + 4 * _MIN_BYTES_PER_VALUE:
+        raise BadJson("it is denser than any JSON appeal-archive writes")
+    try:
+        return json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant,
+                          parse_float=lambda text: _no_constant(text) if "e" in text.lower() else float(text))
+    except RecursionError as error:
+        raise BadJson("it is nested too deep") from error
+    except UnicodeDecodeError as error:
+        raise BadJson("it is not UTF-8") from error
+    except json.JSONDecodeError as error:
+        raise BadJson(f"it is not valid JSON ({error.msg} at line {error.lineno})") from error
+
+
+def read_json(path: Path, limit: int) -> Any:
+    """A JSON file beside or inside what is verified, as data; None when it is not JSON appeal-archive wrote."""
+    try:
+        return parse_json(read_input(path, limit))
+    except (BadJson, FileRefused):
         return None

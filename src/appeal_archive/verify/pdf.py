@@ -1,6 +1,8 @@
 """Verifying a signed archival PDF: its signature, its attachments against the attached manifest, and the
 root it states in its metadata and prints on its cover.
 
+The file is never read into memory whole: pyHanko and pikepdf read what they need from the open file,
+each attachment is read within the limit for its kind, and large sets' ZIPs are read member by member.
 What the PDF must carry is declared in layout.py; this module only reads and compares.
 """
 
@@ -8,138 +10,277 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .. import layout, loader
 from ..canonical import digest, sha256_hex
+from ..files import FileRefused
 from ..manifest import manifest_root, manifest_shape_problem
-from .inputs import read_input
+from .inputs import BadJson, open_input, parse_json
 from .records import check_root, compare_records
 from .report import VerifyReport
-from .signature import check_pdf_signature, quiet_pyhanko
+from .signature import check_pdf_signature, plain_message, quiet_pyhanko
+
+_TAIL = 2048
 
 
 def verify_pdf(path: Path, records_dir: Path | None = None, rebuild: bool = False,
                trust_roots: list[Path] = ()) -> VerifyReport:
     """Verify a signed archival PDF: signature, attachments, manifest, root; optionally records and rebuild."""
-    data = read_input(path)
     report = VerifyReport(str(path))
-    if not data.startswith(b"%PDF-"):
-        report.fail("pdf.damaged", "the file does not start with a PDF header", "the file is damaged or not a PDF")
-        return report
-    quiet_pyhanko()
-    report.cover(path.name)
-    signature = check_pdf_signature(data, report, list(trust_roots))
-    if report.failed("pdf.damaged"):
-        return report
-    attachments = read_attachments(data, report)
-    if attachments is None:
-        return report
-    manifest = report.manifest = check_attachments(attachments, report, path.name)
-    if manifest is None:
-        return report
-    check_stated_root(data, manifest["root"], report)
-    if records_dir is not None:
-        compare_records(manifest, Path(records_dir), report)
-    if rebuild and signature is not None:
-        from .rebuild import check_rebuild
-
-        check_rebuild(data, attachments, manifest, signature, report)
+    try:
+        with open_input(path, layout.MAX_PDF_BYTES) as (stream, size):
+            _verify_open_pdf(path, stream, size, report, records_dir, rebuild, list(trust_roots))
+    except FileRefused as refused:
+        report.fail("file.too-large", f"{path.name} {refused.issue.message}; no archive appeal-archive makes is "
+                    "this large", "this is not an appeal-archive file")
     return report
 
 
-def read_attachments(data: bytes, report: VerifyReport) -> dict[str, bytes] | None:
-    """Every attached file by name, with the ZIPs of large sets (records.zip, canonical.zip) unpacked."""
+def _verify_open_pdf(path: Path, stream: IO[bytes], size: int, report: VerifyReport, records_dir: Path | None,
+                     rebuild: bool, trust_roots: list[Path]) -> None:
+    problem = _shape_problem(stream, size)
+    if problem:
+        report.fail("pdf.damaged", f"the file {problem}", "the file is damaged, truncated, or not a PDF")
+        return
+    quiet_pyhanko()
+    report.cover(path.name)
+    signature = check_pdf_signature(stream, size, report, trust_roots)
+    if report.failed("pdf.damaged"):
+        return
     import pikepdf
 
+    stream.seek(0)
     try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            attached = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
+        pdf = pikepdf.open(stream)
     except Exception as error:  # noqa: BLE001 - a damaged file is a failed verification, not a crash
-        report.fail("pdf.damaged", f"the attachments cannot be read ({type(error).__name__})",
+        report.fail("pdf.damaged", f"the PDF cannot be opened ({type(error).__name__}: {plain_message(error)})",
                     "the file was damaged or altered after signing")
+        return
+    with pdf, _records_folder(rebuild) as records:
+        manifest = report.manifest = check_attachments(pdf, report, path.name, records)
+        if manifest is None:
+            return
+        report.signed_facts = signed_facts(pdf, report)
+        check_stated_root(pdf, stream, manifest["root"], report)
+        if records_dir is not None:
+            compare_records(manifest, Path(records_dir), report)
+        if rebuild and signature is not None and records is not None:
+            from .rebuild import check_rebuild
+
+            check_rebuild(stream, size, records, manifest, signature, report)
+
+
+def _shape_problem(stream: IO[bytes], size: int) -> str | None:
+    """What, at a glance, keeps the file from being a PDF: cheap to ask before any parser reads it all."""
+    stream.seek(0)
+    if not stream.read(5) == b"%PDF-":
+        return "does not start with a PDF header"
+    stream.seek(max(0, size - _TAIL))
+    tail = stream.read(_TAIL)
+    if b"%%EOF" not in tail or b"startxref" not in tail:
+        return "does not end like a PDF (no startxref and %%EOF at its end): it is truncated or not a PDF"
+    return None
+
+
+class _records_folder:  # noqa: N801 - a context manager named for what it gives
+    """A scratch folder to rebuild the records in, when --rebuild asks for one."""
+
+    def __init__(self, wanted: bool):
+        self.wanted, self.folder = wanted, None
+
+    def __enter__(self) -> Path | None:
+        if not self.wanted:
+            return None
+        import tempfile
+
+        self.folder = tempfile.TemporaryDirectory(prefix="appeal-archive-rebuild-")
+        return Path(self.folder.name) / "records"
+
+    def __exit__(self, *exc) -> None:
+        if self.folder is not None:
+            self.folder.cleanup()
+
+
+# --- attachments --------------------------------------------------------------------------------------
+
+
+def _attachment_limit(name: str) -> int:
+    if name == layout.MANIFEST:
+        return layout.MAX_MANIFEST_BYTES
+    if name in layout.ZIPS:
+        return layout.MAX_ZIP_BYTES
+    if name.startswith(layout.RECORDS + "sources/"):
+        return layout.MAX_DOCUMENT_BYTES
+    return layout.MAX_MEMBER_BYTES
+
+
+def attachment_bytes(spec, name: str) -> bytes:
+    """An attachment's content, inflated within its limit (a small stream can inflate to gigabytes)."""
+    import pikepdf
+
+    stream = spec.get_file().obj
+    limit = _attachment_limit(name)
+    filters = stream.get(pikepdf.Name.Filter)
+    raw = stream.read_raw_bytes()
+    if filters is None:
+        content = raw
+    elif filters in (pikepdf.Name.FlateDecode, pikepdf.Array([pikepdf.Name.FlateDecode])) \
+            and pikepdf.Name.DecodeParms not in stream:
+        inflater = zlib.decompressobj()
+        content = inflater.decompress(raw, limit + 1)
+        if inflater.unconsumed_tail or not inflater.eof:
+            raise ValueError(f"it inflates to more than {limit:,} bytes, or is cut short")
+    else:
+        raise ValueError(f"it is encoded with {filters}, which appeal-archive never writes")
+    if len(content) > limit:
+        raise ValueError(f"it holds more than {limit:,} bytes")
+    return content
+
+
+def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | None) -> dict[str, Any] | None:
+    """The attached manifest is readable and its root recomputes; every attachment re-hashes to it, and the
+    PDF carries nothing else. Attachments are read one at a time (`records`, when given, receives the
+    record files, for --rebuild)."""
+    specs = dict(pdf.attachments.items())
+    manifest = _attached_manifest(specs, report)
+    if manifest is None:
         return None
-    files = {name: content for name, content in attached.items() if name not in layout.ZIPS}
-    for name in layout.ZIPS:
-        if name in attached:
-            members, problems = layout.unzip_members(name, attached[name], set(files))
-            files.update(members)
+    check_root(report, manifest, manifest_root(manifest), "manifest.root-mismatch", "the manifest's entries")
+    expected = _expected_digests(manifest)
+    failures, seen = 0, set()
+
+    def check(name: str, content: bytes) -> None:
+        nonlocal failures
+        seen.add(name)
+        report.attachment_digests[name] = hashlib.sha256(content).digest()
+        if records is not None and name.startswith(layout.RECORDS):
+            target = records.joinpath(*name.removeprefix(layout.RECORDS).split("/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        wanted = expected.get(name)
+        if name in (layout.MANIFEST, layout.CONFIG):
+            return
+        if wanted is None:
+            failures += 1
+            report.fail("attach.unexpected", f"the attachment {name} is not in the manifest",
+                        "an attachment was added after the archive was made")
+        elif wanted[0] == "yaml":
+            loaded = loader.load(content)
+            if loaded.data is None or _digest_or_none(loaded.data) != wanted[1]:
+                failures += 1
+                report.fail("attach.hash-mismatch", f"the data of {name} does not hash to {wanted[1]}",
+                            "the attachment was replaced")
+        elif sha256_hex(content) != wanted[1]:
+            failures += 1
+            report.fail("attach.hash-mismatch", f"{name} does not hash to {wanted[1]}", "the attachment was replaced")
+
+    for name in sorted(specs):
+        try:
+            content = attachment_bytes(specs[name], name)
+        except Exception as error:  # noqa: BLE001 - a hostile attachment is a failed check
+            failures += 1
+            report.fail("attach.bundle-invalid" if name in layout.ZIPS else "attach.hash-mismatch",
+                        f"the attachment {name} cannot be read: {plain_message(error)}", "the file was altered")
+            continue
+        if name in layout.ZIPS:
+            problems: list[str] = []
+            for member, member_content in layout.unzip_members(name, content, problems):
+                if member in seen:
+                    problems.append(f"{name} repeats {member!r}, which the PDF also carries")
+                    continue
+                check(member, member_content)
             for problem in problems:
+                failures += 1
                 report.fail("attach.bundle-invalid", problem, "the archive inside the PDF was altered")
-    return files
+        else:
+            check(name, content)
+    for name in sorted(set(expected) - seen):
+        failures += 1
+        report.fail("attach.hash-mismatch", f"{name} is missing from the PDF", "an attachment was removed")
+    if not failures:
+        report.passed("integrity", f"all {len(seen)} attached files re-hash to the manifest")
+    report.cover(*(f"{pdf_name}#{name}" for name in sorted(specs)))
+    return manifest
 
 
-def check_attachments(attachments: dict[str, bytes], report: VerifyReport, pdf_name: str) -> dict[str, Any] | None:
-    """The attached manifest is readable and its root recomputes; every attachment re-hashes to it."""
-    raw = attachments.get(layout.MANIFEST)
-    if raw is None:
+def _attached_manifest(specs: dict, report: VerifyReport) -> dict[str, Any] | None:
+    if layout.MANIFEST not in specs:
         report.fail("attach.manifest-missing", f"the file has no {layout.MANIFEST} attachment",
                     "this is not an appeal-archive file, or its manifest was removed")
         return None
     try:
-        manifest = json.loads(raw)
+        manifest = parse_json(attachment_bytes(specs[layout.MANIFEST], layout.MANIFEST))
         problem = manifest_shape_problem(manifest)
         if problem:
-            raise ValueError(problem)
-        recomputed = manifest_root(manifest)
-    except (ValueError, TypeError, KeyError, AttributeError) as error:
-        report.fail("attach.manifest-invalid", f"the attached manifest is not readable: {error}",
-                    "the manifest attachment was damaged")
+            raise BadJson(problem)
+    except (BadJson, ValueError) as error:
+        report.fail("attach.manifest-invalid", f"the attached manifest is not one appeal-archive wrote: {error}",
+                    "the manifest attachment was damaged or replaced")
         return None
-    check_root(report, manifest, recomputed, "manifest.root-mismatch", "the manifest's entries")
-    failures = 0
-    for entry in manifest["records"]:
-        yaml_name, json_name = layout.record_file(entry["path"]), layout.canonical_file(entry["path"])
-        canonical = attachments.get(json_name)
-        if canonical is None or sha256_hex(canonical) != entry["sha256"]:
-            failures += 1
-            report.fail("attach.hash-mismatch", f"{json_name} is missing or does not hash to {entry['sha256']}",
-                        "the attachment was replaced or removed")
-        yaml_data = attachments.get(yaml_name)
-        loaded = loader.load(yaml_data) if yaml_data is not None else None
-        if loaded is None or loaded.data is None or digest(loaded.data) != entry["sha256"]:
-            failures += 1
-            report.fail("attach.hash-mismatch", f"{yaml_name} is missing or its data does not hash to "
-                        f"{entry['sha256']}", "the attachment was replaced or removed")
-    for entry in manifest["source_documents"]:
-        name = layout.record_file(entry["path"])
-        if name not in attachments or sha256_hex(attachments[name]) != entry["sha256"]:
-            failures += 1
-            report.fail("attach.hash-mismatch", f"{name} is missing or does not hash to {entry['sha256']}",
-                        "the source document was replaced or removed")
-    for name in sorted(set(attachments) - layout.expected_pdf_files(manifest)):
-        failures += 1
-        report.fail("attach.unexpected", f"the attachment {name} is not in the manifest",
-                    "an attachment was added after the archive was made")
-    if not failures:
-        report.passed(f"all {len(attachments)} attachments re-hash to the manifest")
-    report.cover(*(f"{pdf_name}#{name}" for name in sorted(attachments)))
-    report.attachment_digests = {name: hashlib.sha256(content).digest() for name, content in attachments.items()}
     return manifest
 
 
-def stated_root(data: bytes) -> str | None:
+def _expected_digests(manifest: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Each file the manifest accounts for: (how it is hashed, the SHA-256 it must give)."""
+    expected = {}
+    for entry in manifest["records"]:
+        expected[layout.record_file(entry["path"])] = ("yaml", entry["sha256"])
+        expected[layout.canonical_file(entry["path"])] = ("bytes", entry["sha256"])
+    for entry in manifest["source_documents"]:
+        expected[layout.record_file(entry["path"])] = ("bytes", entry["sha256"])
+    expected[layout.MANIFEST] = expected[layout.CONFIG] = ("signed", "")
+    return expected
+
+
+def _digest_or_none(data: Any) -> str | None:
+    try:
+        return digest(data)
+    except Exception:  # noqa: BLE001 - data no canonical JSON can hold (a float, a huge integer) is a mismatch
+        return None
+
+
+# --- what the PDF states about itself --------------------------------------------------------------------
+
+
+def signed_facts(pdf, report: VerifyReport) -> dict[str, Any]:
+    """The tool, build date and settings the signed PDF states: what a bag's metadata must agree with."""
+    meta = pdf.open_metadata()
+    facts: dict[str, Any] = {"tool": str(meta.get(layout.TOOL_PROPERTY, "")),
+                             "build_date": str(meta.get(layout.BUILD_DATE_PROPERTY, ""))}
+    if layout.CONFIG in pdf.attachments:
+        loaded = loader.load(attachment_bytes(pdf.attachments[layout.CONFIG], layout.CONFIG))
+        facts["config"] = loaded.data if isinstance(loaded.data, dict) else {}
+    return facts
+
+
+def stated_root(data: bytes | IO[bytes]) -> str | None:
     """The root the PDF's XMP metadata states (where layout.py puts it), or None."""
     import pikepdf
 
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        value = str(pdf.open_metadata().get(layout.ROOT_PROPERTY, ""))
-    return layout.root_from_value(value)
+    with pikepdf.open(io.BytesIO(data) if isinstance(data, bytes) else data) as pdf:
+        return _metadata_root(pdf)
 
 
-def cover_text(data: bytes) -> str:
+def _metadata_root(pdf) -> str | None:
+    return layout.root_from_value(str(pdf.open_metadata().get(layout.ROOT_PROPERTY, "")))
+
+
+def cover_text(data: bytes | IO[bytes]) -> str:
     """The text of the first page, as a reader sees it."""
     from pypdf import PdfReader
 
-    return PdfReader(io.BytesIO(data)).pages[0].extract_text() or ""
+    return PdfReader(io.BytesIO(data) if isinstance(data, bytes) else data).pages[0].extract_text() or ""
 
 
-def check_stated_root(data: bytes, root: str, report: VerifyReport) -> None:
+def check_stated_root(pdf, stream: IO[bytes], root: str, report: VerifyReport) -> None:
     """The root in the metadata is the attachments' root, and the cover prints it for people to compare."""
     try:
-        in_metadata, on_cover = stated_root(data), cover_text(data)
+        in_metadata = _metadata_root(pdf)
+        stream.seek(0)
+        on_cover = cover_text(stream)
     except Exception as error:  # noqa: BLE001 - a damaged file is a failed check
         report.fail("cover.unreadable", f"the metadata or the cover cannot be read ({type(error).__name__})",
                     "the file is damaged")
@@ -151,4 +292,4 @@ def check_stated_root(data: bytes, root: str, report: VerifyReport) -> None:
         report.fail("cover.root-mismatch", f"the cover does not show the root {root} that the attachments give",
                     "the cover and the attached records disagree; the file was altered")
     else:
-        report.passed("the root in the metadata and on the cover is the attachments' root")
+        report.passed("integrity", "the root in the metadata and on the cover is the attachments' root")

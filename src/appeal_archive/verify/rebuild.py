@@ -7,19 +7,17 @@ root all check out, and only its rendering differs.
 
 from __future__ import annotations
 
-import io
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
-from .. import layout
 from .report import VerifyReport
 from .signature import SignatureFacts
 
 
-def check_rebuild(data: bytes, attachments: dict[str, bytes], manifest: dict[str, Any],
+def check_rebuild(stream: IO[bytes], size: int, records: Path, manifest: dict[str, Any],
                   signature: SignatureFacts, report: VerifyReport) -> None:
+    """Re-render from the records the PDF carries (extracted into `records`) and compare the signed bytes."""
     from cryptography import x509
 
     from ..dossier import Dossier
@@ -29,9 +27,11 @@ def check_rebuild(data: bytes, attachments: dict[str, bytes], manifest: dict[str
     from ..validate import load_record_set
     from ..version import tool_name
 
+    facts = report.signed_facts
     try:
-        made_with, build_date = production_facts(data)
-    except (ValueError, TypeError) as error:
+        made_with = facts["tool"]
+        build_date = datetime.fromisoformat(facts["build_date"].replace("Z", "+00:00")).astimezone(UTC)
+    except (KeyError, ValueError, TypeError) as error:
         report.fail("rebuild.metadata", f"the file's metadata gives no tool or build date: {error}",
                     "the metadata was altered; the file cannot be re-rendered")
         return
@@ -39,50 +39,32 @@ def check_rebuild(data: bytes, attachments: dict[str, bytes], manifest: dict[str
         report.fail("rebuild.version", f"the file was made with {made_with}; this is {tool_name()}",
                     "rebuild with the version that made the file (install that version or check out that commit)")
         return
-    with tempfile.TemporaryDirectory(prefix="appeal-archive-rebuild-") as folder:
-        records = Path(folder) / "records"
-        for name, content in attachments.items():
-            parts = PurePosixPath(name).parts
-            if name.startswith(layout.RECORDS) and ".." not in parts:
-                target = records.joinpath(*parts[1:])
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
-        rebuilt_report, record_set = load_record_set(records, keep_data=True)
-        if record_set is None:
-            report.fail("rebuild.invalid", f"the attached records do not validate ({len(rebuilt_report.errors)} "
-                        "errors)", "the attachments were altered")
-            return
-        if make_manifest(record_set) != manifest:
-            report.fail("rebuild.manifest", "the attached records give a different manifest than the one attached",
-                        "the attachments were altered")
-            return
-        identity = identity_of(x509.load_der_x509_certificate(signature.certificate_der))
-        unsigned, _ = render_archival_pdf(Dossier.from_record_set(record_set, manifest), build_date, identity,
-                                          made_with, scratch=Path(folder))
-    if not data.startswith(unsigned):
+    rebuilt_report, record_set = load_record_set(records, keep_data=True)
+    if record_set is None:
+        report.fail("rebuild.invalid", f"the attached records do not validate ({len(rebuilt_report.errors)} "
+                    "errors)", "the attachments were altered")
+        return
+    if make_manifest(record_set) != manifest:
+        report.fail("rebuild.manifest", "the attached records give a different manifest than the one attached",
+                    "the attachments were altered")
+        return
+    identity = identity_of(x509.load_der_x509_certificate(signature.certificate_der))
+    unsigned, _ = render_archival_pdf(Dossier.from_record_set(record_set, manifest), build_date, identity,
+                                      made_with, scratch=records.parent)
+    stream.seek(0)
+    if len(unsigned) > size or stream.read(len(unsigned)) != unsigned:
         report.fail("rebuild.mismatch", "the signed bytes are not what appeal-archive renders from this file's "
                     "own records, build date and signer", "the document was edited before it was signed")
         return
-    differences = signing_update_changes(data, signature.signed_revision)
+    differences = signing_update_changes(stream, signature.signed_revision)
     if differences:
         report.fail("rebuild.signing-update", "the signing update changes the document: " + "; ".join(differences),
                     "the signed revision adds more than a signature")
         return
-    report.passed("the signed bytes are exactly this version's rendering of the file's own attachments")
+    report.passed("integrity", "the signed bytes are exactly this version's rendering of the file's own attachments")
 
 
-def production_facts(data: bytes) -> tuple[str, datetime]:
-    """(tool, build date) as the archival revision's XMP metadata records them (where layout.py says)."""
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        meta = pdf.open_metadata()
-        tool = str(meta.get(layout.TOOL_PROPERTY, ""))
-        created = str(meta.get(layout.BUILD_DATE_PROPERTY, ""))
-    return tool, datetime.fromisoformat(created.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def signing_update_changes(signed: bytes, signed_revision: int) -> list[str]:
+def signing_update_changes(signed: IO[bytes], signed_revision: int) -> list[str]:
     """What the signing revision changes beyond adding an invisible signature field.
 
     Allowed: new signature objects (the /Sig dictionary, an invisible widget, the form), the catalog
@@ -91,7 +73,8 @@ def signing_update_changes(signed: bytes, signed_revision: int) -> list[str]:
     """
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    reader = PdfFileReader(io.BytesIO(signed), strict=False)
+    signed.seek(0)
+    reader = PdfFileReader(signed, strict=False)
     before = reader.get_historical_resolver(signed_revision - 1)
     info = reader.trailer_view.raw_get("/Info") if "/Info" in reader.trailer_view else None
     changes: list[str] = []

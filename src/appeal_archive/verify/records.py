@@ -15,7 +15,7 @@ def check_root(report: VerifyReport, manifest: dict[str, Any], recomputed: str, 
         report.fail(code, f"{entries} give the root {recomputed}, the stated root is {report.root}",
                     "the hashes or the root were altered")
     else:
-        report.passed(f"{entries} give the stated root hash")
+        report.passed("integrity", f"{entries} give the stated root hash")
 
 
 def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyReport) -> None:
@@ -44,7 +44,7 @@ def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyR
                     f"ones (first: {report.changes[0]['change']} {report.changes[0]['path']})",
                     "the records changed since the archive was built; build and sign a new one")
     else:
-        report.passed(f"the records in {records_dir} are exactly the ones signed")
+        report.passed("integrity", f"the records in {records_dir} are exactly the ones signed")
 
 
 def _entries(manifest: dict[str, Any]) -> dict[str, str]:

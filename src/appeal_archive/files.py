@@ -1,0 +1,104 @@
+"""Opening files that may be hostile: regular files only, checked before reading, read within a limit.
+
+A FIFO would block a reader forever, a device never ends, a symlink can point anywhere, and a file can
+be larger than memory. Every file validate and verify read comes through here: it is opened without
+following a symlink and without blocking, must be a regular file, and is refused before reading when
+it is larger than the limit its caller sets.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .errors import Issue
+
+_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+class FileRefused(Exception):
+    """A file that is not read: it is missing, not a regular file, or too large. Carries the Issue."""
+
+    def __init__(self, issue: Issue):
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+def too_large(size: int, limit: int) -> Issue:
+    return Issue("file.too-large", f"the file has {size:,} bytes or more; it may have at most {limit:,}",
+                 line=1, column=1, hint="split it into several files, or keep long text in a source document")
+
+
+@contextmanager
+def opened(path: str | os.PathLike, limit: int) -> Iterator[tuple[int, os.stat_result]]:
+    """A descriptor of a regular file of at most `limit` bytes, and its status; FileRefused otherwise."""
+    try:
+        descriptor = os.open(path, _FLAGS)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW met a symbolic link
+            raise FileRefused(Issue("path.symlink", "is a symbolic link; it is not followed",
+                                    hint="replace the link by the file itself")) from error
+        raise FileRefused(Issue("file.unreadable", f"cannot be read: {error.strerror}",
+                                hint="check the path and the file's permissions")) from error
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise FileRefused(Issue("path.not-a-file", f"is not a regular file ({_kind(status.st_mode)})",
+                                    hint="give a regular file; FIFOs, devices and sockets are never read"))
+        if status.st_size > limit:
+            raise FileRefused(too_large(status.st_size, limit))
+        yield descriptor, status
+    finally:
+        os.close(descriptor)
+
+
+def read_regular(path: str | os.PathLike, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; FileRefused otherwise."""
+    with opened(path, limit) as (descriptor, status):
+        chunks, total = [], 0
+        try:
+            while chunk := os.read(descriptor, 1 << 20):
+                chunks.append(chunk)
+                total += len(chunk)
+                if total > limit:  # it grew while being read
+                    raise FileRefused(too_large(total, limit))
+        except OSError as error:
+            raise FileRefused(Issue("file.unreadable", f"cannot be read: {error.strerror}",
+                                    hint="check the file and the disk")) from error
+        return b"".join(chunks)
+
+
+def sha256_of(path: str | os.PathLike, limit: int) -> str:
+    """SHA-256 (hex) of a regular file of at most `limit` bytes, read in pieces; FileRefused otherwise."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with opened(path, limit) as (descriptor, _status):
+        total = 0
+        while chunk := os.read(descriptor, 1 << 20):
+            total += len(chunk)
+            if total > limit:
+                raise FileRefused(too_large(total, limit))
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def has_holes(path: str | os.PathLike) -> bool:
+    """Whether a regular file is sparse (holes that read as zeros but take no space): a cheap way to pass
+    off a huge file. False where the file system cannot tell."""
+    with opened(path, 1 << 62) as (descriptor, status):
+        try:
+            return os.lseek(descriptor, 0, os.SEEK_HOLE) < status.st_size
+        except (OSError, AttributeError):
+            return False
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a regular file"

@@ -8,11 +8,8 @@ was. What the folder holds is declared in layout.py.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +18,7 @@ from typing import Any
 from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Issue, fail
 from .layout import MANIFEST, PLACEHOLDER, Outputs, bag_info, bag_payload, manifest_bytes
 from .manifest import make_manifest
+from .publish import Staging, write_failure
 from .validate import ValidationReport, load_record_set
 
 
@@ -72,7 +70,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
                   unsigned: bool = False, signer_config=None, bag: bool = False, jobs: int | None = None,
                   environ: dict[str, str] | None = None) -> BuildResult:
     """Validate, render, sign and publish. Raises AppealArchiveError (exit 3) when it cannot run."""
-    from .bag import bagit_version
+    from .bag import bagit_version, make_bag
     from .dossier import Dossier
     from .identity import UNSIGNED, identity_of
     from .jsonld import bundle_bytes
@@ -97,19 +95,26 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     tool = tool_name()
     manifest = make_manifest(record_set)
     dossier = Dossier.from_record_set(record_set, manifest)
-    pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool)
-    release_memory()  # the PDF's stages are done with; the bundle's peak should not stack on them
-    outputs = {MANIFEST: manifest_bytes(manifest), names.pdf: pdf, names.bundle: bundle_bytes(dossier)}
-    if material is not None:
-        outputs[names.pdf] = sign_pdf(pdf, material, reason=f"Archival record {names.archival_id}",
-                                      tsa_url=config.tsa_url)
-        outputs[names.bundle_signature] = sign_detached(outputs[names.bundle], material)
-        if config.tsa_url:
-            outputs[names.bundle_timestamp] = timestamp_token(outputs[names.bundle], config.tsa_url)
-    bags = {names.bag: (bag_info(record_set.config, build_date, tool, bagit_version()),
-                        bag_payload(record_set, outputs))} if bag else {}
-    publish(out, outputs, bags)
-    result.files = [os.fspath(out / name) for name in [*outputs, *bags]]
+    try:
+        with Staging(out, names.names()) as staging:
+            pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool, scratch=staging.path)
+            release_memory()  # the PDF's stages are done with; the bundle's peak should not stack on them
+            outputs = {MANIFEST: manifest_bytes(manifest), names.pdf: pdf, names.bundle: bundle_bytes(dossier)}
+            if material is not None:
+                outputs[names.pdf] = sign_pdf(pdf, material, reason=f"Archival record {names.archival_id}",
+                                              tsa_url=config.tsa_url)
+                outputs[names.bundle_signature] = sign_detached(outputs[names.bundle], material)
+                if config.tsa_url:
+                    outputs[names.bundle_timestamp] = timestamp_token(outputs[names.bundle], config.tsa_url)
+            for name, data in outputs.items():
+                staging.write(name, data)
+            if bag:
+                make_bag(staging.path / names.bag, bag_info(record_set.config, build_date, tool, bagit_version()),
+                         bag_payload(record_set, outputs))
+            staging.publish(keep=(PLACEHOLDER,))
+    except OSError as error:
+        raise write_failure(error, out) from error
+    result.files = [os.fspath(out / name) for name in [*outputs, *([names.bag] if bag else [])]]
     result.root = manifest["root"]
     result.signer = None if unsigned else identity.describe()
     return result
@@ -134,48 +139,3 @@ def _check_output_folder(out: Path, names: Outputs) -> None:
     if strangers:
         raise fail("build.out-not-empty", f"{out} holds files a build did not make: {', '.join(strangers[:5])}",
                    "give --out an empty folder or an earlier build folder; builds replace the whole folder")
-
-
-def publish(out: Path, files: dict[str, bytes], bags: dict[str, tuple[dict[str, str], dict[str, bytes]]] = None) -> None:
-    """Write `files` (and BagIt `bags`: info fields and payload) into a staging folder, then swap it in
-    for `out` in one step."""
-    from .bag import make_bag
-
-    out = out.absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-    try:
-        for name, data in files.items():
-            with open(staging / name, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for name, (info, payload) in (bags or {}).items():
-            make_bag(staging / name, info, payload)
-        if (out / PLACEHOLDER).exists():
-            shutil.copy2(out / PLACEHOLDER, staging / PLACEHOLDER)
-        os.chmod(staging, 0o755)
-        if out.exists():
-            _exchange(staging, out)
-        else:
-            os.rename(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _exchange(first: Path, second: Path) -> None:
-    """Swap two folders atomically (Linux renameat2); elsewhere, two renames in quick succession."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        renameat2 = None
-    if renameat2 is not None:
-        at_fdcwd, rename_exchange = -100, 2
-        if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0:
-            return
-    aside = second.with_name(second.name + ".previous")
-    shutil.rmtree(aside, ignore_errors=True)
-    os.rename(second, aside)
-    os.rename(first, second)
-    os.rename(aside, first)

@@ -97,12 +97,29 @@ def build_text(result) -> str:
 
 
 def verify_text(report) -> str:
+    """The verdict in its four parts, then the problems."""
     lines = [f"{report.file}: {'verified' if report.ok else 'FAILED'}"]
-    for label, value in (("signed by", report.signer), ("signing time", report.signing_time),
-                         ("time stamp", report.timestamp), ("root", report.root)):
-        if value:
-            lines.append(f"  {label}: {value}")
-    lines += [f"  ok: {check}" for check in report.checks]
+    if report.root:
+        lines.append(f"  root: {report.root}")
+    for part in ("integrity", "signer", "time", "completeness"):
+        state = report.part(part)
+        lines.append(f"  {part}: " + ("FAILED" if not state["ok"] else "ok, with warnings" if state["issues"] else "ok"))
+        if part == "signer":
+            for signer in report.signers:
+                trust = (f"trusted: chains to {signer.anchor}" if signer.trusted
+                         else "not trusted: no chain to a --trust-root given")
+                lines.append(f"    {signer.describe()} ({trust})")
+        if part == "time":
+            for evidence in report.times:
+                if evidence.authority is None:
+                    lines.append(f"    {evidence.what}: {evidence.time} (a claim, not proof)")
+                else:
+                    proof = (f"proven: {evidence.authority} chains to {evidence.anchor}" if evidence.proven
+                             else f"NOT proven: {evidence.authority} has no chain to a --trust-root given")
+                    lines.append(f"    {evidence.what}: {evidence.time} ({proof})")
+        if part == "completeness" and report.covered:
+            lines.append(f"    {len(report.covered)} files checked against what was signed")
+        lines += [f"    ok: {check}" for check_part, check in report.checks if check_part == part]
     lines += [f"  {change['change']}: {change['path']}" for change in report.changes]
     if report.issues:
         lines.append(format_issues(report.issues))

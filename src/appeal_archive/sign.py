@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -151,37 +152,58 @@ def _check_material(material: KeyMaterial, now: datetime) -> None:
                       f"{certificate.not_valid_before_utc:%Y-%m-%d}", "check the machine's clock, or wait")
 
 
+IDENTITY_FILES = ("key.pem", "cert.pem")
+
+
 def ensure_self_signed_identity(folder: Path, now: datetime) -> bool:
-    """Create an RSA key and a self-signed certificate in `folder` unless they exist. True if created."""
-    key_path, cert_path = folder / "key.pem", folder / "cert.pem"
-    if key_path.exists() and cert_path.exists():
+    """Create an RSA key and a self-signed certificate in `folder` unless they exist. True if created.
+
+    Both files are written into a fresh folder beside it, which is then renamed into place: a build killed
+    meanwhile leaves no half identity. A half one made otherwise is explained, never overwritten.
+    """
+    present = [name for name in IDENTITY_FILES if (folder / name).exists()]
+    if len(present) == len(IDENTITY_FILES):
         return False
+    if present:
+        missing = next(name for name in IDENTITY_FILES if name not in present)
+        raise _cannot("sign.identity-incomplete", f"the signing identity in {folder} has {present[0]} but no "
+                      f"{missing} (an interrupted first build)", f"restore {folder / missing} from a backup; or, if "
+                      f"nothing was ever signed with it, delete {folder} and build again to make a new identity")
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
         key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-        name = x509.Name([
-            x509.NameAttribute(NameOID.COMMON_NAME, os.environ.get(SIGNER_NAME_ENV) or "appeal-archive local signer"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "identity not verified by any authority"),
-        ])
-        certificate = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .sign(key, hashes.SHA256())
-        )
-        descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        certificate = _self_signed(key, now)
+        descriptor = os.open(fresh / "key.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
-        cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+            os.fsync(handle.fileno())
+        (fresh / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # an empty folder made by hand (or by $APPEAL_ARCHIVE_IDENTITY_DIR's owner)
+        os.rename(fresh, folder)
     except OSError as error:
         raise _cannot("sign.identity", f"cannot create the signing identity in {folder}: {error.strerror}",
                       f"set {IDENTITY_ENV} to a writable folder outside the project") from error
     return True
+
+
+def _self_signed(key: rsa.RSAPrivateKey, now: datetime) -> x509.Certificate:
+    name = x509.Name([
+        x509.NameAttribute(NameOID.COMMON_NAME, os.environ.get(SIGNER_NAME_ENV) or "appeal-archive local signer"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "identity not verified by any authority"),
+    ])
+    return (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
 
 
 def sign_pdf(pdf_bytes: bytes, material: KeyMaterial, *, reason: str, tsa_url: str | None = None) -> bytes:

@@ -101,6 +101,25 @@ def make_pki(folder: Path) -> TestPKI:
                    folder / "expired.key", folder / "expired.pem", folder / "tsa.key", folder / "tsa.pem")
 
 
+def rogue_time_stamper(fixed_dt: datetime | None = None):
+    """A time-stamp authority made up on the spot: a self-signed certificate no one trusts, and pyHanko's test
+    time stamper, which stamps whatever time it is told (what an attacker holds)."""
+    from asn1crypto import keys
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key = _key()
+    now = datetime.now(UTC)
+    certificate = _certificate(key, "Trusted Time Stamping Authority", key, None, not_before=now - timedelta(days=1),
+                               not_after=now + timedelta(days=365), usage=[ExtendedKeyUsageOID.TIME_STAMPING])
+    der = serialization.Encoding.DER
+    return DummyTimeStamper(asn1_x509.Certificate.load(certificate.public_bytes(der)),
+                            keys.PrivateKeyInfo.load(key.private_bytes(der, serialization.PrivateFormat.PKCS8,
+                                                                       serialization.NoEncryption())),
+                            SimpleCertificateStore.from_certs([]), fixed_dt=fixed_dt)
+
+
 @contextmanager
 def local_tsa(pki: TestPKI):
     """An RFC 3161 time-stamp server on 127.0.0.1 only (pyHanko's test time stamper behind http.server)."""

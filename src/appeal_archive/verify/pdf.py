@@ -9,6 +9,7 @@ layout.py; this module only reads and compares.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import IO, Any
 
@@ -127,10 +128,20 @@ def _metadata_root(pdf) -> str | None:
     return layout.root_from_value(str(pdf.open_metadata().get(layout.ROOT_PROPERTY, "")))
 
 
-def cover_text(data: bytes | IO[bytes]) -> str:
-    """The text of the first page, as a reader sees it."""
+def cover_text(data: bytes | IO[bytes] | Any) -> str:
+    """The text of the first page, as a reader (pypdf) extracts it. Given an open pikepdf document, the page
+    is first copied into a document of its own: pypdf would otherwise read the whole page tree first."""
+    import pikepdf
     from pypdf import PdfReader
 
+    if isinstance(data, pikepdf.Pdf):
+        single = pikepdf.new()
+        with warnings.catch_warnings():  # the signature's widget is not wanted in the copy, only the text
+            warnings.simplefilter("ignore")
+            single.pages.append(data.pages[0])
+            buffer = io.BytesIO()
+            single.save(buffer)
+        data = buffer.getvalue()
     return PdfReader(io.BytesIO(data) if isinstance(data, bytes) else data).pages[0].extract_text() or ""
 
 
@@ -138,8 +149,7 @@ def check_stated_root(pdf, stream: IO[bytes], root: str, report: VerifyReport) -
     """The root in the metadata is the attachments' root, and the cover prints it for people to compare."""
     try:
         in_metadata = _metadata_root(pdf)
-        stream.seek(0)
-        on_cover = cover_text(stream)
+        on_cover = cover_text(pdf)
     except Exception as error:  # noqa: BLE001 - a damaged file is a failed check
         report.fail("cover.unreadable", f"the metadata or the cover cannot be read ({type(error).__name__})",
                     "the file is damaged")

@@ -229,7 +229,7 @@ def _directory(data: bytes | memoryview) -> tuple[int, int, int]:
     return count, offset, size
 
 
-def zip_members(name: str, data: bytes | memoryview, problems: list[str]) -> list[ZipMember]:
+def zip_members(name: str, data: bytes | memoryview, problems: list[str]) -> Iterator[ZipMember]:
     """The members of one of the PDF's ZIPs that may be read: within its folder, named once, of a record's
     size at most, stored. What is wrong with the others goes into `problems`.
 
@@ -237,24 +237,24 @@ def zip_members(name: str, data: bytes | memoryview, problems: list[str]) -> lis
     an object of thirty fields for each of 200,000 members; each member's local header is then checked
     against its entry when it is read (`zip_member_bytes`), so that no reader sees other members.
     """
-    prefix, found, seen = ZIPS[name], [], set()
+    prefix, seen = ZIPS[name], set()
     try:
         count, position, size = _directory(data)
     except (ValueError, struct.error) as error:
         problems.append(f"{name} is not a readable ZIP archive ({error})")
-        return []
+        return
     end = position + size
     for _ in range(count):
         if position + _ENTRY.size > end:
             problems.append(f"{name} has a damaged central directory")
-            return found
+            return
         fields = _ENTRY.unpack_from(data, position)
         flags, method, compressed, file_size, name_length, extra_length, comment_length, offset = (
             fields[3], fields[4], fields[8], fields[9], fields[10], fields[11], fields[12], fields[16])
         raw_name = bytes(data[position + _ENTRY.size:position + _ENTRY.size + name_length])
         if fields[0] != b"PK\x01\x02" or len(raw_name) != name_length:
             problems.append(f"{name} has a damaged central directory")
-            return found
+            return
         position += _ENTRY.size + name_length + extra_length + comment_length
         member = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
         if not member.startswith(prefix) or member.endswith("/") or "/../" in f"/{member}/" or member in seen:
@@ -265,8 +265,7 @@ def zip_members(name: str, data: bytes | memoryview, problems: list[str]) -> lis
             problems.append(f"{name} holds {member!r} encrypted or compressed, which appeal-archive never writes")
         else:
             seen.add(member)
-            found.append(ZipMember(member, offset, file_size))
-    return found
+            yield ZipMember(member, offset, file_size)
 
 
 def zip_member_bytes(data: bytes | memoryview, member: ZipMember) -> bytes:

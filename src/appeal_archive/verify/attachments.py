@@ -82,123 +82,132 @@ def attachment_bytes(spec, name: str) -> bytes:
 # --- one file, against what the manifest expects --------------------------------------------------------
 
 
-def expected_digests(manifest: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    """Each file the manifest accounts for: (how it is hashed, the SHA-256 it must give)."""
-    expected = {}
-    for entry in manifest["records"]:
-        expected[layout.record_file(entry["path"])] = ("yaml", entry["sha256"])
-        expected[layout.canonical_file(entry["path"])] = ("bytes", entry["sha256"])
-    for entry in manifest["source_documents"]:
-        expected[layout.record_file(entry["path"])] = ("bytes", entry["sha256"])
-    expected[layout.MANIFEST] = expected[layout.CONFIG] = ("signed", "")
-    return expected
+def yaml_problem(name: str, content: bytes, expected: str) -> str | None:
+    """Whether a record's YAML holds the data whose canonical JSON has the manifest's SHA-256."""
+    data = loader.load(content, text_checks=False).data
+    try:
+        found = digest(data) if data is not None else None
+    except Exception:  # noqa: BLE001 - data no canonical JSON can hold (a float, a huge integer)
+        found = None
+    return None if found == expected else f"the data of {name} does not hash to {expected}"
 
 
-def file_problem(name: str, content: bytes | None, sha256: str, wanted: tuple[str, str] | None) -> str | None:
-    """What is wrong with one attached file, or None. `content` is None for a document, which is only hashed."""
-    if wanted is None:
-        return "unexpected"
-    kind, expected = wanted
-    if kind == "yaml":
-        data = loader.load(content, text_checks=False).data
-        try:
-            found = digest(data) if data is not None else None
-        except Exception:  # noqa: BLE001 - data no canonical JSON can hold (a float, a huge integer)
-            found = None
-        return None if found == expected else f"the data of {name} does not hash to {expected}"
-    if kind == "bytes" and sha256 != expected:
-        return f"{name} does not hash to {expected}"
-    return None
+def bytes_problem(name: str, content: bytes, expected: str) -> str | None:
+    return None if hashlib.sha256(content).hexdigest() == expected else f"{name} does not hash to {expected}"
 
 
-def _checked(name: str, content: bytes, expected: dict) -> tuple[str, str, str | None]:
-    sha256 = hashlib.sha256(content).hexdigest()
-    return name, sha256, file_problem(name, content, sha256, expected.get(name))
-
-
-# Set before the workers fork: they read the ZIPs and the work lists from here, and receive only ranges.
+# --- the records of a large set, in its two ZIPs, checked by forked workers --------------------------------
+# The workers inherit `_shared` when they fork and touch only flat arrays and the ZIPs' bytes there: reading
+# Python objects would copy the pages they sit on into every worker.
 _shared: dict[str, Any] = {}
+_MISSING = -1
 
 
-def _member_bytes(zip_name: str, member: layout.ZipMember | None, results: list) -> bytes | None:
-    if member is None:
-        return None
+def _records_job(span: tuple[int, int]) -> tuple[list[tuple[int, str]], bytes]:
+    """For records start..stop: (index, problem) for each that fails, and the SHA-256 of each one's YAML."""
+    zips, offsets, sizes, expected = _shared["zips"], _shared["offsets"], _shared["sizes"], _shared["expected"]
+    yaml_data = zips.get(layout.ZIPS_BY_FOLDER[layout.RECORDS])
+    json_data = zips.get(layout.ZIPS_BY_FOLDER[layout.CANONICAL])
+    problems, digests = [], bytearray()
+    for index in range(*span):
+        sha256 = expected[index * 32:index * 32 + 32].hex()
+        yaml_digest = bytes(32)
+        for kind, data in (("json", json_data), ("yaml", yaml_data)):
+            slot = 2 * index + (kind == "yaml")
+            if offsets[slot] == _MISSING:
+                problems.append((index, f"{kind}: is missing from the PDF"))
+                continue
+            try:
+                content = layout.zip_member_bytes(data, layout.ZipMember(_shared["names"](index, kind), offsets[slot],
+                                                                         sizes[slot]))
+            except ValueError as error:
+                problems.append((index, f"{kind}: {error}"))
+                continue
+            problem = yaml_problem("", content, sha256) if kind == "yaml" else bytes_problem("", content, sha256)
+            if problem:
+                problems.append((index, f"{kind}: " + ("its data does not hash" if kind == "yaml" else "it does not hash")
+                                 + f" to {sha256}"))
+            if kind == "yaml":
+                yaml_digest = hashlib.sha256(content).digest()
+        digests += yaml_digest
+    return problems, bytes(digests)
+
+
+def _pair(names: Iterator[str], members: Iterator[layout.ZipMember], place) -> dict[str, layout.ZipMember]:
+    """Give each expected name (by its index) its member, walking both in step (a build writes them in the
+    same order); members out of order wait in a dictionary, and what is left at the end are strays."""
+    waiting: dict[str, layout.ZipMember] = {}
+    for index, name in enumerate(names):
+        if name in waiting:
+            place(index, waiting.pop(name))
+            continue
+        for member in members:
+            if member.name == name:
+                place(index, member)
+                break
+            waiting[member.name] = member
+    waiting.update((member.name, member) for member in members)
+    return waiting
+
+
+def _check_zipped_records(zips: dict[str, bytes], manifest: dict[str, Any], report: VerifyReport,
+                          records: Path | None) -> tuple[str, dict[str, bytes], dict[str, bytes]]:
+    """Every record's two files in the ZIPs, against the manifest. Returns the root the manifest's entries
+    give, the SHA-256 of each record's YAML by name, and the ZIP members no record accounts for."""
+    from array import array
+
+    paths = [entry["path"] for entry in manifest["records"]]
+    problems: list[str] = []
+    offsets, sizes, strays = array("q", [_MISSING]) * (2 * len(paths)), array("q", [0]) * (2 * len(paths)), {}
+    for slot, (zip_name, name_of) in enumerate(((layout.ZIPS_BY_FOLDER[layout.CANONICAL], layout.canonical_file),
+                                                (layout.ZIPS_BY_FOLDER[layout.RECORDS], layout.record_file))):
+        if zip_name not in zips:
+            continue
+        def place(index: int, member: layout.ZipMember, slot: int = slot) -> None:
+            offsets[2 * index + slot], sizes[2 * index + slot] = member.offset, member.size
+
+        left = _pair(map(name_of, paths), layout.zip_members(zip_name, zips[zip_name], problems), place)
+        strays.update((name, (zip_name, member)) for name, member in left.items())
+    for problem in problems:
+        report.fail("attach.bundle-invalid", problem, "the archive inside the PDF was altered")
+    expected = b"".join(bytes.fromhex(entry["sha256"]) for entry in manifest["records"])
+    _shared.update(zips=zips, offsets=offsets, sizes=sizes, expected=expected,
+                   names=lambda index, kind: (layout.record_file if kind == "yaml" else layout.canonical_file)(paths[index]))
+    spans = [(start, min(start + 2000, len(paths))) for start in range(0, len(paths), 2000)]
     try:
-        return layout.zip_member_bytes(_shared["zips"][zip_name], member)
-    except ValueError as error:
-        results.append((member.name, "", f"{zip_name}: {error}"))
-        return None
-
-
-def _records_job(span: tuple[int, int]) -> list:
-    """For each record: its YAML's data hashes to the manifest's entry, and so do its canonical JSON's bytes."""
-    results: list = []
-    yaml_zip, json_zip = layout.ZIPS_BY_FOLDER[layout.RECORDS], layout.ZIPS_BY_FOLDER[layout.CANONICAL]
-    for expected, yaml_member, json_member in _shared["pairs"][span[0]:span[1]]:
-        canonical = _member_bytes(json_zip, json_member, results)
-        if canonical is not None:
-            sha256 = hashlib.sha256(canonical).hexdigest()
-            results.append((json_member.name, "", file_problem(json_member.name, canonical, sha256,
-                                                               ("bytes", expected))))
-        text = _member_bytes(yaml_zip, yaml_member, results)
-        if text is not None:
-            results.append((yaml_member.name, hashlib.sha256(text).hexdigest(),
-                            file_problem(yaml_member.name, text, "", ("yaml", expected))))
-    return results
-
-
-def _others_job(span: tuple[int, int]) -> list:
-    """Members that are not one of a record's two files: archive.yaml, and whatever should not be there."""
-    results: list = []
-    for zip_name, member, wanted in _shared["others"][span[0]:span[1]]:
-        content = _member_bytes(zip_name, member, results)
-        if content is not None:
-            sha256 = hashlib.sha256(content).hexdigest()
-            results.append((member.name, sha256, file_problem(member.name, content, sha256, wanted)))
-    return results
-
-
-def _leaves_job(span: tuple[int, int]) -> list[str]:
-    return [leaf(entry) for entry in _shared["entries"][span[0]:span[1]]]
-
-
-def _spans(count: int, size: int = 4000) -> list[tuple[int, int]]:
-    return [(start, min(start + size, count)) for start in range(0, count, size)]
-
-
-def _run(jobs: list[tuple[Any, tuple[int, int]]], parallel: bool) -> list:
-    """Each job's result, in order: in forked workers (which inherit `_shared`) when parallel."""
-    if not (parallel and "fork" in multiprocessing.get_all_start_methods() and len(os.sched_getaffinity(0)) > 1):
-        return [function(span) for function, span in jobs]
-    with ProcessPoolExecutor(min(len(os.sched_getaffinity(0)), 8), mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(function, span) for function, span in jobs]
-        return [future.result() for future in futures]
-
-
-def _check_zips(zips: dict[str, bytes], manifest: dict[str, Any], expected: dict,
-                problems: list[str]) -> tuple[str, list]:
-    """The root the manifest's entries give, and each ZIP member's (name, SHA-256, problem)."""
-    members: dict[str, tuple[str, layout.ZipMember]] = {}
-    for zip_name, data in zips.items():
-        members.update((member.name, (zip_name, member)) for member in layout.zip_members(zip_name, data, problems))
-    pairs = []
-    for entry in manifest["records"]:
-        yaml_name, json_name = layout.record_file(entry["path"]), layout.canonical_file(entry["path"])
-        if yaml_name in members or json_name in members:
-            pairs.append((entry["sha256"], members.pop(yaml_name, (None, None))[1],
-                          members.pop(json_name, (None, None))[1]))
-    others = [(zip_name, member, expected.get(name)) for name, (zip_name, member) in members.items()]
-    entries = manifest["records"] + manifest["source_documents"]
-    _shared.update(zips=zips, pairs=pairs, others=others, entries=entries)
-    leaf_spans = _spans(len(entries), 20_000)
-    jobs = ([(_leaves_job, span) for span in leaf_spans] + [(_records_job, span) for span in _spans(len(pairs))]
-            + [(_others_job, (0, len(others)))])
-    try:
-        done = _run(jobs, parallel=len(entries) > PARALLEL_MEMBERS)
+        root, done = _in_workers(_records_job, spans, lambda: _root(manifest), parallel=len(paths) > PARALLEL_MEMBERS)
     finally:
         _shared.clear()
-    leaves = [found for batch in done[:len(leaf_spans)] for found in batch]
-    return root_hash(leaves), [result for batch in done[len(leaf_spans):] for result in batch]
+    digests = {}
+    for (start, _), (failed, yaml_digests) in zip(spans, done):
+        for index, problem in failed:
+            kind, _, message = problem.partition(": ")
+            name = (layout.record_file if kind == "yaml" else layout.canonical_file)(paths[index])
+            report.fail("attach.hash-mismatch", f"{name}: {message}", "the attachment was replaced or removed")
+        for offset in range(0, len(yaml_digests), 32):
+            if yaml_digests[offset:offset + 32] != bytes(32):
+                digests[layout.record_file(paths[start + offset // 32])] = yaml_digests[offset:offset + 32]
+    if records is not None:
+        for zip_name, data in zips.items():
+            for name, content in layout.unzip_members(zip_name, data, []):
+                _keep(content, records, name)
+    return root, digests, {name: layout.zip_member_bytes(zips[zip_name], member) for name, (zip_name, member)
+                           in list(strays.items())[:1000]}
+
+
+def _root(manifest: dict[str, Any]) -> str:
+    return root_hash([leaf(entry) for entry in manifest["records"] + manifest["source_documents"]])
+
+
+def _in_workers(function, spans: list, alongside, parallel: bool) -> tuple[Any, list]:
+    """`function` over every span, in forked workers when parallel (this process runs `alongside` meanwhile);
+    returns what `alongside` gave and each span's result, in order."""
+    if not (parallel and "fork" in multiprocessing.get_all_start_methods() and len(os.sched_getaffinity(0)) > 1):
+        return alongside(), [function(span) for span in spans]
+    with ProcessPoolExecutor(min(len(os.sched_getaffinity(0)), 8), mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(function, span) for span in spans]
+        beside = alongside()
+        return beside, [future.result() for future in futures]
 
 
 # --- the whole set ------------------------------------------------------------------------------------
@@ -211,57 +220,67 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
     manifest = _attached_manifest(specs, report)
     if manifest is None:
         return None
-    expected = expected_digests(manifest)
-    results, zips, problems = [], {}, []
+    documents = {layout.record_file(entry["path"]): entry["sha256"] for entry in manifest["source_documents"]}
+    files: dict[str, bytes] = {}  # attached files (not ZIPs), by name; documents only hashed
+    zips: dict[str, bytes] = {}
     for name in sorted(specs):
         try:
-            if is_document(name):
-                sha256 = _hash_chunks(attachment_chunks(specs[name], name), records, name)
-                results.append((name, sha256, file_problem(name, None, sha256, expected.get(name))))
+            if name in documents or is_document(name):
+                digest_hex = _hash_chunks(attachment_chunks(specs[name], name), records, name)
+                report.attachment_digests[name] = bytes.fromhex(digest_hex)
+                if name not in documents or digest_hex != documents[name]:
+                    _mismatch(report, name, documents.get(name))
             elif name in layout.ZIPS:
                 zips[name] = attachment_bytes(specs[name], name)
             else:
-                content = attachment_bytes(specs[name], name)
-                _keep(content, records, name)
-                results.append(_checked(name, content, expected))
+                files[name] = attachment_bytes(specs[name], name)
+                _keep(files[name], records, name)
         except Exception as error:  # noqa: BLE001 - a hostile attachment is a failed check
             code = "attach.bundle-invalid" if name in layout.ZIPS else "attach.hash-mismatch"
             report.fail(code, f"the attachment {name} cannot be read: {plain_message(error)}", "the file was altered")
-    if records is not None:
-        for zip_name, data in zips.items():
-            for member, content in layout.unzip_members(zip_name, data, []):
-                _keep(content, records, member)
-    root, zipped = _check_zips(zips, manifest, expected, problems)
+    if zips:
+        root, digests, strays = _check_zipped_records(zips, manifest, report, records)
+        report.attachment_digests.update(digests)
+        files.update((name, content) for name, content in strays.items() if name not in files)
+    else:
+        root = _root(manifest)
+        _check_loose_records(files, manifest, report)
     check_root(report, manifest, root, "manifest.root-mismatch", "the manifest's entries")
-    results += zipped
-    zips.clear()
-    for problem in problems:
-        report.fail("attach.bundle-invalid", problem, "the archive inside the PDF was altered")
-    _judge(report, results, expected)
+    for name, content in files.items():  # what is left: the manifest, archive.yaml, and what should not be there
+        report.attachment_digests.setdefault(name, hashlib.sha256(content).digest())
+        if name not in (layout.MANIFEST, layout.CONFIG):
+            report.fail("attach.unexpected", f"the attachment {name} is not in the manifest",
+                        "an attachment was added after the archive was made")
+    for name in sorted({layout.CONFIG, *documents} - set(report.attachment_digests)):
+        report.fail("attach.hash-mismatch", f"{name} is missing from the PDF", "an attachment was removed")
+    if not any(issue.code.startswith("attach.") for issue in report.issues):
+        report.passed("integrity", f"all {len(report.attachment_digests)} attached files re-hash to the manifest")
     report.cover(*(f"{pdf_name}#{name}" for name in sorted(specs)))
     return manifest
 
 
-def _judge(report: VerifyReport, results: list[tuple[str, str, str | None]], expected: dict) -> None:
-    seen: set[str] = set()
-    failures = 0
-    for name, sha256, problem in results:
-        if name in seen:
-            problem = f"{name} is carried twice"
-        seen.add(name)
-        if sha256:
-            report.attachment_digests[name] = bytes.fromhex(sha256)
-        if problem == "unexpected":
-            report.fail("attach.unexpected", f"the attachment {name} is not in the manifest",
-                        "an attachment was added after the archive was made")
-        elif problem:
-            report.fail("attach.hash-mismatch", problem, "the attachment was replaced")
-        failures += problem is not None
-    for name in sorted(set(expected) - seen):
-        failures += 1
-        report.fail("attach.hash-mismatch", f"{name} is missing from the PDF", "an attachment was removed")
-    if not failures and not report.failed("attach.bundle-invalid"):
-        report.passed("integrity", f"all {len(seen)} attached files re-hash to the manifest")
+def _check_loose_records(files: dict[str, bytes], manifest: dict[str, Any], report: VerifyReport) -> None:
+    """A small set's records, each attached on its own: checked here and taken out of `files`."""
+    for entry in manifest["records"]:
+        for name, problem_of in ((layout.record_file(entry["path"]), yaml_problem),
+                                 (layout.canonical_file(entry["path"]), bytes_problem)):
+            content = files.pop(name, None)
+            if content is None:
+                report.fail("attach.hash-mismatch", f"{name} is missing from the PDF", "an attachment was removed")
+                continue
+            if name.startswith(layout.RECORDS):
+                report.attachment_digests[name] = hashlib.sha256(content).digest()
+            problem = problem_of(name, content, entry["sha256"])
+            if problem:
+                report.fail("attach.hash-mismatch", problem, "the attachment was replaced")
+
+
+def _mismatch(report: VerifyReport, name: str, expected: str | None) -> None:
+    if expected is None:
+        report.fail("attach.unexpected", f"the attachment {name} is not in the manifest",
+                    "an attachment was added after the archive was made")
+    else:
+        report.fail("attach.hash-mismatch", f"{name} does not hash to {expected}", "the attachment was replaced")
 
 
 def _keep(content: bytes, records: Path | None, name: str) -> None:

@@ -145,6 +145,13 @@ class Capture(Model):
     captured_on: Unknown | IsoDate = Field(description="When the capture was made, or 'unknown'.")
 
 
+class Omission(Model):
+    """Text of a capture that is not text of the document (page furniture): listed, never silently dropped."""
+
+    text: Quote = Field(description="The text as the capture has it, e.g. 'top of page'.")
+    note: str = Field(min_length=1, description="Why it is not part of the document.")
+
+
 class Source(Model):
     """A source document kept byte for byte beside this record in records/sources/."""
 
@@ -161,6 +168,10 @@ class Source(Model):
     media_type: str = Field(min_length=1, description="IANA media type of the file, e.g. 'text/plain; charset=us-ascii'.")
     language: LanguageTag = Field(description="Main language of the document.")
     capture: Capture
+    omitted: list[Omission] = Field(
+        default_factory=list, description="Page furniture of the capture that the archive's reproduction of the "
+        "document leaves out, each with the reason; in the order the capture has it."
+    )
     notes: list[str] = Field(default_factory=list, description="What the archivist observed about the document.")
 
 
@@ -182,6 +193,9 @@ class Adoption(Model):
     date_as_printed: Quote = Field(description="The date as printed, e.g. 'May 21, 2023'.")
     occasion: Quote | None = Field(default=None, description="The occasion as printed, if the source names one.")
     rally: Ref("rally") = Field(description="Id of the rally at which the appeal was adopted.")
+    remark_as_printed: Quote | None = Field(
+        default=None, description="A remark the source prints right after the adoption sentence, as printed.",
+        examples=["(more than 1,000 participants in the demonstration )"])
 
 
 class AttributedClaim(Model):
@@ -200,6 +214,9 @@ class Photo(Model):
 
     caption: Quote = Field(description="The caption as printed.")
     credit: Quote = Field(description="The credit as printed, without the 'Photo:' label.")
+    lines_as_printed: list[Quote] = Field(
+        default_factory=list, description="The lines the source prints where the photograph is, in order, as "
+        "printed (caption, label and credit as they appear).")
     image_available: bool = Field(description="Whether the archive holds the image itself.")
     note: str | None = Field(default=None, description="What is known about the image.")
 
@@ -229,6 +246,9 @@ class Appeal(Model):
     mentions: list[PersonMention] = Field(
         default_factory=list, description="Persons the text names, one entry per spelling printed."
     )
+    signatories_heading: Quote | None = Field(
+        default=None, description="The words that introduce the list of signatories, as printed.",
+        examples=["The appeal is joined by:"])
     signatory_count: int = Field(
         ge=0, le=MAX_LIST_POSITION,
         description="How many signatories the source lists; validate checks that as many records exist.",

@@ -137,7 +137,7 @@ def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedR
     if issues:
         locator = loader.Locator(loaded.text)
         scanned.issues = tuple(locator.place(issue, file) for issue in issues)
-    if scanned.valid and (context.keep_data or record_type == CONFIG_TYPE):
+    if scanned.valid and (context.keep_data or record_type in (CONFIG_TYPE, "source")):
         scanned.raw = raw
     else:
         scanned.canonical = None
@@ -171,13 +171,29 @@ def iter_marked(data: Any, path: tuple[str, ...], prefix: str = "") -> Iterator[
 
 
 def quote_sources(data: dict) -> list[str]:
+    """The sources a record's quotes must occur in; a source record quotes its own document."""
+    if data.get("type") == "source":
+        return [data["id"]]
     return [data["source"]] if "source" in data else list(data.get("sources", []))
+
+
+def quotes_of(record_type: str, data: dict) -> list[tuple[str, str]]:
+    """(pointer, text) of every field of a record that quotes its source."""
+    return [(pointer, value) for path, kind, _ in schema.marker_paths(record_type) if kind == "quote"
+            for pointer, value in iter_marked(data, path)]
+
+
+def source_quote_issues(context: ScanContext, source: ScannedRecord) -> Iterator[Issue]:
+    """A source record's own quotes (its omitted page furniture), checked once its document is indexed:
+    sources are scanned before any document is."""
+    data = source.data
+    yield from _quote_issues(quotes_of("source", data), quote_sources(data), context)
 
 
 def _summarise(scanned: ScannedRecord, data: dict, context: ScanContext) -> list[Issue]:
     """Digest, references and facts of a schema-valid record; returns the issues its quotes raise."""
     scanned.valid = True
-    if context.digests or context.keep_data or scanned.record_type == CONFIG_TYPE:
+    if context.digests or context.keep_data or scanned.record_type in (CONFIG_TYPE, "source"):
         canonical = canonical_json(data)
         scanned.canonical = canonical
         if scanned.record_type != CONFIG_TYPE:  # settings are not evidence: no digest, no leaf

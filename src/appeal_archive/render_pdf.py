@@ -54,9 +54,8 @@ def layout_document(dossier: Dossier, context: RenderContext, layout: Layout) ->
     _cover(layout, dossier, appeals, context)
     for appeal in appeals:
         layout.new_page()
-        _appeal(layout, dossier, appeal)
+        _as_printed(layout, dossier, appeal)
         _rallies(layout, dossier, appeal)
-        _signatories(layout, dossier, appeal)
         _claims_and_photo(layout, appeal)
     _name_variants(layout, dossier)
     layout.new_page()
@@ -100,30 +99,58 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
                      "them; the integrity appendix at the end says how to check the file and its signature.", NOTE)
 
 
-def _appeal(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
+def _as_printed(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
+    """The whole document as its source prints it, in print order. What the archive adds (this heading, the
+    notes, each signatory entry's structured reading) is set apart, small and italic."""
     source = dossier.sources[appeal.source]
     layout.heading("The appeal, as printed")
+    layout.paragraph(f"Transcribed from: {source.title} ({source.file}, SHA-256 {source.sha256}). The text in "
+                     "this typeface is the document's, in its order; what is set like this note is the archive's.",
+                     NOTE)
+    layout.space(6)
     layout.paragraph(appeal.title, H2)
     layout.space(4)
-    layout.line("Addressed to:", BOLD)
     for addressee in appeal.addressees:
-        layout.paragraph(addressee, BODY, indent=18, label="–")
+        layout.paragraph(addressee, BODY)
     layout.space(6)
     for paragraph in appeal.body:
         layout.paragraph(paragraph, BODY, keep_lines=2)
         layout.space(5)
-    layout.line("Demands:", BOLD)
     for demand in appeal.demands:
         layout.paragraph(demand.text, BODY, indent=22, label=f"{demand.number}.", keep_lines=2)
         layout.space(3)
     layout.space(4)
     layout.paragraph(appeal.adoption.as_printed, BODY)
+    if appeal.adoption.remark_as_printed:
+        layout.paragraph(appeal.adoption.remark_as_printed, BODY)
+    if appeal.photo:
+        layout.space(4)
+        for line in appeal.photo.lines_as_printed:
+            layout.paragraph(line, BODY)
+    layout.space(6)
+    if appeal.signatories_heading:
+        layout.paragraph(appeal.signatories_heading, BODY)
+        layout.space(3)
+    for signatory in dossier.signatories(appeal.id):
+        layout.paragraph(signatory.as_printed, BODY, indent=22, label=f"{signatory.position}.", keep_lines=2)
+        for line in _reading(signatory):
+            layout.paragraph(line, NOTE, indent=34)
+        layout.space(3)
     if appeal.similar_appeals:
         layout.space(4)
         layout.paragraph(appeal.similar_appeals.as_printed, BODY)
-    layout.space(6)
-    layout.paragraph(f"Transcribed from: {source.title} ({source.file}, SHA-256 {source.sha256}). Each demand's "
-                     "number is kept once; everything else is as printed.", NOTE)
+    if source.omitted:
+        layout.space(6)
+        layout.paragraph(_omissions(source), NOTE)
+
+
+def _omissions(source) -> str:
+    """One note naming what of the capture is left out, and why; omissions with one reason are named together."""
+    reasons: dict[str, list[str]] = {}
+    for omission in source.omitted:
+        reasons.setdefault(omission.note, []).append(f"'{omission.text}'")
+    return "Left out, as not part of the document: " + "; ".join(
+        f"{', '.join(texts)} ({note.rstrip('.')})" for note, texts in reasons.items()) + "."
 
 
 def _rallies(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
@@ -138,22 +165,12 @@ def _rallies(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
         layout.space(4)
 
 
-def _signatories(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
-    layout.heading(f"Signatories, in printed order ({appeal.signatory_count})")
-    layout.paragraph("Each entry exactly as printed, then the archive's structured reading of it.", NOTE)
-    layout.space(4)
-    for signatory in dossier.signatories(appeal.id):
-        layout.paragraph(signatory.as_printed, BODY, indent=22, label=f"{signatory.position}.", keep_lines=2)
-        for line in _reading(signatory):
-            layout.paragraph(line, SMALL, indent=34)
-        layout.space(3)
-
-
 def _reading(signatory: Signatory) -> Iterator[str]:
+    """The archive's structured reading of one signatory entry."""
     if signatory.person:
-        yield f"Person: {signatory.person.name} [{signatory.person.ref}]"
+        yield f"Reading. Person: {signatory.person.name} [{signatory.person.ref}]"
     else:
-        yield "Person: none named in the entry"
+        yield "Reading. Person: none named in the entry"
     for capacity in signatory.capacities:
         organization = (f"; organization: {capacity.organization.name} [{capacity.organization.ref}]"
                         if capacity.organization else "")

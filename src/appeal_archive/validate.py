@@ -16,7 +16,7 @@ from pathlib import Path
 from . import schema
 from .checks import Locations, check_documents, check_set
 from .errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Issue, fail
-from .records import ScanContext, discover, scan_file
+from .records import ScanContext, discover, scan_file, source_quote_issues
 from .recordset import CONFIG_FILE, RecordSet, ScannedRecord, display_path
 
 PARALLEL_THRESHOLD = 2000
@@ -84,6 +84,9 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     locations = Locations(root, display_root, sources)
     context.quote_indexes, documents, document_issues = check_documents(
         sources, listing.documents, root, locations, keep_data)
+    document_issues += [locations.issue(source.path, issue.pointer, issue.code, issue.message, issue.hint)
+                        for source in sources if source.valid and source.id in context.quote_indexes
+                        for issue in source_quote_issues(context, source)]
     others = [(path, record_type) for record_type, paths in listing.records.items() if record_type != "source"
               for path in paths]
     records = sorted(sources + _scan_all(context, others, jobs), key=lambda record: record.path)

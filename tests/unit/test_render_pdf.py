@@ -179,3 +179,28 @@ def test_names_in_latin_cyrillic_polish_lithuanian_survive_extraction(name: str,
                  RenderContext(BUILD_DATE, UNSIGNED, "test"))[0]
     text = normalized(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
     assert name in text
+
+
+def test_the_appeal_as_printed_holds_every_word_of_its_source_in_order_or_says_it_is_left_out(pdf_file: Path):
+    """Every word of the captured page is in the PDF's text, in the page's order, unless the source record
+    lists it as page furniture left out (and the PDF says so)."""
+    capture = yaml.safe_load((REAL_RECORDS / "sources/appeal-of-belarusians-to-the-eu-capture.yaml").read_text())
+    words = (REAL_RECORDS / "sources" / capture["file"]).read_text().split()
+    start = 0
+    for omission in capture["omitted"]:
+        omitted = omission["text"].split()
+        at = next(index for index in range(start, len(words)) if words[index:index + len(omitted)] == omitted)
+        del words[at:at + len(omitted)]
+        start = at
+    raw = subprocess.run([need_tool("pdftotext"), "-raw", str(pdf_file), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    section = raw.split("The appeal, as printed", 1)[1].split()
+    position = 0
+    for word in words:
+        found = section.index(word, position) if word in section[position:] else -1
+        assert found >= 0, f"{word!r} (after {section[max(0, position - 8):position]}) is missing or out of order"
+        position = found + 1
+    note = normalized(raw.split("Left out, as not part of the document:", 1)[1])
+    assert all(f"'{omission['text']}'" in note for omission in capture["omitted"])
+    for editorial in ("Addressed to:", "Demands:"):
+        assert editorial not in raw.split("The appeal, as printed", 1)[1].split("Rallies", 1)[0]

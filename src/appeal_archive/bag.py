@@ -9,6 +9,8 @@ import logging
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from .layout import BAGIT_VERSION
+
 
 def bagit_version() -> str:
     try:
@@ -31,6 +33,10 @@ def make_bag(folder: Path, info: dict[str, str], payload: dict[str, bytes]) -> N
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     bagit.make_bag(str(folder), bag_info=info, checksums=["sha256", "sha512"])
+    # bagit-python writes BagIt 0.97; what it writes is also BagIt 1.0 (RFC 8493), which the bag declares.
+    (folder / "bagit.txt").write_text(f"BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n",
+                                      encoding="utf-8")
+    bagit.Bag(str(folder)).save(manifests=False)
     for manifest in folder.glob("tagmanifest-*.txt"):
         lines = manifest.read_text(encoding="utf-8").splitlines(True)
         manifest.write_text("".join(sorted(lines, key=lambda line: line.split(" ", 1)[1])), encoding="utf-8")

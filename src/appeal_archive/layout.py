@@ -312,14 +312,26 @@ MAX_TAG_FILE_BYTES = 64 << 20
 BAG_AGENT_FIELD = "Bag-Software-Agent"
 
 
+BAGIT_VERSION = "1.0"
+BAG_PROFILE = "bagit-profile.json"  # in schema/, beside the JSON Schemas
+BAG_PROFILE_ID = "https://w3id.org/appeal-archive/schema/v1/" + BAG_PROFILE
+
+
 def bag_info(config: dict[str, Any], build_date: datetime, tool: str, bagit_version: str) -> dict[str, str]:
     """The bag-info.txt fields a build writes, from the signed settings, build date and tool. (bagit adds
     Payload-Oxum, which it checks itself.)"""
-    return {"Source-Organization": config["custodian"],
+    contact = config["contact"]
+    info = {"BagIt-Profile-Identifier": BAG_PROFILE_ID,
+            "Source-Organization": config["custodian"],
+            "Contact-Name": contact["name"],
+            "Contact-Email": contact["email"],
             "External-Identifier": config["archival_id"],
             "External-Description": config["title"],
             "Bagging-Date": build_date.strftime("%Y-%m-%d"),
             BAG_AGENT_FIELD: bag_agent(tool, bagit_version)}
+    if contact.get("address"):
+        info["Organization-Address"] = contact["address"]
+    return info
 
 
 def bag_agent(tool: str, bagit_version: str) -> str:

@@ -353,6 +353,16 @@ class Organization(Model):
 # --- archive configuration (records/archive.yaml; configuration, not a record) -------------------------
 
 
+class Contact(Model):
+    """Whom to ask about the archive: written into the BagIt package's bag-info.txt."""
+
+    name: str = Field(min_length=1, description="A person or office at the custodian (Contact-Name).")
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Their e-mail address (Contact-Email).",
+                       examples=["archive@example.org"])
+    address: str | None = Field(default=None, min_length=1,
+                                description="The custodian's postal address (Organization-Address), if given.")
+
+
 class ArchiveConfig(Model):
     """Settings of the record set: its archival identifier and who keeps it. Not hashed into the root."""
 
@@ -364,6 +374,7 @@ class ArchiveConfig(Model):
     )
     title: str = Field(min_length=1, description="Title of the archival unit.")
     custodian: str = Field(min_length=1, description="Organization that keeps the archive.")
+    contact: Contact = Field(description="Whom to ask about the archive, at the custodian.")
     base_iri: str = Field(
         default=DEFAULT_BASE_IRI,
         pattern=r"^https?://[^\s#]+/$",

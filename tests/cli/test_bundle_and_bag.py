@@ -170,3 +170,29 @@ def test_a_rebagged_bag_with_a_bundle_signed_by_someone_else_is_rejected(build: 
     Path(f"{bundle}.p7s").write_bytes(sign_detached(bundle.read_bytes(), material))
     rebag(bag)
     assert "bag.signers-differ" in codes(bag)
+
+
+def test_the_bag_is_bagit_1_0_and_passes_its_profile_with_bagit_profile(signed_build_dir: Path, tmp_path: Path):
+    import bagit
+    import bagit_profile
+
+    from conftest import REPO
+
+    bag = signed_build_dir / f"{NAME}-bag"
+    assert (bag / "bagit.txt").read_text() == "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    profile = json.loads((REPO / "schema" / "bagit-profile.json").read_text())
+    identifier = profile["BagIt-Profile-Info"]["BagIt-Profile-Identifier"]
+    checker = bagit_profile.Profile(identifier, profile=profile)
+    assert checker.validate_serialization(str(bag))
+    assert checker.validate(bagit.Bag(str(bag))), [str(error) for error in checker.report.errors]
+    info = bagit.Bag(str(bag)).info
+    assert info["BagIt-Profile-Identifier"] == identifier
+    assert (info["Contact-Name"], info["Contact-Email"]) == ("Custodian of the appeal-archive record set",
+                                                             "custodian@example.org")
+    # ...and the profile can fail: a bag without a contact is refused.
+    copy = tmp_path / "bag"
+    shutil.copytree(bag, copy)
+    bag_info = copy / "bag-info.txt"
+    bag_info.write_text("".join(line for line in bag_info.read_text().splitlines(True)
+                                if not line.startswith("Contact-Email")))
+    assert not bagit_profile.Profile(identifier, profile=profile).validate(bagit.Bag(str(copy)))

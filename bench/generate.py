@@ -66,7 +66,8 @@ def write(count: int, target: Path, seed: int = 2023) -> Path:
     (target / "sources" / "petition-export.txt").write_bytes(text)
     (target / "archive.yaml").write_text(
         "type: archive\narchival_id: SYNTHETIC-BENCH\ntitle: Synthetic record set for benchmarks\n"
-        "custodian: appeal-archive project\n", encoding="utf-8")
+        "custodian: appeal-archive project\n"
+        "contact:\n  name: Custodian of the synthetic set\n  email: custodian@example.org\n", encoding="utf-8")
     (target / "sources" / f"{SOURCE_ID}.yaml").write_text(f"""id: {SOURCE_ID}
 type: source
 title: Synthetic petition export ({count} signatories)

@@ -110,9 +110,11 @@ def signed_facts(pdf, report: VerifyReport) -> dict[str, Any]:
     meta = pdf.open_metadata()
     facts: dict[str, Any] = {"tool": str(meta.get(layout.TOOL_PROPERTY, "")),
                              "build_date": str(meta.get(layout.BUILD_DATE_PROPERTY, ""))}
-    if layout.CONFIG in pdf.attachments:
+    try:
         loaded = loader.load(attachment_bytes(pdf.attachments[layout.CONFIG], layout.CONFIG))
         facts["config"] = loaded.data if isinstance(loaded.data, dict) else {}
+    except (KeyError, ValueError):  # no archive.yaml, or a damaged one: already reported with the attachments
+        facts["config"] = {}
     return facts
 
 

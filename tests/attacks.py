@@ -82,6 +82,16 @@ def forged_time_in_gap(build: Path, pki) -> Path:
     return pdf
 
 
+def data_in_padding(build: Path, pki) -> Path:
+    """Bytes other than zeros hidden in the signature value's padding, where no signature covers them."""
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    start, end = _gap(data)
+    hidden = start + 1 + len(_signature_value(data)) * 2 + 64
+    pdf.write_bytes(data[:hidden] + b"DEADBEEF" + data[hidden + 8:])
+    return pdf
+
+
 def _restamped_pdf(build: Path, fixed_dt: datetime | None) -> Path:
     """The PDF signature's time-stamp token replaced by one from a made-up authority, in the unsigned gap."""
     from asn1crypto import cms
@@ -126,15 +136,51 @@ def appended_text_update(build: Path, pki) -> Path:
     return pdf
 
 
+def xref_bomb(build: Path, pki) -> Path:
+    """58 KB whose cross-reference stream declares 20 million objects: a parser that believes it runs out of
+    memory (found by a tester: 4 GB in pyHanko before the jail)."""
+    import zlib
+
+    count, compressor = 20_000_000, zlib.compressobj(9)
+    table = b"".join(compressor.compress(b"\x01\x00\x00" * 1_000_000) for _ in range(count // 1_000_000))
+    table += compressor.flush()
+    pdf = pdf_of(build)
+    head = b"%PDF-1.7\n"
+    body = (b"1 0 obj\n<< /Type /XRef /Size %d /W [1 1 1] /Index [0 %d] /Root 2 0 R /Filter /FlateDecode "
+            b"/Length %d >>\nstream\n" % (count, count, len(table)) + table + b"\nendstream\nendobj\n")
+    pdf.write_bytes(head + body + b"startxref\n%d\n%%%%EOF\n" % len(head))
+    return pdf
+
+
 # --- attachments (the file is re-saved, so its signature breaks too: what matters is no crash) -------------
 
 
-def _replace_attachment(build: Path, name: str, content: bytes) -> Path:
+def resigned(build: Path, change) -> Path:
+    """The archive's PDF stripped of its signature, changed by `change(document)`, and signed again with a key
+    of the attacker's own: what verify must still read safely when no --trust-root rules the key out."""
+    from appeal_archive.sign import SignerConfig, load_key_material, sign_pdf, utc_now
+
     pdf = pdf_of(build)
-    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
-        document.attachments[name] = pikepdf.AttachedFileSpec(document, content, filename=name.replace("/", "__"))
-        document.save(pdf)
+    with pikepdf.open(pdf) as document:
+        form = document.Root.AcroForm
+        form.Fields = pikepdf.Array([field for field in form.Fields if field.get("/FT") != pikepdf.Name.Sig])
+        for page in document.pages:
+            if "/Annots" in page.obj:
+                page.obj.Annots = pikepdf.Array([annot for annot in page.obj.Annots
+                                                 if annot.get("/FT") != pikepdf.Name.Sig])
+        change(document)
+        buffer = io.BytesIO()
+        document.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    material, _ = load_key_material(SignerConfig(identity_dir=build.parent / "attacker"), utc_now())
+    pdf.write_bytes(sign_pdf(buffer.getvalue(), material, reason="an attacker's own signature"))
     return pdf
+
+
+def _replace_attachment(build: Path, name: str, content: bytes) -> Path:
+    def change(document) -> None:
+        document.attachments[name] = pikepdf.AttachedFileSpec(document, content, filename=name.replace("/", "__"))
+
+    return resigned(build, change)
 
 
 def huge_integer_in_attached_record(build: Path, pki) -> Path:
@@ -173,13 +219,20 @@ def inflating_attachment(build: Path, pki) -> Path:
 
     compressor, chunk = zlib.compressobj(9), b"\0" * (1 << 20)
     compressed = b"".join(compressor.compress(chunk) for _ in range(600)) + compressor.flush()
-    pdf = pdf_of(build)
-    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+
+    def change(document) -> None:
         spec = pikepdf.AttachedFileSpec(document, b"placeholder", filename="records__sources__bomb.txt")
         spec.obj.EF.F.write(compressed, filter=pikepdf.Name.FlateDecode)
         document.attachments["records/sources/bomb.txt"] = spec
-        document.save(pdf, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-    return pdf
+
+    return resigned(build, change)
+
+
+def traversing_attachment_name(build: Path, pki) -> Path:
+    """An attachment whose name climbs out of the records folder: --rebuild must never write it."""
+    target = build.parent / "victim.txt"
+    name = "records/" + "../" * 12 + str(target).lstrip("/")
+    return _replace_attachment(build, name, b"overwritten by the attacker\n")
 
 
 # --- the bundle ---------------------------------------------------------------------------------------
@@ -307,6 +360,63 @@ def deep_json_manifest_in_bag(build: Path, pki) -> Path:
     return bag
 
 
+def empty_folder_in_bag(build: Path, pki) -> Path:
+    """A folder whose name says what no file in the bag does, and nothing in it (found by a tester)."""
+    bag = bag_of(build)
+    (bag / "data" / "records" / "persons" / "RETRACTED-BY-ALL-SIGNATORIES").mkdir()
+    return bag
+
+
+def extra_line_in_bagit_txt(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    with open(bag / "bagit.txt", "a") as handle:
+        handle.write("Note: this bag was amended\n")
+    rebag(bag)
+    return bag
+
+
+def long_line_in_bagit_txt(build: Path, pki) -> Path:
+    """One line of 60 MB in bagit.txt: bagit's decoder takes quadratic time over it (14 minutes, found by a
+    tester)."""
+    bag = bag_of(build)
+    with open(bag / "bagit.txt", "a") as handle:
+        handle.write("Foo: " + "X" * (60 << 20) + "\n")
+    return bag
+
+
+def bag_info_line_without_colon(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    with open(bag / "bag-info.txt", "a") as handle:
+        handle.write("a line with no colon\n")
+    return bag
+
+
+def fifo_signature_in_bag(build: Path, pki) -> Path:
+    bag = bag_of(build)
+    signature = bag / "data" / f"{NAME}.jsonld.p7s"
+    signature.unlink()
+    os.mkfifo(signature)
+    return bag
+
+
+def rebagged_manifest_with_duplicate_keys(build: Path, pki) -> Path:
+    """A manifest whose first keys say something else than the last ones, which Python's parser keeps."""
+    bag = bag_of(build)
+    manifest = bag / "data" / "manifest.json"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text('{\n  "root": "' + "0" * 64 + '",\n  "records": [],' + text[1:], encoding="utf-8")
+    rebag(bag)
+    return bag
+
+
+def cut_manifest_beside_bundle(build: Path, pki) -> Path:
+    manifest = build / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["records"], data["source_documents"] = data["records"][:3], []
+    manifest.write_bytes((json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
+    return bundle_of(build)
+
+
 def symlink_in_bag(build: Path, pki) -> Path:
     bag = bag_of(build)
     os.symlink("/etc", bag / "data" / "records" / "etc")
@@ -320,7 +430,7 @@ def fetch_txt_in_bag(build: Path, pki) -> Path:
 
 
 ATTACKS = {name: value for name, value in globals().items() if callable(value) and not name.startswith("_")
-           and name not in {"pdf_of", "bundle_of", "bag_of", "rebag"} and value.__module__ == __name__}
+           and name not in {"pdf_of", "bundle_of", "bag_of", "rebag", "resigned"} and value.__module__ == __name__}
 
 
 def describe(attack: str) -> str:

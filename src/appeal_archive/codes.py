@@ -155,6 +155,7 @@ CODES: dict[str, str] = {
     "time.untrusted": "A time stamp's authority does not chain to a trust root given with --trust-root.",
     "time.not-checked": "No --trust-root was given, so a time stamp's authority was not checked (warning).",
     "time.inconsistent": "A time stamp predates the signing time the signer claims.",
+    "verify.resource-limit": "Checking the file needed more memory or time than anything of its size can: it was made to exhaust its reader.",
     "verify.not-a-file": "The path to verify is a FIFO, a device or a socket, which is never read (could not run).",
 }
 

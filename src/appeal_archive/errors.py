@@ -60,6 +60,9 @@ class AppealArchiveError(Exception):
         self.exit_code = exit_code
         super().__init__("; ".join(issue.message for issue in self.issues))
 
+    def __reduce__(self):  # travels between processes (verify runs in a jailed child) with its issues
+        return (type(self), (self.issues, self.exit_code))
+
 
 def fail(code: str, message: str, hint: str | None = None, file: str | None = None,
          exit_code: int = EXIT_CANNOT_RUN) -> AppealArchiveError:

@@ -20,9 +20,10 @@ class SignerIdentity:
     name: str
     self_signed: bool
     fingerprint: str  # SHA-256 of the certificate, hex
+    issuer: str = ""  # as the certificate names it: a claim until a chain to a trust anchor is checked
 
     def describe(self) -> str:
-        kind = "self-signed certificate" if self.self_signed else "certificate issued by a certification authority"
+        kind = "self-signed certificate" if self.self_signed else f"certificate naming {self.issuer} as its issuer"
         return f"{self.name}; {kind}, SHA-256 fingerprint {self.fingerprint}"
 
 
@@ -31,14 +32,21 @@ UNSIGNED = SignerIdentity("not signed (unsigned build)", False, "none")
 
 def identity_of(certificate: x509.Certificate) -> SignerIdentity:
     """How a certificate's holder is named on the cover; verify derives the same from the signature."""
+    return SignerIdentity(
+        name=_named(certificate.subject),
+        self_signed=certificate.issuer == certificate.subject,
+        fingerprint=certificate.fingerprint(hashes.SHA256()).hex(),
+        issuer=_named(certificate.issuer),
+    )
+
+
+def _named(name: x509.Name) -> str:
+    """'Common Name (Organization)', or the whole name when it has no common name."""
     def first(oid) -> str | None:
-        values = certificate.subject.get_attributes_for_oid(oid)
+        values = name.get_attributes_for_oid(oid)
         return str(values[0].value) if values else None
 
     common_name, organization = first(NameOID.COMMON_NAME), first(NameOID.ORGANIZATION_NAME)
-    name = common_name or certificate.subject.rfc4514_string()
-    return SignerIdentity(
-        name=f"{name} ({organization})" if organization and common_name else name,
-        self_signed=certificate.issuer == certificate.subject,
-        fingerprint=certificate.fingerprint(hashes.SHA256()).hex(),
-    )
+    if not common_name:
+        return name.rfc4514_string()
+    return f"{common_name} ({organization})" if organization else common_name

@@ -309,6 +309,7 @@ def bag_payload(record_set: RecordSet, outputs: dict[str, bytes]) -> dict[str, b
 BAG_TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
                  "tagmanifest-sha256.txt", "tagmanifest-sha512.txt")
 MAX_TAG_FILE_BYTES = 64 << 20
+MAX_TAG_LINE = 4096
 BAG_AGENT_FIELD = "Bag-Software-Agent"
 
 

@@ -58,8 +58,8 @@ def _entry_problem(entry: Any, kind: str) -> str | None:
         if entry["kind"] != "record" or FOLDER_TYPES.get(folder) != entry["type"] or not _ID.fullmatch(entry["id"]) \
                 or name != f"{entry['id']}.yaml":
             return f"the entry {entry['path']!r} is not a record's path, id and type"
-    elif entry["kind"] != "source-document" or folder != "sources" or not name or "/" in name \
-            or not name.isprintable():
+    elif entry["kind"] != "source-document" or folder != "sources" or name in ("", ".", "..") or "/" in name \
+            or "\\" in name or not name.isprintable():
         return "an entry of its source documents is not a plain file name in sources/"
     return None
 

@@ -19,16 +19,50 @@ def verify_archive(path: str | Path, records_dir: str | Path | None = None, rebu
                    trust_roots: list[Path] = ()) -> VerifyReport:
     """Verify what a build made: a signed PDF, a JSON-LD bundle (with its .p7s), or a BagIt bag folder.
 
-    Raises AppealArchiveError (exit 3) only when the file cannot be read at all.
+    Raises AppealArchiveError (exit 3) only when the path cannot be read at all. The checks run in a jailed
+    child process (jail.py): a file made to exhaust memory or time fails verification instead.
     """
+    from .jail import ResourceLimit, limits_for, run_jailed
+
+    path = Path(path)
+    if path.is_symlink():
+        from ..errors import fail
+
+        raise fail("verify.unreadable", f"cannot read {path}: it is a symbolic link, which verify does not follow",
+                   "give the file or folder itself", file=str(path))
+    memory, seconds = limits_for(_input_size(path))
+    records = Path(records_dir) if records_dir is not None else None
+    try:
+        return run_jailed(_verify, path, records, rebuild, list(trust_roots), memory=memory, seconds=seconds)
+    except ResourceLimit as limit:
+        report = VerifyReport(str(path))
+        report.fail("verify.resource-limit", f"checking it needed more {limit.what} than anything of its size can "
+                    f"need ({memory >> 20} MB, {seconds} s of processor time)",
+                    "the file was made to exhaust its reader: it is not an archive appeal-archive made")
+        return report
+
+
+def _input_size(path: Path) -> int:
+    """The size that sets the jail's limits: the file's, or for a bag the PDF's and bundle's in its data/."""
+    import os
+
+    try:
+        if not path.is_dir():
+            return os.stat(path).st_size
+        with os.scandir(path / "data") as entries:
+            return sum(entry.stat(follow_symlinks=False).st_size for entry in entries
+                       if entry.name.endswith((".pdf", ".jsonld")) and entry.is_file(follow_symlinks=False))
+    except OSError:
+        return 0
+
+
+def _verify(path: Path, records: Path | None, rebuild: bool, trust_roots: list[Path]) -> VerifyReport:
     from .bag import verify_bag
     from .bundle import verify_bundle
     from .pdf import verify_pdf
 
-    path = Path(path)
-    records = Path(records_dir) if records_dir is not None else None
     if path.is_dir():
-        return verify_bag(path, records, rebuild, list(trust_roots))
+        return verify_bag(path, records, rebuild, trust_roots)
     if path.suffix == ".jsonld":
-        return verify_bundle(path, records, list(trust_roots))
-    return verify_pdf(path, records, rebuild, list(trust_roots))
+        return verify_bundle(path, records, trust_roots)
+    return verify_pdf(path, records, rebuild, trust_roots)

@@ -25,6 +25,7 @@ from .records import check_root
 from .report import VerifyReport
 from .signature import plain_message
 
+MAX_LOOSE_BYTES = 64 << 20  # records attached one by one: at most ZIP_THRESHOLD of them, each a few kilobytes
 PARALLEL_MEMBERS = 4000  # records; fewer are checked in this process, where starting workers costs more
 
 
@@ -41,12 +42,15 @@ def is_document(name: str) -> bool:
 
 
 def attachment_chunks(spec, name: str) -> Iterator[bytes]:
-    """An attachment's content, a megabyte at a time, inflated within its limit (a small stream can inflate
-    to gigabytes); ValueError when it is larger or encoded in a way appeal-archive never writes."""
+    """An attachment's content, a megabyte at a time, within the limit for its kind."""
+    return stream_chunks(spec.get_file().obj, attachment_limit(name))
+
+
+def stream_chunks(stream, limit: int) -> Iterator[bytes]:
+    """A PDF stream's content, a megabyte at a time, inflated within `limit` (a small stream can inflate to
+    gigabytes); ValueError when it is larger or encoded in a way appeal-archive never writes."""
     import pikepdf
 
-    stream = spec.get_file().obj
-    limit = attachment_limit(name)
     filters = stream.get(pikepdf.Name.Filter)
     raw = stream.read_raw_bytes()
     if filters is None:
@@ -151,9 +155,10 @@ def _pair(names: Iterator[str], members: Iterator[layout.ZipMember], place) -> d
 
 
 def _check_zipped_records(zips: dict[str, bytes], manifest: dict[str, Any], report: VerifyReport,
-                          records: Path | None) -> tuple[str, dict[str, bytes], dict[str, bytes]]:
+                          records: Path | None) -> tuple[str, dict[str, bytes], dict]:
     """Every record's two files in the ZIPs, against the manifest. Returns the root the manifest's entries
-    give, the SHA-256 of each record's YAML by name, and the ZIP members no record accounts for."""
+    give, the SHA-256 of each record's YAML by name, and the ZIP members no record accounts for (archive.yaml
+    among them), by name, as (ZIP, member)."""
     from array import array
 
     paths = [entry["path"] for entry in manifest["records"]]
@@ -191,8 +196,7 @@ def _check_zipped_records(zips: dict[str, bytes], manifest: dict[str, Any], repo
         for zip_name, data in zips.items():
             for name, content in layout.unzip_members(zip_name, data, []):
                 _keep(content, records, name)
-    return root, digests, {name: layout.zip_member_bytes(zips[zip_name], member) for name, (zip_name, member)
-                           in list(strays.items())[:1000]}
+    return root, digests, strays
 
 
 def _root(manifest: dict[str, Any]) -> str:
@@ -221,7 +225,12 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
     if manifest is None:
         return None
     documents = {layout.record_file(entry["path"]): entry["sha256"] for entry in manifest["source_documents"]}
+    _rebuild_names.clear()
+    if records is not None:
+        _rebuild_names.update({layout.CONFIG, *documents}, (layout.record_file(entry["path"]) for entry
+                                                            in manifest["records"]))
     files: dict[str, bytes] = {}  # attached files (not ZIPs), by name; documents only hashed
+    kept = 0
     zips: dict[str, bytes] = {}
     for name in sorted(specs):
         try:
@@ -234,6 +243,9 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
                 zips[name] = attachment_bytes(specs[name], name)
             else:
                 files[name] = attachment_bytes(specs[name], name)
+                kept += len(files[name])
+                if kept > MAX_LOOSE_BYTES:
+                    raise ValueError(f"the loose attachments hold more than {MAX_LOOSE_BYTES:,} bytes in all")
                 _keep(files[name], records, name)
         except Exception as error:  # noqa: BLE001 - a hostile attachment is a failed check
             code = "attach.bundle-invalid" if name in layout.ZIPS else "attach.hash-mismatch"
@@ -241,7 +253,8 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
     if zips:
         root, digests, strays = _check_zipped_records(zips, manifest, report, records)
         report.attachment_digests.update(digests)
-        files.update((name, content) for name, content in strays.items() if name not in files)
+        for name, (zip_name, member) in strays.items():  # only archive.yaml is read; the rest is named
+            files.setdefault(name, layout.zip_member_bytes(zips[zip_name], member) if name == layout.CONFIG else b"")
     else:
         root = _root(manifest)
         _check_loose_records(files, manifest, report)
@@ -287,12 +300,24 @@ def _keep(content: bytes, records: Path | None, name: str) -> None:
     _hash_chunks([content], records, name)
 
 
+def _rebuild_path(records: Path | None, name: str) -> Path | None:
+    """Where --rebuild writes a record file: only names the manifest accounts for (`_shared_names`), and
+    only inside the scratch folder. An attachment named '../../.bashrc' is never written anywhere."""
+    if records is None or name not in _rebuild_names:
+        return None
+    path = records.joinpath(*name.removeprefix(layout.RECORDS).split("/"))
+    return path if path.resolve().is_relative_to(records.resolve()) else None
+
+
+_rebuild_names: set[str] = set()
+
+
 def _hash_chunks(chunks, records: Path | None, name: str) -> str:
     """SHA-256 of a file given in pieces, which are also written into `records` (for --rebuild) when given."""
     hasher = hashlib.sha256()
     target = None
-    if records is not None and name.startswith(layout.RECORDS):
-        path = records.joinpath(*name.removeprefix(layout.RECORDS).split("/"))
+    path = _rebuild_path(records, name)
+    if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         target = open(path, "wb")  # noqa: SIM115 - closed below, after the last piece
     try:

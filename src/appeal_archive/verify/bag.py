@@ -17,7 +17,7 @@ from .. import layout
 from ..errors import AppealArchiveError
 from ..files import FileRefused, has_holes
 from .bundle import verify_bundle
-from .inputs import read_input, read_json
+from .inputs import read_input
 from .pdf import verify_pdf
 from .report import VerifyReport
 
@@ -28,9 +28,12 @@ def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
                trust_roots: list[Path] = ()) -> VerifyReport:
     """Check a bag's files, then verify the PDF and the bundle it carries, then BagIt and agreement."""
     report = VerifyReport(str(path))
-    files = _regular_files(path, report)
-    if not {"bagit.txt", "bag-info.txt"} <= set(files):
-        report.fail("bag.invalid", "the folder holds no bagit.txt and bag-info.txt", "give the folder of a BagIt bag")
+    files, folders = _regular_files(path, report)
+    if report.failed("bag.special-file") or report.failed("bag.fetch"):
+        return report  # nothing in it is read: a FIFO or a link where a signature should be would mislead
+    if not {"bagit.txt", "bag-info.txt"} <= set(files) or not _tag_files_plausible(report, path, files):
+        report.fail("bag.invalid", "the folder holds no bagit.txt and bag-info.txt of a bag appeal-archive makes",
+                    "give the folder of a BagIt bag")
         return report
     pdfs = sorted(name for name in files if name.startswith("data/") and name.count("/") == 1 and name.endswith(".pdf"))
     if len(pdfs) != 1:
@@ -51,7 +54,7 @@ def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
     timestamped = any(evidence.authority for evidence in pdf_report.times)
     records = {name for name in pdf_report.attachment_digests if name.startswith(layout.RECORDS)}
     expected = {f"data/{name}" for name in layout.bag_payload_names(names, records, timestamped)}
-    if not _check_complete(report, files, expected, path):
+    if not _check_complete(report, files, folders, expected):
         return report  # BagIt would hash files nothing signed: they can be any size
     _check_bagit(report, path)
     _check_info(report, path, pdf_report.signed_facts)
@@ -59,41 +62,80 @@ def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
     return report
 
 
-def _regular_files(path: Path, report: VerifyReport) -> dict[str, int]:
-    """Every file in the bag (relative path -> size), refusing links, special and sparse files, fetch.txt."""
+def _regular_files(path: Path, report: VerifyReport) -> tuple[dict[str, int], set[str]]:
+    """Every file in the bag (relative path -> size) and every folder, refusing links, special and sparse
+    files, fetch.txt, and what cannot be listed."""
     files: dict[str, int] = {}
+    folders: set[str] = set()
     pending = [(path, "")]
     while pending:
         folder, prefix = pending.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                name = prefix + entry.name
-                mode = entry.stat(follow_symlinks=False).st_mode
-                if stat.S_ISDIR(mode):
-                    pending.append((Path(entry.path), name + "/"))
-                elif not stat.S_ISREG(mode):
-                    kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
-                    report.fail("bag.special-file", f"{name} is {kind}", "a bag holds regular files only; remove it")
-                elif name == "fetch.txt":
-                    report.fail("bag.fetch", "the bag has a fetch.txt: it would take files from elsewhere",
-                                "a bag made by appeal-archive is complete; remove fetch.txt and what it names")
-                elif has_holes(entry.path):
-                    report.fail("bag.special-file", f"{name} is a sparse file (it has holes)",
-                                "a bag holds ordinary files; copy it without holes, or remove it")
-                else:
-                    files[name] = entry.stat(follow_symlinks=False).st_size
-    return files
+        try:
+            with os.scandir(folder) as entries:
+                listed = [(entry, entry.stat(follow_symlinks=False)) for entry in entries]
+        except OSError as error:
+            report.fail("bag.special-file", f"{prefix or 'the bag'} cannot be listed ({error.strerror})",
+                        "a bag made by appeal-archive has short, readable folders")
+            continue
+        for entry, status in listed:
+            name = prefix + entry.name
+            if stat.S_ISDIR(status.st_mode):
+                folders.add(name)
+                pending.append((Path(entry.path), name + "/"))
+            elif not stat.S_ISREG(status.st_mode):
+                kind = "a symbolic link" if stat.S_ISLNK(status.st_mode) else "not a regular file"
+                report.fail("bag.special-file", f"{name} is {kind}", "a bag holds regular files only; remove it")
+            elif name == "fetch.txt":
+                report.fail("bag.fetch", "the bag has a fetch.txt: it would take files from elsewhere",
+                            "a bag made by appeal-archive is complete; remove fetch.txt and what it names")
+            elif _sparse_or_unreadable(entry.path):
+                report.fail("bag.special-file", f"{name} is a sparse file (it has holes) or cannot be read",
+                            "a bag holds ordinary, readable files; copy it without holes, or remove it")
+            else:
+                files[name] = status.st_size
+    return files, folders
 
 
-def _check_complete(report: VerifyReport, files: dict[str, int], expected: set[str], path: Path) -> bool:
-    """data/ holds exactly what the signed PDF accounts for, each file within its size; the tag files are
-    BagIt's. Returns whether the bag may be hashed."""
+def _sparse_or_unreadable(path: str) -> bool:
+    try:
+        return has_holes(path)
+    except FileRefused:
+        return True
+
+
+def _tag_files_plausible(report: VerifyReport, path: Path, files: dict[str, int]) -> bool:
+    """bagit.txt says exactly what a build writes, and no tag file has a line longer than a bag of ours can:
+    bagit reads them with a decoder that takes quadratic time on one long line."""
+    wanted = f"BagIt-Version: {layout.BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n".encode()
+    try:
+        if read_input(path / "bagit.txt", len(wanted)) != wanted:
+            report.fail("bag.invalid", "bagit.txt is not the one a build writes (BagIt 1.0, UTF-8, nothing else)",
+                        "the bag's declaration was changed")
+            return False
+        for name in files:
+            if "/" not in name and name != "bagit.txt":
+                content = read_input(path / name, layout.MAX_TAG_FILE_BYTES)
+                if max(map(len, content.split(b"\n")), default=0) > layout.MAX_TAG_LINE:
+                    report.fail("bag.invalid", f"{name} has a line longer than any a build writes",
+                                "the bag's tag files were changed")
+                    return False
+    except (FileRefused, AppealArchiveError) as error:
+        report.fail("bag.invalid", f"a tag file is larger than a bag of appeal-archive's can have, or unreadable "
+                    f"({error})", "the bag's tag files were changed")
+        return False
+    return True
+
+
+def _check_complete(report: VerifyReport, files: dict[str, int], folders: set[str], expected: set[str]) -> bool:
+    """data/ holds exactly what the signed PDF accounts for, each file within its size, and no folder that
+    holds none of those files; the tag files are BagIt's. Returns whether the bag may be hashed."""
     payload = {name for name in files if name.startswith("data/")}
     tags = set(files) - payload
-    unexpected = sorted(payload - expected) + sorted(tags - set(layout.BAG_TAG_FILES))
+    needed = {"/".join(name.split("/")[:depth]) for name in expected for depth in range(1, name.count("/") + 1)}
+    unexpected = sorted(payload - expected) + sorted(tags - set(layout.BAG_TAG_FILES)) + sorted(folders - needed)
     for name in unexpected[:_LISTED]:
         report.fail("bag.unexpected-file", f"{name} is not accounted for by anything signed",
-                    "the bag was added to after it was made; remove the file, or ask the sender")
+                    "the bag was added to after it was made; remove it, or ask the sender")
     for name in sorted(expected - payload)[:_LISTED]:
         report.fail("bag.file-missing", f"{name} is missing from the bag", "the bag is incomplete")
     oversized = sorted(name for name in payload & expected if files[name] > layout.payload_limit(name[5:]))
@@ -101,7 +143,7 @@ def _check_complete(report: VerifyReport, files: dict[str, int], expected: set[s
     for name in oversized[:_LISTED]:
         report.fail("file.too-large", f"{name} has {files[name]:,} bytes, more than such a file may have",
                     "the file was replaced")
-    if unexpected or oversized or report.failed("bag.special-file") or report.failed("bag.fetch"):
+    if unexpected or oversized:
         return False
     report.passed("completeness", f"the bag holds exactly the {len(payload)} payload files the signed PDF accounts "
                   "for, and BagIt's tag files")
@@ -119,8 +161,9 @@ def _check_bagit(report: VerifyReport, path: Path) -> None:
         for detail in (error.details or [error])[:_LISTED]:
             report.fail(_bag_code(detail), f"BagIt: {detail}", "the bag's payload was changed, removed or added to")
         return
-    except bagit.BagError as error:
-        report.fail("bag.invalid", f"not a valid BagIt bag: {error}", "give the folder that holds bagit.txt")
+    except Exception as error:  # noqa: BLE001 - bagit raises many kinds on malformed tag files
+        report.fail("bag.invalid", f"not a valid BagIt bag: {type(error).__name__}: {str(error)[:200]}",
+                    "give the folder of a bag appeal-archive made")
         return
     report.passed("integrity", "the bag is valid BagIt (every payload file matches its SHA-256 and SHA-512)")
     report.cover(*layout.BAG_TAG_FILES)
@@ -132,7 +175,11 @@ def _check_info(report: VerifyReport, path: Path, facts: dict) -> None:
 
     import bagit
 
-    info = bagit.Bag(str(path)).info
+    try:
+        info = bagit.Bag(str(path)).info
+    except Exception as error:  # noqa: BLE001 - reported by _check_bagit already
+        report.fail("bag.invalid", f"bag-info.txt cannot be read: {type(error).__name__}", "the bag was changed")
+        return
     try:
         build_date = datetime.fromisoformat(facts["build_date"].replace("Z", "+00:00"))
         wanted = layout.bag_info(facts["config"], build_date, facts["tool"], "")
@@ -176,19 +223,15 @@ def _check_same(report: VerifyReport, inner_reports: list[VerifyReport]) -> None
 
 def _check_carried(report: VerifyReport, data: Path, pdf_report: VerifyReport) -> None:
     """data/manifest.json is the signed manifest, and data/records/ holds the PDF's record files, byte for byte."""
-    if read_json(data / layout.MANIFEST, layout.MAX_MANIFEST_BYTES) != pdf_report.manifest:
-        report.fail("bag.manifest-mismatch", f"data/{layout.MANIFEST} is not the manifest signed in the PDF",
-                    "the manifest in the bag was replaced")
+    if _digest_of(data / layout.MANIFEST, layout.MAX_MANIFEST_BYTES) != pdf_report.attachment_digests.get(layout.MANIFEST):
+        report.fail("bag.manifest-mismatch", f"data/{layout.MANIFEST} is not, byte for byte, the manifest signed in "
+                    "the PDF", "the manifest in the bag was replaced")
     else:
         report.cover(f"data/{layout.MANIFEST}")
     signed = {name: digest for name, digest in pdf_report.attachment_digests.items() if name.startswith(layout.RECORDS)}
     differing = []
     for name, digest in sorted(signed.items()):
-        try:
-            carried = read_input(data / name, layout.payload_limit(name))
-        except (FileRefused, AppealArchiveError):  # missing or replaced by something else: reported above
-            carried = None
-        if carried is None or hashlib.sha256(carried).digest() != digest:
+        if _digest_of(data / name, layout.payload_limit(name)) != digest:
             differing.append(name)
     for name in differing[:_LISTED]:
         report.changes.append({"path": name, "change": "differs from the signed one"})
@@ -199,6 +242,14 @@ def _check_carried(report: VerifyReport, data: Path, pdf_report: VerifyReport) -
     else:
         report.cover(*(f"data/{name}" for name in signed))
         report.passed("integrity", f"data/{layout.RECORDS} holds exactly the {len(signed)} record files signed in the PDF")
+
+
+def _digest_of(path: Path, limit: int) -> bytes | None:
+    """SHA-256 of a file in the bag, or None when it is missing, too large or not a regular file (reported)."""
+    try:
+        return hashlib.sha256(read_input(path, limit)).digest()
+    except (FileRefused, AppealArchiveError):
+        return None
 
 
 def _bag_code(detail) -> str:

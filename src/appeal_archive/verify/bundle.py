@@ -15,7 +15,7 @@ from ..canonical import document_entry, record_entry
 from ..files import FileRefused
 from ..manifest import manifest_root, manifest_shape_problem
 from ..schema import FOLDER_TYPES
-from .inputs import BadJson, open_input, read_input, read_json
+from .inputs import BadJson, open_input, parse_json, read_input
 from .records import check_root, compare_records
 from .report import VerifyReport
 from .signature import check_detached_cms, check_timestamp_token, quiet_pyhanko
@@ -61,7 +61,7 @@ def _verify_open_bundle(path: Path, stream: IO[bytes], report: VerifyReport, rec
     beside = path.with_name(layout.MANIFEST)
     if beside.exists() or beside.is_symlink():
         report.cover(beside.name)
-        _same_root(report, beside, manifest["root"])
+        _same_manifest(report, beside, manifest)
     if records_dir is not None:
         compare_records(manifest, records_dir, report)
 
@@ -78,7 +78,7 @@ def bundle_manifest(stream: IO[bytes]) -> dict[str, Any]:
     """The manifest entries and root the bundle states, rebuilt from its nodes, read one line at a time."""
     from .inputs import parse_json
 
-    records, documents, roots = [], [], []
+    records, documents, roots, facts = [], [], [], {}
     for line in _graph_lines(stream):
         node = parse_json(line)
         if not isinstance(node, dict):
@@ -91,9 +91,10 @@ def bundle_manifest(stream: IO[bytes]) -> dict[str, Any]:
             documents.append(document_entry(node["documentPath"], node.get("sha256")))
         if "rootHash" in node:
             roots.append(node["rootHash"])
+            facts = {"archival_id": node.get("identifier"), "manifest_version": node.get("manifestVersion")}
     if len(roots) != 1:
         raise BadJson(f"{len(roots)} nodes state a rootHash; the record set's node states one")
-    manifest = {"records": records, "source_documents": documents, "root": roots[0]}
+    manifest = {**facts, "records": records, "source_documents": documents, "root": roots[0]}
     problem = manifest_shape_problem(manifest)
     if problem:
         raise BadJson(problem)
@@ -119,11 +120,24 @@ def _graph_lines(stream: IO[bytes]):
     raise BadJson("its @graph never ends")
 
 
-def _same_root(report: VerifyReport, manifest_file: Path, root: str) -> None:
-    stated = read_json(manifest_file, layout.MAX_MANIFEST_BYTES)
-    stated = stated.get("root") if isinstance(stated, dict) else None
-    if stated != root:
-        report.fail("bundle.manifest-mismatch", f"{manifest_file.name} beside it states the root {stated}",
-                    "the bundle and the manifest come from different builds, or one was altered")
+def _same_manifest(report: VerifyReport, manifest_file: Path, stated: dict[str, Any]) -> None:
+    """The manifest.json beside the bundle is, in the very form a build writes it, the manifest the bundle
+    states: the same records, documents, root and archival id."""
+    try:
+        raw = read_input(manifest_file, layout.MAX_MANIFEST_BYTES)
+        found = parse_json(raw)
+        exact = layout.manifest_bytes(found) == raw and not manifest_shape_problem(found)
+    except (BadJson, FileRefused, ValueError, TypeError):
+        found, exact = None, False
+
+    def entries(manifest: dict[str, Any], kind: str) -> list:
+        return sorted(tuple(sorted(entry.items())) for entry in manifest[kind])
+
+    agrees = exact and found["root"] == stated["root"] and found.get("archival_id") == stated.get("archival_id") \
+        and all(entries(found, kind) == entries(stated, kind) for kind in ("records", "source_documents"))
+    if not agrees:
+        report.fail("bundle.manifest-mismatch", f"{manifest_file.name} beside it is not, in the form a build writes, "
+                    "the manifest the bundle states", "the bundle and the manifest come from different builds, or "
+                    "one was altered")
     else:
-        report.passed("integrity", f"the root agrees with {manifest_file.name}")
+        report.passed("integrity", f"{manifest_file.name} beside it is the manifest the bundle states")

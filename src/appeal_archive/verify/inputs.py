@@ -82,11 +82,3 @@ def parse_json(raw: bytes) -> Any:
         raise BadJson("it is not UTF-8") from error
     except json.JSONDecodeError as error:
         raise BadJson(f"it is not valid JSON ({error.msg} at line {error.lineno})") from error
-
-
-def read_json(path: Path, limit: int) -> Any:
-    """A JSON file beside or inside what is verified, as data; None when it is not JSON appeal-archive wrote."""
-    try:
-        return parse_json(read_input(path, limit))
-    except (BadJson, FileRefused):
-        return None

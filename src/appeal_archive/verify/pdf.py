@@ -15,13 +15,17 @@ from typing import IO, Any
 
 from .. import layout, loader
 from ..files import FileRefused
-from .attachments import attachment_bytes, check_attachments
+from .attachments import attachment_bytes, check_attachments, stream_chunks
 from .inputs import open_input
 from .records import compare_records
 from .report import VerifyReport
 from .signature import check_pdf_signature, plain_message, quiet_pyhanko
 
 _TAIL = 2048
+MAX_METADATA_BYTES = 1 << 20
+# When one of these holds, the file as it is is not what was signed: nothing more of it is read.
+UNSIGNED_CONTENT = ("pdf.damaged", "sig.missing", "sig.invalid", "sig.digest-mismatch", "sig.not-whole-file",
+                    "sig.gap-invalid", "sig.several")
 
 
 def verify_pdf(path: Path, records_dir: Path | None = None, rebuild: bool = False,
@@ -46,8 +50,8 @@ def _verify_open_pdf(path: Path, stream: IO[bytes], size: int, report: VerifyRep
     quiet_pyhanko()
     report.cover(path.name)
     signature = check_pdf_signature(stream, size, report, trust_roots)
-    if report.failed("pdf.damaged"):
-        return
+    if any(report.failed(code) for code in UNSIGNED_CONTENT):
+        return  # what no signature covers is not read: it proves nothing, and it may be made to hurt the reader
     import pikepdf
 
     stream.seek(0)
@@ -58,13 +62,15 @@ def _verify_open_pdf(path: Path, stream: IO[bytes], size: int, report: VerifyRep
                     "the file was damaged or altered after signing")
         return
     with pdf, _records_folder(rebuild) as records:
+        if not _metadata_within_limits(pdf, report):
+            return
         manifest = report.manifest = check_attachments(pdf, report, path.name, records)
         if manifest is None:
             return
         report.signed_facts = signed_facts(pdf, report)
         check_stated_root(pdf, stream, manifest["root"], report)
         if records_dir is not None:
-            compare_records(manifest, Path(records_dir), report)
+            compare_records(manifest, Path(records_dir), report, report.signed_facts.get("config"))
         if rebuild and signature is not None and records is not None:
             from .rebuild import check_rebuild
 
@@ -103,6 +109,22 @@ class _records_folder:  # noqa: N801 - a context manager named for what it gives
 
 
 # --- what the PDF states about itself --------------------------------------------------------------------
+
+
+def _metadata_within_limits(pdf, report: VerifyReport) -> bool:
+    """The XMP metadata is read whole by the XML parser: it must be of a metadata's size first."""
+    import pikepdf
+
+    try:
+        stream = pdf.Root.get(pikepdf.Name.Metadata)
+        if stream is not None:
+            for _ in stream_chunks(stream, MAX_METADATA_BYTES):
+                pass
+    except Exception as error:  # noqa: BLE001 - damaged or oversized metadata is a failed check
+        report.fail("pdf.damaged", f"the XMP metadata cannot be read: {plain_message(error)}",
+                    "the file was made or altered to mislead its reader")
+        return False
+    return True
 
 
 def signed_facts(pdf, report: VerifyReport) -> dict[str, Any]:

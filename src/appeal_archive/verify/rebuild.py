@@ -74,7 +74,7 @@ def signing_update_changes(signed: IO[bytes], signed_revision: int) -> list[str]
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     signed.seek(0)
-    reader = PdfFileReader(signed, strict=False)
+    reader = PdfFileReader(signed, strict=True)
     before = reader.get_historical_resolver(signed_revision - 1)
     info = reader.trailer_view.raw_get("/Info") if "/Info" in reader.trailer_view else None
     changes: list[str] = []

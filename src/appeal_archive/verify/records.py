@@ -18,8 +18,9 @@ def check_root(report: VerifyReport, manifest: dict[str, Any], recomputed: str, 
         report.passed("integrity", f"{entries} give the stated root hash")
 
 
-def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyReport) -> None:
-    """List what changed in a records folder since the manifest was signed."""
+def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyReport,
+                    signed_config: dict[str, Any] | None = None) -> None:
+    """List what changed in a records folder since the manifest (and, from a PDF, archive.yaml) was signed."""
     from ..manifest import make_manifest
     from ..validate import load_record_set
 
@@ -29,6 +30,8 @@ def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyR
                     f"({len(current_report.errors)} errors)", f"run `appeal-archive validate {records_dir}`")
         return
     signed, current = _entries(manifest), _entries(make_manifest(record_set))
+    if signed_config is not None:  # archive.yaml is not in the manifest, but the PDF signs it too
+        signed["archive.yaml"], current["archive.yaml"] = _digest(signed_config), _digest(record_set.config)
     for path in sorted(set(signed) | set(current)):
         if path not in current:
             change = "removed"
@@ -45,6 +48,15 @@ def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyR
                     "the records changed since the archive was built; build and sign a new one")
     else:
         report.passed("integrity", f"the records in {records_dir} are exactly the ones signed")
+
+
+def _digest(data: Any) -> str | None:
+    from ..canonical import digest
+
+    try:
+        return digest(data)
+    except Exception:  # noqa: BLE001 - settings no canonical JSON can hold differ from any that it can
+        return None
 
 
 def _entries(manifest: dict[str, Any]) -> dict[str, str]:

@@ -30,9 +30,15 @@ class SignerEvidence:
     chain: tuple[str, ...]  # subjects, from the signer's certificate up to the anchor when one was reached
     trusted: bool
     anchor: str | None  # the trust anchor the chain reaches, when it does
+    issuer: str = ""  # as the certificate names it
 
     def describe(self) -> str:
-        kind = "self-signed certificate" if self.self_signed else "certificate issued by a certification authority"
+        if self.self_signed:
+            kind = "self-signed certificate"
+        elif self.trusted:
+            kind = f"certificate whose chain reaches {self.anchor}"
+        else:
+            kind = f"certificate naming {self.issuer} as its issuer (not checked)"
         return f"{self.name}; {kind}, SHA-256 fingerprint {self.fingerprint}"
 
 

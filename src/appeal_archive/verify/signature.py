@@ -67,7 +67,7 @@ def signer_evidence(status) -> SignerEvidence:
     identity = identity_of(x509.load_der_x509_certificate(status.signing_cert.dump()))
     chain, anchor = _chain(status)
     return SignerEvidence(identity.name, identity.fingerprint, identity.self_signed, chain, bool(status.trusted),
-                          anchor)
+                          anchor, identity.issuer)
 
 
 def judge(report: VerifyReport, status, what: str, passed: str, trust_roots: list[Path],
@@ -145,7 +145,7 @@ def check_pdf_signature(stream: IO[bytes], size: int, report: VerifyReport,
     from pyhanko.sign.validation import validate_pdf_signature
 
     try:
-        reader = PdfFileReader(stream, strict=False)
+        reader = PdfFileReader(stream, strict=True)
         signatures = reader.embedded_signatures
     except Exception as error:  # noqa: BLE001 - any parse failure means the file is not what was signed
         report.fail("pdf.damaged", f"the PDF cannot be parsed ({type(error).__name__}: {plain_message(error)})",

@@ -18,6 +18,7 @@ validate of the real records <= 250 ms; build of 10k signatories <= 5 s, of 100k
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -119,9 +120,14 @@ def check_jsonschema(records: Path) -> tuple[float, int]:
 
 
 def synthetic(size: int) -> Path:
+    """The record set of `size` signatories, made again when the generator changed since it was made."""
     target = HERE / "out" / str(size) / "records"
-    if not (target / "appeals" / "synthetic-appeal.yaml").exists():
+    stamp = target.parent / "generator.sha256"
+    made_by = hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()
+    if not stamp.exists() or stamp.read_text() != made_by:
+        shutil.rmtree(target.parent, ignore_errors=True)
         generate.write(size, target)
+        stamp.write_text(made_by)
     return target
 
 

@@ -158,9 +158,12 @@ def xref_bomb(build: Path, pki) -> Path:
 def resigned(build: Path, change) -> Path:
     """The archive's PDF stripped of its signature, changed by `change(document)`, and signed again with a key
     of the attacker's own: what verify must still read safely when no --trust-root rules the key out."""
+    return resigned_pdf(pdf_of(build), change)
+
+
+def resigned_pdf(pdf: Path, change) -> Path:
     from appeal_archive.sign import SignerConfig, load_key_material, sign_pdf, utc_now
 
-    pdf = pdf_of(build)
     with pikepdf.open(pdf) as document:
         form = document.Root.AcroForm
         form.Fields = pikepdf.Array([field for field in form.Fields if field.get("/FT") != pikepdf.Name.Sig])
@@ -171,7 +174,7 @@ def resigned(build: Path, change) -> Path:
         change(document)
         buffer = io.BytesIO()
         document.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-    material, _ = load_key_material(SignerConfig(identity_dir=build.parent / "attacker"), utc_now())
+    material, _ = load_key_material(SignerConfig(identity_dir=pdf.parent.parent / "attacker"), utc_now())
     pdf.write_bytes(sign_pdf(buffer.getvalue(), material, reason="an attacker's own signature"))
     return pdf
 
@@ -430,7 +433,8 @@ def fetch_txt_in_bag(build: Path, pki) -> Path:
 
 
 ATTACKS = {name: value for name, value in globals().items() if callable(value) and not name.startswith("_")
-           and name not in {"pdf_of", "bundle_of", "bag_of", "rebag", "resigned"} and value.__module__ == __name__}
+           and name not in {"pdf_of", "bundle_of", "bag_of", "rebag", "resigned", "resigned_pdf"}
+           and value.__module__ == __name__}
 
 
 def describe(attack: str) -> str:

@@ -74,7 +74,8 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     from .dossier import Dossier
     from .identity import UNSIGNED, identity_of
     from .jsonld import bundle_bytes
-    from .render_pdf import release_memory, render_archival_pdf
+    from .memory import release_memory
+    from .render_pdf import render_archival_pdf
     from .sign import SignerConfig, load_key_material, sign_detached, sign_pdf, timestamp_token, utc_now
     from .version import tool_name
 

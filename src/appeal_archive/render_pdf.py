@@ -7,7 +7,6 @@ signing and `verify --rebuild` calls it again to check that the signed bytes are
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import itertools
 import tempfile
@@ -21,6 +20,7 @@ from .dossier import Dossier
 from .errors import AppealArchiveError, Issue
 from .identity import SignerIdentity
 from .layout import pdf_files
+from .memory import release_memory
 from .models import Appeal, Count, Signatory
 from .typeset import (
     BODY, BOLD, H2, HASH, NOTE, SMALL, TEXT_WIDTH, TITLE, Drawer, Layout, missing_glyphs, register_fonts, wrap,
@@ -303,14 +303,3 @@ def render_archival_pdf(dossier: Dossier, build_date: datetime, signer: SignerId
                              root=dossier.root, build_date=build_date, tool=tool,
                              document_id=hashlib.sha256(identity.encode()).digest()[:16], scratch=Path(folder))
     return archival, pages
-
-
-def release_memory() -> None:
-    """Return freed memory to the system between stages (glibc keeps it otherwise): large sets peak lower."""
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass

@@ -62,7 +62,9 @@ def _verify(path: Path, records: Path | None, rebuild: bool, trust_roots: list[P
     from .pdf import verify_pdf
 
     if path.is_dir():
-        return verify_bag(path, records, rebuild, trust_roots)
-    if path.suffix == ".jsonld":
-        return verify_bundle(path, records, trust_roots)
-    return verify_pdf(path, records, rebuild, trust_roots)
+        report = verify_bag(path, records, rebuild, trust_roots)
+    elif path.suffix == ".jsonld":
+        report = verify_bundle(path, records, trust_roots)
+    else:
+        report = verify_pdf(path, records, rebuild, trust_roots)
+    return report.pack()

@@ -108,32 +108,26 @@ _MISSING = -1
 
 
 def _records_job(span: tuple[int, int]) -> tuple[list[tuple[int, str]], bytes]:
-    """For records start..stop: (index, problem) for each that fails, and the SHA-256 of each one's YAML."""
-    zips, offsets, sizes, expected = _shared["zips"], _shared["offsets"], _shared["sizes"], _shared["expected"]
-    yaml_data = zips.get(layout.ZIPS_BY_FOLDER[layout.RECORDS])
-    json_data = zips.get(layout.ZIPS_BY_FOLDER[layout.CANONICAL])
+    """For records start..stop: (index, problem) for each whose YAML's data does not hash to its entry, and
+    the SHA-256 of each one's YAML file."""
+    data, offsets, sizes, expected = _shared["zip"], _shared["offsets"], _shared["sizes"], _shared["expected"]
     problems, digests = [], bytearray()
     for index in range(*span):
+        if offsets[index] == _MISSING:
+            problems.append((index, "is missing from the PDF"))
+            digests += bytes(32)
+            continue
+        try:
+            content = layout.zip_member_bytes(data, layout.ZipMember(_shared["name"](index), offsets[index],
+                                                                     sizes[index]))
+        except ValueError as error:
+            problems.append((index, str(error)))
+            digests += bytes(32)
+            continue
         sha256 = expected[index * 32:index * 32 + 32].hex()
-        yaml_digest = bytes(32)
-        for kind, data in (("json", json_data), ("yaml", yaml_data)):
-            slot = 2 * index + (kind == "yaml")
-            if offsets[slot] == _MISSING:
-                problems.append((index, f"{kind}: is missing from the PDF"))
-                continue
-            try:
-                content = layout.zip_member_bytes(data, layout.ZipMember(_shared["names"](index, kind), offsets[slot],
-                                                                         sizes[slot]))
-            except ValueError as error:
-                problems.append((index, f"{kind}: {error}"))
-                continue
-            problem = yaml_problem("", content, sha256) if kind == "yaml" else bytes_problem("", content, sha256)
-            if problem:
-                problems.append((index, f"{kind}: " + ("its data does not hash" if kind == "yaml" else "it does not hash")
-                                 + f" to {sha256}"))
-            if kind == "yaml":
-                yaml_digest = hashlib.sha256(content).digest()
-        digests += yaml_digest
+        if yaml_problem("", content, sha256):
+            problems.append((index, f"its data does not hash to {sha256}"))
+        digests += hashlib.sha256(content).digest()
     return problems, bytes(digests)
 
 
@@ -154,30 +148,55 @@ def _pair(names: Iterator[str], members: Iterator[layout.ZipMember], place) -> d
     return waiting
 
 
-def _check_zipped_records(zips: dict[str, bytes], manifest: dict[str, Any], report: VerifyReport,
-                          records: Path | None) -> tuple[str, dict[str, bytes], dict]:
-    """Every record's two files in the ZIPs, against the manifest. Returns the root the manifest's entries
-    give, the SHA-256 of each record's YAML by name, and the ZIP members no record accounts for (archive.yaml
-    among them), by name, as (ZIP, member)."""
+def _check_zipped_records(specs: dict, manifest: dict[str, Any], report: VerifyReport,
+                          records: Path | None) -> tuple[str, dict[str, bytes], dict[str, bytes | None]]:
+    """Every record's two files in the ZIPs, against the manifest: canonical.zip's here (each member's bytes
+    hash to its entry), then records.zip's in forked workers (each member's data does), one ZIP in memory at
+    a time. Returns the root the manifest's entries give, the SHA-256 of each record's YAML by name, and the
+    members no record accounts for, by name (archive.yaml with its bytes, the rest unread)."""
     from array import array
 
     paths = [entry["path"] for entry in manifest["records"]]
-    problems: list[str] = []
-    offsets, sizes, strays = array("q", [_MISSING]) * (2 * len(paths)), array("q", [0]) * (2 * len(paths)), {}
-    for slot, (zip_name, name_of) in enumerate(((layout.ZIPS_BY_FOLDER[layout.CANONICAL], layout.canonical_file),
-                                                (layout.ZIPS_BY_FOLDER[layout.RECORDS], layout.record_file))):
-        if zip_name not in zips:
-            continue
-        def place(index: int, member: layout.ZipMember, slot: int = slot) -> None:
-            offsets[2 * index + slot], sizes[2 * index + slot] = member.offset, member.size
+    strays: dict[str, bytes | None] = {}
+    json_zip, yaml_zip = layout.ZIPS_BY_FOLDER[layout.CANONICAL], layout.ZIPS_BY_FOLDER[layout.RECORDS]
+    data = _zip_attachment(specs, json_zip, report)
+    if data is not None:
+        found = bytearray(len(paths))
 
-        left = _pair(map(name_of, paths), layout.zip_members(zip_name, zips[zip_name], problems), place)
-        strays.update((name, (zip_name, member)) for name, member in left.items())
-    for problem in problems:
-        report.fail("attach.bundle-invalid", problem, "the archive inside the PDF was altered")
-    expected = b"".join(bytes.fromhex(entry["sha256"]) for entry in manifest["records"])
-    _shared.update(zips=zips, offsets=offsets, sizes=sizes, expected=expected,
-                   names=lambda index, kind: (layout.record_file if kind == "yaml" else layout.canonical_file)(paths[index]))
+        def check_json(index: int, member: layout.ZipMember) -> None:
+            found[index] = 1
+            try:
+                problem = bytes_problem(member.name, layout.zip_member_bytes(data, member),
+                                        manifest["records"][index]["sha256"])
+            except ValueError as error:
+                problem = str(error)
+            if problem:
+                report.fail("attach.hash-mismatch", problem, "the attachment was replaced")
+
+        problems: list[str] = []
+        strays.update((name, None) for name in _pair(map(layout.canonical_file, paths),
+                                                     layout.zip_members(json_zip, data, problems), check_json))
+        _bundle_problems(report, problems)
+        _missing(report, (layout.canonical_file(paths[index]) for index, seen in enumerate(found) if not seen))
+        _write_members(records, json_zip, data)
+        del data
+    data = _zip_attachment(specs, yaml_zip, report)
+    if data is None:
+        return _root(manifest), {}, strays
+    offsets, sizes = array("q", [_MISSING]) * len(paths), array("q", [0]) * len(paths)
+
+    def place(index: int, member: layout.ZipMember) -> None:
+        offsets[index], sizes[index] = member.offset, member.size
+
+    problems = []
+    left = _pair(map(layout.record_file, paths), layout.zip_members(yaml_zip, data, problems), place)
+    _bundle_problems(report, problems)
+    strays.update((name, layout.zip_member_bytes(data, member) if name == layout.CONFIG else None)
+                  for name, member in left.items())
+    _write_members(records, yaml_zip, data)
+    _shared.update(zip=data, offsets=offsets, sizes=sizes,
+                   expected=b"".join(bytes.fromhex(entry["sha256"]) for entry in manifest["records"]),
+                   name=lambda index: layout.record_file(paths[index]))
     spans = [(start, min(start + 2000, len(paths))) for start in range(0, len(paths), 2000)]
     try:
         root, done = _in_workers(_records_job, spans, lambda: _root(manifest), parallel=len(paths) > PARALLEL_MEMBERS)
@@ -186,17 +205,39 @@ def _check_zipped_records(zips: dict[str, bytes], manifest: dict[str, Any], repo
     digests = {}
     for (start, _), (failed, yaml_digests) in zip(spans, done):
         for index, problem in failed:
-            kind, _, message = problem.partition(": ")
-            name = (layout.record_file if kind == "yaml" else layout.canonical_file)(paths[index])
-            report.fail("attach.hash-mismatch", f"{name}: {message}", "the attachment was replaced or removed")
+            name = layout.record_file(paths[index])
+            report.fail("attach.hash-mismatch", f"{name}: {problem}", "the attachment was replaced or removed")
         for offset in range(0, len(yaml_digests), 32):
             if yaml_digests[offset:offset + 32] != bytes(32):
                 digests[layout.record_file(paths[start + offset // 32])] = yaml_digests[offset:offset + 32]
-    if records is not None:
-        for zip_name, data in zips.items():
-            for name, content in layout.unzip_members(zip_name, data, []):
-                _keep(content, records, name)
     return root, digests, strays
+
+
+def _zip_attachment(specs: dict, name: str, report: VerifyReport) -> bytes | None:
+    if name not in specs:
+        return None
+    try:
+        return attachment_bytes(specs[name], name)
+    except Exception as error:  # noqa: BLE001 - a hostile attachment is a failed check
+        report.fail("attach.bundle-invalid", f"the attachment {name} cannot be read: {plain_message(error)}",
+                    "the file was altered")
+        return None
+
+
+def _bundle_problems(report: VerifyReport, problems: list[str]) -> None:
+    for problem in problems:
+        report.fail("attach.bundle-invalid", problem, "the archive inside the PDF was altered")
+
+
+def _missing(report: VerifyReport, names) -> None:
+    for name in names:
+        report.fail("attach.hash-mismatch", f"{name} is missing from the PDF", "an attachment was removed")
+
+
+def _write_members(records: Path | None, zip_name: str, data: bytes) -> None:
+    if records is not None:
+        for name, content in layout.unzip_members(zip_name, data, []):
+            _keep(content, records, name)
 
 
 def _root(manifest: dict[str, Any]) -> str:
@@ -208,10 +249,22 @@ def _in_workers(function, spans: list, alongside, parallel: bool) -> tuple[Any, 
     returns what `alongside` gave and each span's result, in order."""
     if not (parallel and "fork" in multiprocessing.get_all_start_methods() and len(os.sched_getaffinity(0)) > 1):
         return alongside(), [function(span) for span in spans]
-    with ProcessPoolExecutor(min(len(os.sched_getaffinity(0)), 8), mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(function, span) for span in spans]
-        beside = alongside()
-        return beside, [future.result() for future in futures]
+    import gc
+
+    from ..memory import release_memory
+
+    release_memory()  # what earlier stages freed should not be resident, and shared, in every worker
+    # Frozen objects are left alone by the workers' garbage collector, which would otherwise touch, and so
+    # copy into each worker, every page of this process's heap.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(min(len(os.sched_getaffinity(0)), 8),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(function, span) for span in spans]
+            beside = alongside()
+            return beside, [future.result() for future in futures]
+    finally:
+        gc.unfreeze()
 
 
 # --- the whole set ------------------------------------------------------------------------------------
@@ -231,7 +284,6 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
                                                             in manifest["records"]))
     files: dict[str, bytes] = {}  # attached files (not ZIPs), by name; documents only hashed
     kept = 0
-    zips: dict[str, bytes] = {}
     for name in sorted(specs):
         try:
             if name in documents or is_document(name):
@@ -239,22 +291,20 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
                 report.attachment_digests[name] = bytes.fromhex(digest_hex)
                 if name not in documents or digest_hex != documents[name]:
                     _mismatch(report, name, documents.get(name))
-            elif name in layout.ZIPS:
-                zips[name] = attachment_bytes(specs[name], name)
-            else:
+            elif name not in layout.ZIPS:
                 files[name] = attachment_bytes(specs[name], name)
                 kept += len(files[name])
                 if kept > MAX_LOOSE_BYTES:
                     raise ValueError(f"the loose attachments hold more than {MAX_LOOSE_BYTES:,} bytes in all")
                 _keep(files[name], records, name)
         except Exception as error:  # noqa: BLE001 - a hostile attachment is a failed check
-            code = "attach.bundle-invalid" if name in layout.ZIPS else "attach.hash-mismatch"
-            report.fail(code, f"the attachment {name} cannot be read: {plain_message(error)}", "the file was altered")
-    if zips:
-        root, digests, strays = _check_zipped_records(zips, manifest, report, records)
+            report.fail("attach.hash-mismatch", f"the attachment {name} cannot be read: {plain_message(error)}",
+                        "the file was altered")
+    if any(name in layout.ZIPS for name in specs):
+        root, digests, strays = _check_zipped_records(specs, manifest, report, records)
         report.attachment_digests.update(digests)
-        for name, (zip_name, member) in strays.items():  # only archive.yaml is read; the rest is named
-            files.setdefault(name, layout.zip_member_bytes(zips[zip_name], member) if name == layout.CONFIG else b"")
+        for name, content in strays.items():  # only archive.yaml is read; the rest is named
+            files.setdefault(name, content or b"")
     else:
         root = _root(manifest)
         _check_loose_records(files, manifest, report)

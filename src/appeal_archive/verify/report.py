@@ -11,6 +11,7 @@ A failed check is an error Issue in its part; an exception means "could not chec
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -68,13 +69,32 @@ class VerifyReport:
     times: list[TimeEvidence] = field(default_factory=list)
     root: str | None = None
     changes: list[dict[str, str]] = field(default_factory=list)
-    manifest: dict[str, Any] | None = field(default=None, repr=False)  # the signed manifest, once checked
+    # The signed manifest, once checked; carried as its JSON once verification is done (it can be 200,000
+    # entries, which most callers never read), and read back on first use.
+    signed_manifest: dict[str, Any] | bytes | None = field(default=None, repr=False)
     # Every file (and PDF attachment, as "<pdf>#<name>") whose content was checked against something signed.
     covered: list[str] = field(default_factory=list, repr=False)
     # SHA-256 of each attachment of a verified PDF, by name: what a bag's records must be, byte for byte.
     attachment_digests: dict[str, bytes] = field(default_factory=dict, repr=False)
     # What the signed PDF says about itself (tool, build date, settings): what a bag's metadata must agree with.
     signed_facts: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def manifest(self) -> dict[str, Any] | None:
+        if isinstance(self.signed_manifest, bytes):
+            self.signed_manifest = json.loads(self.signed_manifest)
+        return self.signed_manifest
+
+    @manifest.setter
+    def manifest(self, manifest: dict[str, Any] | None) -> None:
+        self.signed_manifest = manifest
+
+    def pack(self) -> VerifyReport:
+        """Ready to leave the jail: what only the checks needed is dropped, the manifest travels as JSON."""
+        self.attachment_digests, self.signed_facts = {}, {}
+        if isinstance(self.signed_manifest, dict):
+            self.signed_manifest = json.dumps(self.signed_manifest, ensure_ascii=False, separators=(",", ":")).encode()
+        return self
 
     @property
     def ok(self) -> bool:

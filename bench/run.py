@@ -229,6 +229,8 @@ def bench_hostile() -> None:
             ("JSON nested 100,000 deep as the PDF's manifest",
              ["verify", attacks.deep_json_attached_manifest(fresh("deep-manifest"), pki)]),
             ("a sparse 1 GiB file in a bag", ["verify", attacks.rebagged_huge_file(fresh("huge"), pki)]),
+            ("an xref stream declaring 20 million objects (58 KB)", ["verify", attacks.xref_bomb(fresh("xref"), pki)]),
+            ("a 60 MB line in a bag's bagit.txt", ["verify", attacks.long_line_in_bagit_txt(fresh("line"), pki)]),
             ("a forged signing time in the signature's gap", ["verify", attacks.forged_time_in_gap(fresh("gap"), pki)]),
             ("validate: a 100 MB source text", ["validate", big_source(100)]),
             ("validate: a 31 MB source text (valid: the largest allowed)", ["validate", big_source(31)]),

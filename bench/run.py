@@ -180,17 +180,17 @@ def bench_hostile() -> None:
     process tree). Target: every one within 300 MB."""
     sys.path.insert(0, str(REPO / "tests"))
     import attacks
-    from pki import local_tsa, make_pki
+    from pki import serve_pki
 
     cli = str(BIN / "appeal-archive")
     print(f"{'hostile input':<58} | {'exit':>4} {'time':>8} {'RSS sum':>8} {'PSS sum':>8}")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         os.environ.update(APPEAL_ARCHIVE_IDENTITY_DIR=str(folder / "identity"), SOURCE_DATE_EPOCH="1684627200")
-        pki = make_pki(folder / "pki")
-        with local_tsa(pki) as url:
+        with serve_pki(folder / "pki") as pki:
             built = subprocess.run([cli, "build", str(REPO / "records"), "--out", str(folder / "build"), "--bag",
-                                    "--key", str(pki.signer_key), "--cert", str(pki.signer_cert), "--tsa", url],
+                                    "--key", str(pki.signer_key), "--cert", str(pki.signer_cert),
+                                    "--tsa", pki.tsa_url],
                                    capture_output=True, text=True)
         assert built.returncode == 0, built.stderr
 

@@ -39,9 +39,12 @@ def need_tool(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory):
-    from pki import make_pki
+    """The test PKI, its OCSP responder, CRLs and two time-stamp authorities served on 127.0.0.1 for the
+    session."""
+    from pki import serve_pki
 
-    return make_pki(tmp_path_factory.mktemp("pki"))
+    with serve_pki(tmp_path_factory.mktemp("pki")) as served:
+        yield served
 
 
 @pytest.fixture

@@ -34,8 +34,9 @@ def test_round_trip_through_the_cli_then_library_and_pdfsig(records: Path, pki, 
     pdf = Path("build") / PDF
     report = verify_archive(pdf, trust_roots=[pki.root_cert])
     assert report.ok and report.trusted, report.issues
-    assert report.signer.name.startswith("Test Archivist")
-    assert report.signer.chain[-1].endswith("Test Root CA")
+    assert report.signer.chain == ("Test Archivist (appeal-archive test PKI)",
+                                   "Test Intermediate CA (appeal-archive test PKI)", "Test Root CA (appeal-archive test PKI)")
+    assert report.signer.anchor == "Test Root CA (appeal-archive test PKI)"
     assert CliRunner().invoke(main, ["verify", str(pdf), "--trust-root", str(pki.root_cert)]).exit_code == 0
     output = subprocess.run([need_tool("pdfsig"), str(pdf)], capture_output=True, text=True).stdout
     assert "Signature Validation: Signature is Valid." in output

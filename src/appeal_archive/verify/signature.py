@@ -47,16 +47,20 @@ def plain_message(error: Exception) -> str:
 
 
 def _subject(certificate) -> str:
-    return certificate.subject.human_friendly
+    """A certificate's holder, named as the cover names the signer."""
+    from cryptography import x509
+
+    from ..identity import identity_of
+
+    return identity_of(x509.load_der_x509_certificate(certificate.dump())).name
 
 
 def _chain(status) -> tuple[tuple[str, ...], str | None]:
     path = getattr(status, "validation_path", None)
     if path is None or not status.trusted:
         return (_subject(status.signing_cert),), None
-    certificates = list(path.iter_certs(include_root=True))
-    anchor = str(path.trust_anchor.authority.name.human_friendly)
-    return tuple(_subject(certificate) for certificate in reversed(certificates)), anchor
+    chain = tuple(_subject(certificate) for certificate in reversed(list(path.iter_certs(include_root=True))))
+    return chain, chain[-1]
 
 
 def signer_evidence(status) -> SignerEvidence:

@@ -162,7 +162,8 @@ def resigned(build: Path, change) -> Path:
 
 
 def resigned_pdf(pdf: Path, change) -> Path:
-    from appeal_archive.sign import SignerConfig, load_key_material, sign_pdf, utc_now
+    from appeal_archive.keys import SignerConfig, load_key_material, utc_now
+    from appeal_archive.sign import sign_pdf
 
     with pikepdf.open(pdf) as document:
         form = document.Root.AcroForm
@@ -243,12 +244,13 @@ def traversing_attachment_name(build: Path, pki) -> Path:
 
 def _resigned_bundle(build: Path, content: bytes) -> Path:
     """The bundle replaced and signed again, by its key holder (the attack tests what verify reads)."""
-    from appeal_archive.sign import SignerConfig, load_key_material, sign_detached, utc_now
+    from appeal_archive.keys import SignerConfig, load_key_material, utc_now
+    from appeal_archive.sign import sign_bundle
 
     bundle = bundle_of(build)
     bundle.write_bytes(content)
     material, _ = load_key_material(SignerConfig(identity_dir=build.parent / "attacker"), utc_now())
-    bundle.with_name(bundle.name + ".p7s").write_bytes(sign_detached(content, material))
+    bundle.with_name(bundle.name + ".p7s").write_bytes(sign_bundle(content, material))
     bundle.with_name(bundle.name + ".tst").unlink()
     return bundle
 

@@ -72,16 +72,15 @@ def dossier_of(records: Path = REAL_RECORDS):
 
 @pytest.fixture(scope="session")
 def signed_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
-    """One signed and time-stamped build of the real records, with its bag, by the test PKI. Shared by the
-    whole session: a test that tampers with it works on a copy (`build_copy`)."""
+    """One build of the real records signed at PAdES B-LTA by the test PKI (its two time-stamp authorities),
+    with its bag. Shared by the whole session: a test that tampers with it works on a copy (`build_copy`)."""
     from appeal_archive.build import build_archive
-    from appeal_archive.sign import SignerConfig
-    from pki import local_tsa
+    from appeal_archive.keys import SignerConfig
 
     out = tmp_path_factory.mktemp("signed") / "build"
-    with local_tsa(pki) as url:
-        result = build_archive(REAL_RECORDS, out, bag=True, environ={"SOURCE_DATE_EPOCH": EPOCH},
-                               signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert, tsa_url=url))
+    result = build_archive(REAL_RECORDS, out, bag=True, environ={"SOURCE_DATE_EPOCH": EPOCH},
+                           signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert, tsa_urls=pki.tsa_urls,
+                                                      trust_roots=(pki.root_cert,)))
     assert result.ok
     return out
 

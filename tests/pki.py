@@ -8,6 +8,7 @@ certificate ends in 2031, the first time-stamp authority's in 2036, the second's
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from contextlib import contextmanager
@@ -161,6 +162,7 @@ def serve_pki(folder: Path):
     }
     for name, data in files.items():
         (folder / name).write_bytes(data)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request in the test output
     server = make_server("127.0.0.1", port, Animator(AnimatorArchStore(config.pki_archs), with_web_ui=False),
                          threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 
 from appeal_archive.build import build_archive
-from appeal_archive.sign import SignerConfig
+from appeal_archive.keys import SignerConfig
 from appeal_archive.verify import verify_archive
 from conftest import EPOCH, REPO
 

@@ -47,6 +47,7 @@ class BuildResult:
     root: str | None = None
     pages: int | None = None
     signer: str | None = None
+    level: str | None = None  # the PAdES level the PDF was signed at
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -63,7 +64,8 @@ class BuildResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "out_dir": self.out_dir, "files": self.files, "root": self.root, "pages": self.pages,
-                "signer": self.signer, "notices": self.notices, "validation": self.report.to_dict()}
+                "signer": self.signer, "level": self.level, "notices": self.notices,
+                "validation": self.report.to_dict()}
 
 
 def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.PathLike = "build", *,
@@ -76,7 +78,8 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     from .jsonld import bundle_bytes
     from .memory import release_memory
     from .render_pdf import render_archival_pdf
-    from .sign import SignerConfig, load_key_material, sign_detached, sign_pdf, timestamp_token, utc_now
+    from .keys import SignerConfig, load_key_material, utc_now
+    from .sign import choose_level, sign_bundle, sign_pdf
     from .version import tool_name
 
     out = Path(out_dir)
@@ -91,6 +94,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     config = signer_config or SignerConfig()
     material, identity = None, UNSIGNED
     if not unsigned:
+        level = choose_level(config.level, config.tsa_urls)
         material, result.notices = load_key_material(config, now)
         identity = identity_of(material.certificate)
     tool = tool_name()
@@ -103,10 +107,9 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
             outputs = {MANIFEST: manifest_bytes(manifest), names.pdf: pdf, names.bundle: bundle_bytes(dossier)}
             if material is not None:
                 outputs[names.pdf] = sign_pdf(pdf, material, reason=f"Archival record {names.archival_id}",
-                                              tsa_url=config.tsa_url)
-                outputs[names.bundle_signature] = sign_detached(outputs[names.bundle], material)
-                if config.tsa_url:
-                    outputs[names.bundle_timestamp] = timestamp_token(outputs[names.bundle], config.tsa_url)
+                                              level=level, tsa_urls=config.tsa_urls, trust_roots=config.trust_roots)
+                outputs[names.bundle_signature] = sign_bundle(
+                    outputs[names.bundle], material, config.tsa_urls[0] if config.tsa_urls else None)
             for name, data in outputs.items():
                 staging.write(name, data)
             if bag:
@@ -117,7 +120,8 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
         raise write_failure(error, out) from error
     result.files = [os.fspath(out / name) for name in [*outputs, *([names.bag] if bag else [])]]
     result.root = manifest["root"]
-    result.signer = None if unsigned else identity.describe()
+    if not unsigned:
+        result.signer, result.level = identity.describe(), f"PAdES {level}"
     return result
 
 

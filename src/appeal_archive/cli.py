@@ -168,34 +168,41 @@ def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int
 @click.option("--pkcs12", type=click.Path(dir_okay=False), help="Signer's key and certificate as PKCS#12.")
 @click.option("--passphrase-env", default="APPEAL_ARCHIVE_PASSPHRASE", show_default=True,
               help="Environment variable that holds the key's or PKCS#12 passphrase.")
-@click.option("--tsa", metavar="URL", help="RFC 3161 time-stamp authority: makes the PDF signature PAdES B-T and "
-              "time-stamps the JSON-LD bundle.")
+@click.option("--tsa", "tsa_urls", metavar="URL", multiple=True, help="RFC 3161 time-stamp authority; give it "
+              "twice for two authorities (the first stamps the signatures, the second the document).")
+@click.option("--level", type=click.Choice(["B-B", "B-T", "B-LT", "B-LTA"]), default=None,
+              help="PAdES level of the PDF's signature [default: B-LTA with --tsa, B-B without].")
+@click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="A root (PEM) the signer's or an authority's certificate chains to, when it is none of "
+              "Mozilla's; used to collect validation data for B-LT and B-LTA.")
 @click.option("--bag", is_flag=True, help="Also write the BagIt transfer package of the whole build (it copies "
               "and hashes every file again: seconds for a real appeal, minutes for 100,000 signatories).")
 @FORMAT
 @JOBS
 @click.pass_context
 def build(ctx: click.Context, records_dir: str, out_dir: str, unsigned: bool, key: str | None, cert: str | None,
-          pkcs12: str | None, passphrase_env: str, tsa: str | None, bag: bool, output_format: str,
-          jobs: int | None) -> None:
+          pkcs12: str | None, passphrase_env: str, tsa_urls: tuple[str, ...], level: str | None,
+          trust_roots: tuple[str, ...], bag: bool, output_format: str, jobs: int | None) -> None:
     """Validate RECORDS_DIR, then write the manifest, the signed archival PDF and the signed JSON-LD
     bundle into --out (and, with --bag, a BagIt package of all of it).
 
-    Nothing is written when a record is invalid. Without --key/--cert or --pkcs12, a self-signed
-    identity is created once in ~/.config/appeal-archive/identity (or $APPEAL_ARCHIVE_IDENTITY_DIR).
+    Nothing is written when a record is invalid, or when signing fails. Without --key/--cert or
+    --pkcs12, the custodian identity is used: a CA and a signing certificate made once in
+    ~/.config/appeal-archive/identity (or $APPEAL_ARCHIVE_IDENTITY_DIR); see `appeal-archive identity`.
     The build date is SOURCE_DATE_EPOCH when set, otherwise the clock.
 
     \b
     Example:
       appeal-archive build records/ --out build/ --bag
-      appeal-archive build --pkcs12 signer.p12 --tsa https://freetsa.org/tsr
+      appeal-archive build --tsa https://tsa.one.example/tsr --tsa https://tsa.two.example/tsr
+      appeal-archive build --pkcs12 signer.p12 --tsa https://freetsa.org/tsr --level B-T
     """
     from .build import build_archive
     from .report import build_text
-    from .sign import SignerConfig
+    from .keys import SignerConfig
 
     config = SignerConfig(key=_path(key), cert=_path(cert), pkcs12=_path(pkcs12), passphrase_env=passphrase_env,
-                          tsa_url=tsa)
+                          tsa_urls=tsa_urls, level=level, trust_roots=tuple(Path(root) for root in trust_roots))
     with reported_errors(ctx, output_format):
         result = build_archive(records_dir, out_dir, unsigned=unsigned, signer_config=config, bag=bag, jobs=jobs)
     finish(ctx, result, output_format, build_text)
@@ -212,20 +219,26 @@ def _path(value: str | None) -> Path | None:
 @click.option("--rebuild", is_flag=True, help="Re-render the PDF from its own attachments and check the signed "
               "bytes are exactly that rendering.")
 @click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False, exists=True),
-              help="A root certificate (PEM) the signer must chain to; may be given more than once.")
+              help="A root certificate (PEM) the signer and the time-stamp authorities must chain to; may be given "
+              "more than once.")
+@click.option("--at", "at", metavar="DATE", callback=lambda _ctx, _param, value: _moment(value),
+              help="Also judge the PDF's signature as of DATE (2046-12-01 or an ISO 8601 time, UTC unless it says "
+              "otherwise) with only the evidence the file carries.")
 @FORMAT
 @click.pass_context
 def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool, trust_roots: tuple[str, ...],
-           output_format: str) -> None:
+           at, output_format: str) -> None:
     """Check what a build made, offline: a signed PDF, a JSON-LD bundle, or a BagIt bag folder.
 
-    A PDF: signature, attachments, manifest and the root in its metadata and on its cover. A bundle: its
-    .p7s (and .tst) beside it, and the root its record hashes give. A bag: BagIt validity, then both of
-    those. Exit 0 when every check holds, 1 when one fails, 3 when the file cannot be read.
+    A PDF: its signature (level, chain, time stamps, validation data), every update after it,
+    attachments, manifest and the root in its metadata and on its cover. A bundle: its CAdES .p7s beside
+    it, and the root its record hashes give. A bag: BagIt validity, then both of those. Exit 0 when every
+    check holds, 1 when one fails, 3 when the file cannot be read.
 
     \b
     Example:
-      appeal-archive verify build/AA-2023-05-21-belarusians-to-eu.pdf
+      appeal-archive verify --trust-root custodian-ca.pem build/AA-2023-05-21-belarusians-to-eu.pdf
+      appeal-archive verify --trust-root custodian-ca.pem --at 2046-12-01 build/AA-2023-05-21-belarusians-to-eu.pdf
       appeal-archive verify build/AA-2023-05-21-belarusians-to-eu.jsonld
       appeal-archive verify --records records/ --rebuild build/AA-2023-05-21-belarusians-to-eu-bag
     """
@@ -234,8 +247,78 @@ def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool
 
     with reported_errors(ctx, output_format):
         report = verify_archive(file, records_dir=records_dir, rebuild=rebuild,
-                                trust_roots=[Path(root) for root in trust_roots])
+                                trust_roots=[Path(root) for root in trust_roots], at=at)
     finish(ctx, report, output_format, verify_text)
+
+
+def _moment(value: str | None):
+    """An ISO 8601 date or time, in UTC unless it names its offset."""
+    from datetime import UTC, datetime
+
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or time (e.g. 2046-12-01)") from error
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--tsa", "tsa_url", metavar="URL", required=True, help="The RFC 3161 time-stamp authority that "
+              "makes the new document time stamp.")
+@click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="A root (PEM) the authorities' certificates chain to, when it is none of Mozilla's and not in "
+              "the file.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write the renewed file here "
+              "[default: replace FILE, atomically].")
+@FORMAT
+@click.pass_context
+def extend(ctx: click.Context, file: str, tsa_url: str, trust_roots: tuple[str, ...], out_file: str | None,
+           output_format: str) -> None:
+    """Renew a signed PDF (PAdES B-LT or B-LTA): add the current validation data of its newest time stamp
+    and a new document time stamp, as an incremental update. The archive's signature is untouched.
+
+    Do it before the newest time stamp's certificate expires (see `verify`), or when its hash algorithm
+    weakens. Nothing is written if the authority cannot be reached.
+
+    \b
+    Example:
+      appeal-archive extend build/AA-2023-05-21-belarusians-to-eu.pdf --tsa https://tsa.example/tsr
+    """
+    from .renew import extend_file
+    from .report import extend_text
+
+    with reported_errors(ctx, output_format):
+        report = extend_file(Path(file), tsa_url, tuple(Path(root) for root in trust_roots),
+                             Path(out_file) if out_file else None)
+    finish(ctx, report, output_format, extend_text)
+
+
+@main.command()
+@click.option("--create", is_flag=True, help="Make the identity now if there is none (a signed build would).")
+@click.option("--export-ca", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the custodian CA's certificate (PEM) to FILE, for recipients to trust.")
+@FORMAT
+@click.pass_context
+def identity(ctx: click.Context, create: bool, export_ca: str | None, output_format: str) -> None:
+    """Show the default signing identity: the custodian CA and the signing certificate it issued.
+
+    It lives in ~/.config/appeal-archive/identity (or $APPEAL_ARCHIVE_IDENTITY_DIR); its keys never leave
+    that folder. Recipients make the exported CA certificate a trust anchor once, then trust every archive
+    signed with this identity.
+
+    \b
+    Example:
+      appeal-archive identity --export-ca custodian-ca.pem
+    """
+    from .custodian import default_identity_dir, describe_identity
+    from .report import identity_text
+
+    with reported_errors(ctx, output_format):
+        report = describe_identity(default_identity_dir(), create=create, export_ca=_path(export_ca))
+    finish(ctx, report, output_format, identity_text)
 
 
 @main.command("schema")

@@ -7,8 +7,8 @@ A build's output folder holds:
   manifest.json                     the manifest (bytes: `manifest_bytes`)
   <archival-id>.pdf                 the signed archival PDF; its attachments are `pdf_files`
   <archival-id>.jsonld              the JSON-LD bundle
-  <archival-id>.jsonld.p7s          its detached CMS signature
-  <archival-id>.jsonld.tst          its RFC 3161 time-stamp token (when a time-stamp authority was given)
+  <archival-id>.jsonld.p7s          its detached CAdES signature (with --tsa, the signature's time stamp
+                                    travels inside it, as CAdES-T)
   <archival-id>-bag/                the BagIt package (with --bag); its payload is `bag_payload`
 
 The PDF states the record set's root in its XMP metadata (`ROOT_PROPERTY`) and in its attached manifest.
@@ -42,7 +42,7 @@ MAX_MEMBER_BYTES = 1_000_000  # a record, or its canonical JSON (loader.MAX_RECO
 MAX_PDF_BYTES = 1 << 30
 MAX_BUNDLE_BYTES = 1 << 30
 MAX_BUNDLE_LINE = 1 << 20  # the bundle holds one node per line
-MAX_SIGNATURE_BYTES = 1 << 20  # a .p7s or .tst
+MAX_SIGNATURE_BYTES = 1 << 20  # a .p7s
 MAX_MANIFEST_BYTES = 64 << 20
 MAX_ZIP_BYTES = 128 << 20
 MAX_DOCUMENT_BYTES = 512 << 20  # a source document (checks.MAX_DOCUMENT_BYTES)
@@ -73,24 +73,17 @@ class Outputs:
         return signature_of(self.bundle)
 
     @property
-    def bundle_timestamp(self) -> str:
-        return timestamp_of(self.bundle)
-
-    @property
     def bag(self) -> str:
         return f"{self.archival_id}-bag"
 
     def names(self) -> set[str]:
-        """Everything a build of this unit may write into its output folder."""
-        return {MANIFEST, PLACEHOLDER, self.pdf, self.bundle, self.bundle_signature, self.bundle_timestamp, self.bag}
+        """Everything a build of this unit may write into its output folder (and may replace there: builds
+        before the bundle's signature became CAdES-T wrote its time stamp beside it)."""
+        return {MANIFEST, PLACEHOLDER, self.pdf, self.bundle, self.bundle_signature, self.bundle + ".tst", self.bag}
 
 
 def signature_of(bundle_name: str) -> str:
     return bundle_name + ".p7s"
-
-
-def timestamp_of(bundle_name: str) -> str:
-    return bundle_name + ".tst"
 
 
 def record_file(path: str) -> str:
@@ -339,10 +332,9 @@ def bag_agent(tool: str, bagit_version: str) -> str:
     return f"{tool} (bagit-python {bagit_version})"
 
 
-def bag_payload_names(names: Outputs, record_files: set[str], timestamped: bool) -> set[str]:
+def bag_payload_names(names: Outputs, record_files: set[str]) -> set[str]:
     """What a bag's data/ holds, from what the signed PDF carries: the outputs and its record files."""
-    outputs = {MANIFEST, names.pdf, names.bundle, names.bundle_signature}
-    return outputs | ({names.bundle_timestamp} if timestamped else set()) | record_files
+    return {MANIFEST, names.pdf, names.bundle, names.bundle_signature} | record_files
 
 
 def payload_limit(name: str) -> int:
@@ -353,4 +345,4 @@ def payload_limit(name: str) -> int:
         return MAX_MANIFEST_BYTES
     if name.startswith(RECORDS + "sources/"):
         return MAX_DOCUMENT_BYTES
-    return MAX_SIGNATURE_BYTES if name.endswith((".p7s", ".tst")) else MAX_MEMBER_BYTES
+    return MAX_SIGNATURE_BYTES if name.endswith(".p7s") else MAX_MEMBER_BYTES

@@ -89,7 +89,12 @@ def _describe(pdf: pikepdf.Pdf, *, title: str, creator: str, description: str, r
         for key in (BUILD_DATE_PROPERTY, "xmp:ModifyDate", "xmp:MetadataDate"):
             meta[key] = moment
     pdf.docinfo[Name.CreationDate] = pdf_date(build_date)
-    pdf.docinfo[Name.ModDate] = pdf_date(build_date)
+    # The producer and the modification date live in the XMP only. pyHanko rewrites both at every signing,
+    # DSS and time-stamp update, in the XMP and in whichever of them the information dictionary has: one
+    # it lacks cannot come to disagree with the XMP (PDF/A-1's rule binds only entries that are present).
+    for key in (Name.Producer, Name.ModDate):
+        if key in pdf.docinfo:
+            del pdf.docinfo[key]
 
 
 def _attach(pdf: pikepdf.Pdf, specs: list[tuple[str, pikepdf.Object]]) -> None:

@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
 from pathlib import Path
 
 from .errors import AppealArchiveError, fail
@@ -121,3 +122,21 @@ def write_failure(error: OSError, where: Path) -> AppealArchiveError:
                     "on another disk), then build again; the previous build is as it was")
     return fail("build.write-failed", f"cannot write the build in {where}: {error.strerror or error}",
                 "check the folder's permissions and the disk; the previous build is as it was")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write one file whole or not at all: a temporary file beside it, flushed, then renamed over it."""
+    path = Path(path)
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise write_failure(error, path) from error

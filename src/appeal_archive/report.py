@@ -90,7 +90,7 @@ def build_text(result) -> str:
     if result.ok:
         lines += [f"wrote {name}" for name in result.files]
         lines.append(f"{result.pages} pages; root {result.root}; "
-                     + (f"signed by {result.signer}" if result.signer else "unsigned"))
+                     + (f"signed by {result.signer}; {result.level}" if result.signer else "unsigned"))
     else:
         lines.append(_counted(result, f"{result.report.records_dir}: nothing written"))
     return _with_issues(result, lines)
@@ -123,6 +123,37 @@ def verify_text(report) -> str:
     lines += [f"  {change['change']}: {change['path']}" for change in report.changes]
     if report.issues:
         lines.append(format_issues(report.issues))
+    return "\n".join(lines)
+
+
+def identity_text(report) -> str:
+    lines = [f"note: {notice}" for notice in report.notices]
+    if report.kind is None:
+        lines.append(f"{report.folder}: no signing identity yet; `appeal-archive identity --create` or the first "
+                     "signed build makes one")
+        return "\n".join(lines)
+    kind = {"custodian": "a custodian CA and the signing certificate it issued",
+            "self-signed": "a self-signed certificate (made by an earlier version)"}[report.kind]
+    lines.append(f"{report.folder}: {kind}")
+    for title, facts in (("signer", report.signer), ("custodian CA", report.ca)):
+        if facts is not None:
+            lines += [f"  {title}: {facts.subject}", f"    SHA-256 fingerprint: {facts.sha256}",
+                      f"    valid {facts.valid_from} to {facts.valid_to}"]
+            if facts.extended_key_usages:
+                lines.append(f"    extended key usage: {', '.join(facts.extended_key_usages)}")
+    if report.exported:
+        lines.append(f"wrote the custodian CA's certificate to {report.exported}: recipients make it a trust anchor "
+                     "(see the README, \"Trusting a custodian\")")
+    return "\n".join(lines)
+
+
+def extend_text(report) -> str:
+    lines = [f"wrote {report.out} ({report.added_bytes:,} bytes added to {report.file})",
+             "document time stamps, oldest first:"]
+    lines += [f"  {stamp.time} by {stamp.authority} (its certificate ends {stamp.certificate_ends})"
+              for stamp in report.time_stamps]
+    if report.time_stamps:
+        lines.append(f"renew again before {report.time_stamps[-1].certificate_ends}")
     return "\n".join(lines)
 
 

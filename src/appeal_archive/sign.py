@@ -1,274 +1,254 @@
-"""Stage 10, signing: PDF bytes + key material -> a PAdES-signed PDF (pyHanko), as an incremental update.
+"""Stage 10, signing with pyHanko: the PDF as PAdES (B-B, B-T, B-LT or B-LTA), the bundle as CAdES, and the
+renewal of a signed PDF with a new document time stamp.
 
-PAdES baseline B-B always, B-T when a time-stamp authority is given. RSA with SHA-256 only: ECDSA and
-Ed25519 would make pyHanko write PDF 2.0 (not PDF/A-3), and poppler's pdfsig cannot check Ed25519.
-Key material comes from PEM files, a PKCS#12 file (passphrase from an environment variable), or a
-self-signed identity created once in the user's configuration folder, never inside the project. Keys
-are held in memory only; nothing here writes them anywhere else.
+Levels, each adding to the one before (ETSI EN 319 142-1):
+  B-B    the signature, with the signer's certificate chain and its signing-certificate-v2 attribute;
+  B-T    a time stamp on the signature from a time-stamp authority (the first --tsa);
+  B-LT   the validation data (certificates, CRLs or OCSP responses) for the signer and that authority, in
+         the PDF's /DSS, so that the signature can be checked after the certificates expire;
+  B-LTA  a document time stamp over all of that (from the second --tsa when two are given), which
+         `extend` renews before its authority's certificate expires.
+Every change is an incremental update: the signed file starts with the rendered bytes. Failures write
+nothing: the result is returned whole or an error is raised.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import os
-import tempfile
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
 from pathlib import Path
 
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
-from .errors import AppealArchiveError, Issue
+from .errors import EXIT_USAGE, AppealArchiveError, fail
+from .keys import KeyMaterial
 
-DEFAULT_PASSPHRASE_ENV = "APPEAL_ARCHIVE_PASSPHRASE"
-IDENTITY_ENV = "APPEAL_ARCHIVE_IDENTITY_DIR"
-SIGNER_NAME_ENV = "APPEAL_ARCHIVE_SIGNER_NAME"
 FIELD_NAME = "AppealArchiveSignature"
+LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+TSA_TIMEOUT = 20
 
 
-def _cannot(code: str, message: str, hint: str) -> AppealArchiveError:
-    return AppealArchiveError(Issue(code, message, hint=hint))
+def choose_level(requested: str | None, tsa_urls: tuple[str, ...]) -> str:
+    """The PAdES level to sign at: the one asked for, or the highest the time-stamp authorities allow."""
+    if len(tsa_urls) > 2:
+        raise fail("sign.usage", f"{len(tsa_urls)} time-stamp authorities were given; at most two are used",
+                   "give --tsa once (it stamps the signature and the document) or twice (the first stamps the "
+                   "signature, the second the document)", exit_code=EXIT_USAGE)
+    if requested is None:
+        return "B-LTA" if tsa_urls else "B-B"
+    if requested not in LEVELS:
+        raise fail("sign.usage", f"{requested} is not a PAdES baseline level", f"choose one of {', '.join(LEVELS)}",
+                   exit_code=EXIT_USAGE)
+    if requested != "B-B" and not tsa_urls:
+        raise fail("sign.usage", f"PAdES {requested} needs a time-stamp authority", "give --tsa URL (or --level B-B)",
+                   exit_code=EXIT_USAGE)
+    if requested == "B-B" and tsa_urls:
+        raise fail("sign.usage", "--tsa was given with --level B-B, which has no time stamp",
+                   "leave out --level (the highest level the authorities allow), or --tsa", exit_code=EXIT_USAGE)
+    return requested
 
 
-@dataclass(frozen=True)
-class SignerConfig:
-    """Where the signing key comes from. With nothing set, a local self-signed identity is used."""
+def _asn1(certificate: x509.Certificate):
+    from asn1crypto import x509 as asn1_x509
 
-    key: Path | None = None
-    cert: Path | None = None
-    pkcs12: Path | None = None
-    passphrase_env: str = DEFAULT_PASSPHRASE_ENV
-    tsa_url: str | None = None
-    identity_dir: Path | None = None
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
-@dataclass(frozen=True)
-class KeyMaterial:
-    private_key: rsa.RSAPrivateKey
-    certificate: x509.Certificate
-    chain: tuple[x509.Certificate, ...]
-    source: str
-
-
-def default_identity_dir() -> Path:
-    if os.environ.get(IDENTITY_ENV):
-        return Path(os.environ[IDENTITY_ENV])
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return config_home / "appeal-archive" / "identity"
-
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise _cannot("sign.key-unreadable", f"cannot read the {what} {path}: {error.strerror}",
-                      f"check the path given for the {what}") from error
-
-
-def _passphrase(env_name: str) -> bytes | None:
-    value = os.environ.get(env_name)
-    return value.encode("utf-8") if value else None
-
-
-def load_key_material(config: SignerConfig, now: datetime) -> tuple[KeyMaterial, list[str]]:
-    """The configured key and certificate, checked (RSA, in its validity period); plus notices for the user."""
-    notices: list[str] = []
-    if config.pkcs12:
-        material = _from_pkcs12(config.pkcs12, config.passphrase_env)
-    elif config.key or config.cert:
-        if not (config.key and config.cert):
-            raise AppealArchiveError(Issue("sign.usage", "--key and --cert must be given together",
-                                           hint="give both PEM files, or --pkcs12"), exit_code=2)
-        material = _from_pem(config.key, config.cert, config.passphrase_env)
-    else:
-        folder = config.identity_dir or default_identity_dir()
-        created = ensure_self_signed_identity(folder, now)
-        if created:
-            notices.append(f"created a self-signed signing identity in {folder} (the key never leaves that folder); "
-                           "give --key/--cert or --pkcs12 to sign with an institution's certificate")
-        material = _from_pem(folder / "key.pem", folder / "cert.pem", config.passphrase_env)
-        notices.append(f"signing with the self-signed identity in {folder}")
-    _check_material(material, now)
-    return material, notices
-
-
-def _from_pem(key_path: Path, cert_path: Path, passphrase_env: str) -> KeyMaterial:
-    key_data, cert_data = _read(key_path, "private key"), _read(cert_path, "certificate")
-    passphrase = _passphrase(passphrase_env)
-    try:
-        try:
-            key = serialization.load_pem_private_key(key_data, password=passphrase)
-        except TypeError:
-            if passphrase is None:
-                raise
-            key = serialization.load_pem_private_key(key_data, password=None)  # the key is not encrypted
-    except TypeError as error:
-        raise _cannot("sign.passphrase", f"the private key {key_path} is encrypted and no passphrase was given",
-                      f"put the passphrase in the environment variable {passphrase_env}") from error
-    except ValueError as error:
-        raise _cannot("sign.key-invalid", f"{key_path} is not a private key this passphrase opens",
-                      f"check the file, and the passphrase in {passphrase_env}") from error
-    try:
-        certificates = x509.load_pem_x509_certificates(cert_data)
-    except ValueError as error:
-        raise _cannot("sign.cert-invalid", f"{cert_path} holds no PEM certificate",
-                      "give the signer's certificate (and its chain) in PEM form") from error
-    return KeyMaterial(key, certificates[0], tuple(certificates[1:]), f"{key_path} and {cert_path}")
-
-
-def _from_pkcs12(path: Path, passphrase_env: str) -> KeyMaterial:
-    data = _read(path, "PKCS#12 file")
-    try:
-        key, certificate, chain = pkcs12.load_key_and_certificates(data, _passphrase(passphrase_env))
-    except ValueError as error:
-        raise _cannot("sign.passphrase", f"cannot open {path}: wrong passphrase, or not a PKCS#12 file",
-                      f"put the right passphrase in the environment variable {passphrase_env}") from error
-    if key is None or certificate is None:
-        raise _cannot("sign.key-invalid", f"{path} holds no private key with its certificate",
-                      "export the signing key together with its certificate")
-    return KeyMaterial(key, certificate, tuple(chain), str(path))
-
-
-def _check_material(material: KeyMaterial, now: datetime) -> None:
-    if not isinstance(material.private_key, rsa.RSAPrivateKey):
-        raise _cannot("sign.key-type", "the signing key is not an RSA key",
-                      "use an RSA key (2048 bits or more): other key types make the PDF 2.0, not PDF/A-3")
-    if material.private_key.public_key().public_numbers() != material.certificate.public_key().public_numbers():
-        raise _cannot("sign.key-mismatch", "the private key does not belong to the certificate",
-                      "give the certificate issued for this key")
-    certificate = material.certificate
-    if now > certificate.not_valid_after_utc:
-        raise _cannot("sign.certificate-expired", f"the signing certificate expired on "
-                      f"{certificate.not_valid_after_utc:%Y-%m-%d}", "renew the certificate, or use another one")
-    if now < certificate.not_valid_before_utc:
-        raise _cannot("sign.certificate-not-yet-valid", f"the signing certificate is valid only from "
-                      f"{certificate.not_valid_before_utc:%Y-%m-%d}", "check the machine's clock, or wait")
-
-
-IDENTITY_FILES = ("key.pem", "cert.pem")
-
-
-def ensure_self_signed_identity(folder: Path, now: datetime) -> bool:
-    """Create an RSA key and a self-signed certificate in `folder` unless they exist. True if created.
-
-    Both files are written into a fresh folder beside it, which is then renamed into place: a build killed
-    meanwhile leaves no half identity. A half one made otherwise is explained, never overwritten.
-    """
-    present = [name for name in IDENTITY_FILES if (folder / name).exists()]
-    if len(present) == len(IDENTITY_FILES):
-        return False
-    if present:
-        missing = next(name for name in IDENTITY_FILES if name not in present)
-        raise _cannot("sign.identity-incomplete", f"the signing identity in {folder} has {present[0]} but no "
-                      f"{missing} (an interrupted first build)", f"restore {folder / missing} from a backup; or, if "
-                      f"nothing was ever signed with it, delete {folder} and build again to make a new identity")
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
-        key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-        certificate = _self_signed(key, now)
-        descriptor = os.open(fresh / "key.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-            os.fsync(handle.fileno())
-        (fresh / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()  # an empty folder made by hand (or by $APPEAL_ARCHIVE_IDENTITY_DIR's owner)
-        os.rename(fresh, folder)
-    except OSError as error:
-        raise _cannot("sign.identity", f"cannot create the signing identity in {folder}: {error.strerror}",
-                      f"set {IDENTITY_ENV} to a writable folder outside the project") from error
-    return True
-
-
-def _self_signed(key: rsa.RSAPrivateKey, now: datetime) -> x509.Certificate:
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, os.environ.get(SIGNER_NAME_ENV) or "appeal-archive local signer"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "identity not verified by any authority"),
-    ])
-    return (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-
-
-def sign_pdf(pdf_bytes: bytes, material: KeyMaterial, *, reason: str, tsa_url: str | None = None) -> bytes:
-    """PAdES-sign the PDF as an incremental update: the result starts with exactly `pdf_bytes`."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko.sign.timestamps import HTTPTimeStamper
+def _pyhanko_signer(material: KeyMaterial):
+    from asn1crypto import keys as asn1_keys
+    from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     der = serialization.Encoding.DER
-    signer = signers.SimpleSigner(
-        signing_cert=asn1_x509.Certificate.load(material.certificate.public_bytes(der)),
+    return signers.SimpleSigner(
+        signing_cert=_asn1(material.certificate),
         signing_key=asn1_keys.PrivateKeyInfo.load(material.private_key.private_bytes(
             der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
-        cert_registry=SimpleCertificateStore.from_certs(
-            [asn1_x509.Certificate.load(certificate.public_bytes(der)) for certificate in material.chain]),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1(certificate) for certificate in material.chain]),
     )
-    metadata = signers.PdfSignatureMetadata(field_name=FIELD_NAME, md_algorithm="sha256", reason=reason,
-                                            subfilter=fields.SigSeedSubFilter.PADES)
-    timestamper = HTTPTimeStamper(tsa_url, timeout=20) if tsa_url else None
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-    pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper)
+
+
+def public_roots() -> list:
+    """The roots of Mozilla's programme (certifi's bundle): the public time-stamp authorities chain to one."""
+    import certifi
+    from asn1crypto import pem
+    from asn1crypto import x509 as asn1_x509
+
+    # Read with asn1crypto, as pyHanko will: `cryptography` warns of the few roots with a negative serial number.
+    return [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(Path(certifi.where()).read_bytes(),
+                                                                          multiple=True)]
+
+
+def collection_context(anchors: Iterable, crls: Iterable[x509.CertificateRevocationList] = (),
+                       extra_roots: Iterable[Path] = ()):
+    """The validation context under which validation data is collected while signing: revocation data is
+    required (fetched from the certificates' own servers, or the CRLs given) for every certificate below a
+    root. It judges nothing for the recipient; it only decides what goes into the /DSS."""
+    from asn1crypto import crl as asn1_crl
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = [*anchors, *(_asn1(certificate) for path in extra_roots for certificate in _read_roots(path)),
+             *public_roots()]
+    return ValidationContext(
+        trust_roots=roots, allow_fetching=True, revocation_mode="require",
+        crls=[asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER)) for crl in crls])
+
+
+def _read_roots(path: Path) -> list[x509.Certificate]:
     try:
-        output = asyncio.run(pdf_signer.async_sign_pdf(writer, output=io.BytesIO()))
-    except Exception as error:  # noqa: BLE001 - pyHanko raises many types for network and TSA failures
-        if tsa_url:
-            raise _cannot("sign.tsa", f"the time-stamp authority {tsa_url} did not answer usefully: "
-                          f"{type(error).__name__}: {error}", "check the --tsa URL and the network, or build "
-                          "without --tsa (PAdES B-B)") from error
-        raise _cannot("sign.failed", f"signing failed: {type(error).__name__}: {error}",
-                      "check the key and certificate") from error
-    signed = output.getvalue()
+        return x509.load_pem_x509_certificates(Path(path).read_bytes())
+    except (OSError, ValueError) as error:
+        raise fail("sign.cert-invalid", f"cannot read the root certificate {path}",
+                   "give a PEM file with the root certificate", exit_code=EXIT_USAGE) from error
+
+
+def _self_signed(certificates: Iterable[x509.Certificate]) -> list:
+    return [_asn1(certificate) for certificate in certificates if certificate.issuer == certificate.subject]
+
+
+def _run(coroutine, *contexts):
+    """Run one pyHanko operation; close the HTTP sessions its validation contexts opened, in the same loop."""
+    async def run():
+        try:
+            return await coroutine
+        finally:
+            for context in contexts:
+                if context is not None:
+                    await context.aclose()
+
+    return asyncio.run(run())
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    chain = [error]
+    while chain[-1].__cause__ is not None and len(chain) < 10:
+        chain.append(chain[-1].__cause__)
+    return chain
+
+
+def signing_failure(error: Exception, step: str, tsa_url: str | None) -> AppealArchiveError:
+    """pyHanko's exception, as the exit-3 error a user can act on. `step` names what was being done."""
+    from pyhanko.sign.timestamps import TimestampRequestError
+    from pyhanko_certvalidator.errors import InsufficientRevinfoError, PathBuildingError
+
+    chain = _causes(error)
+    detail = "; ".join(dict.fromkeys(str(cause) for cause in chain if str(cause)))[:400]
+    if any(isinstance(cause, TimestampRequestError) for cause in chain):
+        return fail("sign.tsa", f"{step}: the time-stamp authority {tsa_url} did not answer usefully ({detail})",
+                    "check the --tsa URL and the network; nothing was written")
+    if any(isinstance(cause, InsufficientRevinfoError) for cause in chain):
+        return fail("sign.revocation-missing", f"{step}: no revocation data (CRL or OCSP) could be found for a "
+                    f"certificate in the chain ({detail})", "check the network (the certificates name their CRL and "
+                    "OCSP servers), or sign at --level B-T, which needs none; nothing was written")
+    if any(isinstance(cause, PathBuildingError) for cause in chain):
+        return fail("sign.chain-incomplete", f"{step}: a certificate does not chain to a known root ({detail})",
+                    "give --trust-root ROOT.pem with the signer's or the time-stamp authority's root; nothing was "
+                    "written")
+    return fail("sign.failed", f"{step} failed: {type(error).__name__}: {detail}",
+                "check the key, the certificate and the --tsa URL; nothing was written")
+
+
+def sign_pdf(pdf_bytes: bytes, material: KeyMaterial, *, reason: str, level: str = "B-B",
+             tsa_urls: tuple[str, ...] = (), trust_roots: tuple[Path, ...] = ()) -> bytes:
+    """PAdES-sign the PDF at `level` as incremental updates: the result starts with exactly `pdf_bytes`."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    long_term = level in ("B-LT", "B-LTA")
+    two_authorities = level == "B-LTA" and len(tsa_urls) == 2
+    context = collection_context(_self_signed((material.certificate, *material.chain)), material.crls,
+                                 trust_roots) if long_term else None
+    metadata = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME, md_algorithm="sha256", reason=reason, subfilter=fields.SigSeedSubFilter.PADES,
+        embed_validation_info=long_term, use_pades_lta=level == "B-LTA" and not two_authorities,
+        validation_context=context)
+    timestamper = HTTPTimeStamper(tsa_urls[0], timeout=TSA_TIMEOUT) if level != "B-B" else None
+    pdf_signer = signers.PdfSigner(metadata, signer=_pyhanko_signer(material), timestamper=timestamper)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+    try:
+        signed = _run(pdf_signer.async_sign_pdf(writer, output=io.BytesIO()), context).getvalue()
+    except Exception as error:  # noqa: BLE001 - pyHanko raises many types for network, TSA and PKI failures
+        raise signing_failure(error, f"signing at PAdES {level}", tsa_urls[0] if tsa_urls else None) from error
+    if two_authorities:
+        signed = add_document_timestamp(signed, tsa_urls[1], trust_roots)
     if not signed.startswith(pdf_bytes):  # pragma: no cover - pyHanko always appends
-        raise _cannot("sign.not-incremental", "the signed file does not start with the unsigned bytes",
-                      "this is a bug; please report it")
+        raise fail("sign.not-incremental", "the signed file does not start with the unsigned bytes",
+                   "this is a bug; please report it")
     return signed
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def sign_detached(data: bytes, material: KeyMaterial) -> bytes:
-    """A detached CMS signature (DER, RSA with SHA-256) over `data`, with the certificate chain, made by
-    the `cryptography` package; `openssl cms -verify -binary -content FILE` accepts it."""
-    from cryptography.hazmat.primitives.serialization import pkcs7
-
-    builder = pkcs7.PKCS7SignatureBuilder().set_data(data).add_signer(
-        material.certificate, material.private_key, hashes.SHA256())
-    for certificate in material.chain:
-        builder = builder.add_certificate(certificate)
-    return builder.sign(serialization.Encoding.DER,
-                        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
-
-
-def timestamp_token(data: bytes, tsa_url: str) -> bytes:
-    """An RFC 3161 time-stamp token (DER) over SHA-256 of `data`, from the given authority."""
-    import hashlib
-
-    from pyhanko.sign.timestamps import HTTPTimeStamper
+def _dss_roots(reader) -> list:
+    """The self-signed certificates a signed PDF's /DSS carries (the roots of the chains it validates)."""
+    from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 
     try:
-        token = asyncio.run(HTTPTimeStamper(tsa_url, timeout=20).async_timestamp(
-            hashlib.sha256(data).digest(), "sha256"))
-    except Exception as error:  # noqa: BLE001 - network and protocol failures of many kinds
-        raise _cannot("sign.tsa", f"the time-stamp authority {tsa_url} did not answer usefully: "
-                      f"{type(error).__name__}: {error}", "check the --tsa URL and the network") from error
-    return token.dump()
+        certificates = DocumentSecurityStore.read_dss(reader).load_certs()
+    except NoDSSFoundError:
+        return []
+    return [certificate for certificate in certificates if certificate.self_signed != "no"]
+
+
+def add_document_timestamp(pdf_bytes: bytes, tsa_url: str, trust_roots: tuple[Path, ...] = ()) -> bytes:
+    """Add the validation data of the file's time-stamp authorities and a document time stamp (B-LT -> B-LTA)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+    context = collection_context(_dss_roots(writer.prev), extra_roots=trust_roots)
+    stamper = signers.PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT))
+    try:
+        return _run(stamper.async_timestamp_pdf(writer, "sha256", validation_context=context, output=io.BytesIO()),
+                    context).getvalue()
+    except Exception as error:  # noqa: BLE001
+        raise signing_failure(error, "adding the document time stamp", tsa_url) from error
+
+
+def extend_pdf(pdf_bytes: bytes, tsa_url: str, trust_roots: tuple[Path, ...] = ()) -> bytes:
+    """Renew a B-LT or B-LTA file: the validation data of its latest time stamp as of now, then a new document
+    time stamp over everything, as one more incremental update. What an archive does before the latest time
+    stamp's certificate expires, or when its hash algorithm weakens."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=True)
+        signed = bool(reader.embedded_regular_signatures)
+        DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError as error:
+        raise fail("extend.no-validation-data", "the file has no validation data (/DSS): it is PAdES B-B or B-T, "
+                   "which a new time stamp cannot make long-term", "build again with --tsa (PAdES B-LTA by "
+                   "default) while the signer's certificate is valid") from error
+    except Exception as error:  # noqa: BLE001 - a damaged file
+        raise fail("extend.unreadable", f"the file cannot be read as a PDF ({type(error).__name__})",
+                   "check that it is the signed archive") from error
+    if not signed:
+        raise fail("extend.unsigned", "the file carries no signature", "extend renews a signed archive")
+    context = collection_context(_dss_roots(reader), extra_roots=trust_roots)
+    stamper = signers.PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT))
+    try:
+        output = _run(stamper.async_update_archival_timestamp_chain(reader, context, in_place=False,
+                                                                    output=io.BytesIO()), context)
+    except Exception as error:  # noqa: BLE001
+        raise signing_failure(error, "renewing the time stamps", tsa_url) from error
+    return output.getvalue()
+
+
+def sign_bundle(data: bytes, material: KeyMaterial, tsa_url: str | None = None) -> bytes:
+    """A detached CAdES baseline signature (DER) over `data`: signing-certificate-v2 among the signed
+    attributes, the chain, and with an authority, the signature time stamp as an unsigned attribute
+    (CAdES-T). `openssl cms -verify -binary -content FILE` accepts it."""
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    timestamper = HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT) if tsa_url else None
+    try:
+        signed = _run(_pyhanko_signer(material).async_sign_general_data(
+            data, "sha256", detached=True, use_cades=True, timestamper=timestamper))
+    except Exception as error:  # noqa: BLE001
+        raise signing_failure(error, "signing the bundle", tsa_url) from error
+    return signed.dump()

@@ -51,20 +51,25 @@ def test_pkcs12_with_passphrase_from_the_environment(records: Path, pki, isolate
     assert verify_archive(Path("build") / PDF, trust_roots=[pki.root_cert]).ok
 
 
-def test_self_signed_identity_is_created_once_outside_the_project(records: Path, isolated_identity):
+def test_the_custodian_identity_is_created_once_outside_the_project_and_trusted_once_exported(
+        records: Path, isolated_identity, tmp_path: Path):
     first = CliRunner().invoke(main, ["build", "records"])
     assert first.exit_code == 0, first.output
-    assert "created a self-signed signing identity" in first.output
-    assert (isolated_identity / "key.pem").stat().st_mode & 0o777 == 0o600
+    assert "created a custodian CA and a signing certificate" in first.output
+    assert (isolated_identity / "signer" / "key.pem").stat().st_mode & 0o777 == 0o600
     second = CliRunner().invoke(main, ["build", "records"])
-    assert "created" not in second.output
+    assert "created" not in second.output and "PAdES B-B" in second.output
     report = verify_archive(Path("build") / PDF)
-    assert report.ok and "self-signed" in report.signer.describe()
+    assert report.ok and not report.signer.self_signed and not report.signer.trusted
     assert [issue.code for issue in report.issues] == ["sig.trust-not-checked"]
+    ca = tmp_path / "custodian-ca.pem"
+    assert CliRunner().invoke(main, ["identity", "--export-ca", str(ca)]).exit_code == 0
+    trusted = verify_archive(Path("build") / PDF, trust_roots=[ca])
+    assert trusted.ok and trusted.issues == [] and trusted.signer.anchor.endswith("custodian CA")
     from appeal_archive.verify.pdf import cover_text, stated_root
 
     data = (Path("build") / PDF).read_bytes()
-    assert "self-signed certificate" in cover_text(data)
+    assert "appeal-archive local custodian CA as its issuer" in " ".join(cover_text(data).split())
     assert stated_root(data) == report.root
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from appeal_archive.build import build_archive
 from appeal_archive.cli import main
-from appeal_archive.sign import SignerConfig
+from appeal_archive.keys import SignerConfig
 from appeal_archive.verify import verify_archive
 from conftest import EPOCH, need_tool
 
@@ -67,14 +67,15 @@ def test_a_bundle_without_its_signature_fails(build: Path, tmp_path: Path):
 
 def test_a_changed_record_hash_inside_a_resigned_bundle_breaks_the_root(build: Path, pki, tmp_path: Path):
     """Even signed again by the key holder, a bundle whose hashes no longer give its root is rejected."""
-    from appeal_archive.sign import load_key_material, sign_detached, utc_now
+    from appeal_archive.keys import load_key_material, utc_now
+    from appeal_archive.sign import sign_bundle
 
     forged = tmp_path / f"{NAME}.jsonld"
     text = (build / f"{NAME}.jsonld").read_text(encoding="utf-8")
     digest = next(node["recordSha256"] for node in json.loads(text)["@graph"] if "recordSha256" in node)
     forged.write_text(text.replace(digest, "0" * 64, 1), encoding="utf-8")
     material, _ = load_key_material(SignerConfig(key=pki.signer_key, cert=pki.signer_cert), utc_now())
-    Path(f"{forged}.p7s").write_bytes(sign_detached(forged.read_bytes(), material))
+    Path(f"{forged}.p7s").write_bytes(sign_bundle(forged.read_bytes(), material))
     assert codes(forged) == {"bundle.root-mismatch"}
 
 
@@ -161,13 +162,13 @@ def test_a_rebagged_bag_with_edited_records_and_manifest_is_rejected(build: Path
 
 
 def test_a_rebagged_bag_with_a_bundle_signed_by_someone_else_is_rejected(build: Path, tmp_path: Path):
-    from appeal_archive.sign import ensure_self_signed_identity, load_key_material, sign_detached, utc_now
+    from appeal_archive.keys import load_key_material, utc_now
+    from appeal_archive.sign import sign_bundle
 
     bag = build / f"{NAME}-bag"
     bundle = bag / "data" / f"{NAME}.jsonld"
-    ensure_self_signed_identity(tmp_path / "other", utc_now())
     material, _ = load_key_material(SignerConfig(identity_dir=tmp_path / "other"), utc_now())
-    Path(f"{bundle}.p7s").write_bytes(sign_detached(bundle.read_bytes(), material))
+    Path(f"{bundle}.p7s").write_bytes(sign_bundle(bundle.read_bytes(), material))
     rebag(bag)
     assert "bag.signers-differ" in codes(bag)
 

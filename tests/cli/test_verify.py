@@ -148,7 +148,7 @@ def test_rebuild_rejects_a_document_edited_before_signing(records: Path, pki, is
     check out, and only --rebuild sees that these pages are not what the records render to."""
     from appeal_archive import render_pdf
     from appeal_archive.build import build_archive
-    from appeal_archive.sign import SignerConfig
+    from appeal_archive.keys import SignerConfig
 
     with monkeypatch.context() as patch:
         patch.setattr(render_pdf, "count_text", lambda count: f"{count.as_printed} (recorded as exactly 5,000)")

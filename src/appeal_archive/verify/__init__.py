@@ -8,16 +8,20 @@ BagIt package), with `signature` (pyHanko's judgement), `records` (roots and rec
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from .report import VerifyReport
+from .signature import Judging
 
 __all__ = ["VerifyReport", "verify_archive"]
 
 
 def verify_archive(path: str | Path, records_dir: str | Path | None = None, rebuild: bool = False,
-                   trust_roots: list[Path] = ()) -> VerifyReport:
+                   trust_roots: list[Path] = (), at: datetime | None = None) -> VerifyReport:
     """Verify what a build made: a signed PDF, a JSON-LD bundle (with its .p7s), or a BagIt bag folder.
+    `trust_roots` are the anchors the signer and the time-stamp authorities must chain to; with `at`, the
+    PDF's signature is also judged as of that date by long-term validation.
 
     Raises AppealArchiveError (exit 3) only when the path cannot be read at all. The checks run in a jailed
     child process (jail.py): a file made to exhaust memory or time fails verification instead.
@@ -33,7 +37,8 @@ def verify_archive(path: str | Path, records_dir: str | Path | None = None, rebu
     memory, seconds = limits_for(_input_size(path))
     records = Path(records_dir) if records_dir is not None else None
     try:
-        return run_jailed(_verify, path, records, rebuild, list(trust_roots), memory=memory, seconds=seconds)
+        judging = Judging(tuple(Path(root) for root in trust_roots), at)
+        return run_jailed(_verify, path, records, rebuild, judging, memory=memory, seconds=seconds)
     except ResourceLimit as limit:
         report = VerifyReport(str(path))
         report.fail("verify.resource-limit", f"checking it needed more {limit.what} than anything of its size can "
@@ -56,15 +61,15 @@ def _input_size(path: Path) -> int:
         return 0
 
 
-def _verify(path: Path, records: Path | None, rebuild: bool, trust_roots: list[Path]) -> VerifyReport:
+def _verify(path: Path, records: Path | None, rebuild: bool, judging: Judging) -> VerifyReport:
     from .bag import verify_bag
     from .bundle import verify_bundle
     from .pdf import verify_pdf
 
     if path.is_dir():
-        report = verify_bag(path, records, rebuild, trust_roots)
+        report = verify_bag(path, records, rebuild, judging)
     elif path.suffix == ".jsonld":
-        report = verify_bundle(path, records, trust_roots)
+        report = verify_bundle(path, records, judging)
     else:
-        report = verify_pdf(path, records, rebuild, trust_roots)
+        report = verify_pdf(path, records, rebuild, judging)
     return report.pack()

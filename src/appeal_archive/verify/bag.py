@@ -20,12 +20,13 @@ from .bundle import verify_bundle
 from .inputs import read_input
 from .pdf import verify_pdf
 from .report import VerifyReport
+from .signature import Judging
 
 _LISTED = 20  # how many unexpected or missing files a report names
 
 
 def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = False,
-               trust_roots: list[Path] = ()) -> VerifyReport:
+               judging: Judging = Judging()) -> VerifyReport:
     """Check a bag's files, then verify the PDF and the bundle it carries, then BagIt and agreement."""
     report = VerifyReport(str(path))
     files, folders = _regular_files(path, report)
@@ -40,7 +41,7 @@ def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
         report.fail("bag.incomplete", f"the bag's data/ holds {len(pdfs)} PDFs; a bag appeal-archive made holds one",
                     "a bag made by appeal-archive carries exactly one signed PDF")
         return report
-    pdf_report = verify_pdf(path / pdfs[0], records_dir, rebuild, trust_roots)
+    pdf_report = verify_pdf(path / pdfs[0], records_dir, rebuild, judging)
     report.merge(pdf_report, pdfs[0].removeprefix("data/"), prefix="data/")
     config = pdf_report.signed_facts.get("config") or {}
     if pdf_report.manifest is None or not isinstance(config.get("archival_id"), str):
@@ -48,12 +49,11 @@ def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
     names = layout.Outputs(config["archival_id"])
     bundle = path / "data" / names.bundle
     if f"data/{names.bundle}" in files:
-        bundle_report = verify_bundle(bundle, records_dir, trust_roots)
+        bundle_report = verify_bundle(bundle, records_dir, judging)
         report.merge(bundle_report, names.bundle, prefix="data/")
         _check_same(report, [pdf_report, bundle_report])
-    timestamped = any(evidence.authority for evidence in pdf_report.times)
     records = {name for name in pdf_report.attachment_digests if name.startswith(layout.RECORDS)}
-    expected = {f"data/{name}" for name in layout.bag_payload_names(names, records, timestamped)}
+    expected = {f"data/{name}" for name in layout.bag_payload_names(names, records)}
     if not _check_complete(report, files, folders, expected):
         return report  # BagIt would hash files nothing signed: they can be any size
     _check_bagit(report, path)
@@ -214,9 +214,10 @@ def _check_same(report: VerifyReport, inner_reports: list[VerifyReport]) -> None
     if len(fingerprints) != 1 or None in fingerprints:
         report.fail("bag.signers-differ", "the PDF and the bundle in the bag are not signed by the same certificate",
                     "one of them was replaced and signed by someone else")
-    authorities = [{evidence.authority for evidence in inner.times if evidence.authority} for inner in inner_reports]
+    authorities = [{evidence.authority for evidence in inner.times if evidence.kind == "signature"}
+                   for inner in inner_reports]
     if any(found != authorities[0] for found in authorities):
-        report.fail("bag.timestamps-differ", "the PDF's signature and the bundle are time-stamped by different "
+        report.fail("bag.timestamps-differ", "the PDF's signature and the bundle's are time-stamped by different "
                     "authorities, or only one of them is", "a build time-stamps both with one authority; one of "
                     "them was replaced")
 

@@ -1,5 +1,5 @@
-"""Verifying the JSON-LD bundle: its detached CMS signature (and time stamp) beside it, and the root its
-record hashes give.
+"""Verifying the JSON-LD bundle: its detached CAdES signature beside it (with the signature's time stamp
+inside it), and the root its record hashes give.
 
 The bundle is read as appeal-archive writes it, one node per line, and never parsed whole: a bundle of
 100,000 signatories is 150 MB of JSON, many times that as Python objects.
@@ -18,37 +18,39 @@ from ..schema import FOLDER_TYPES
 from .inputs import BadJson, open_input, parse_json, read_input
 from .records import check_root, compare_records
 from .report import VerifyReport
-from .signature import check_detached_cms, check_timestamp_token, quiet_pyhanko
+from .signature import Judging, check_detached_cms, quiet_pyhanko
 
 GRAPH_START = b'  "@graph": ['
 
 
-def verify_bundle(path: Path, records_dir: Path | None = None, trust_roots: list[Path] = ()) -> VerifyReport:
-    """Verify a JSON-LD bundle: its signature (and time stamp), and the root its record hashes give."""
+def verify_bundle(path: Path, records_dir: Path | None = None, judging: Judging = Judging()) -> VerifyReport:
+    """Verify a JSON-LD bundle: its signature and the signature's time stamp, and the root its record hashes
+    give."""
     report = VerifyReport(str(path))
     try:
         with open_input(path, layout.MAX_BUNDLE_BYTES) as (stream, _size):
-            _verify_open_bundle(path, stream, report, records_dir, list(trust_roots))
+            _verify_open_bundle(path, stream, report, records_dir, judging)
     except FileRefused as refused:
         report.fail("file.too-large", f"{refused.issue.message}", "this is not a bundle appeal-archive made")
     return report
 
 
 def _verify_open_bundle(path: Path, stream: IO[bytes], report: VerifyReport, records_dir: Path | None,
-                        trust_roots: list[Path]) -> None:
+                        judging: Judging) -> None:
     quiet_pyhanko()
     report.cover(path.name)
+    if judging.at is not None:
+        report.fail("verify.at-not-applied", "--at judges PDF signatures only: the bundle's CAdES signature carries "
+                    "no validation data to judge it at another date, and was judged as of now", "verify the PDF "
+                    "--at that date; it carries the same records and its signature carries its validation data",
+                    severity="warning")
     signature = path.with_name(layout.signature_of(path.name))
     if signature.exists() or signature.is_symlink():
         report.cover(signature.name)
-        check_detached_cms(stream, _small_file(signature, report), signature.name, report, trust_roots)
+        check_detached_cms(stream, _small_file(signature, report), signature.name, report, judging)
     else:
         report.fail("sig.missing", f"there is no signature {signature.name} beside the bundle",
                     "keep the .p7s file next to the bundle it signs")
-    token = path.with_name(layout.timestamp_of(path.name))
-    if token.exists() or token.is_symlink():
-        report.cover(token.name)
-        check_timestamp_token(stream, _small_file(token, report), token.name, report, trust_roots)
     stream.seek(0)
     try:
         manifest = bundle_manifest(stream)

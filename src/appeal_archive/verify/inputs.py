@@ -3,6 +3,7 @@ explode in memory or in depth. A file that cannot be read at all means the check
 
 from __future__ import annotations
 
+import io
 import json
 from contextlib import contextmanager
 from collections.abc import Iterator
@@ -82,3 +83,36 @@ def parse_json(raw: bytes) -> Any:
         raise BadJson("it is not UTF-8") from error
     except json.JSONDecodeError as error:
         raise BadJson(f"it is not valid JSON ({error.msg} at line {error.lineno})") from error
+
+
+class Prefix(io.RawIOBase):
+    """The first `length` bytes of a seekable stream, as a stream of their own: a signed PDF as it was when
+    signed, before any later update, read in place."""
+
+    def __init__(self, stream: IO[bytes], length: int):
+        super().__init__()
+        self._stream, self._length, self._position = stream, length, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._length}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer) -> int:
+        count = max(0, min(len(buffer), self._length - self._position))
+        if not count:
+            return 0
+        self._stream.seek(self._position)
+        data = self._stream.read(count)
+        buffer[:len(data)] = data
+        self._position += len(data)
+        return len(data)

@@ -16,45 +16,50 @@ from typing import IO, Any
 from .. import layout, loader
 from ..files import FileRefused
 from .attachments import attachment_bytes, check_attachments, stream_chunks
-from .inputs import open_input
+from .inputs import Prefix, open_input
 from .records import compare_records
 from .report import VerifyReport
-from .signature import check_pdf_signature, plain_message, quiet_pyhanko
+from .pades import check_pdf_signature
+from .signature import Judging, plain_message, quiet_pyhanko
 
 _TAIL = 2048
 MAX_METADATA_BYTES = 1 << 20
 # When one of these holds, the file as it is is not what was signed: nothing more of it is read.
 UNSIGNED_CONTENT = ("pdf.damaged", "sig.missing", "sig.invalid", "sig.digest-mismatch", "sig.not-whole-file",
-                    "sig.gap-invalid", "sig.several")
+                    "sig.gap-invalid", "sig.several", "sig.modified-after-signing")
 
 
 def verify_pdf(path: Path, records_dir: Path | None = None, rebuild: bool = False,
-               trust_roots: list[Path] = ()) -> VerifyReport:
-    """Verify a signed archival PDF: signature, attachments, manifest, root; optionally records and rebuild."""
+               judging: Judging = Judging()) -> VerifyReport:
+    """Verify a signed archival PDF: signatures, attachments, manifest, root; optionally records and rebuild."""
     report = VerifyReport(str(path))
     try:
         with open_input(path, layout.MAX_PDF_BYTES) as (stream, size):
-            _verify_open_pdf(path, stream, size, report, records_dir, rebuild, list(trust_roots))
+            _verify_open_pdf(path, stream, size, report, records_dir, rebuild, judging)
     except FileRefused as refused:
         report.fail("file.too-large", f"{path.name} {refused.issue.message}; no archive appeal-archive makes is "
                     "this large", "this is not an appeal-archive file")
     return report
 
 
-def _verify_open_pdf(path: Path, stream: IO[bytes], size: int, report: VerifyReport, records_dir: Path | None,
-                     rebuild: bool, trust_roots: list[Path]) -> None:
-    problem = _shape_problem(stream, size)
+def _verify_open_pdf(path: Path, whole: IO[bytes], size: int, report: VerifyReport, records_dir: Path | None,
+                     rebuild: bool, judging: Judging) -> None:
+    problem = _shape_problem(whole, size)
     if problem:
         report.fail("pdf.damaged", f"the file {problem}", "the file is damaged, truncated, or not a PDF")
         return
     quiet_pyhanko()
     report.cover(path.name)
-    signature = check_pdf_signature(stream, size, report, trust_roots)
-    if any(report.failed(code) for code in UNSIGNED_CONTENT):
+    signature = check_pdf_signature(whole, size, report, judging)
+    if signature is None or any(report.failed(code) for code in UNSIGNED_CONTENT):
         return  # what no signature covers is not read: it proves nothing, and it may be made to hurt the reader
     import pikepdf
 
-    stream.seek(0)
+    # From here on, what is read is what the archive's signature covers: the file as it was signed.
+    stream = Prefix(whole, signature.signed_length)
+    if signature.signed_length < size and not check_metadata_kept(whole, stream, report):
+        return
+    size = signature.signed_length
     try:
         pdf = pikepdf.open(stream)
     except Exception as error:  # noqa: BLE001 - a damaged file is a failed verification, not a crash
@@ -123,6 +128,31 @@ def _metadata_within_limits(pdf, report: VerifyReport) -> bool:
     except Exception as error:  # noqa: BLE001 - damaged or oversized metadata is a failed check
         report.fail("pdf.damaged", f"the XMP metadata cannot be read: {plain_message(error)}",
                     "the file was made or altered to mislead its reader")
+        return False
+    return True
+
+
+def check_metadata_kept(whole: IO[bytes], signed: IO[bytes], report: VerifyReport) -> bool:
+    """The XMP metadata a reader shows (the last update's) says what the signed revision's says, but for the
+    producer and the dates that signing and time-stamp updates rewrite."""
+    import pikepdf
+
+    from .updates import metadata_changes
+
+    try:
+        whole.seek(0)
+        with pikepdf.open(whole) as final, pikepdf.open(signed) as original:
+            if not (_metadata_within_limits(final, report) and _metadata_within_limits(original, report)):
+                return False
+            changed = metadata_changes(dict(original.open_metadata()), dict(final.open_metadata()))
+    except Exception as error:  # noqa: BLE001 - damaged metadata is a failed check
+        report.fail("pdf.damaged", f"the metadata cannot be read ({type(error).__name__}: {plain_message(error)})",
+                    "the file was damaged or altered after signing")
+        return False
+    if changed:
+        report.fail("sig.modified-after-signing", f"an update after the signature changes the metadata readers "
+                    f"show: {', '.join(changed[:5])}", "the file was changed after it was signed; only the signed "
+                    "revision is the archive's")
         return False
     return True
 

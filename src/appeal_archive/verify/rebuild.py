@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from .report import VerifyReport
-from .signature import SignatureFacts
+from .pades import SignatureFacts
 
 
 def check_rebuild(stream: IO[bytes], size: int, records: Path, manifest: dict[str, Any],
                   signature: SignatureFacts, report: VerifyReport) -> None:
-    """Re-render from the records the PDF carries (extracted into `records`) and compare the signed bytes."""
+    """Re-render from the records the PDF carries (extracted into `records`) and compare the signed bytes
+    (`stream` holds the file as signed, `size` bytes)."""
     from cryptography import x509
 
     from ..dossier import Dossier
@@ -65,61 +66,10 @@ def check_rebuild(stream: IO[bytes], size: int, records: Path, manifest: dict[st
 
 
 def signing_update_changes(signed: IO[bytes], signed_revision: int) -> list[str]:
-    """What the signing revision changes beyond adding an invisible signature field.
-
-    Allowed: new signature objects (the /Sig dictionary, an invisible widget, the form), the catalog
-    gaining /AcroForm, a page gaining /Annots, and the document information and XMP metadata (which
-    pyHanko dates). Anything else, such as page content, fonts or attachments, is reported.
-    """
+    """What the signing update changes beyond adding a signature (updates.py's allow-list)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
+    from .updates import update_changes
+
     signed.seek(0)
-    reader = PdfFileReader(signed, strict=True)
-    before = reader.get_historical_resolver(signed_revision - 1)
-    info = reader.trailer_view.raw_get("/Info") if "/Info" in reader.trailer_view else None
-    changes: list[str] = []
-    for ref in reader.xrefs.explicit_refs_in_revision(signed_revision):
-        new = reader.get_object(ref)
-        kind = str(new.get("/Type")) if hasattr(new, "get") else type(new).__name__
-        if reader.xrefs.get_introducing_revision(ref) == signed_revision:
-            if not _signature_object(new):
-                changes.append(f"new object {ref.idnum} ({kind})")
-            continue
-        old = before(ref)
-        # pyHanko declares the PAdES extension (/Extensions, /Version 1.7) when it signs.
-        allowed = {"/Catalog": {"/AcroForm", "/Perms", "/DSS", "/Extensions", "/Version"}, "/Page": {"/Annots"}}.get(kind)
-        if info is not None and ref.idnum == info.reference.idnum or kind == "/Metadata":
-            continue
-        if allowed is None:
-            changes.append(f"object {ref.idnum} ({kind}) rewritten")
-        elif any(_raw(old, key) != _raw(new, key) for key in (set(old) | set(new)) - allowed):
-            changes.append(f"object {ref.idnum} ({kind}) changed beyond {', '.join(sorted(allowed))}")
-    return changes
-
-
-def _raw(dictionary, key: str):
-    return _plain(dictionary.raw_get(key)) if key in dictionary else None
-
-
-def _plain(value):
-    """A PDF value with references as (number, generation), comparable across revisions."""
-    from pyhanko.pdf_utils.generic import IndirectObject
-
-    if isinstance(value, IndirectObject):
-        return ("ref", value.idnum, value.generation)
-    if isinstance(value, dict):
-        return {str(key): _plain(value.raw_get(key)) for key in value}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
-
-
-def _signature_object(obj) -> bool:
-    if not hasattr(obj, "get"):
-        return False
-    kind, field_type = obj.get("/Type"), obj.get("/FT")
-    if kind == "/Sig" or kind == "/XRef" or "/SigFlags" in obj:
-        return True
-    if kind == "/Annot" and field_type == "/Sig":
-        return all(float(value) == 0 for value in obj.get("/Rect", []))
-    return False
+    return update_changes(PdfFileReader(signed, strict=True), signed_revision)

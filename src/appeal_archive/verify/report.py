@@ -32,6 +32,8 @@ class SignerEvidence:
     trusted: bool
     anchor: str | None  # the trust anchor the chain reaches, when it does
     issuer: str = ""  # as the certificate names it
+    level: str | None = None  # the baseline level the signature reaches, e.g. "PAdES B-LTA", "CAdES B-T"
+    revocation: str | None = None  # what the validation data says of the signer's certificate at signing time
 
     def describe(self) -> str:
         if self.self_signed:
@@ -52,6 +54,7 @@ class TimeEvidence:
     authority: str | None = None  # the time-stamp authority's certificate subject; None for a claim
     trusted: bool | None = None  # None for a claim: nothing can prove it
     anchor: str | None = None
+    kind: str = "claim"  # "claim", "signature" (a time stamp on a signature) or "document" (a document time stamp)
 
     @property
     def proven(self) -> bool:

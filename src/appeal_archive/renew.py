@@ -1,0 +1,70 @@
+"""`appeal-archive extend`: renew a signed archival PDF with a new document time stamp, written atomically.
+
+The signing is sign.extend_pdf; this reads the file, writes the renewed one whole or not at all, and says
+what the file now carries and when it must be renewed next.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import EXIT_OK, fail
+from .files import FileRefused, read_regular
+from .layout import MAX_PDF_BYTES
+
+
+@dataclass(frozen=True)
+class DocumentTimeStamp:
+    time: str
+    authority: str
+    certificate_ends: str  # renew before then
+
+
+@dataclass
+class ExtendReport:
+    """What `extend` did: where it wrote, and the file's document time stamps, oldest first."""
+
+    file: str
+    out: str
+    added_bytes: int
+    time_stamps: list[DocumentTimeStamp] = field(default_factory=list)
+    exit_code: int = EXIT_OK
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def document_time_stamps(pdf_bytes: bytes) -> list[DocumentTimeStamp]:
+    """The document time stamps a PDF carries, oldest first: when, by whom, and until when the authority's
+    certificate is valid (the file must be renewed before the newest one's ends)."""
+    from cryptography import x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from .identity import identity_of
+
+    stamps = []
+    for stamp in PdfFileReader(io.BytesIO(pdf_bytes), strict=False).embedded_timestamp_signatures:
+        certificate = x509.load_der_x509_certificate(stamp.signer_cert.dump())
+        info = stamp.signed_data["encap_content_info"]["content"].parsed
+        stamps.append(DocumentTimeStamp(info["gen_time"].native.isoformat(timespec="seconds"),
+                                        identity_of(certificate).name,
+                                        certificate.not_valid_after_utc.isoformat(timespec="seconds")))
+    return stamps
+
+
+def extend_file(path: Path, tsa_url: str, trust_roots: tuple[Path, ...] = (), out: Path | None = None) -> ExtendReport:
+    """Renew the signed PDF at `path` (into `out`, or in place), atomically."""
+    from .publish import write_atomically
+    from .sign import extend_pdf
+
+    try:
+        original = read_regular(path, MAX_PDF_BYTES)
+    except FileRefused as refused:
+        raise fail("extend.unreadable", f"cannot read {path}: it {refused.issue.message}",
+                   "give the signed archival PDF", file=str(path)) from refused
+    renewed = extend_pdf(original, tsa_url, trust_roots)
+    target = out or path
+    write_atomically(target, renewed)
+    return ExtendReport(str(path), str(target), len(renewed) - len(original), document_time_stamps(renewed))

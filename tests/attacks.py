@@ -92,15 +92,14 @@ def data_in_padding(build: Path, pki) -> Path:
     return pdf
 
 
-def _restamped_pdf(build: Path, fixed_dt: datetime | None) -> Path:
-    """The PDF signature's time-stamp token replaced by one from a made-up authority, in the unsigned gap."""
+def _restamped(signature: bytes, fixed_dt: datetime | None) -> bytes:
+    """A CMS signature whose signature time stamp (an unsigned attribute, which its signature does not cover)
+    is replaced by one from a made-up authority, over the same signature value."""
     from asn1crypto import cms
 
     from pki import rogue_time_stamper
 
-    pdf = pdf_of(build)
-    data = pdf.read_bytes()
-    content = cms.ContentInfo.load(_signature_value(data))
+    content = cms.ContentInfo.load(signature)
     signer_info = content["content"]["signer_infos"][0]
     stamper = rogue_time_stamper(fixed_dt)
     token = asyncio.run(stamper.async_timestamp(hashlib.sha256(signer_info["signature"].native).digest(), "sha256"))
@@ -108,7 +107,14 @@ def _restamped_pdf(build: Path, fixed_dt: datetime | None) -> Path:
                   if attribute["type"].native != "signature_time_stamp_token"] if signer_info["unsigned_attrs"] else []
     attributes.append(cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]}))
     signer_info["unsigned_attrs"] = cms.CMSAttributes(attributes)
-    pdf.write_bytes(_with_cms(data, content.dump(force=True)))
+    return content.dump(force=True)
+
+
+def _restamped_pdf(build: Path, fixed_dt: datetime | None) -> Path:
+    """The PDF signature's time-stamp token replaced by one from a made-up authority, in the unsigned gap."""
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    pdf.write_bytes(_with_cms(data, _restamped(_signature_value(data), fixed_dt)))
     return pdf
 
 
@@ -132,6 +138,78 @@ def appended_text_update(build: Path, pki) -> Path:
     writer.mark_update(page_ref)
     out = io.BytesIO()
     writer.write(out)
+    pdf.write_bytes(out.getvalue())
+    return pdf
+
+
+def _time_stamped(pdf: Path, stamper) -> Path:
+    """Anyone can add a document time stamp: it needs no key of the signer's, only an authority (or a made-up
+    one)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf.read_bytes()), strict=False)
+    out = asyncio.run(signers.PdfTimeStamper(stamper, field_name="AttackerTimeStamp").async_timestamp_pdf(
+        writer, "sha256", output=io.BytesIO()))
+    pdf.write_bytes(out.getvalue())
+    return pdf
+
+
+def page_changed_then_time_stamped(build: Path, pki) -> Path:
+    """Page content changed in an update, then a document time stamp over it from the PKI's real authority:
+    every signature and time stamp is intact, and the page is not what was signed."""
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return _time_stamped(appended_text_update(build, pki), HTTPTimeStamper(pki.tsa_urls[1]))
+
+
+def metadata_changed_then_time_stamped(build: Path, pki) -> Path:
+    """The XMP metadata readers show (its title) rewritten in place, in an update that touches nothing else, as
+    a validation-data update rewrites it; then time-stamped by a real authority."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    reader = PdfFileReader(io.BytesIO(data), strict=True)
+    metadata = reader.root.raw_get("/Metadata").reference
+    xmp = reader.get_object(metadata).data.replace(b"Appeal of Belarusians to the EU", b"Withdrawn by its signatories")
+    trailer = reader.trailer_view
+    body = (f"{metadata.idnum} 0 obj\n<< /Type /Metadata /Subtype /XML /Length {len(xmp)} >>\nstream\n".encode()
+            + xmp + b"\nendstream\nendobj\n")
+    at = len(data)
+    xref = len(data) + len(body)
+    update = body + (f"xref\n0 1\n0000000000 65535 f \n{metadata.idnum} 1\n{at:010d} 00000 n \n"
+                     f"trailer\n<< /Size {trailer['/Size']} /Root {trailer.raw_get('/Root').idnum} 0 R "
+                     f"/Info {trailer.raw_get('/Info').idnum} 0 R "
+                     f"/Prev {reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)} >>\n"
+                     f"startxref\n{xref}\n%%EOF\n").encode()
+    pdf.write_bytes(data + update)
+    return _time_stamped(pdf, HTTPTimeStamper(pki.tsa_urls[1]))
+
+
+def backdated_document_time_stamp(build: Path, pki) -> Path:
+    """A document time stamp from a made-up authority, dated before the signature's own time stamp."""
+    from pki import rogue_time_stamper
+
+    return _time_stamped(pdf_of(build), rogue_time_stamper(datetime(2020, 1, 1, tzinfo=UTC)))
+
+
+def second_signature_appended(build: Path, pki) -> Path:
+    """Someone else's signature added after the archive's, as an incremental update."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    from appeal_archive.keys import SignerConfig, load_key_material, utc_now
+    from appeal_archive.sign import pyhanko_signer
+
+    pdf = pdf_of(build)
+    material, _ = load_key_material(SignerConfig(identity_dir=build.parent / "attacker"), utc_now())
+    metadata = signers.PdfSignatureMetadata(field_name="Approval", md_algorithm="sha256",
+                                            subfilter=fields.SigSeedSubFilter.PADES)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf.read_bytes()), strict=False)
+    out = asyncio.run(signers.PdfSigner(metadata, signer=pyhanko_signer(material)).async_sign_pdf(
+        writer, output=io.BytesIO()))
     pdf.write_bytes(out.getvalue())
     return pdf
 
@@ -251,7 +329,6 @@ def _resigned_bundle(build: Path, content: bytes) -> Path:
     bundle.write_bytes(content)
     material, _ = load_key_material(SignerConfig(identity_dir=build.parent / "attacker"), utc_now())
     bundle.with_name(bundle.name + ".p7s").write_bytes(sign_bundle(content, material))
-    bundle.with_name(bundle.name + ".tst").unlink()
     return bundle
 
 
@@ -282,24 +359,18 @@ def deep_json_manifest_beside_bundle(build: Path, pki) -> Path:
     return bundle_of(build)
 
 
-def _rogue_token(data: bytes, fixed_dt: datetime | None) -> bytes:
-    from pki import rogue_time_stamper
-
-    stamper = rogue_time_stamper(fixed_dt)
-    return asyncio.run(stamper.async_timestamp(hashlib.sha256(data).digest(), "sha256")).dump()
-
-
-def rogue_token_beside_bundle(build: Path, pki) -> Path:
-    bundle = bundle_of(build)
-    bundle.with_name(bundle.name + ".tst").write_bytes(_rogue_token(bundle.read_bytes(), None))
+def _restamped_bundle(bundle: Path, fixed_dt: datetime | None) -> Path:
+    signature = bundle.with_name(bundle.name + ".p7s")
+    signature.write_bytes(_restamped(signature.read_bytes(), fixed_dt))
     return bundle
 
 
-def backdated_token_beside_bundle(build: Path, pki) -> Path:
-    bundle = bundle_of(build)
-    bundle.with_name(bundle.name + ".tst").write_bytes(_rogue_token(bundle.read_bytes(),
-                                                                    datetime(2020, 1, 1, tzinfo=UTC)))
-    return bundle
+def rogue_token_in_bundle_signature(build: Path, pki) -> Path:
+    return _restamped_bundle(bundle_of(build), None)
+
+
+def backdated_token_in_bundle_signature(build: Path, pki) -> Path:
+    return _restamped_bundle(bundle_of(build), datetime(2020, 1, 1, tzinfo=UTC))
 
 
 # --- the bag ------------------------------------------------------------------------------------------
@@ -307,8 +378,7 @@ def backdated_token_beside_bundle(build: Path, pki) -> Path:
 
 def rebagged_rogue_token(build: Path, pki) -> Path:
     bag = bag_of(build)
-    bundle = bag / "data" / f"{NAME}.jsonld"
-    bundle.with_name(bundle.name + ".tst").write_bytes(_rogue_token(bundle.read_bytes(), None))
+    _restamped_bundle(bag / "data" / f"{NAME}.jsonld", None)
     rebag(bag)
     return bag
 

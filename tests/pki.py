@@ -203,3 +203,25 @@ def rogue_time_stamper(fixed_dt: datetime | None = None):
                             keys.PrivateKeyInfo.load(key.private_bytes(der, serialization.PrivateFormat.PKCS8,
                                                                        serialization.NoEncryption())),
                             SimpleCertificateStore.from_certs([]), fixed_dt=fixed_dt)
+
+
+def signer_without_revocation_sources(folder: Path) -> tuple[Path, Path, Path]:
+    """A CA and a signer whose certificates name no CRL or OCSP server: no revocation data can be had for
+    it. Returns the key, the certificate chain and the CA's certificate (PEM files)."""
+    now = datetime.now(UTC)
+    ca_key, key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA without revocation")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, hashes.SHA256()))
+    signer = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Unchecked")]))
+              .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
+              .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+              .sign(ca_key, hashes.SHA256()))
+    folder.mkdir(parents=True, exist_ok=True)
+    pem = serialization.Encoding.PEM
+    (folder / "unchecked.key").write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                                             serialization.NoEncryption()))
+    (folder / "unchecked.pem").write_bytes(signer.public_bytes(pem) + ca.public_bytes(pem))
+    (folder / "unchecked-ca.pem").write_bytes(ca.public_bytes(pem))
+    return folder / "unchecked.key", folder / "unchecked.pem", folder / "unchecked-ca.pem"

@@ -17,7 +17,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -280,9 +280,7 @@ def describe_identity(folder: Path, *, create: bool = False, export_ca: Path | N
     """The identity in `folder` (made first with `create`); with `export_ca`, its CA certificate written there."""
     notices: list[str] = []
     if create:
-        from .keys import utc_now
-
-        notices = ensure_identity(folder, now or utc_now())
+        notices = ensure_identity(folder, now or datetime.now(UTC).replace(microsecond=0))
     kind = identity_kind(folder)
     report = IdentityReport(str(folder), kind, notices=tuple(notices))
     if kind is None:

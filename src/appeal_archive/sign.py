@@ -56,7 +56,7 @@ def _asn1(certificate: x509.Certificate):
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
-def _pyhanko_signer(material: KeyMaterial):
+def pyhanko_signer(material: KeyMaterial):
     from asn1crypto import keys as asn1_keys
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -110,6 +110,10 @@ def _self_signed(certificates: Iterable[x509.Certificate]) -> list:
 
 def _run(coroutine, *contexts):
     """Run one pyHanko operation; close the HTTP sessions its validation contexts opened, in the same loop."""
+    from .quiet import quiet_pyhanko
+
+    quiet_pyhanko()
+
     async def run():
         try:
             return await coroutine
@@ -166,7 +170,7 @@ def sign_pdf(pdf_bytes: bytes, material: KeyMaterial, *, reason: str, level: str
         embed_validation_info=long_term, use_pades_lta=level == "B-LTA" and not two_authorities,
         validation_context=context)
     timestamper = HTTPTimeStamper(tsa_urls[0], timeout=TSA_TIMEOUT) if level != "B-B" else None
-    pdf_signer = signers.PdfSigner(metadata, signer=_pyhanko_signer(material), timestamper=timestamper)
+    pdf_signer = signers.PdfSigner(metadata, signer=pyhanko_signer(material), timestamper=timestamper)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
     try:
         signed = _run(pdf_signer.async_sign_pdf(writer, output=io.BytesIO()), context).getvalue()
@@ -208,18 +212,48 @@ def add_document_timestamp(pdf_bytes: bytes, tsa_url: str, trust_roots: tuple[Pa
 
 
 def extend_pdf(pdf_bytes: bytes, tsa_url: str, trust_roots: tuple[Path, ...] = ()) -> bytes:
-    """Renew a B-LT or B-LTA file: the validation data of its latest time stamp as of now, then a new document
-    time stamp over everything, as one more incremental update. What an archive does before the latest time
-    stamp's certificate expires, or when its hash algorithm weakens."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    """Renew a B-LT or B-LTA file: the validation data of its newest time stamp as of now, then a new document
+    time stamp over everything, in one incremental update. What an archive does before the newest time
+    stamp's certificate expires, or when its hash algorithm weakens. (pyHanko's own renewal goes on when
+    that validation data cannot be had; this refuses.)"""
     from pyhanko.sign import signers
     from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.validation import validate_pdf_timestamp
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    # Validation reads the XMP metadata into its reader's cache in a form pyHanko's writer then replaces with
+    # an empty one: the time stamp is validated on a reader of its own, and the writer gets a fresh one.
+    reader = _signed_writer(pdf_bytes).prev
+    writer = _signed_writer(pdf_bytes)
+    stamps = reader.embedded_timestamp_signatures
+    context = collection_context(_dss_roots(reader), extra_roots=trust_roots)
+    try:
+        if stamps:
+            newest = validate_pdf_timestamp(stamps[-1], context)
+            if not newest.trusted:
+                raise fail("sign.revocation-missing", "the newest document time stamp's authority cannot be "
+                           "validated now (no revocation data, or no chain to a known root)", "check the network, "
+                           "or give --trust-root with that authority's root; nothing was written")
+            DocumentSecurityStore.supply_dss_in_writer(writer, stamps[-1].pkcs7_content,
+                                                       paths=(newest.validation_path,), validation_context=context)
+        stamper = signers.PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT))
+        return _run(stamper.async_timestamp_pdf(writer, "sha256", validation_context=context, output=io.BytesIO()),
+                    context).getvalue()
+    except AppealArchiveError:
+        raise
+    except Exception as error:  # noqa: BLE001
+        raise signing_failure(error, "renewing the time stamps", tsa_url) from error
+
+
+def _signed_writer(pdf_bytes: bytes):
+    """A writer appending to a signed PDF that carries validation data (B-LT or B-LTA), or the reason not."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 
     try:
-        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=True)
-        signed = bool(reader.embedded_regular_signatures)
-        DocumentSecurityStore.read_dss(reader)
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        signed = bool(writer.prev.embedded_regular_signatures)
+        DocumentSecurityStore.read_dss(writer.prev)
     except NoDSSFoundError as error:
         raise fail("extend.no-validation-data", "the file has no validation data (/DSS): it is PAdES B-B or B-T, "
                    "which a new time stamp cannot make long-term", "build again with --tsa (PAdES B-LTA by "
@@ -229,14 +263,7 @@ def extend_pdf(pdf_bytes: bytes, tsa_url: str, trust_roots: tuple[Path, ...] = (
                    "check that it is the signed archive") from error
     if not signed:
         raise fail("extend.unsigned", "the file carries no signature", "extend renews a signed archive")
-    context = collection_context(_dss_roots(reader), extra_roots=trust_roots)
-    stamper = signers.PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT))
-    try:
-        output = _run(stamper.async_update_archival_timestamp_chain(reader, context, in_place=False,
-                                                                    output=io.BytesIO()), context)
-    except Exception as error:  # noqa: BLE001
-        raise signing_failure(error, "renewing the time stamps", tsa_url) from error
-    return output.getvalue()
+    return writer
 
 
 def sign_bundle(data: bytes, material: KeyMaterial, tsa_url: str | None = None) -> bytes:
@@ -247,7 +274,7 @@ def sign_bundle(data: bytes, material: KeyMaterial, tsa_url: str | None = None) 
 
     timestamper = HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT) if tsa_url else None
     try:
-        signed = _run(_pyhanko_signer(material).async_sign_general_data(
+        signed = _run(pyhanko_signer(material).async_sign_general_data(
             data, "sha256", detached=True, use_cades=True, timestamper=timestamper))
     except Exception as error:  # noqa: BLE001
         raise signing_failure(error, "signing the bundle", tsa_url) from error

@@ -98,7 +98,15 @@ def test_invalid_records_write_nothing_and_keep_the_previous_build(records: Path
     assert not [path for path in Path(".").iterdir() if "staging" in path.name]
 
 
-@pytest.mark.parametrize("case", ["missing-key", "garbage-key", "wrong-passphrase", "expired", "unreachable-tsa"])
+def unchecked_signer(folder: Path, pki) -> list[str]:
+    from pki import signer_without_revocation_sources
+
+    key, chain, ca = signer_without_revocation_sources(folder / "unchecked")
+    return ["--key", str(key), "--cert", str(chain), "--trust-root", str(ca), "--tsa", pki.tsa_url, "--level", "B-LT"]
+
+
+@pytest.mark.parametrize("case", ["missing-key", "garbage-key", "wrong-passphrase", "expired", "unreachable-tsa",
+                                  "unreachable-second-tsa", "no-revocation-data"])
 def test_unusable_signing_material_is_exit_3_and_writes_nothing(case: str, records: Path, pki, isolated_identity,
                                                                 tmp_path: Path):
     assert build("records", "--unsigned").exit_code == 0
@@ -111,11 +119,15 @@ def test_unusable_signing_material_is_exit_3_and_writes_nothing(case: str, recor
         "wrong-passphrase": ["--pkcs12", str(pki.signer_p12)],
         "expired": ["--key", str(pki.expired_key), "--cert", str(pki.expired_cert)],
         "unreachable-tsa": ["--key", str(pki.signer_key), "--cert", str(pki.signer_cert), "--tsa", "http://127.0.0.1:9/"],
+        "unreachable-second-tsa": ["--key", str(pki.signer_key), "--cert", str(pki.signer_cert), "--trust-root",
+                                   str(pki.root_cert), "--tsa", pki.tsa_url, "--tsa", "http://127.0.0.1:9/"],
+        "no-revocation-data": unchecked_signer(tmp_path, pki),
     }[case]
     result = CliRunner().invoke(main, ["build", "records", *args], env={"APPEAL_ARCHIVE_PASSPHRASE": "wrong"})
     assert result.exit_code == 3, result.output
     code = {"missing-key": "sign.key-unreadable", "garbage-key": "sign.key-invalid", "wrong-passphrase": "sign.passphrase",
-            "expired": "sign.certificate-expired", "unreachable-tsa": "sign.tsa"}[case]
+            "expired": "sign.certificate-expired", "unreachable-tsa": "sign.tsa", "unreachable-second-tsa": "sign.tsa",
+            "no-revocation-data": "sign.revocation-missing"}[case]
     assert f"error[{code}]" in result.output
     assert "Traceback" not in result.output
     assert tree(Path("build")) == before

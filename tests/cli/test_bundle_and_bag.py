@@ -126,14 +126,32 @@ def test_two_bags_from_the_same_records_are_identical(records: Path, monkeypatch
         assert lines == sorted(lines, key=lambda line: line.split(maxsplit=1)[1]), name
 
 
-def test_time_stamped_bundle_token_is_accepted_by_openssl(signed_build_dir: Path, pki):
+def test_the_bundle_signature_is_cades_t_and_openssl_accepts_its_time_stamp(signed_build_dir: Path, pki,
+                                                                          tmp_path: Path):
+    """CAdES baseline: the signer's certificate named among the signed attributes (signing-certificate-v2),
+    and the time stamp, over the signature value, as an unsigned attribute of the signature (CAdES-T)."""
+    from asn1crypto import cms
+
     bundle = signed_build_dir / f"{NAME}.jsonld"
-    checked = subprocess.run([need_tool("openssl"), "ts", "-verify", "-token_in", "-in", f"{bundle}.tst",
-                              "-data", str(bundle), "-CAfile", str(pki.root_cert), "-untrusted", str(pki.tsa_cert)],
+    signer_info = cms.ContentInfo.load(Path(f"{bundle}.p7s").read_bytes())["content"]["signer_infos"][0]
+    signed = {attribute["type"].native for attribute in signer_info["signed_attrs"]}
+    assert {"content_type", "message_digest", "signing_time", "signing_certificate_v2"} <= signed
+    token, = (attribute["values"][0] for attribute in signer_info["unsigned_attrs"]
+              if attribute["type"].native == "signature_time_stamp_token")
+    (tmp_path / "token.der").write_bytes(token.dump())
+    (tmp_path / "signature-value.bin").write_bytes(signer_info["signature"].native)
+    checked = subprocess.run([need_tool("openssl"), "ts", "-verify", "-token_in", "-in", str(tmp_path / "token.der"),
+                              "-data", str(tmp_path / "signature-value.bin"), "-CAfile", str(pki.root_cert)],
                              capture_output=True, text=True)
     assert checked.returncode == 0 and "Verification: OK" in checked.stdout, checked.stdout + checked.stderr
+    # The token stamps the signature, not the bundle: openssl says so when asked about the bundle.
+    wrong = subprocess.run([need_tool("openssl"), "ts", "-verify", "-token_in", "-in", str(tmp_path / "token.der"),
+                            "-data", str(bundle), "-CAfile", str(pki.root_cert)], capture_output=True, text=True)
+    assert wrong.returncode != 0 and "message imprint mismatch" in wrong.stderr + wrong.stdout
     report = verify_archive(bundle, trust_roots=[pki.root_cert])
     assert report.ok and report.timestamp, report.issues
+    assert report.signer.level == "CAdES B-T"
+    assert [evidence.kind for evidence in report.times] == ["claim", "signature"]
 
 
 def test_without_bag_no_bag_is_written(records: Path, isolated_identity):

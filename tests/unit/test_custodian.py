@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import need_tool
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -18,7 +19,6 @@ from appeal_archive import custodian
 from appeal_archive.cli import main
 from appeal_archive.errors import AppealArchiveError
 from appeal_archive.keys import SignerConfig, load_key_material, utc_now
-from conftest import need_tool
 
 
 def openssl(*args: str, **kwargs) -> subprocess.CompletedProcess:

@@ -14,11 +14,12 @@ from .. import layout
 from ..canonical import document_entry, record_entry
 from ..files import FileRefused
 from ..manifest import manifest_root, manifest_shape_problem
+from ..quiet import quiet_pyhanko
 from ..schema import FOLDER_TYPES
 from .inputs import BadJson, open_input, parse_json, read_input
 from .records import check_root, compare_records
 from .report import VerifyReport
-from .signature import Judging, check_detached_cms, quiet_pyhanko
+from .signature import Judging, check_detached_cms
 
 GRAPH_START = b'  "@graph": ['
 

@@ -15,12 +15,13 @@ from typing import IO, Any
 
 from .. import layout, loader
 from ..files import FileRefused
+from ..quiet import quiet_pyhanko
 from .attachments import attachment_bytes, check_attachments, stream_chunks
 from .inputs import Prefix, open_input
+from .pades import check_pdf_signature
 from .records import compare_records
 from .report import VerifyReport
-from .pades import check_pdf_signature
-from .signature import Judging, plain_message, quiet_pyhanko
+from .signature import Judging, plain_message
 
 _TAIL = 2048
 MAX_METADATA_BYTES = 1 << 20

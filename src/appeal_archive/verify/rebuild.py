@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .report import VerifyReport
 from .pades import SignatureFacts
+from .report import VerifyReport
 
 
 def check_rebuild(stream: IO[bytes], size: int, records: Path, manifest: dict[str, Any],

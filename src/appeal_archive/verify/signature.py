@@ -10,7 +10,6 @@ authority that reaches no anchor is never reported as proven. Nothing here uses 
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,12 +21,6 @@ from .report import SignerEvidence, TimeEvidence, VerifyReport
 
 # A time stamp may follow the signer's claimed time by any amount, but precede it only by clock skew.
 CLOCK_SKEW = timedelta(minutes=10)
-
-
-def quiet_pyhanko() -> None:
-    # pyHanko logs a traceback for every certificate it cannot chain; verify reports that as data.
-    for name in ("pyhanko", "pyhanko_certvalidator"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from typing import IO
 from pyhanko.pdf_utils import generic
 
 VALIDATION_DATA = frozenset({"DSS", "VRI", "DSS-data", "XRef"})
-NEW = VALIDATION_DATA | {"AcroForm", "SigField", "Sig", "DocTimeStamp"}
+# pyHanko may write the XMP metadata afresh rather than rewrite it (its properties are compared on their own).
+NEW = VALIDATION_DATA | {"AcroForm", "SigField", "Sig", "DocTimeStamp", "Metadata"}
 # Objects that existed before an update may change only in these keys (None: in any key).
 CHANGED: dict[str, set[str] | None] = {
     # pyHanko declares the PAdES extension (/Extensions, /Version 1.7) when it signs.
-    "Catalog": {"/AcroForm", "/DSS", "/Extensions", "/Version"},
+    "Catalog": {"/AcroForm", "/DSS", "/Extensions", "/Version", "/Metadata"},
     "Page": {"/Annots"},
     "AcroForm": {"/Fields", "/SigFlags"},
     "Info": {"/Producer", "/ModDate"},
@@ -71,7 +72,7 @@ def _roles(resolver) -> dict[tuple[int, int], str]:
     trailer = resolver.trailer_view
     if "/Info" in trailer:
         mark(trailer.raw_get("/Info"), "Info")
-    root = trailer["/Root"]
+    root = resolver.root  # this revision's catalog (the trailer's /Root resolves to the newest one)
     for key, role in (("/AcroForm", "AcroForm"), ("/DSS", "DSS"), ("/Metadata", "Metadata")):
         if key in root:
             mark(root.raw_get(key), role)
@@ -101,7 +102,7 @@ def _kind(ref, obj, roles: dict) -> str:
         kind = obj.get("/Type")
         if kind == "/Annot" and obj.get("/Subtype") == "/Widget" and obj.get("/FT") == "/Sig":
             return "SigField"
-        if kind in ("/Catalog", "/Page", "/Sig", "/DocTimeStamp", "/XRef", "/ObjStm"):
+        if kind in ("/Catalog", "/Page", "/Sig", "/DocTimeStamp", "/XRef", "/ObjStm", "/VRI"):
             return str(kind)[1:]
     return "other"
 

@@ -8,6 +8,8 @@
 --jsonld:   the JSON-LD bundle alone: size, triples, time to make it, to parse it with rdflib and to
             canonicalize it with pyld's URDNA2015, offline (default 1000 10000).
 --hostile:  verify and validate on hostile files (zeros, decompression bombs, deep JSON, huge sources).
+--levels:   build at each PAdES level (B-B to B-LTA, with the test PKI served on 127.0.0.1) of the real
+            records and of SIZE signatories (default 0: the real records only): time, PDF size, verify time.
 
 Each size is a record set from bench/generate.py (one signatory and one person record per signatory).
 Figures: wall time, records (or pages) per second, and the peak resident memory of the whole process
@@ -175,6 +177,39 @@ def bench_pdf(sizes: list[int]) -> None:
                   f"{verify_rss / 1e6:>8.0f} {verify_pss / 1e6:>8.0f}", flush=True)
 
 
+def bench_levels(sizes: list[int]) -> None:
+    """Signing at each PAdES level, with the test PKI's two time-stamp authorities on 127.0.0.1."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from pki import serve_pki
+
+    cli = str(BIN / "appeal-archive")
+    print(f"{'records':>11} {'level':>6} | {'build':>8} {'PDF bytes':>12} {'added by signing':>17} | {'verify':>8} "
+          f"{'PSS sum':>8}")
+    with tempfile.TemporaryDirectory() as scratch, serve_pki(Path(scratch) / "pki") as pki:
+        os.environ.update(APPEAL_ARCHIVE_IDENTITY_DIR=str(Path(scratch) / "identity"), SOURCE_DATE_EPOCH="1684627200")
+        for size in sizes:
+            target = synthetic(size) if size else REPO / "records"
+            unsigned = Path(scratch) / f"unsigned-{size}"
+            subprocess.run([cli, "build", str(target), "--out", str(unsigned), "--unsigned"], check=True,
+                           capture_output=True)
+            base = next(unsigned.glob("*.pdf")).stat().st_size
+            for level, authorities in (("B-B", []), ("B-T", pki.tsa_urls[:1]), ("B-LT", pki.tsa_urls[:1]),
+                                       ("B-LTA", pki.tsa_urls)):
+                out = Path(scratch) / f"{level}-{size}"
+                options = [option for url in authorities for option in ("--tsa", url)]
+                build_s, _, code = measure([cli, "build", str(target), "--out", str(out), "--level", level,
+                                            "--key", str(pki.signer_key), "--cert", str(pki.signer_cert),
+                                            "--trust-root", str(pki.root_cert), *options], stdout=subprocess.DEVNULL)
+                assert code == 0, f"build at {level} failed"
+                pdf = next(out.glob("*.pdf"))
+                verify_s, _, verify_pss, code = measure_both([cli, "verify", "--trust-root", str(pki.root_cert),
+                                                              str(pdf)])
+                assert code == 0, f"verify of {level} failed"
+                label = f"{size:,}" if size else "real"
+                print(f"{label:>11} {level:>6} | {build_s:>6.2f} s {pdf.stat().st_size:>12,} "
+                      f"{pdf.stat().st_size - base:>17,} | {verify_s:>6.2f} s {verify_pss / 1e6:>8.0f}", flush=True)
+
+
 def bench_hostile() -> None:
     """verify and validate on hostile input: time, and peak memory (the sums of RSS and of PSS over the
     process tree). Target: every one within 300 MB."""
@@ -274,9 +309,11 @@ def main() -> None:
     parser.add_argument("--pdf", nargs="*", type=int, metavar="SIZE")
     parser.add_argument("--jsonld", nargs="*", type=int, metavar="SIZE")
     parser.add_argument("--hostile", action="store_true", help="verify and validate on hostile input")
+    parser.add_argument("--levels", nargs="*", type=int, metavar="SIZE", help="signing at each PAdES level")
     parser.add_argument("--no-reference", action="store_true", help="skip check-jsonschema")
     options = parser.parse_args()
-    everything = options.validate is None and options.pdf is None and options.jsonld is None and not options.hostile
+    everything = (options.validate is None and options.pdf is None and options.jsonld is None and not options.hostile
+                  and options.levels is None)
     if options.validate is not None or everything:
         bench_validate(options.validate or [1000, 10_000, 100_000], reference=not options.no_reference)
     if options.pdf is not None or everything:
@@ -285,6 +322,8 @@ def main() -> None:
         bench_jsonld(options.jsonld or [1000, 10_000])
     if options.hostile or everything:
         bench_hostile()
+    if options.levels is not None or everything:
+        bench_levels(options.levels or [0])
 
 
 if __name__ == "__main__":

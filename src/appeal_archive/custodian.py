@@ -203,7 +203,10 @@ def _signer_certificate(key: rsa.RSAPrivateKey, ca_key: rsa.RSAPrivateKey, ca_ce
 
 def load_ca(folder: Path) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     try:
-        key = serialization.load_pem_private_key((folder / CA_KEY).read_bytes(), password=None)
+        # The custodian's own key, made here: the slow consistency check of an RSA key read from elsewhere is
+        # not needed (the CRL it signs is checked against the CA's certificate by every validator).
+        key = serialization.load_pem_private_key((folder / CA_KEY).read_bytes(), password=None,
+                                                 unsafe_skip_rsa_key_validation=True)
     except (OSError, ValueError, TypeError) as error:
         raise fail("sign.key-invalid", f"cannot read the custodian CA's key {folder / CA_KEY}",
                    f"restore {folder / CA_KEY} from a backup") from error

@@ -12,6 +12,8 @@ A build's output folder holds:
   <archival-id>-bag/                the BagIt package (with --bag); its payload is `bag_payload`
 
 The PDF states the record set's root in its XMP metadata (`ROOT_PROPERTY`) and in its attached manifest.
+It is signed in its `SIGNATURE_FIELD`, then time-stamped in `TIME_STAMP_FIELD`s; what those later updates
+may add and change is `UPDATE_*`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,29 @@ MAX_SIGNATURE_BYTES = 1 << 20  # a .p7s
 MAX_MANIFEST_BYTES = 64 << 20
 MAX_ZIP_BYTES = 128 << 20
 MAX_DOCUMENT_BYTES = 512 << 20  # a source document (checks.MAX_DOCUMENT_BYTES)
+
+# The PDF's signature fields: the archive's signature, then its document time stamps, numbered (the first
+# at signing, one more at each renewal).
+SIGNATURE_FIELD = "AppealArchiveSignature"
+TIME_STAMP_FIELD = "AppealArchiveTimeStamp{}"
+# What the updates after the rendering may add (objects, by the kind verify/updates.py gives them) and change
+# (keys of objects that existed before; None: any key): a signature, validation data (the /DSS, its VRI
+# entries and data streams) and document time stamps. pyHanko may write the XMP metadata afresh rather than
+# rewrite it; the properties it rewrites at each update are XMP_UPDATED (as pikepdf names them: pdf:Producer,
+# xmp:ModifyDate, xmp:MetadataDate), and every other property must stay as signed.
+UPDATE_VALIDATION_DATA = frozenset({"DSS", "VRI", "DSS-data", "XRef"})
+UPDATE_NEW_OBJECTS = UPDATE_VALIDATION_DATA | {"AcroForm", "SigField", "Sig", "DocTimeStamp", "Metadata"}
+UPDATE_CHANGES: dict[str, set[str] | None] = {
+    "Catalog": {"/AcroForm", "/DSS", "/Extensions", "/Version", "/Metadata"},  # /Extensions: PAdES's
+    "Page": {"/Annots"},
+    "AcroForm": {"/Fields", "/SigFlags"},
+    "Info": {"/Producer", "/ModDate"},
+    "Metadata": {"/Length", "stream"},
+    "DSS": {"/Certs", "/OCSPs", "/CRLs", "/VRI"},
+    "VRI": None,
+}
+XMP_UPDATED = frozenset({"{http://ns.adobe.com/pdf/1.3/}Producer", "{http://ns.adobe.com/xap/1.0/}ModifyDate",
+                         "{http://ns.adobe.com/xap/1.0/}MetadataDate"})
 
 # Where the PDF's XMP metadata states the root, the tool that made it and the build date.
 ROOT_PROPERTY = "dc:source"

@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives import serialization
 
 from .errors import EXIT_USAGE, AppealArchiveError, fail
 from .keys import KeyMaterial
+from .layout import SIGNATURE_FIELD, TIME_STAMP_FIELD
 
-FIELD_NAME = "AppealArchiveSignature"
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 TSA_TIMEOUT = 20
 
@@ -166,9 +166,9 @@ def sign_pdf(pdf_bytes: bytes, material: KeyMaterial, *, reason: str, level: str
     context = collection_context(_self_signed((material.certificate, *material.chain)), material.crls,
                                  trust_roots) if long_term else None
     metadata = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME, md_algorithm="sha256", reason=reason, subfilter=fields.SigSeedSubFilter.PADES,
+        field_name=SIGNATURE_FIELD, md_algorithm="sha256", reason=reason, subfilter=fields.SigSeedSubFilter.PADES,
         embed_validation_info=long_term, use_pades_lta=level == "B-LTA" and not two_authorities,
-        validation_context=context)
+        timestamp_field_name=TIME_STAMP_FIELD.format(1), validation_context=context)
     timestamper = HTTPTimeStamper(tsa_urls[0], timeout=TSA_TIMEOUT) if level != "B-B" else None
     pdf_signer = signers.PdfSigner(metadata, signer=pyhanko_signer(material), timestamper=timestamper)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
@@ -203,7 +203,8 @@ def add_document_timestamp(pdf_bytes: bytes, tsa_url: str, trust_roots: tuple[Pa
 
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
     context = collection_context(_dss_roots(writer.prev), extra_roots=trust_roots)
-    stamper = signers.PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT))
+    stamper = signers.PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT),
+                                     field_name=TIME_STAMP_FIELD.format(1))
     try:
         return _run(stamper.async_timestamp_pdf(writer, "sha256", validation_context=context, output=io.BytesIO()),
                     context).getvalue()
@@ -236,7 +237,10 @@ def extend_pdf(pdf_bytes: bytes, tsa_url: str, trust_roots: tuple[Path, ...] = (
                            "or give --trust-root with that authority's root; nothing was written")
             DocumentSecurityStore.supply_dss_in_writer(writer, stamps[-1].pkcs7_content,
                                                        paths=(newest.validation_path,), validation_context=context)
-        stamper = signers.PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT))
+        taken = {stamp.field_name for stamp in reader.embedded_signatures}
+        name = next(TIME_STAMP_FIELD.format(number) for number in range(len(stamps) + 1, len(taken) + len(stamps) + 3)
+                    if TIME_STAMP_FIELD.format(number) not in taken)
+        stamper = signers.PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT), field_name=name)
         return _run(stamper.async_timestamp_pdf(writer, "sha256", validation_context=context, output=io.BytesIO()),
                     context).getvalue()
     except AppealArchiveError:

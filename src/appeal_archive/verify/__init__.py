@@ -2,8 +2,9 @@
 
 A leaf of the package: it imports no build orchestration and no signing. One module per thing verified:
 `pdf` (the signed archival PDF), `bundle` (the JSON-LD bundle and its detached signature), `bag` (the
-BagIt package), with `signature` (pyHanko's judgement), `records` (roots and records folders), `rebuild`
-(re-rendering) and `report` (the outcome) beside them.
+BagIt package), with `pades` (the PDF's signature and time stamps), `updates` (what an update may change),
+`signature` (pyHanko's judgement, shared), `records` (roots and records folders), `rebuild` (re-rendering)
+and `report` (the outcome) beside them.
 """
 
 from __future__ import annotations

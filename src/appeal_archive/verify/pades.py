@@ -61,7 +61,9 @@ def check_pdf_signature(stream: IO[bytes], size: int, report: VerifyReport,
         return None
     try:
         status = validate_pdf_signature(signature, judging.context(), ts_validation_context=judging.context())
-        stamp_statuses = [validate_pdf_timestamp(stamp, judging.context()) for stamp in stamps]
+        # pyHanko's difference analysis reads every object of the file; it runs once, for the signature, whose
+        # later revisions include every time stamp's.
+        stamp_statuses = [validate_pdf_timestamp(stamp, judging.context(), skip_diff=True) for stamp in stamps]
     except Exception as error:  # noqa: BLE001
         report.fail("sig.invalid", f"the signature cannot be validated ({type(error).__name__}: "
                     f"{plain_message(error)})", "the signature data is damaged")

@@ -5,8 +5,8 @@ A PDF signed at PAdES B-LTA is the rendering (revision 0), then the signing upda
 validation data and document time stamps, one or more each time it is renewed. Any of those later updates
 could be made by anyone (a document time stamp needs no key of the signer's), so each is held to an
 allow-list: new signature fields and their dictionaries, DSS objects, and, in objects that already
-existed, only the keys these updates touch. pyHanko's own difference analysis judges the same updates too
-(signature.py); this list is stricter, and is what a test proves of every build.
+existed, only the keys these updates touch (the lists are layout.py's). pyHanko's own difference analysis
+judges the same updates too (pades.py); this list is stricter, and is what a test proves of every build.
 """
 
 from __future__ import annotations
@@ -15,24 +15,9 @@ from typing import IO
 
 from pyhanko.pdf_utils import generic
 
-VALIDATION_DATA = frozenset({"DSS", "VRI", "DSS-data", "XRef"})
-# pyHanko may write the XMP metadata afresh rather than rewrite it (its properties are compared on their own).
-NEW = VALIDATION_DATA | {"AcroForm", "SigField", "Sig", "DocTimeStamp", "Metadata"}
-# Objects that existed before an update may change only in these keys (None: in any key).
-CHANGED: dict[str, set[str] | None] = {
-    # pyHanko declares the PAdES extension (/Extensions, /Version 1.7) when it signs.
-    "Catalog": {"/AcroForm", "/DSS", "/Extensions", "/Version", "/Metadata"},
-    "Page": {"/Annots"},
-    "AcroForm": {"/Fields", "/SigFlags"},
-    "Info": {"/Producer", "/ModDate"},
-    "Metadata": {"/Length", "stream"},  # its properties are compared on their own: see metadata_changes
-    "DSS": {"/Certs", "/OCSPs", "/CRLs", "/VRI"},
-    "VRI": None,
-}
-# The XMP properties pyHanko rewrites at each update (pdf:Producer, xmp:ModifyDate, xmp:MetadataDate), as
-# pikepdf names them.
-XMP_UPDATED = {"{http://ns.adobe.com/pdf/1.3/}Producer", "{http://ns.adobe.com/xap/1.0/}ModifyDate",
-               "{http://ns.adobe.com/xap/1.0/}MetadataDate"}
+from ..layout import UPDATE_CHANGES as CHANGED
+from ..layout import UPDATE_NEW_OBJECTS as NEW
+from ..layout import XMP_UPDATED
 
 
 def _plain(value):

@@ -128,14 +128,15 @@ def check_unsigned_tail(reader, stream: IO[bytes], size: int, newest, report: Ve
     from pyhanko.pdf_utils.reader import process_data_at_eof
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    from .updates import VALIDATION_DATA, update_changes
+    from ..layout import UPDATE_VALIDATION_DATA
+    from .updates import update_changes
 
     if newest.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE:
         return True
     last = reader.xrefs.total_revisions - 1
     tail = range(newest.signed_revision + 1, last + 1)
     problems = [f"update {revision}: {change}" for revision in tail
-                for change in update_changes(reader, revision, new_kinds=VALIDATION_DATA)]
+                for change in update_changes(reader, revision, new_kinds=UPDATE_VALIDATION_DATA)]
     stream.seek(max(0, size - 1024))
     end = stream.read()
     marker = end.rfind(b"%%EOF")
@@ -291,7 +292,9 @@ def judge_at(report: VerifyReport, signature, stamps: list, judging: Judging) ->
             raise RuntimeError("verify does not use the network")
 
     at = judging.at
-    roots = [*judging.roots, *_carried_roots(_dss(signature.reader))]
+    # The recipient's anchors when given; otherwise the file's own roots, and the signer part says trust was not
+    # checked.
+    roots = judging.roots or _carried_roots(_dss(signature.reader))
     assertions = [NonRevokedStatusAssertion(stamps[-1].signer_cert.sha256, at)] if stamps else []
     spec = PdfSignatureValidationSpec(SignatureValidationSpec(
         cert_validation_policy=CertValidationPolicySpec(

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
-
 from conftest import NAME
 
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
@@ -96,7 +95,6 @@ def _restamped(signature: bytes, fixed_dt: datetime | None) -> bytes:
     """A CMS signature whose signature time stamp (an unsigned attribute, which its signature does not cover)
     is replaced by one from a made-up authority, over the same signature value."""
     from asn1crypto import cms
-
     from pki import rogue_time_stamper
 
     content = cms.ContentInfo.load(signature)
@@ -163,29 +161,132 @@ def page_changed_then_time_stamped(build: Path, pki) -> Path:
     return _time_stamped(appended_text_update(build, pki), HTTPTimeStamper(pki.tsa_urls[1]))
 
 
+def _appended(data: bytes, objects: dict[int, bytes], info: int | None = None) -> bytes:
+    """An incremental update written by hand, as an attacker's tool would: `objects` maps object numbers to
+    their new bodies; `info` points the trailer's /Info elsewhere."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    trailer = reader.trailer_view
+    body, offsets = bytearray(), {}
+    for number in sorted(objects):
+        offsets[number] = len(data) + len(body)
+        body += f"{number} 0 obj\n".encode() + objects[number] + b"\nendobj\n"
+    table = "".join(f"{number} 1\n{offset:010d} 00000 n \n" for number, offset in offsets.items())
+    size = max(int(trailer["/Size"]), *(number + 1 for number in objects))
+    info_number = info if info is not None else trailer.raw_get("/Info").idnum
+    update = (f"xref\n0 1\n0000000000 65535 f \n{table}trailer\n<< /Size {size} "
+              f"/Root {trailer.raw_get('/Root').idnum} 0 R /Info {info_number} 0 R "
+              f"/Prev {reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)} >>\n"
+              f"startxref\n{len(data) + len(body)}\n%%EOF\n").encode()
+    return data + bytes(body) + update
+
+
+def _stream(dictionary: bytes, content: bytes) -> bytes:
+    return b"<< " + dictionary + b" /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"
+
+
+def _object(data: bytes, path: str) -> tuple[int, bytes]:
+    """The number and the newest body (as PDF syntax) of the object at `path` from the catalog, e.g.
+    "/DSS" or "/Pages/Kids/0"."""
+    with pikepdf.open(io.BytesIO(data)) as document:
+        obj = document.Root
+        for step in path.strip("/").split("/"):
+            obj = obj[int(step)] if step.isdigit() else obj["/" + step]
+        return obj.objgen[0], obj.unparse(resolved=True)
+
+
 def metadata_changed_then_time_stamped(build: Path, pki) -> Path:
     """The XMP metadata readers show (its title) rewritten in place, in an update that touches nothing else, as
     a validation-data update rewrites it; then time-stamped by a real authority."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
     pdf = pdf_of(build)
-    data = pdf.read_bytes()
-    reader = PdfFileReader(io.BytesIO(data), strict=True)
-    metadata = reader.root.raw_get("/Metadata").reference
-    xmp = reader.get_object(metadata).data.replace(b"Appeal of Belarusians to the EU", b"Withdrawn by its signatories")
-    trailer = reader.trailer_view
-    body = (f"{metadata.idnum} 0 obj\n<< /Type /Metadata /Subtype /XML /Length {len(xmp)} >>\nstream\n".encode()
-            + xmp + b"\nendstream\nendobj\n")
-    at = len(data)
-    xref = len(data) + len(body)
-    update = body + (f"xref\n0 1\n0000000000 65535 f \n{metadata.idnum} 1\n{at:010d} 00000 n \n"
-                     f"trailer\n<< /Size {trailer['/Size']} /Root {trailer.raw_get('/Root').idnum} 0 R "
-                     f"/Info {trailer.raw_get('/Info').idnum} 0 R "
-                     f"/Prev {reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)} >>\n"
-                     f"startxref\n{xref}\n%%EOF\n").encode()
-    pdf.write_bytes(data + update)
+    pdf.write_bytes(_with_xmp(pdf.read_bytes(), lambda xmp: xmp.replace(
+        b"Appeal of Belarusians to the EU", b"Withdrawn by its signatories")))
     return _time_stamped(pdf, HTTPTimeStamper(pki.tsa_urls[1]))
+
+
+def _with_xmp(data: bytes, change) -> bytes:
+    with pikepdf.open(io.BytesIO(data)) as document:
+        number, xmp = document.Root.Metadata.objgen[0], document.Root.Metadata.read_bytes()
+    return _appended(data, {number: _stream(b"/Type /Metadata /Subtype /XML", change(xmp))})
+
+
+def hidden_xmp_alternative(build: Path, pki) -> Path:
+    """A second language alternative of the title beside the signed x-default one, which a reader set to
+    English shows; the signed value itself is unchanged (found by an attacker)."""
+    pdf = pdf_of(build)
+    pdf.write_bytes(_with_xmp(pdf.read_bytes(), lambda xmp: xmp.replace(
+        b'<rdf:Alt><rdf:li xml:lang="x-default">Appeal',
+        b'<rdf:Alt><rdf:li xml:lang="en">WITHDRAWN</rdf:li><rdf:li xml:lang="x-default">Appeal')))
+    return pdf
+
+
+def overlay_typed_as_xref_in_two_updates(build: Path, pki) -> Path:
+    """A full-page widget that paints "THIS APPEAL WAS WITHDRAWN" over page 1, in two updates that each look
+    like validation data when judged alone: the first adds the widget (saying /Type /XRef) and its appearance
+    (filed under a new /DSS /VRI entry) with nothing referring to the widget; the second only adds it to the
+    page's /Annots and the form's /Fields. pyHanko's own difference analysis accepted it (found by an
+    attacker)."""
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    size = _size(data)
+    vri, appearance, widget = size, size + 1, size + 2
+    dss_number, dss = _object(data, "/DSS")
+    paint = b"q 1 1 1 rg 0 0 595 842 re f Q BT /F1 30 Tf 40 700 Td (THIS APPEAL WAS WITHDRAWN) Tj ET"
+    data = _appended(data, {
+        dss_number: dss.replace(b"/VRI <<", b"/VRI << /%s %d 0 R" % (b"CD" * 20, vri), 1),
+        vri: b"<< /Type /VRI /Cert [ %d 0 R ] >>" % appearance,
+        appearance: _stream(b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 << "
+                            b"/Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>", paint),
+        widget: b"<< /Type /XRef /Subtype /Widget /FT /Sig /T (Withdrawal) /F 4 /Rect [0 0 595 842] "
+                b"/AP << /N %d 0 R >> >>" % appearance})
+    page_number, page = _object(data, "/Pages/Kids/0")
+    form_number, form = _object(data, "/AcroForm")
+    pdf.write_bytes(_appended(data, {page_number: page.replace(b"/Annots [", b"/Annots [ %d 0 R" % widget, 1),
+                                     form_number: form.replace(b"/Fields [", b"/Fields [ %d 0 R" % widget, 1)}))
+    return pdf
+
+
+def information_swapped(build: Path, pki) -> Path:
+    """The document information readers show as the title replaced: a new dictionary (saying /Type /XRef) in
+    one update, the trailer's /Info pointed at it in the next (found by an attacker)."""
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    number = _size(data)
+    data = _appended(data, {number: b"<< /Type /XRef /Title (WITHDRAWN: Appeal of Belarusians to the EU) >>"})
+    dss_number, dss = _object(data, "/DSS")
+    pdf.write_bytes(_appended(data, {dss_number: dss}, info=number))
+    return pdf
+
+
+def _size(data: bytes) -> int:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return int(PdfFileReader(io.BytesIO(data), strict=False).trailer_view["/Size"])
+
+
+def _new_dss_certificate(build: Path, content: bytes, dictionary: bytes = b"") -> Path:
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    number = _size(data)
+    dss_number, dss = _object(data, "/DSS")
+    pdf.write_bytes(_appended(data, {dss_number: dss.replace(b"/Certs [", b"/Certs [ %d 0 R" % number, 1),
+                                     number: _stream(dictionary, content)}))
+    return pdf
+
+
+def garbage_certificate_in_dss(build: Path, pki) -> Path:
+    """Three bytes that are no certificate among the validation data (it made verify crash)."""
+    return _new_dss_certificate(build, b"\x30\x82\x01")
+
+
+def inflating_certificate_in_dss(build: Path, pki) -> Path:
+    """A "certificate" of 65 KB of deflated zeros that inflates to 64 MB (it made verify crash)."""
+    import zlib
+
+    return _new_dss_certificate(build, zlib.compress(bytes(64 << 20), 9), b"/Filter /FlateDecode")
 
 
 def backdated_document_time_stamp(build: Path, pki) -> Path:
@@ -362,6 +463,14 @@ def deep_json_manifest_beside_bundle(build: Path, pki) -> Path:
 def _restamped_bundle(bundle: Path, fixed_dt: datetime | None) -> Path:
     signature = bundle.with_name(bundle.name + ".p7s")
     signature.write_bytes(_restamped(signature.read_bytes(), fixed_dt))
+    return bundle
+
+
+def trailing_bytes_after_bundle_signature(build: Path, pki) -> Path:
+    """Bytes after the DER signature in the .p7s, which a lenient parser ignores."""
+    bundle = bundle_of(build)
+    signature = bundle.with_name(bundle.name + ".p7s")
+    signature.write_bytes(signature.read_bytes() + b"\x00 anything at all")
     return bundle
 
 

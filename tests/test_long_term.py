@@ -11,6 +11,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attacks
 import pikepdf
 import pytest
 from click.testing import CliRunner
@@ -106,6 +107,14 @@ def test_b_lta_still_stands_twenty_years_on_and_b_b_does_not(builds, pki):
     assert result.exit_code == 0, result.output
 
 
+def test_verify_at_a_date_before_the_signature_existed_fails(builds, pki):
+    # Found by an attacker: the signer's certificate was valid then, but the signature's time stamp is later.
+    stamped = datetime.fromisoformat(verify_archive(builds["B-LTA"], trust_roots=[pki.root_cert]).times[1].time)
+    judged = verify_archive(builds["B-LTA"], trust_roots=[pki.root_cert], at=stamped - timedelta(days=1))
+    assert not judged.ok and [issue.code for issue in judged.issues] == ["sig.invalid-at"]
+    assert "did not yet exist" in judged.issues[0].message
+
+
 def test_extend_renews_a_b_lta_file_with_a_new_document_time_stamp(builds, pki, tmp_path: Path):
     original = tmp_path / "renewed.pdf"
     shutil.copy(builds["B-LTA"], original)
@@ -138,6 +147,17 @@ def test_extend_refuses_a_file_without_validation_data_and_writes_nothing(builds
     assert unreachable.exit_code == 3 and "error[sign.tsa]" in unreachable.output
     assert copy.read_bytes() == before and (tmp_path / "lta.pdf").read_bytes() == builds["B-LTA"].read_bytes()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["basic.pdf", "lta.pdf"]  # no temporary left
+
+
+def test_extend_refuses_a_file_changed_after_signing(builds, pki, tmp_path: Path):
+    # A fresh time stamp over a forgery would lend it credit with readers that do not judge the updates.
+    shutil.copy(builds["B-LTA"], attacks.pdf_of(tmp_path))
+    forged = attacks.information_swapped(tmp_path, pki).read_bytes()
+    result = CliRunner().invoke(main, ["extend", str(attacks.pdf_of(tmp_path)), "--tsa", pki.tsa_urls[1],
+                                       "--trust-root", str(pki.root_cert)])
+    assert result.exit_code == 3 and "error[extend.not-intact]" in result.output
+    assert "sig.not-whole-file" in result.output
+    assert attacks.pdf_of(tmp_path).read_bytes() == forged
 
 
 def test_each_update_adds_only_signatures_validation_data_and_time_stamps(builds, pki, tmp_path: Path):

@@ -111,6 +111,7 @@ CODES: dict[str, str] = {
     "identity.none": "There is no signing identity yet to export (run `identity --create`).",
     "identity.self-signed": "The identity is a self-signed certificate from an earlier version: it has no CA to export.",
     "extend.no-validation-data": "extend: the file is PAdES B-B or B-T; only B-LT and B-LTA files can be renewed.",
+    "extend.not-intact": "extend: the file was changed after signing (verify's integrity part fails); it is not renewed.",
     "extend.unreadable": "extend: the file cannot be read as a PDF.",
     "extend.unsigned": "extend: the file carries no signature.",
     # verify: the PDF

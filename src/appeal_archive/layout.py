@@ -13,7 +13,7 @@ A build's output folder holds:
 
 The PDF states the record set's root in its XMP metadata (`ROOT_PROPERTY`) and in its attached manifest.
 It is signed in its `SIGNATURE_FIELD`, then time-stamped in `TIME_STAMP_FIELD`s; what those later updates
-may add and change is `UPDATE_*`.
+may change is `UPDATE_*`.
 """
 
 from __future__ import annotations
@@ -53,24 +53,23 @@ MAX_DOCUMENT_BYTES = 512 << 20  # a source document (checks.MAX_DOCUMENT_BYTES)
 # at signing, one more at each renewal).
 SIGNATURE_FIELD = "AppealArchiveSignature"
 TIME_STAMP_FIELD = "AppealArchiveTimeStamp{}"
-# What the updates after the rendering may add (objects, by the kind verify/updates.py gives them) and change
-# (keys of objects that existed before; None: any key): a signature, validation data (the /DSS, its VRI
-# entries and data streams) and document time stamps. pyHanko may write the XMP metadata afresh rather than
-# rewrite it; the properties it rewrites at each update are XMP_UPDATED (as pikepdf names them: pdf:Producer,
-# xmp:ModifyDate, xmp:MetadataDate), and every other property must stay as signed.
-UPDATE_VALIDATION_DATA = frozenset({"DSS", "VRI", "DSS-data", "XRef"})
-UPDATE_NEW_OBJECTS = UPDATE_VALIDATION_DATA | {"AcroForm", "SigField", "Sig", "DocTimeStamp", "Metadata"}
-UPDATE_CHANGES: dict[str, set[str] | None] = {
-    "Catalog": {"/AcroForm", "/DSS", "/Extensions", "/Version", "/Metadata"},  # /Extensions: PAdES's
-    "Page": {"/Annots"},
-    "AcroForm": {"/Fields", "/SigFlags"},
-    "Info": {"/Producer", "/ModDate"},
-    "Metadata": {"/Length", "stream"},
-    "DSS": {"/Certs", "/OCSPs", "/CRLs", "/VRI"},
-    "VRI": None,
-}
+# What the updates after the signature may change, judged on the file as a reader shows it against the file
+# as signed: the catalog only in these keys (an update adding only validation data, in fewer), a new
+# invisible signature widget in the form's /Fields and a page's /Annots, its signature dictionary, the /DSS
+# (certificates, CRLs, OCSP responses, VRI entries), the producer and modification date of the document
+# information, and the XMP properties pyHanko rewrites (as pikepdf and ElementTree name them).
+UPDATE_CATALOG_KEYS = frozenset({"/AcroForm", "/DSS", "/Extensions", "/Version", "/Metadata"})
+UPDATE_CATALOG_KEYS_VALIDATION_DATA = frozenset({"/DSS", "/Metadata", "/Extensions", "/Version"})
+UPDATE_ACROFORM_KEYS = frozenset({"/Fields", "/SigFlags"})
+UPDATE_WIDGET_KEYS = frozenset({"/FT", "/T", "/TU", "/Type", "/Subtype", "/F", "/Rect", "/P", "/V", "/Lock", "/SV"})
+UPDATE_SIGNATURE_KEYS = frozenset({"/Type", "/Filter", "/SubFilter", "/Contents", "/ByteRange", "/M", "/Reason",
+                                   "/Name", "/Location", "/ContactInfo", "/Prop_Build", "/Prop_AuthTime",
+                                   "/Prop_AuthType"})
+UPDATE_DSS_KEYS = frozenset({"/Type", "/Certs", "/OCSPs", "/CRLs", "/VRI"})
+UPDATE_VRI_KEYS = frozenset({"/Type", "/Cert", "/OCSP", "/CRL", "/TS", "/TU"})
+UPDATE_INFO_KEYS = frozenset({"/Producer", "/ModDate"})
 XMP_UPDATED = frozenset({"{http://ns.adobe.com/pdf/1.3/}Producer", "{http://ns.adobe.com/xap/1.0/}ModifyDate",
-                         "{http://ns.adobe.com/xap/1.0/}MetadataDate"})
+                         "{http://ns.adobe.com/xap/1.0/}MetadataDate", "{adobe:ns:meta/}xmptk"})
 
 # Where the PDF's XMP metadata states the root, the tool that made it and the build date.
 ROOT_PROPERTY = "dc:source"

@@ -36,6 +36,18 @@ class ExtendReport:
         return asdict(self)
 
 
+def _refuse_what_verify_refuses(path: Path, trust_roots: tuple[Path, ...]) -> None:
+    """A renewal time-stamps the file as it is: a file changed after signing must not get a fresh time stamp
+    that lends it credit (verify would still find the change, but other readers might not)."""
+    from .verify import verify_archive
+
+    integrity = verify_archive(path, trust_roots=list(trust_roots)).part("integrity")
+    if not integrity["ok"]:
+        first = integrity["issues"][0]
+        raise fail("extend.not-intact", f"{path} is not intact as signed: {first['code']}: {first['message']}",
+                   "renew only a file `appeal-archive verify` accepts; nothing was written", file=str(path))
+
+
 def document_time_stamps(pdf_bytes: bytes) -> list[DocumentTimeStamp]:
     """The document time stamps a PDF carries, oldest first: when, by whom, and until when the authority's
     certificate is valid (the file must be renewed before the newest one's ends)."""
@@ -64,6 +76,7 @@ def extend_file(path: Path, tsa_url: str, trust_roots: tuple[Path, ...] = (), ou
     except FileRefused as refused:
         raise fail("extend.unreadable", f"cannot read {path}: it {refused.issue.message}",
                    "give the signed archival PDF", file=str(path)) from refused
+    _refuse_what_verify_refuses(path, trust_roots)
     renewed = extend_pdf(original, tsa_url, trust_roots)
     target = out or path
     write_atomically(target, renewed)

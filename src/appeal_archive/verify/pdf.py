@@ -138,14 +138,14 @@ def check_metadata_kept(whole: IO[bytes], signed: IO[bytes], report: VerifyRepor
     producer and the dates that signing and time-stamp updates rewrite."""
     import pikepdf
 
-    from .updates import metadata_changes
+    from .updates import xmp_changes
 
     try:
         whole.seek(0)
         with pikepdf.open(whole) as final, pikepdf.open(signed) as original:
             if not (_metadata_within_limits(final, report) and _metadata_within_limits(original, report)):
                 return False
-            changed = metadata_changes(dict(original.open_metadata()), dict(final.open_metadata()))
+            changed = xmp_changes(original.Root.Metadata.read_bytes(), final.Root.Metadata.read_bytes())
     except Exception as error:  # noqa: BLE001 - damaged metadata is a failed check
         report.fail("pdf.damaged", f"the metadata cannot be read ({type(error).__name__}: {plain_message(error)})",
                     "the file was damaged or altered after signing")

@@ -69,7 +69,7 @@ def signing_update_changes(signed: IO[bytes], signed_revision: int) -> list[str]
     """What the signing update changes beyond adding a signature (updates.py's allow-list)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    from .updates import update_changes
+    from .updates import changes_between
 
     signed.seek(0)
-    return update_changes(PdfFileReader(signed, strict=True), signed_revision)
+    return changes_between(PdfFileReader(signed, strict=True), signed_revision - 1, signed_revision)

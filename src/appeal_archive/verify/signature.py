@@ -149,7 +149,7 @@ def check_detached_cms(data: IO[bytes], signature: bytes, name: str, report: Ver
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 
     try:
-        signed_data = cms.ContentInfo.load(signature)["content"]
+        signed_data = cms.ContentInfo.load(signature, strict=True)["content"]
         data.seek(0)
         status = asyncio.run(async_validate_detached_cms(data, signed_data, judging.context(),
                                                          ts_validation_context=judging.context()))

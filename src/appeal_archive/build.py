@@ -70,8 +70,9 @@ class BuildResult:
 
 def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.PathLike = "build", *,
                   unsigned: bool = False, signer_config=None, bag: bool = False, jobs: int | None = None,
-                  environ: dict[str, str] | None = None) -> BuildResult:
-    """Validate, render, sign and publish. Raises AppealArchiveError (exit 3) when it cannot run."""
+                  environ: dict[str, str] | None = None, edition: str = "full") -> BuildResult:
+    """Validate, render, sign and publish the full edition (everything) or the public one (editions.py).
+    Raises AppealArchiveError (exit 3) when it cannot run."""
     from .bag import bagit_version, make_bag
     from .dossier import Dossier
     from .identity import UNSIGNED, identity_of
@@ -80,6 +81,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     from .render_pdf import render_archival_pdf
     from .keys import SignerConfig, load_key_material, utc_now
     from .sign import choose_level, sign_bundle, sign_pdf
+    from .editions import edition_of
     from .version import tool_name
 
     out = Path(out_dir)
@@ -99,6 +101,8 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
         identity = identity_of(material.certificate)
     tool = tool_name()
     manifest = make_manifest(record_set)
+    record_set, manifest, edition_notices = edition_of(record_set, manifest, edition)
+    result.notices += edition_notices
     dossier = Dossier.from_record_set(record_set, manifest)
     try:
         with Staging(out, names.names()) as staging:

@@ -159,8 +159,12 @@ def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int
 
 @main.command()
 @RECORDS_DIR
-@click.option("--out", "out_dir", default="build", show_default=True, type=click.Path(file_okay=False),
-              help="Output folder; replaced as a whole, only when the build succeeds.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Output folder; replaced as a whole, only when the build succeeds [default: build, or "
+              "build-public for the public edition].")
+@click.option("--edition", type=click.Choice(["full", "public"]), default="full", show_default=True,
+              help="full: every record (not for publication when any is restricted); public: restricted records "
+              "withheld, each replaced by its salted leaf, with the same root.")
 @click.option("--unsigned", is_flag=True, help="Write the PDF without signing it (byte-identical for the same "
               "records and SOURCE_DATE_EPOCH).")
 @click.option("--key", type=click.Path(dir_okay=False), help="Signer's private key (PEM); with --cert.")
@@ -180,7 +184,8 @@ def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int
 @FORMAT
 @JOBS
 @click.pass_context
-def build(ctx: click.Context, records_dir: str, out_dir: str, unsigned: bool, key: str | None, cert: str | None,
+def build(ctx: click.Context, records_dir: str, out_dir: str | None, edition: str, unsigned: bool, key: str | None,
+          cert: str | None,
           pkcs12: str | None, passphrase_env: str, tsa_urls: tuple[str, ...], level: str | None,
           trust_roots: tuple[str, ...], bag: bool, output_format: str, jobs: int | None) -> None:
     """Validate RECORDS_DIR, then write the manifest, the signed archival PDF and the signed JSON-LD
@@ -194,6 +199,7 @@ def build(ctx: click.Context, records_dir: str, out_dir: str, unsigned: bool, ke
     \b
     Example:
       appeal-archive build records/ --out build/ --bag
+      appeal-archive build records/ --edition public --out build-public/ --bag
       appeal-archive build --tsa https://tsa.one.example/tsr --tsa https://tsa.two.example/tsr
       appeal-archive build --pkcs12 signer.p12 --tsa https://freetsa.org/tsr --level B-T
     """
@@ -204,7 +210,8 @@ def build(ctx: click.Context, records_dir: str, out_dir: str, unsigned: bool, ke
     config = SignerConfig(key=_path(key), cert=_path(cert), pkcs12=_path(pkcs12), passphrase_env=passphrase_env,
                           tsa_urls=tsa_urls, level=level, trust_roots=tuple(Path(root) for root in trust_roots))
     with reported_errors(ctx, output_format):
-        result = build_archive(records_dir, out_dir, unsigned=unsigned, signer_config=config, bag=bag, jobs=jobs)
+        result = build_archive(records_dir, out_dir or ("build-public" if edition == "public" else "build"),
+                               unsigned=unsigned, signer_config=config, bag=bag, jobs=jobs, edition=edition)
     finish(ctx, result, output_format, build_text)
 
 
@@ -224,10 +231,13 @@ def _path(value: str | None) -> Path | None:
 @click.option("--at", "at", metavar="DATE", callback=lambda _ctx, _param, value: _moment(value),
               help="Also judge the PDF's signature as of DATE (2046-12-01 or an ISO 8601 time, UTC unless it says "
               "otherwise) with only the evidence the file carries.")
+@click.option("--against", "against", type=click.Path(exists=True), metavar="SIGNED",
+              help="FILE is an inclusion proof (`appeal-archive prove`): verify SIGNED (a signed PDF or bundle of "
+              "either edition), then the proof against its root.")
 @FORMAT
 @click.pass_context
 def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool, trust_roots: tuple[str, ...],
-           at, output_format: str) -> None:
+           at, against: str | None, output_format: str) -> None:
     """Check what a build made, offline: a signed PDF, a JSON-LD bundle, or a BagIt bag folder.
 
     A PDF: its signature (level, chain, time stamps, validation data), every update after it,
@@ -241,14 +251,57 @@ def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool
       appeal-archive verify --trust-root custodian-ca.pem --at 2046-12-01 build/AA-2023-05-21-belarusians-to-eu.pdf
       appeal-archive verify build/AA-2023-05-21-belarusians-to-eu.jsonld
       appeal-archive verify --records records/ --rebuild build/AA-2023-05-21-belarusians-to-eu-bag
+      appeal-archive verify proof.json --against build-public/AA-2023-05-21-belarusians-to-eu.pdf
     """
     from .report import verify_text
     from .verify import verify_archive
 
     with reported_errors(ctx, output_format):
-        report = verify_archive(file, records_dir=records_dir, rebuild=rebuild,
-                                trust_roots=[Path(root) for root in trust_roots], at=at)
+        if against:
+            from .proof import verify_proof
+
+            report = verify_proof(file, against, trust_roots=[Path(root) for root in trust_roots])
+        else:
+            report = verify_archive(file, records_dir=records_dir, rebuild=rebuild,
+                                    trust_roots=[Path(root) for root in trust_roots], at=at)
     finish(ctx, report, output_format, verify_text)
+
+
+@main.command()
+@RECORDS_DIR
+@FORMAT
+@click.pass_context
+def salt(ctx: click.Context, records_dir: str, output_format: str) -> None:
+    """Give every record and source document in RECORDS_DIR that has none a secret salt of 128 bits, appended
+    to RECORDS_DIR/salts.txt (a build does the same). Keep that file as secret as the restricted records.
+    """
+    from .report import salt_text
+    from .salts import salt_records
+
+    with reported_errors(ctx, output_format):
+        report = salt_records(records_dir)
+    finish(ctx, report, output_format, salt_text)
+
+
+@main.command()
+@click.argument("record_id")
+@RECORDS_DIR
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the proof (JSON).")
+@FORMAT
+@click.pass_context
+def prove(ctx: click.Context, record_id: str, records_dir: str, out_file: str, output_format: str) -> None:
+    """Write an inclusion proof that the record RECORD_ID (its id, or its path such as persons/x.yaml) is in
+    the record set's root: the record, its salted entry and its RFC 9162 audit path. With the signed PDF or
+    bundle of either edition, `appeal-archive verify PROOF --against SIGNED` checks it, and shows a court
+    this one record without anything else.
+    """
+    from .proof import prove_record
+    from .report import prove_text
+
+    with reported_errors(ctx, output_format):
+        report = prove_record(records_dir, record_id, Path(out_file))
+    finish(ctx, report, output_format, prove_text)
 
 
 def _moment(value: str | None):

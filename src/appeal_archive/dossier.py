@@ -43,6 +43,9 @@ def nfc_data(record: ScannedRecord) -> Any:
 
 
 KEPT_TYPES = ("appeal", "rally", "source")
+WITHHELD_ENTRY = "Entry withheld to protect the signatory"
+WITHHELD_SOURCE = ("The source document is withheld from this edition: its text names a protected signatory. Its "
+                   "salted leaf is in the manifest, and the full edition holds it.")
 
 
 @dataclass(eq=False)
@@ -114,6 +117,27 @@ class Dossier:
                           if record.appeal == appeal_id), key=lambda record: record.position)
         for record in entries:
             yield Signatory.model_validate(nfc_data(record))
+
+    def withheld_positions(self, appeal_id: str) -> list[int]:
+        """The positions of an appeal's signatory list this edition withholds (validation has checked that the
+        full set numbers them 1 to the declared count)."""
+        appeal = next(appeal for appeal in self.appeals if appeal.id == appeal_id)
+        present = {record.position for record in self._by_type.get("signatory", {}).values()
+                   if record.appeal == appeal_id}
+        return [position for position in range(1, appeal.signatory_count + 1) if position not in present]
+
+    @property
+    def edition(self) -> str:
+        return self.manifest.get("edition", "full")
+
+    @property
+    def withheld_count(self) -> int:
+        return len(self.manifest.get("withheld", []))
+
+    @property
+    def restricted_count(self) -> int:
+        """How many records this edition holds that must not be published (the full edition's)."""
+        return len(self.record_set.restricted)
 
     def records(self) -> list[ScannedRecord]:
         return self.record_set.records

@@ -14,7 +14,7 @@ import json
 import tempfile
 from typing import Any
 
-from .dossier import Dossier
+from .dossier import WITHHELD_ENTRY, Dossier
 from .models import Appeal, ArchivistName, Count, Organization, Person, Rally, Signatory, Source
 from .schema import TYPE_FOLDERS
 
@@ -98,6 +98,14 @@ CONTEXT: dict[str, Any] = {
     "rootHash": "aa:rootHash",
     "manifestVersion": "aa:manifestVersion",
     "documentPath": "aa:documentPath",
+    "recordSalt": "aa:recordSalt",
+    "leafIndex": "aa:leafIndex",
+    "documentSalt": "aa:documentSalt",
+    "documentLeafIndex": "aa:documentLeafIndex",
+    "treeSize": "aa:treeSize",
+    "edition": "aa:edition",
+    "leafHash": "aa:leafHash",
+    "withheldLeaf": _ref("aa:withheldLeaf"),
     "captureKind": "aa:captureKind",
     "captureDescription": "aa:captureDescription",
     "notKnown": "aa:notKnown",
@@ -114,7 +122,7 @@ class Bundle:
         self.record_set = f"{self.base}record-sets/{dossier.config.archival_id}"
         self.nodes: list[tuple[str, bytes]] = []
         self.entries = {entry["path"]: entry for entry in dossier.manifest["records"]}
-        self.documents = {entry["path"]: entry["sha256"] for entry in dossier.manifest["source_documents"]}
+        self.documents = {entry["path"]: entry for entry in dossier.manifest["source_documents"]}
 
     def iri(self, record_type: str, record_id: str, part: str | None = None) -> str:
         return f"{self.base}{TYPE_FOLDERS[record_type]}/{record_id}" + (f"#{part}" if part else "")
@@ -133,25 +141,31 @@ class Bundle:
         """The properties every record node has: identity, provenance, and its hash in the manifest."""
         entry = self.entries[f"{TYPE_FOLDERS[record_type]}/{record_id}.yaml"]
         return {"@id": self.iri(record_type, record_id), "@type": types, "identifier": record_id,
-                "recordPath": entry["path"], "recordSha256": entry["sha256"], "isPartOf": self.record_set,
+                "recordPath": entry["path"], "recordSha256": entry["sha256"], "recordSalt": entry["salt"],
+                "leafIndex": entry["index"], "isPartOf": self.record_set,
                 "wasDerivedFrom": [self.iri("source", source) for source in sources]}
 
     # --- records ------------------------------------------------------------------------------------
 
     def source(self, source: Source) -> None:
-        path = f"sources/{source.file}"
-        document = {"path": path, "sha256": self.documents[path]}
+        document = self.documents.get(f"sources/{source.file}")
         capture = source.capture
         unknown = [label for label, value in (("publisher URL", capture.publisher_url),
                                               ("capture date", capture.captured_on)) if value == "unknown"]
         node = self.record_node("source", source.id, ["schema:DigitalDocument", "schema:MediaObject", "prov:Entity"], [])
         del node["wasDerivedFrom"]
         self.add({**node, "name": self.text(source.title, "en"), "encodingFormat": source.media_type,
-                  "inLanguage": source.language, "documentPath": document["path"], "sha256": document["sha256"],
+                  "inLanguage": source.language, **(self.document_facts(document) if document else {}),
                   "captureKind": capture.kind, "captureDescription": self.text(capture.description, "en"),
                   "url": None if capture.publisher_url == "unknown" else capture.publisher_url,
                   "capturedOn": None if capture.captured_on == "unknown" else capture.captured_on,
                   "notKnown": unknown, "archivistNote": [self.text(note, "en") for note in source.notes]})
+
+    @staticmethod
+    def document_facts(document: dict[str, Any]) -> dict[str, Any]:
+        """A source document's manifest entry; absent when the edition withholds the document."""
+        return {"documentPath": document["path"], "sha256": document["sha256"], "documentSalt": document["salt"],
+                "documentLeafIndex": document["index"]}
 
     def appeal(self, appeal: Appeal) -> None:
         lang = appeal.language
@@ -184,6 +198,9 @@ class Bundle:
                   "similarAppealsStatement": self.text(similar.as_printed, lang) if similar else None,
                   "mentions": sorted({self.iri("person", mention.ref) for mention in appeal.mentions}),
                   "image": photo, "hasPart": claims, "signatoryCount": appeal.signatory_count})
+        for position in self.dossier.withheld_positions(appeal.id):
+            self.add({"@id": f"{iri}#withheld-entry-{position}", "@type": ["aa:WithheldEntry"], "position": position,
+                      "signatoryOf": iri, "description": self.text(WITHHELD_ENTRY, "en")})
 
     def claim(self, appeal: Appeal, claim) -> str:
         iri = f"{self.iri('appeal', appeal.id)}#claim-{claim.id}"
@@ -286,7 +303,12 @@ class Bundle:
         self.add({"@id": self.record_set, "@type": ["schema:Dataset"],
                   "identifier": config.archival_id, "name": self.text(config.title, "en"),
                   "custodian": config.custodian, "rootHash": self.dossier.root,
-                  "manifestVersion": self.dossier.manifest["manifest_version"]})
+                  "manifestVersion": self.dossier.manifest["manifest_version"],
+                  "edition": self.dossier.manifest["edition"], "treeSize": self.dossier.manifest["tree_size"],
+                  "withheldLeaf": [self.add({"@id": f"{self.record_set}#leaf-{withheld['index']}",
+                                             "@type": ["aa:WithheldRecord"], "leafIndex": withheld["index"],
+                                             "leafHash": withheld["leaf"]})["@id"]
+                                   for withheld in self.dossier.manifest["withheld"]]})
 
 
 _NODE_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", ", ": "))

@@ -85,6 +85,13 @@ def Ref(record_type: str) -> type:  # noqa: N802 - reads as a type in annotation
     ]
 
 
+Access = Literal["public", "restricted"]
+ACCESS_FIELD = Field(
+    default="public", description="Whether the record may be published. A restricted record (e.g. a signatory at "
+    "risk) is withheld from the public edition, where only its salted leaf appears; a signatory entry naming a "
+    "restricted person or organization is restricted with it.")
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -157,6 +164,7 @@ class Source(Model):
 
     id: RecordId
     type: Literal["source"]
+    access: Access = ACCESS_FIELD
     title: str = Field(min_length=1, description="Title of the document, as the archivist describes it.")
     file: str = Field(
         min_length=1,
@@ -233,6 +241,7 @@ class Appeal(Model):
 
     id: RecordId
     type: Literal["appeal"]
+    access: Access = ACCESS_FIELD
     source: Ref("source") = Field(description="Id of the source record the appeal is transcribed from.")
     title: Quote = Field(description="The title as printed.")
     language: LanguageTag = Field(description="Language of the appeal's text as transcribed.")
@@ -263,6 +272,7 @@ class Rally(Model):
 
     id: RecordId
     type: Literal["rally"]
+    access: Access = ACCESS_FIELD
     source: Ref("source") = Field(description="Id of the source record that reports the rally.")
     as_printed: Quote = Field(description="The words describing the rally, e.g. 'a demonstration in Warsaw'.")
     date: IsoDate
@@ -307,6 +317,7 @@ class Signatory(Model):
 
     id: RecordId
     type: Literal["signatory"]
+    access: Access = ACCESS_FIELD
     appeal: Ref("appeal") = Field(description="Id of the appeal the entry belongs to.")
     position: int = Field(ge=1, le=MAX_LIST_POSITION, description="Position of the entry in the printed list, from 1.")
     source: Ref("source") = Field(description="Id of the source record the entry is transcribed from.")
@@ -327,6 +338,7 @@ class Person(Model):
 
     id: RecordId
     type: Literal["person"]
+    access: Access = ACCESS_FIELD
     names: list[Quote] = Field(
         min_length=1, description="Every spelling the sources print, each as printed (e.g. both Lukashenko and Lukashenka)."
     )
@@ -342,6 +354,7 @@ class Organization(Model):
 
     id: RecordId
     type: Literal["organization"]
+    access: Access = ACCESS_FIELD
     names: list[Quote] = Field(min_length=1, description="Every name or abbreviation the sources print.")
     archivist_names: list[ArchivistName] = Field(
         default_factory=list, description="Names added by the archivist, never source text."

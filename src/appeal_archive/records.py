@@ -18,10 +18,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import loader, schema
-from .canonical import canonical_json, leaf, record_entry
+from .canonical import canonical_json
 from .errors import Issue
 from .files import FileRefused, read_regular
-from .recordset import CONFIG_FILE, DocumentFacts, Listing, Reference, ScannedRecord, display_path
+from .recordset import CONFIG_FILE, SALTS_FILE, DocumentFacts, Listing, Reference, ScannedRecord, display_path
 from .schema import CONFIG_TYPE, FOLDER_TYPES
 from .text import QuoteIndex
 
@@ -49,6 +49,8 @@ def discover(root: Path, display_root: str) -> Listing:
             refuse(relative, "path.not-a-file", "is not a regular file", "remove it from records/")
         elif relative == CONFIG_FILE:
             listing.config = relative
+        elif relative == SALTS_FILE:
+            continue  # the salt ledger (salts.py), read on its own
         elif name.endswith(".yml"):
             refuse(relative, "file.extension", "has the extension .yml", f"rename it to {name[:-4]}.yaml")
         elif top not in FOLDER_TYPES or "/" not in relative:
@@ -198,8 +200,9 @@ def _summarise(scanned: ScannedRecord, data: dict, context: ScanContext) -> list
         scanned.canonical = canonical
         if scanned.record_type != CONFIG_TYPE:  # settings are not evidence: no digest, no leaf
             scanned.digest_bytes = hashlib.sha256(canonical).digest()
-            entry = record_entry(scanned.path, scanned.id, scanned.record_type, scanned.digest)
-            scanned.leaf_bytes = bytes.fromhex(leaf(entry))
+    scanned.access = data.get("access", "public")
+    if scanned.access == "restricted" and scanned.record_type in ("person", "organization"):
+        scanned.names = (*data["names"], *(added["text"] for added in data.get("archivist_names", ())))
     if scanned.record_type == "signatory":
         scanned.appeal, scanned.position = data["appeal"], data["position"]
     elif scanned.record_type == "appeal":

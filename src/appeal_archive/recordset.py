@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from .errors import Issue
 
 CONFIG_FILE = "archive.yaml"
+SALTS_FILE = "salts.txt"  # the salt ledger: salts.py
 
 
 def display_path(display_root: str, relative: str) -> str:
@@ -53,7 +54,6 @@ class ScannedRecord:
     id: str | None = None
     valid: bool = False
     digest_bytes: bytes | None = None
-    leaf_bytes: bytes | None = None
     references: tuple[Reference, ...] = ()
     issues: tuple[Issue, ...] = ()
     raw: bytes | None = None  # the file's bytes, as validated: the PDF attaches and the bag carries these
@@ -62,16 +62,13 @@ class ScannedRecord:
     position: int | None = None  # a signatory's printed position
     signatory_count: int | None = None  # an appeal's declared number of signatories
     document: DocumentFacts | None = None  # a source record's document
+    access: str = "public"  # or "restricted", as the record says (access.py spreads it)
+    names: tuple[str, ...] = ()  # a restricted person's or organization's every spelling
 
     @property
     def digest(self) -> str | None:
         """SHA-256 (hex) of the record's RFC 8785 canonical JSON."""
         return None if self.digest_bytes is None else self.digest_bytes.hex()
-
-    @property
-    def leaf(self) -> str | None:
-        """The record's leaf hash in the manifest (hex)."""
-        return None if self.leaf_bytes is None else self.leaf_bytes.hex()
 
     @property
     def data(self) -> Any:
@@ -120,6 +117,8 @@ class RecordSet:
     config_record: ScannedRecord
     records: list[ScannedRecord]
     documents: list[SourceDocument]
+    salts: dict[str, str] = field(default_factory=dict)  # path -> salt (hex), in leaf order (salts.py)
+    restricted: dict[str, str] = field(default_factory=dict)  # path -> why it is restricted (access.py)
 
     @property
     def config(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .dossier import Dossier
+from .dossier import WITHHELD_ENTRY, WITHHELD_SOURCE, Dossier
 from .errors import AppealArchiveError, Issue
 from .identity import SignerIdentity
 from .layout import pdf_files
@@ -77,10 +77,13 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
                          f"({rally.country}).", BODY)
     layout.space(14)
     documents = len(dossier.manifest["source_documents"])
+    withheld = (f"; {dossier.withheld_count} more withheld from this edition to protect signatories"
+                if dossier.edition == "public" else "")
     facts = [
         ("Archival identifier", config.archival_id),
         ("Record set", f"{config.title}; {len(dossier.records())} records, {documents} source document"
-                       f"{'s' * (documents != 1)}"),
+                       f"{'s' * (documents != 1)}{withheld}"),
+        ("Edition", _edition(dossier)),
         ("Custodian", config.custodian),
         ("Built", context.build_date.strftime("%Y-%m-%d %H:%M:%S UTC")),
         ("Signed by", context.signer.describe()),
@@ -99,14 +102,24 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
                      "them; the integrity appendix at the end says how to check the file and its signature.", NOTE)
 
 
+def _edition(dossier: Dossier) -> str:
+    if dossier.edition == "public":
+        return "public: restricted records are withheld; the root hash is the full edition's"
+    if dossier.restricted_count:
+        return (f"full, holding {dossier.restricted_count} restricted records: NOT FOR PUBLICATION (publish the "
+                "public edition)")
+    return "full"
+
+
 def _as_printed(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
     """The whole document as its source prints it, in print order. What the archive adds (this heading, the
     notes, each signatory entry's structured reading) is set apart, small and italic."""
-    source = dossier.sources[appeal.source]
+    source = dossier.sources.get(appeal.source)
     layout.heading("The appeal, as printed")
-    layout.paragraph(f"Transcribed from: {source.title} ({source.file}, SHA-256 {source.sha256}). The text in "
-                     "this typeface is the document's, in its order; what is set like this note is the archive's.",
-                     NOTE)
+    transcribed = (f"Transcribed from: {source.title} ({source.file}, SHA-256 {source.sha256})." if source
+                   else f"Transcribed from a source document. {WITHHELD_SOURCE}")
+    layout.paragraph(f"{transcribed} The text in this typeface is the document's, in its order; what is set like "
+                     "this note is the archive's.", NOTE)
     layout.space(6)
     layout.paragraph(appeal.title, H2)
     layout.space(4)
@@ -131,17 +144,35 @@ def _as_printed(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
     if appeal.signatories_heading:
         layout.paragraph(appeal.signatories_heading, BODY)
         layout.space(3)
-    for signatory in dossier.signatories(appeal.id):
-        layout.paragraph(signatory.as_printed, BODY, indent=22, label=f"{signatory.position}.", keep_lines=2)
-        for line in _reading(signatory):
-            layout.paragraph(line, NOTE, indent=34)
+    withheld = dossier.withheld_positions(appeal.id)
+    for position, signatory in _in_print_order(dossier.signatories(appeal.id), withheld):
+        if signatory is None:
+            layout.paragraph(WITHHELD_ENTRY, NOTE, indent=22, label=f"{position}.")
+        else:
+            layout.paragraph(signatory.as_printed, BODY, indent=22, label=f"{position}.", keep_lines=2)
+            for line in _reading(signatory):
+                layout.paragraph(line, NOTE, indent=34)
         layout.space(3)
     if appeal.similar_appeals:
         layout.space(4)
         layout.paragraph(appeal.similar_appeals.as_printed, BODY)
-    if source.omitted:
+    if source and source.omitted:
         layout.space(6)
         layout.paragraph(_omissions(source), NOTE)
+
+
+def _in_print_order(signatories: Iterator[Signatory], withheld: list[int]) -> Iterator[tuple[int, Signatory | None]]:
+    """(position, entry) in printed order, with None where the edition withholds the entry."""
+    gaps = iter(withheld)
+    gap = next(gaps, None)
+    for signatory in signatories:
+        while gap is not None and gap < signatory.position:
+            yield gap, None
+            gap = next(gaps, None)
+        yield signatory.position, signatory
+    while gap is not None:
+        yield gap, None
+        gap = next(gaps, None)
 
 
 def _omissions(source) -> str:
@@ -228,6 +259,8 @@ def _name_variants(layout: Layout, dossier: Dossier) -> None:
 def _appendix(layout: Layout, dossier: Dossier, context: RenderContext) -> None:
     layout.heading("Integrity appendix")
     layout.heading("Source documents", H2)
+    if any(appeal.source not in dossier.sources for appeal in dossier.appeals):
+        layout.paragraph(WITHHELD_SOURCE, SMALL)
     for source in dossier.sources.values():
         layout.paragraph(f"{source.title}", BOLD)
         layout.paragraph(f"File: sources/{source.file} ({source.media_type}); SHA-256 {source.sha256}", SMALL,
@@ -241,9 +274,12 @@ def _appendix(layout: Layout, dossier: Dossier, context: RenderContext) -> None:
         "Each record is read as JSON data (its YAML comments, key order and quoting do not count) and "
         "serialised in the RFC 8785 canonical form; its SHA-256 is the record's digest. A source document's "
         "digest is the SHA-256 of its bytes.",
-        'Each record gives the entry {"kind": "record", "path", "id", "type", "sha256"}, each source document '
-        '{"kind": "source-document", "path", "sha256"}; the leaf is the SHA-256 of the entry\'s RFC 8785 form.',
-        'The root is the SHA-256 of the RFC 8785 form of {"manifest_version": 1, "leaves": [all leaves, sorted]}.',
+        'Each record gives the entry {"kind": "record", "path", "id", "type", "sha256", "salt"}, each source '
+        'document {"kind": "source-document", "path", "sha256", "salt"}, where the salt is a secret of 128 bits '
+        'made once for it; the leaf is SHA-256 of the byte 0x00 followed by the entry\'s RFC 8785 form.',
+        "The root is the RFC 9162 Merkle Tree Hash of the leaves in the order the manifest gives (each entry's "
+        '"index"): a node is SHA-256 of the byte 0x01, its left and its right child. An edition that withholds a '
+        "record lists its leaf alone; `appeal-archive prove` gives any record's audit path to the root.",
     ):
         layout.paragraph(text, BODY)
         layout.space(3)
@@ -264,6 +300,9 @@ def _appendix(layout: Layout, dossier: Dossier, context: RenderContext) -> None:
         layout.line(f"{entry['sha256']}  {entry['path']}", HASH)
     for entry in dossier.manifest["source_documents"]:
         layout.line(f"{entry['sha256']}  {entry['path']}", HASH)
+    if dossier.withheld_count:
+        layout.paragraph(f"{dossier.withheld_count} entries are withheld from this edition; their leaves are in the "
+                         "attached manifest.", SMALL)
     layout.space(4)
     layout.paragraph(f"Root: {dossier.root}", BOLD)
 

@@ -60,8 +60,22 @@ def _with_issues(report: Report, lines: list[str]) -> str:
 
 
 def validation_text(report) -> str:
-    return _with_issues(report, [_counted(report, f"{report.records_dir}: {report.files_checked} files checked "
+    return _with_issues(report, [*salted_lines(report), *restricted_lines(report.restricted),
+                                 _counted(report, f"{report.records_dir}: {report.files_checked} files checked "
                                           f"({report.contents})")])
+
+
+def salted_lines(report) -> list[str]:
+    return [f"salted {report.salted} new file{'s' * (report.salted != 1)} in {report.records_dir}/salts.txt: commit "
+            "it with them, and keep it as secret as the restricted records"] if getattr(report, "salted", 0) else []
+
+
+def restricted_lines(restricted: dict[str, str], shown: int = 20) -> list[str]:
+    """What is restricted and why: the first few, then how many more."""
+    lines = [f"restricted: {path} ({reason})" for path, reason in sorted(restricted.items())[:shown]]
+    if len(restricted) > shown:
+        lines.append(f"restricted: {len(restricted) - shown} more (--format json lists them all)")
+    return lines
 
 
 def fmt_text(report) -> str:
@@ -74,11 +88,25 @@ def fmt_text(report) -> str:
                         f"{verb}{documents}"])
 
 
+def salt_text(report) -> str:
+    if report.issues:
+        return format_issues(report.issues)
+    return (f"{report.records_dir}: salted {report.added} new file{'s' * (report.added != 1)}; {report.total} in "
+            f"{report.to_dict()['ledger']} (keep it secret: it holds the restricted records' salts)")
+
+
+def prove_text(report) -> str:
+    return (f"wrote {report.out}: {report.path} is leaf {report.leaf_index} of {report.tree_size} under root "
+            f"{report.root}; its audit path has {report.path_length} hashes ({report.size} bytes in all)\n"
+            f"check it with: appeal-archive verify {report.out} --against SIGNED.pdf")
+
+
 def manifest_text(report) -> str:
     manifest = report.manifest
     if manifest is None:
         return _with_issues(report, [_counted(report, f"{report.validation.records_dir}: no manifest")])
-    lines = [f"{entry['sha256']}  {entry['path']}" for entry in manifest["records"] + manifest["source_documents"]]
+    lines = salted_lines(report.validation)
+    lines += [f"{entry['sha256']}  {entry['path']}" for entry in manifest["records"] + manifest["source_documents"]]
     documents = len(manifest["source_documents"])
     lines.append(f"root {manifest['root']} ({len(manifest['records'])} records, {documents} source document"
                  f"{'s' * (documents != 1)})")
@@ -86,7 +114,7 @@ def manifest_text(report) -> str:
 
 
 def build_text(result) -> str:
-    lines = [f"note: {notice}" for notice in result.notices]
+    lines = [f"note: {line}" for line in salted_lines(result.report)] + [f"note: {notice}" for notice in result.notices]
     if result.ok:
         lines += [f"wrote {name}" for name in result.files]
         lines.append(f"{result.pages} pages; root {result.root}; "

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import schema
+from .access import exposure_issues, restrictions
 from .checks import Locations, check_documents, check_set
 from .errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Issue, fail
 from .records import ScanContext, discover, scan_file, source_quote_issues
+from .salts import ledger_issues, read_ledger, salt_new
 from .recordset import CONFIG_FILE, RecordSet, ScannedRecord, display_path
 
 PARALLEL_THRESHOLD = 2000
@@ -32,6 +34,8 @@ class ValidationReport:
     files_checked: int = 0
     records_valid: int = 0
     contents: str = ""  # what the folder holds, e.g. "29 records, 1 source document, archive.yaml"
+    restricted: dict[str, str] = field(default_factory=dict)  # path -> why (access.py)
+    salted: int = 0  # files given their salt by this run (salts.py)
 
     @property
     def errors(self) -> list[Issue]:
@@ -56,6 +60,8 @@ class ValidationReport:
             "files_checked": self.files_checked,
             "contents": self.contents,
             "records_valid": self.records_valid,
+            "salted": self.salted,
+            "restricted": [{"path": path, "reason": reason} for path, reason in sorted(self.restricted.items())],
             "error_count": len(self.errors),
             "warning_count": len(self.warnings),
             "issues": [issue.to_dict() for issue in self.issues],
@@ -63,14 +69,14 @@ class ValidationReport:
 
 
 def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs: int | None = None,
-                  digests: bool = True) -> tuple[ValidationReport, RecordSet]:
+                  digests: bool = True, salt: bool = False) -> tuple[ValidationReport, RecordSet]:
     """Run every check on a records folder. Raises AppealArchiveError only when it cannot run at all.
 
     The pipeline, in order: find the files; scan archive.yaml and the source records; read and index the
     source documents (every other record's quotes are checked against them); scan the other records, in
     parallel for large sets; then the checks that need the whole set. `digests=False` skips hashing
     (validation alone does not need it); `keep_data` keeps every record's bytes and data for the
-    stages that render them.
+    stages that render them. `salt` gives each file without a salt its salt (salts.py), as a build does.
     """
     display_root = os.fspath(records_dir)
     root = Path(records_dir)
@@ -78,6 +84,9 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
         raise fail("records.not-found", f"{display_root} is not a folder",
                    "give the records folder, e.g. `appeal-archive validate records/`", file=display_root)
     listing = discover(root, display_root)
+    ledger = read_ledger(root, display_root)
+    salted_paths = [path for paths in listing.records.values() for path in paths] + listing.documents
+    salted = salt_new(root, salted_paths, ledger) if salt and not ledger.issues else []
     context = ScanContext(root, display_root, keep_data=keep_data, digests=digests)
     config = _scan_config(context, listing.config)
     sources = [scan_file(context, path, "source") for path in listing.records["source"]]
@@ -90,14 +99,20 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     others = [(path, record_type) for record_type, paths in listing.records.items() if record_type != "source"
               for path in paths]
     records = sorted(sources + _scan_all(context, others, jobs), key=lambda record: record.path)
-    set_issues = list(check_set(records, Locations(root, display_root, records)))
+    locations = Locations(root, display_root, records)
+    set_issues = list(check_set(records, locations))
+    restricted = restrictions(records, context.quote_indexes)
+    set_issues += exposure_issues(records, restricted, root, locations)
 
-    issues = [*listing.issues, *config.issues, *document_issues,
+    issues = [*listing.issues, *ledger_issues(ledger, salted_paths, display_root), *config.issues, *document_issues,
               *(issue for record in records for issue in record.issues), *set_issues]
     report = ValidationReport(display_root, sorted(set(issues), key=Issue.sort_key),
                               files_checked=len(records) + len(listing.documents) + (listing.config is not None),
                               records_valid=sum(record.valid for record in records), contents=listing.describe())
-    return report, RecordSet(root, display_root, config, records, documents)
+    present = set(salted_paths)
+    salts = {path: value for path, value in ledger.salts.items() if path in present}
+    report.restricted, report.salted = restricted, len(salted)
+    return report, RecordSet(root, display_root, config, records, documents, salts, restricted)
 
 
 def validate_records(records_dir: str | os.PathLike = "records", jobs: int | None = None) -> ValidationReport:
@@ -106,9 +121,11 @@ def validate_records(records_dir: str | os.PathLike = "records", jobs: int | Non
 
 
 def load_record_set(records_dir: str | os.PathLike = "records", keep_data: bool = True,
-                    jobs: int | None = None) -> tuple[ValidationReport, RecordSet | None]:
-    """The validated record set, or None (with the report saying why) when the records are invalid."""
-    report, record_set = check_records(records_dir, keep_data=keep_data, jobs=jobs)
+                    jobs: int | None = None, salt: bool = True) -> tuple[ValidationReport, RecordSet | None]:
+    """The validated record set, or None (with the report saying why) when the records are invalid. Files
+    not yet salted are salted (salts.py) unless `salt` is False: the stages after validation build on the
+    leaves."""
+    report, record_set = check_records(records_dir, keep_data=keep_data, jobs=jobs, salt=salt)
     if not report.ok:
         return report, None
     for record in record_set.records:

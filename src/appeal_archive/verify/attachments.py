@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import layout, loader
-from ..canonical import digest, leaf, root_hash
-from ..manifest import manifest_shape_problem
+from ..canonical import digest
+from ..manifest import manifest_root, manifest_shape_problem
 from .inputs import BadJson, parse_json
 from .records import check_root
 from .report import VerifyReport
@@ -241,7 +241,7 @@ def _write_members(records: Path | None, zip_name: str, data: bytes) -> None:
 
 
 def _root(manifest: dict[str, Any]) -> str:
-    return root_hash([leaf(entry) for entry in manifest["records"] + manifest["source_documents"]])
+    return manifest_root(manifest)
 
 
 def _in_workers(function, spans: list, alongside, parallel: bool) -> tuple[Any, list]:

@@ -81,7 +81,7 @@ def bundle_manifest(stream: IO[bytes]) -> dict[str, Any]:
     """The manifest entries and root the bundle states, rebuilt from its nodes, read one line at a time."""
     from .inputs import parse_json
 
-    records, documents, roots, facts = [], [], [], {}
+    records, documents, withheld, roots, facts = [], [], [], [], {}
     for line in _graph_lines(stream):
         node = parse_json(line)
         if not isinstance(node, dict):
@@ -89,19 +89,31 @@ def bundle_manifest(stream: IO[bytes]) -> dict[str, Any]:
         if "recordPath" in node:
             path = node["recordPath"]
             folder = path.split("/", 1)[0] if isinstance(path, str) else None
-            records.append(record_entry(path, node.get("identifier"), FOLDER_TYPES.get(folder), node.get("recordSha256")))
+            records.append(_placed(record_entry(path, node.get("identifier"), FOLDER_TYPES.get(folder),
+                                                node.get("recordSha256"), node.get("recordSalt")), node.get("leafIndex")))
         if "documentPath" in node:
-            documents.append(document_entry(node["documentPath"], node.get("sha256")))
+            documents.append(_placed(document_entry(node["documentPath"], node.get("sha256"), node.get("documentSalt")),
+                                     node.get("documentLeafIndex")))
+        if "leafHash" in node:
+            withheld.append({"index": node.get("leafIndex"), "leaf": node["leafHash"]})
         if "rootHash" in node:
             roots.append(node["rootHash"])
-            facts = {"archival_id": node.get("identifier"), "manifest_version": node.get("manifestVersion")}
+            facts = {"archival_id": node.get("identifier"), "manifest_version": node.get("manifestVersion"),
+                     "edition": node.get("edition"), "tree_size": node.get("treeSize")}
     if len(roots) != 1:
         raise BadJson(f"{len(roots)} nodes state a rootHash; the record set's node states one")
-    manifest = {**facts, "records": records, "source_documents": documents, "root": roots[0]}
+    if facts.get("manifest_version") == 1:  # made before salts: unsalted entries, no tree
+        records, documents = ([{key: value for key, value in entry.items() if key not in ("salt", "index")}
+                               for entry in entries] for entries in (records, documents))
+    manifest = {**facts, "records": records, "source_documents": documents, "withheld": withheld, "root": roots[0]}
     problem = manifest_shape_problem(manifest)
     if problem:
         raise BadJson(problem)
     return manifest
+
+
+def _placed(entry: dict[str, Any], index: Any) -> dict[str, Any]:
+    return {**entry, "index": index}
 
 
 def _graph_lines(stream: IO[bytes]):
@@ -137,7 +149,8 @@ def _same_manifest(report: VerifyReport, manifest_file: Path, stated: dict[str, 
         return sorted(tuple(sorted(entry.items())) for entry in manifest[kind])
 
     agrees = exact and found["root"] == stated["root"] and found.get("archival_id") == stated.get("archival_id") \
-        and all(entries(found, kind) == entries(stated, kind) for kind in ("records", "source_documents"))
+        and all(entries(found, kind) == entries(stated, kind) for kind in ("records", "source_documents")) \
+        and sorted(map(str, found.get("withheld", []))) == sorted(map(str, stated.get("withheld", [])))
     if not agrees:
         report.fail("bundle.manifest-mismatch", f"{manifest_file.name} beside it is not, in the form a build writes, "
                     "the manifest the bundle states", "the bundle and the manifest come from different builds, or "

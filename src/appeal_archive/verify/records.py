@@ -10,26 +10,34 @@ from .report import VerifyReport
 
 def check_root(report: VerifyReport, manifest: dict[str, Any], recomputed: str, code: str, entries: str) -> None:
     """The root a manifest (or a bundle) states must be the one its entries give."""
+    from ..manifest import construction
+
     report.root = manifest.get("root")
     if recomputed != report.root:
         report.fail(code, f"{entries} give the root {recomputed}, the stated root is {report.root}",
                     "the hashes or the root were altered")
-    else:
-        report.passed("integrity", f"{entries} give the stated root hash")
+        return
+    withheld = len(manifest.get("withheld", []))
+    edition = (f"; a public edition: {withheld} of its {manifest.get('tree_size')} entries are withheld, each by "
+               "its leaf alone" if manifest.get("edition") == "public" else "")
+    report.passed("integrity", f"{entries} give the stated root hash ({construction(manifest)}{edition})")
 
 
 def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyReport,
                     signed_config: dict[str, Any] | None = None) -> None:
     """List what changed in a records folder since the manifest (and, from a PDF, archive.yaml) was signed."""
-    from ..manifest import make_manifest
     from ..validate import load_record_set
 
-    current_report, record_set = load_record_set(records_dir, keep_data=False)
+    current_report, record_set = load_record_set(records_dir, keep_data=False, salt=False)
     if record_set is None:
         report.fail("records.invalid", f"the records in {records_dir} are not valid "
                     f"({len(current_report.errors)} errors)", f"run `appeal-archive validate {records_dir}`")
         return
-    signed, current = _entries(manifest), _entries(make_manifest(record_set))
+    signed = _entries(manifest)
+    current = {record.path: record.digest for record in record_set.records}
+    current.update((document.path, document.sha256) for document in record_set.documents)
+    if manifest.get("edition") == "public":  # what the edition withholds is not compared
+        current = {path: value for path, value in current.items() if path in signed}
     if signed_config is not None:  # archive.yaml is not in the manifest, but the PDF signs it too
         signed["archive.yaml"], current["archive.yaml"] = _digest(signed_config), _digest(record_set.config)
     for path in sorted(set(signed) | set(current)):

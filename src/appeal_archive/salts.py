@@ -1,0 +1,168 @@
+"""The salt ledger, records/salts.txt: each record's and source document's secret salt, in leaf order.
+
+Every leaf of the root's Merkle tree commits to a salt of 128 bits from the operating system's secure
+generator, so that a withheld record's leaf cannot be confirmed by guessing its content (the reasoning of
+SD-JWT, RFC 9901, 4.2.1). Salts are made once, when a file is first seen, and never change: restricting a
+record later changes neither its leaf nor the root. The ledger's line order is the leaves' order, and lines
+are only ever appended, so a later edition that only adds records extends the earlier tree (an RFC 9162
+consistency proof can show it). Each batch of new lines is appended in random order: a leaf's place says
+nothing about its record's name.
+
+The ledger is secret (it holds the salts of restricted records and their paths): it is never attached,
+bagged or published. An edition carries the salts of the records it publishes in its manifest.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Issue
+from .recordset import SALTS_FILE, display_path
+
+SALT_BYTES = 16  # 128 bits, the least RFC 9901 allows
+_LINE = re.compile(r"([0-9a-f]+) (\S(?:.*\S)?)")
+HEADER = (
+    "# appeal-archive salts: one line per record and source document, `<salt> <path>`, in the order of\n"
+    "# their leaves in the root's Merkle tree. SECRET: never publish or commit this file where the records\n"
+    "# are restricted. Written by `appeal-archive salt` (and build); lines are only ever appended.\n"
+)
+
+
+@dataclass
+class Ledger:
+    """The salts by path, in leaf order, and what is wrong with the file."""
+
+    salts: dict[str, str] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+
+def read_ledger(root: Path, display_root: str) -> Ledger:
+    """The ledger of a records folder (empty when there is none yet)."""
+    ledger = Ledger()
+    where = display_path(display_root, SALTS_FILE)
+    try:
+        text = (root / SALTS_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ledger
+    except (OSError, UnicodeDecodeError) as error:
+        ledger.issues.append(Issue("salt.unreadable", f"cannot be read ({error})", file=where,
+                                   hint=f"restore {SALTS_FILE} from a backup; never edit it by hand"))
+        return ledger
+    seen_salts: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = _LINE.fullmatch(line)
+        if not match:
+            ledger.issues.append(Issue("salt.malformed", "is not `<salt in lower-case hex> <path>`", file=where,
+                                       line=number, column=1, hint="restore the line from a backup, or delete it "
+                                       "and run `appeal-archive salt` (the record gets a new salt and leaf)"))
+            continue
+        salt, path = match.groups()
+        if len(salt) < 2 * SALT_BYTES or len(salt) % 2:
+            ledger.issues.append(Issue("salt.weak", f"the salt of {path} has {len(salt) * 4} bits, fewer than "
+                                       f"{SALT_BYTES * 8}", file=where, line=number, column=1, hint="delete the "
+                                       "line and run `appeal-archive salt`, which makes a salt of 128 bits"))
+        elif salt in seen_salts:
+            ledger.issues.append(Issue("salt.duplicate", f"the salt of {path} is also another file's: salts are "
+                                       "secret and unique", file=where, line=number, column=1, hint="delete the line "
+                                       "and run `appeal-archive salt`; never copy a salt"))
+        elif path in ledger.salts:
+            ledger.issues.append(Issue("salt.duplicate", f"{path} has a second line", file=where, line=number,
+                                       column=len(salt) + 2, hint="delete the later line"))
+        else:
+            ledger.salts[path] = salt
+            seen_salts.add(salt)
+    return ledger
+
+
+def ledger_issues(ledger: Ledger, paths: list[str], display_root: str) -> list[Issue]:
+    """What validate says about the ledger against the files it should salt: its own problems, files not yet
+    salted (build salts them), lines for files that are gone (their leaves leave the tree)."""
+    issues = list(ledger.issues)
+    present = set(paths)
+    unsalted = [path for path in paths if path not in ledger.salts]
+    hint = "run `appeal-archive salt` before you commit, so that every copy of the records has the same salt"
+    if len(unsalted) > 3:
+        issues.append(Issue("salt.missing", f"{len(unsalted)} files have no salt yet (the first: {unsalted[0]}); "
+                            "`appeal-archive salt` (or a build) gives them one",
+                            file=display_path(display_root, SALTS_FILE), hint=hint, severity="warning"))
+    else:
+        issues += [Issue("salt.missing", "has no salt yet: `appeal-archive salt` (or a build) gives it one",
+                         file=display_path(display_root, path), hint=hint, severity="warning") for path in unsalted]
+    where = display_path(display_root, SALTS_FILE)
+    issues += [Issue("salt.stale", f"names {path}, which is not in the records", file=where, hint="if it was "
+                     "deleted or renamed on purpose, delete its line; a later edition then no longer extends the "
+                     "earlier one", severity="warning")
+               for path in ledger.salts if path not in present]
+    return issues
+
+
+def salt_new(root: Path, paths: list[str], ledger: Ledger) -> list[str]:
+    """Give every path without a salt a new one, appended to the ledger in random order; the paths salted."""
+    new = [path for path in paths if path not in ledger.salts]
+    if not new:
+        return []
+    secrets.SystemRandom().shuffle(new)
+    taken = set(ledger.salts.values())
+    for path in new:
+        salt = secrets.token_hex(SALT_BYTES)
+        while salt in taken:  # pragma: no cover - 2^-128
+            salt = secrets.token_hex(SALT_BYTES)
+        ledger.salts[path] = salt
+        taken.add(salt)
+    _append(root / SALTS_FILE, "".join(f"{ledger.salts[path]} {path}\n" for path in new))
+    return new
+
+
+def _append(path: Path, lines: str) -> None:
+    """Append whole lines or nothing: the new file is written beside the old and renamed over it."""
+    from .publish import write_atomically
+
+    try:
+        existing = path.read_bytes()
+    except FileNotFoundError:
+        existing = HEADER.encode()
+    if existing and not existing.endswith(b"\n"):
+        existing += b"\n"
+    write_atomically(path, existing + lines.encode())
+
+
+@dataclass
+class SaltReport:
+    """What `appeal-archive salt` did."""
+
+    records_dir: str
+    added: int
+    total: int
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(issue.is_error for issue in self.issues) else 0
+
+    def to_dict(self) -> dict:
+        return {"ok": self.exit_code == 0, "records_dir": self.records_dir, "added": self.added, "total": self.total,
+                "ledger": display_path(self.records_dir, SALTS_FILE), "issues": [issue.to_dict() for issue in self.issues]}
+
+
+def salt_records(records_dir) -> SaltReport:
+    """Salt every record and source document of a folder that has no salt yet."""
+    from .errors import fail
+    from .records import discover
+
+    display_root = str(records_dir)
+    root = Path(records_dir)
+    if not root.is_dir():
+        raise fail("records.not-found", f"{display_root} is not a folder", "give the records folder",
+                   file=display_root)
+    listing = discover(root, display_root)
+    ledger = read_ledger(root, display_root)
+    if ledger.issues:
+        return SaltReport(display_root, 0, len(ledger.salts), ledger.issues)
+    paths = [path for paths in listing.records.values() for path in paths] + listing.documents
+    added = salt_new(root, paths, ledger)
+    return SaltReport(display_root, len(added), len(ledger.salts))

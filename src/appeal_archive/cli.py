@@ -274,6 +274,10 @@ def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool
 def salt(ctx: click.Context, records_dir: str, output_format: str) -> None:
     """Give every record and source document in RECORDS_DIR that has none a secret salt of 128 bits, appended
     to RECORDS_DIR/salts.txt (a build does the same). Keep that file as secret as the restricted records.
+
+    \b
+    Example:
+      appeal-archive salt records/
     """
     from .report import salt_text
     from .salts import salt_records
@@ -295,6 +299,11 @@ def prove(ctx: click.Context, record_id: str, records_dir: str, out_file: str, o
     the record set's root: the record, its salted entry and its RFC 9162 audit path. With the signed PDF or
     bundle of either edition, `appeal-archive verify PROOF --against SIGNED` checks it, and shows a court
     this one record without anything else.
+
+    \b
+    Example:
+      appeal-archive prove alexander-azarov records/ --out azarov-proof.json
+      appeal-archive verify azarov-proof.json --against build-public/AA-2023-05-21-belarusians-to-eu.pdf
     """
     from .proof import prove_record
     from .report import prove_text

@@ -37,6 +37,7 @@ class Ledger:
 
     salts: dict[str, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # path -> its line in the file
 
 
 def read_ledger(root: Path, display_root: str) -> Ledger:
@@ -74,7 +75,7 @@ def read_ledger(root: Path, display_root: str) -> Ledger:
             ledger.issues.append(Issue("salt.duplicate", f"{path} has a second line", file=where, line=number,
                                        column=len(salt) + 2, hint="delete the later line"))
         else:
-            ledger.salts[path] = salt
+            ledger.salts[path], ledger.lines[path] = salt, number
             seen_salts.add(salt)
     return ledger
 
@@ -94,10 +95,16 @@ def ledger_issues(ledger: Ledger, paths: list[str], display_root: str) -> list[I
         issues += [Issue("salt.missing", "has no salt yet: `appeal-archive salt` (or a build) gives it one",
                          file=display_path(display_root, path), hint=hint, severity="warning") for path in unsalted]
     where = display_path(display_root, SALTS_FILE)
-    issues += [Issue("salt.stale", f"names {path}, which is not in the records", file=where, hint="if it was "
-                     "deleted or renamed on purpose, delete its line; a later edition then no longer extends the "
-                     "earlier one", severity="warning")
-               for path in ledger.salts if path not in present]
+    stale = [path for path in ledger.salts if path not in present]
+    hint = ("if it was deleted or renamed on purpose, delete its line; a later edition then no longer extends the "
+            "earlier one")
+    if len(stale) > 3:
+        issues.append(Issue("salt.stale", f"{len(stale)} lines name files that are not in the records (the first: "
+                            f"{stale[0]})", file=where, line=ledger.lines.get(stale[0]), column=1, hint=hint,
+                            severity="warning"))
+    else:
+        issues += [Issue("salt.stale", f"names {path}, which is not in the records", file=where,
+                         line=ledger.lines.get(path), column=1, hint=hint, severity="warning") for path in stale]
     return issues
 
 

@@ -111,10 +111,16 @@ def record_problem(proof: dict[str, Any]) -> str | None:
 def verify_proof(proof_file: str | Path, signed: str | Path, trust_roots: list[Path] = ()):
     """Verify `signed` (a signed PDF or bundle), then the proof against the root it signs."""
     from .verify import verify_archive
-    from .verify.inputs import BadJson, cannot_read, parse_json, read_input
-    from .files import FileRefused
 
-    report = verify_archive(signed, trust_roots=trust_roots)
+    return check_proof(verify_archive(signed, trust_roots=trust_roots), proof_file)
+
+
+def check_proof(report, proof_file: str | Path):
+    """Add to the report of a verified signed file whether the proof leads to the root it signs."""
+    from .files import FileRefused
+    from .verify.inputs import BadJson, cannot_read, parse_json, read_input
+
+    signed = report.file
     try:
         proof = parse_json(read_input(Path(proof_file), MAX_PROOF_BYTES))
     except FileRefused as refused:

@@ -59,6 +59,7 @@ def _verify_open_bundle(path: Path, stream: IO[bytes], report: VerifyReport, rec
         report.fail("bundle.unreadable", f"the bundle is not a JSON-LD document appeal-archive made: {error}",
                     "the file was damaged or replaced")
         return
+    report.manifest = manifest
     check_root(report, manifest, manifest_root(manifest), "bundle.root-mismatch",
                f"the {len(manifest['records'])} record hashes in the bundle")
     beside = path.with_name(layout.MANIFEST)

@@ -1,0 +1,333 @@
+"""Protected signatories: the public edition withholds them and shows nothing of them, carries the full
+edition's root, resists a dictionary attack, and any record can be proven alone against either edition."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import shutil
+import subprocess
+import sys
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pytest
+from click.testing import CliRunner
+from conftest import EPOCH, NAME, REAL_RECORDS, REPO, need_tool
+
+from appeal_archive.build import build_archive
+from appeal_archive.canonical import digest, leaf, leaf_v1
+from appeal_archive.cli import main
+from appeal_archive.keys import SignerConfig
+from appeal_archive.proof import check_proof, make_proof
+from appeal_archive.validate import load_record_set, validate_records
+from appeal_archive.verify import verify_archive
+
+PROTECTED = ("alexander-azarov", "volha-paulava")
+CAPTURE = "appeal-of-belarusians-to-the-eu-capture"
+
+
+def restrict(records: Path, folder: str, record_id: str) -> None:
+    path = records / folder / f"{record_id}.yaml"
+    kind = folder.rstrip("s") if folder != "signatories" else "signatory"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"type: {kind}\n", f"type: {kind}\naccess: restricted\n", 1), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory: pytest.TempPathFactory, pki) -> dict[str, Path]:
+    """The real records with two persons restricted, built as the full and the public edition (with bags),
+    signed by the test PKI's signer."""
+    base = tmp_path_factory.mktemp("editions")
+    records = base / "records"
+    shutil.copytree(REAL_RECORDS, records)
+    for person in PROTECTED:
+        restrict(records, "persons", person)
+    signer = SignerConfig(key=pki.signer_key, cert=pki.signer_cert)
+    built = {"records": records}
+    for edition in ("full", "public"):
+        result = build_archive(records, base / edition, bag=True, environ={"SOURCE_DATE_EPOCH": EPOCH},
+                               signer_config=signer, edition=edition)
+        assert result.ok, result.issues
+        built[edition], built[f"{edition}-notices"] = base / edition, result.notices
+    return built
+
+
+def test_validate_says_what_is_restricted_and_why(editions):
+    report = validate_records(editions["records"])
+    assert report.ok
+    assert report.restricted == {
+        "persons/alexander-azarov.yaml": "it says access: restricted",
+        "persons/volha-paulava.yaml": "it says access: restricted",
+        "signatories/appeal-of-belarusians-to-the-eu-03.yaml": "it refers to the restricted person alexander-azarov",
+        "signatories/appeal-of-belarusians-to-the-eu-07.yaml": "it refers to the restricted person volha-paulava",
+        f"sources/{CAPTURE}.yaml": "its document's text names person alexander-azarov",
+    }
+    result = CliRunner().invoke(main, ["validate", str(editions["records"])])
+    assert result.exit_code == 0 and "restricted: signatories/appeal-of-belarusians-to-the-eu-07.yaml" in result.output
+
+
+def test_a_public_record_that_would_give_a_restricted_person_away_is_a_located_error(records: Path):
+    restrict(records, "persons", "lukashenka")  # the appeal names him and refers to his record
+    report = validate_records("records")
+    referring = [issue for issue in report.errors if issue.code == "access.refers-to-restricted"]
+    assert referring and referring[0].file == "records/appeals/appeal-of-belarusians-to-the-eu.yaml"
+    assert referring[0].line and referring[0].pointer.startswith("/mentions/")
+    quoted = [issue for issue in report.errors if issue.code == "access.names-restricted"]
+    assert quoted and quoted[0].file == "records/appeals/appeal-of-belarusians-to-the-eu.yaml"
+    line = (records / "appeals" / "appeal-of-belarusians-to-the-eu.yaml").read_text().splitlines()[quoted[0].line - 1]
+    assert "Lukashenk" in line[quoted[0].column - 1:]
+    assert all(issue.hint for issue in report.errors)
+
+
+def test_the_full_edition_says_it_must_not_be_published(editions):
+    assert any("DO NOT PUBLISH" in notice for notice in editions["full-notices"])
+    text = _pdf_text(editions["full"] / f"{NAME}.pdf")
+    assert "NOT FOR PUBLICATION" in text
+
+
+def _pdf_text(pdf: Path) -> str:
+    return subprocess.run([need_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _secrets(editions) -> dict[str, str]:
+    """Everything of the withheld records that must appear nowhere in the public edition."""
+    records = editions["records"]
+    found: dict[str, str] = {}
+    _, record_set = load_record_set(records, keep_data=True, salt=False)
+    withheld = {path for path in record_set.restricted} | {"sources/appeal-of-belarusians-to-the-eu.txt"}
+    for record in record_set.records:
+        if record.path in withheld:
+            found[record.path] = "path"
+            found[record.id] = "id" if record.id != CAPTURE else None
+            found[record.digest] = "record SHA-256"
+            found[record_set.salts[record.path]] = "salt"
+            data = record.data
+            for name in [*data.get("names", []), *(added["text"] for added in data.get("archivist_names", []))]:
+                found[name] = "name"
+                found.update((part, "name") for part in name.split() if len(part) > 3)
+    document = next(each for each in record_set.documents if each.path in withheld)
+    found[document.sha256] = "document SHA-256"
+    found[record_set.salts[document.path]] = "salt"
+    found["appeal-of-belarusians-to-the-eu.txt"] = "document file name"
+    # The capture's id names no one: the public records cite it as their source, which the edition keeps.
+    return {secret: kind for secret, kind in found.items() if kind}
+
+
+def _every_byte(public: Path, scratch: Path) -> list[tuple[str, bytes]]:
+    """Every place a reader of the public edition can look: each file and file name (the bag included), the
+    PDF with every stream decompressed, its text as rendered, and each attachment (ZIP members too)."""
+    places = [(str(path.relative_to(public)), path.read_bytes()) for path in public.rglob("*") if path.is_file()]
+    places.append(("file names", "\n".join(str(path) for path in public.rglob("*")).encode()))
+    pdf = public / f"{NAME}.pdf"
+    expanded = scratch / "expanded.pdf"
+    subprocess.run([need_tool("qpdf"), "--qdf", "--object-streams=disable", "--decode-level=all", str(pdf),
+                    str(expanded)], check=True)
+    places += [("PDF streams decompressed", expanded.read_bytes()), ("PDF text", _pdf_text(pdf).encode())]
+    with pikepdf.open(pdf) as document:
+        for name, attached in document.attachments.items():
+            data = attached.get_file().read_bytes()
+            places.append((f"attachment {name}", name.encode() + b"\n" + data))
+            if name.endswith(".zip"):
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    places += [(f"{name}/{member}", member.encode() + archive.read(member))
+                               for member in archive.namelist()]
+        places.append(("XMP", bytes(document.Root.Metadata.read_bytes())))
+    return places
+
+
+def test_the_public_edition_shows_nothing_of_the_protected(editions, tmp_path: Path):
+    secrets = _secrets(editions)
+    assert {"Alexander Azarov", "Azarov", "volha-paulava", "persons/volha-paulava.yaml"} <= set(secrets)
+    leaks = []
+    for place, data in _every_byte(editions["public"], tmp_path):
+        folded = unicodedata.normalize("NFC", data.decode("utf-8", errors="replace")).casefold()
+        leaks += [(secret, kind, place) for secret, kind in secrets.items()
+                  if secret.casefold() in folded or secret.encode("utf-16-be") in data]
+    assert leaks == []
+    # The same search finds them in the full edition: the search works.
+    full_text = (editions["full"] / "manifest.json").read_text() + _pdf_text(editions["full"] / f"{NAME}.pdf")
+    assert "Alexander Azarov" in full_text and "persons/volha-paulava.yaml" in full_text
+
+
+def test_both_editions_carry_one_root_and_the_public_one_verifies(editions, pki):
+    roots = {edition: json.loads((editions[edition] / "manifest.json").read_text())["root"]
+             for edition in ("full", "public")}
+    assert roots["full"] == roots["public"]
+    public = editions["public"]
+    for target in (public / f"{NAME}.pdf", public / f"{NAME}.jsonld", public / f"{NAME}-bag"):
+        report = verify_archive(target, trust_roots=[pki.root_cert], rebuild=target.suffix == ".pdf")
+        assert report.ok and report.issues == [], (target, report.issues)
+        assert report.root == roots["full"]
+        assert any("a public edition: 6 of its 30 entries are withheld" in check for _, check in report.checks)
+    text = _pdf_text(public / f"{NAME}.pdf")
+    assert "3.     Entry withheld to protect the signatory" in text
+    assert "7.     Entry withheld to protect the signatory" in text
+    assert "8.     Member of the Coordination Council of Belarus Artsiom Brukhan" in text  # the numbering is kept
+
+
+def test_the_public_bundle_is_linked_data_with_withheld_entries(editions):
+    import rdflib
+
+    graph = rdflib.Graph().parse(editions["public"] / f"{NAME}.jsonld", format="json-ld")
+    vocab = rdflib.Namespace("https://w3id.org/appeal-archive/vocab#")
+    withheld_entries = set(graph.subjects(rdflib.RDF.type, vocab.WithheldEntry))
+    positions = sorted(int(graph.value(entry, rdflib.URIRef("https://schema.org/position")))
+                       for entry in withheld_entries)
+    assert positions == [3, 7]
+    assert len(set(graph.subjects(rdflib.RDF.type, vocab.WithheldRecord))) == 6
+
+
+def _candidate_names(count: int) -> list[str]:
+    """Plausible names, Latin and Cyrillic, from bench/'s generator: given, second given and family names."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import generate
+
+    given, family = generate.GIVEN + generate.GIVEN_CYR, generate.FAMILY + generate.FAMILY_CYR
+    names = [f"{first} {last}" for first in given for last in family]
+    names += [f"{first} {second} {last}" for first in given for second in given for last in family]
+    names += [f"{last} {first}" for first in given for last in family]
+    forms = [names, [name.upper() for name in names], [f"{name}-{number}" for name in names for number in range(9)]]
+    unique = list(dict.fromkeys(name for form in forms for name in form))
+    return unique[:count]
+
+
+def _slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return "-".join("".join(char if char.isalnum() else " " for char in ascii_name).split()) or "person"
+
+
+def _guessed_leaves(name: str, salts: list[str | None]) -> set[str]:
+    """Each leaf a person record of `name` would have, as the archive writes person records, with each salt
+    tried (None: without one, and the construction from before salts)."""
+    record_id = _slug(name)
+    record = {"id": record_id, "type": "person", "access": "restricted", "names": [name], "sources": [CAPTURE]}
+    entry = {"kind": "record", "path": f"persons/{record_id}.yaml", "id": record_id, "type": "person",
+             "sha256": digest(record)}
+    leaves = {leaf_v1(entry), leaf(entry)}
+    return leaves | {leaf({**entry, "salt": salt}) for salt in salts if salt}
+
+
+def test_a_dictionary_attack_on_the_public_edition_recovers_no_one(editions):
+    """The adversary holds the public edition only: its withheld leaves and every salt it publishes."""
+    public = json.loads((editions["public"] / "manifest.json").read_text())
+    withheld = {item["leaf"] for item in public["withheld"]}
+    published_salts = [entry["salt"] for kind in ("records", "source_documents") for entry in public[kind]]
+    candidates = _candidate_names(100_000) + ["Alexander Azarov"]
+    assert len(set(candidates)) == 100_001
+    recovered = {name for name in candidates if _guessed_leaves(name, [None]) & withheld}
+    recovered |= {name for name in ("Alexander Azarov", "Volha Paulava")
+                  if _guessed_leaves(name, published_salts) & withheld}
+    assert recovered == set()
+    # With the secret salt the very same guess confirms the name: the attack is sound, the salt is what stops it.
+    _, record_set = load_record_set(editions["records"], keep_data=False, salt=False)
+    secret = record_set.salts["persons/alexander-azarov.yaml"]
+    assert _guessed_leaves("Alexander Azarov", [secret]) & withheld
+
+
+@pytest.fixture(scope="module")
+def verified(editions, pki) -> dict[str, object]:
+    """Each edition's PDF and bundle, verified once; proofs are checked against copies of these reports."""
+    return {f"{edition} {kind}": verify_archive(editions[edition] / f"{NAME}{suffix}", trust_roots=[pki.root_cert])
+            for edition in ("full", "public") for kind, suffix in (("pdf", ".pdf"), ("bundle", ".jsonld"))}
+
+
+def _checked(report, proof: dict, tmp_path: Path):
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(proof))
+    return check_proof(copy.deepcopy(report), path)
+
+
+def test_every_record_can_be_proven_against_either_edition(editions, verified, tmp_path: Path):
+    from appeal_archive.manifest import make_manifest
+
+    _, record_set = load_record_set(editions["records"], keep_data=True, salt=False)
+    manifest = make_manifest(record_set)
+    for record in record_set.records:
+        proof = make_proof(manifest, record.data, record.path)
+        assert len(proof["audit_path"]) <= 5  # 30 leaves: at most ceil(log2(30)) hashes
+        for name, report in verified.items():
+            checked = _checked(report, proof, tmp_path)
+            assert checked.ok and checked.issues == [], (record.path, name, checked.issues)
+
+
+def test_a_changed_proof_is_rejected(editions, verified, tmp_path: Path):
+    from appeal_archive.manifest import make_manifest
+
+    _, record_set = load_record_set(editions["records"], keep_data=True, salt=False)
+    record = next(each for each in record_set.records if each.path == "persons/alexander-azarov.yaml")
+    proof = make_proof(make_manifest(record_set), record.data, record.path)
+    report = verified["public pdf"]
+
+    def refused(changed: dict) -> set[str]:
+        checked = _checked(report, changed, tmp_path)
+        assert not checked.ok
+        return {issue.code for issue in checked.issues}
+
+    changes = {
+        "record": lambda p: p["record"]["names"].append("Someone Else"),
+        "salt": lambda p: p["entry"].update(salt="0" * 32),
+        "index": lambda p: p.update(leaf_index=p["leaf_index"] ^ 1),
+        "size": lambda p: p.update(tree_size=p["tree_size"] + 1),
+        "entry path": lambda p: p["entry"].update(path="persons/someone-else.yaml"),
+        "format": lambda p: p.update(format="something/else"),
+        "root claimed": lambda p: p.update(audit_path=p["audit_path"][:-1]),
+    }
+    for what, change in changes.items():
+        changed = copy.deepcopy(proof)
+        change(changed)
+        assert refused(changed) & {"proof.record-mismatch", "proof.not-in-root", "proof.invalid"}, what
+    for node in range(len(proof["audit_path"])):
+        for bit in range(256):
+            changed = copy.deepcopy(proof)
+            value = int(changed["audit_path"][node], 16) ^ (1 << bit)
+            changed["audit_path"][node] = f"{value:064x}"
+            assert refused(changed) == {"proof.not-in-root"}
+
+
+def test_a_proof_against_another_build_is_rejected_and_the_cli_says_so(editions, signed_build_dir, pki,
+                                                                       tmp_path: Path):
+    proof = tmp_path / "azarov.json"
+    made = CliRunner().invoke(main, ["prove", "alexander-azarov", str(editions["records"]), "--out", str(proof)])
+    assert made.exit_code == 0, made.output
+    assert "leaf" in made.output and proof.stat().st_size < 2_000
+    accepted = CliRunner().invoke(main, ["verify", str(proof), "--against", str(editions["public"] / f"{NAME}.pdf"),
+                                         "--trust-root", str(pki.root_cert)])
+    assert accepted.exit_code == 0, accepted.output
+    other = CliRunner().invoke(main, ["verify", str(proof), "--against", str(signed_build_dir / f"{NAME}.pdf"),
+                                      "--trust-root", str(pki.root_cert), "--format", "json"])
+    assert other.exit_code == 1
+    assert [issue["code"] for issue in json.loads(other.output)["issues"]] == ["proof.not-in-root"]
+
+
+def test_an_archive_made_before_salts_still_verifies(tmp_path: Path, pki):
+    """A PDF whose attached manifest is manifest_version 1 (unsalted, sorted leaves), signed: verify accepts
+    it and names the construction."""
+    from appeal_archive.canonical import root_hash_v1
+    from appeal_archive.dossier import Dossier
+    from appeal_archive.identity import identity_of
+    from appeal_archive.keys import load_key_material, utc_now
+    from appeal_archive.manifest import make_manifest
+    from appeal_archive.render_pdf import render_archival_pdf
+    from appeal_archive.sign import sign_pdf
+
+    _, record_set = load_record_set(REAL_RECORDS, keep_data=True, salt=False)
+    current = make_manifest(record_set)
+    entries = {kind: [{key: value for key, value in entry.items() if key not in ("salt", "index")}
+                      for entry in current[kind]] for kind in ("records", "source_documents")}
+    old = {"manifest_version": 1, "archival_id": current["archival_id"], "hash_algorithm": "sha-256",
+           "canonicalization": "RFC 8785 (JCS)", **entries}
+    old["root"] = root_hash_v1([leaf_v1(entry) for kind in entries for entry in entries[kind]])
+    material, _ = load_key_material(SignerConfig(key=pki.signer_key, cert=pki.signer_cert), utc_now())
+    unsigned, _ = render_archival_pdf(Dossier.from_record_set(record_set, old), utc_now(),
+                                      identity_of(material.certificate), "appeal-archive test", scratch=tmp_path)
+    pdf = tmp_path / "old.pdf"
+    pdf.write_bytes(sign_pdf(unsigned, material, reason="test", level="B-B"))
+    report = verify_archive(pdf, trust_roots=[pki.root_cert])
+    assert report.ok, report.issues
+    assert any("manifest_version 1: SHA-256 over the sorted list of unsalted leaves" in check
+               for _, check in report.checks)

@@ -56,12 +56,24 @@ def source_text(rows: list[tuple[str, str, str | None]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(count: int, target: Path, seed: int = 2023) -> Path:
+def protected_name(number: int, name: str) -> str:
+    """A restricted signatory's name, made unique so that no public signatory shares it (a homonym would be
+    refused as a public record quoting a restricted name)."""
+    given, family = name.split(" ", 1)
+    return f"{given} Protected{number:07d} {family}"
+
+
+def write(count: int, target: Path, seed: int = 2023, restricted_every: int = 0) -> Path:
+    """The record set; with `restricted_every` n, every n-th signatory's person is restricted."""
     if target.exists():
         shutil.rmtree(target)
     for folder in ("sources", "appeals", "rallies", "signatories", "persons", "organizations"):
         (target / folder).mkdir(parents=True)
     rows = entries(count, seed)
+    if restricted_every:
+        rows = [(entry.replace(name, protected_name(number, name)), protected_name(number, name), organization)
+                if number % restricted_every == 0 else (entry, name, organization)
+                for number, (entry, name, organization) in enumerate(rows, 1)]
     text = source_text(rows).encode("utf-8")
     (target / "sources" / "petition-export.txt").write_bytes(text)
     (target / "archive.yaml").write_text(
@@ -124,8 +136,9 @@ participants:
         (target / "signatories" / f"s{number:07d}.yaml").write_text(
             f"id: s{number:07d}\ntype: signatory\nappeal: {APPEAL_ID}\nposition: {number}\nsource: {SOURCE_ID}\n"
             f"as_printed: {entry}\nperson:\n  ref: {person}\n  name: {name}\n{capacity}", encoding="utf-8")
+        access = "access: restricted\n" if restricted_every and number % restricted_every == 0 else ""
         (target / "persons" / f"{person}.yaml").write_text(
-            f"id: {person}\ntype: person\nnames:\n  - {name}\nsources:\n  - {SOURCE_ID}\n", encoding="utf-8")
+            f"id: {person}\ntype: person\n{access}names:\n  - {name}\nsources:\n  - {SOURCE_ID}\n", encoding="utf-8")
     return target
 
 

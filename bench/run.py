@@ -8,6 +8,8 @@
 --jsonld:   the JSON-LD bundle alone: size, triples, time to make it, to parse it with rdflib and to
             canonicalize it with pyld's URDNA2015, offline (default 1000 10000).
 --hostile:  verify and validate on hostile files (zeros, decompression bombs, deep JSON, huge sources).
+--editions: the full and the public edition of SIZE signatories with every tenth restricted, then one
+            withheld signatory's proof and its check (default 10000 100000).
 --levels:   build at each PAdES level (B-B to B-LTA, with the test PKI served on 127.0.0.1) of the real
             records and of SIZE signatories (default 0: the real records only): time, PDF size, verify time.
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -121,14 +124,15 @@ def check_jsonschema(records: Path) -> tuple[float, int]:
     return total, peak
 
 
-def synthetic(size: int) -> Path:
-    """The record set of `size` signatories, made again when the generator changed since it was made."""
-    target = HERE / "out" / str(size) / "records"
+def synthetic(size: int, restricted_every: int = 0) -> Path:
+    """The record set of `size` signatories (every n-th restricted), made again when the generator changed
+    since it was made."""
+    target = HERE / "out" / (f"{size}-restricted-{restricted_every}" if restricted_every else str(size)) / "records"
     stamp = target.parent / "generator.sha256"
     made_by = hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()
     if not stamp.exists() or stamp.read_text() != made_by:
         shutil.rmtree(target.parent, ignore_errors=True)
-        generate.write(size, target)
+        generate.write(size, target, restricted_every=restricted_every)
         stamp.write_text(made_by)
     return target
 
@@ -208,6 +212,39 @@ def bench_levels(sizes: list[int]) -> None:
                 label = f"{size:,}" if size else "real"
                 print(f"{label:>11} {level:>6} | {build_s:>6.2f} s {pdf.stat().st_size:>12,} "
                       f"{pdf.stat().st_size - base:>17,} | {verify_s:>6.2f} s {verify_pss / 1e6:>8.0f}", flush=True)
+
+
+def bench_editions(sizes: list[int]) -> None:
+    """The full and the public edition of SIZE signatories with every tenth restricted (signed with a local
+    identity, B-B), then one withheld signatory's proof. Target: public <= 1.2 x full; a proof's audit path
+    under 1 KB."""
+    cli = str(BIN / "appeal-archive")
+    print(f"{'records':>9} | {'validate':>8} {'full':>8} {'public':>8} {'ratio':>5} {'PSS public':>10} | "
+          f"{'withheld':>8} | {'prove':>7} {'path':>5} {'path bytes':>10} {'proof file':>10} {'verify':>7}")
+    with tempfile.TemporaryDirectory() as scratch:
+        os.environ.update(APPEAL_ARCHIVE_IDENTITY_DIR=str(Path(scratch) / "identity"), SOURCE_DATE_EPOCH="1684627200")
+        subprocess.run([cli, "identity", "--create"], check=True, capture_output=True)
+        for size in sizes:
+            target = synthetic(size, restricted_every=10)
+            subprocess.run([cli, "salt", str(target)], check=True, capture_output=True)  # once, like a commit
+            validate_s, _, code = measure([cli, "validate", str(target)])
+            assert code == 0, "the synthetic set does not validate"
+            full_s, _, code = measure([cli, "build", str(target), "--out", str(Path(scratch) / "full")])
+            assert code == 0, "the full build failed"
+            public_s, _, public_pss, code = measure_both([cli, "build", str(target), "--edition", "public", "--out",
+                                                          str(Path(scratch) / "public")])
+            assert code == 0, "the public build failed"
+            manifest = json.loads((Path(scratch) / "public" / "manifest.json").read_text())
+            proof = Path(scratch) / "proof.json"
+            prove_s, _, code = measure([cli, "prove", "p0000010", str(target), "--out", str(proof)])
+            assert code == 0, "prove failed"
+            nodes = json.loads(proof.read_text())["audit_path"]
+            pdf = next((Path(scratch) / "public").glob("*.pdf"))
+            verify_s, _, code = measure([cli, "verify", str(proof), "--against", str(pdf)])
+            assert code == 0, "verify --against failed"
+            print(f"{size:>9,} | {validate_s:>6.1f} s {full_s:>6.1f} s {public_s:>6.1f} s {public_s / full_s:>5.2f} "
+                  f"{public_pss / 1e6:>7.0f} MB | {len(manifest['withheld']):>8,} | {prove_s:>5.1f} s {len(nodes):>5} "
+                  f"{32 * len(nodes):>8} B {proof.stat().st_size:>8,} B {verify_s:>5.1f} s", flush=True)
 
 
 def bench_hostile() -> None:
@@ -310,10 +347,12 @@ def main() -> None:
     parser.add_argument("--jsonld", nargs="*", type=int, metavar="SIZE")
     parser.add_argument("--hostile", action="store_true", help="verify and validate on hostile input")
     parser.add_argument("--levels", nargs="*", type=int, metavar="SIZE", help="signing at each PAdES level")
+    parser.add_argument("--editions", nargs="*", type=int, metavar="SIZE",
+                        help="full and public edition with every tenth signatory restricted, and a proof")
     parser.add_argument("--no-reference", action="store_true", help="skip check-jsonschema")
     options = parser.parse_args()
     everything = (options.validate is None and options.pdf is None and options.jsonld is None and not options.hostile
-                  and options.levels is None)
+                  and options.levels is None and options.editions is None)
     if options.validate is not None or everything:
         bench_validate(options.validate or [1000, 10_000, 100_000], reference=not options.no_reference)
     if options.pdf is not None or everything:
@@ -324,6 +363,8 @@ def main() -> None:
         bench_hostile()
     if options.levels is not None or everything:
         bench_levels(options.levels or [0])
+    if options.editions is not None or everything:
+        bench_editions(options.editions or [10_000, 100_000])
 
 
 if __name__ == "__main__":

@@ -331,3 +331,23 @@ def test_an_archive_made_before_salts_still_verifies(tmp_path: Path, pki):
     assert report.ok, report.issues
     assert any("manifest_version 1: SHA-256 over the sorted list of unsalted leaves" in check
                for _, check in report.checks)
+
+
+def test_an_edition_that_only_adds_records_extends_the_earlier_tree(records: Path):
+    """Salts are appended, never reordered: the earlier tree is a prefix of the later one, and an RFC 9162
+    consistency proof shows it."""
+    from appeal_archive.manifest import make_manifest, tree_leaves
+    from appeal_archive.merkle import consistency_proof, verify_consistency
+    from conftest import CASES
+
+    before = make_manifest(load_record_set("records", keep_data=False, salt=False)[1])
+    added = CASES / "valid" / "added-signatory" / "records"
+    for relative in ("sources/later-capture.txt", "sources/later-capture.yaml", "persons/jan-przykladowy.yaml"):
+        shutil.copy(added / relative, records / relative)
+    report, record_set = load_record_set("records", keep_data=False)
+    assert report.ok and report.salted == 3
+    after = make_manifest(record_set)
+    old, new = tree_leaves(before), tree_leaves(after)
+    assert new[:len(old)] == old and len(new) == len(old) + 3
+    proof = consistency_proof(len(old), [bytes.fromhex(each) for each in new])
+    assert verify_consistency(len(old), len(new), bytes.fromhex(before["root"]), bytes.fromhex(after["root"]), proof)

@@ -18,8 +18,8 @@ from .access import exposure_issues, restrictions
 from .checks import Locations, check_documents, check_set
 from .errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Issue, fail
 from .records import ScanContext, discover, scan_file, source_quote_issues
-from .salts import ledger_issues, read_ledger, salt_new
 from .recordset import CONFIG_FILE, RecordSet, ScannedRecord, display_path
+from .salts import ledger_issues, read_ledger, salt_new
 
 PARALLEL_THRESHOLD = 2000
 _CHUNK = 500

@@ -37,13 +37,13 @@ def restrictions(records: list[ScannedRecord], quote_indexes: dict[str, QuoteInd
                           if (reference.target_type, reference.target_id) in agents), None)
             if named:
                 restricted[record.path] = f"it refers to the restricted {named.target_type} {named.target_id}"
-    names = restricted_names(agents.values())
+    finder = _NameFinder(restricted_names(agents.values()))
     for record in records:
         index = quote_indexes.get(record.id) if record.record_type == "source" else None
         if index is not None and record.path not in restricted:
-            named = next((name for name in names if name in index), None)
-            if named:
-                restricted[record.path] = f"its document's text names {names[named]}"
+            found = finder.first_in(index.text)  # one pass over the document, whatever the number of names
+            if found:
+                restricted[record.path] = f"its document's text names {found[2]}"
     return restricted
 
 
@@ -98,21 +98,23 @@ def _names_issue(display_root: str, path: str, raw: bytes, offset: int, name: st
 
 class _NameFinder:
     """Finds any of many names in a text in one pass over its words: names are indexed by their first word,
-    compared as case-folded words, so a name folded over two YAML lines is still found."""
+    then by their length in words, and compared as tuples of case-folded words, so a name folded over two YAML
+    lines is still found and 10,000 names cost no more than ten."""
 
     def __init__(self, names: dict[str, str]):
-        self.by_first: dict[str, list[tuple[list[str], str, str]]] = defaultdict(list)
+        self.by_first: dict[str, dict[int, dict[tuple[str, ...], tuple[str, str]]]] = defaultdict(dict)
         for name, whose in names.items():
-            words = [word.casefold() for word in _WORD.findall(name)]
+            words = tuple(word.casefold() for word in _WORD.findall(name))
             if words:
-                self.by_first[words[0]].append((words, name, whose))
+                self.by_first[words[0]].setdefault(len(words), {})[words] = (name, whose)
 
     def first_in(self, text: str) -> tuple[int, str, str] | None:
         """(offset, name, whose) of the first restricted name in `text`, or None."""
         matches = list(_WORD.finditer(text))
         words = [match.group().casefold() for match in matches]
         for start, word in enumerate(words):
-            for candidate, name, whose in self.by_first.get(word, ()):
-                if words[start:start + len(candidate)] == candidate:
-                    return matches[start].start(), name, whose
+            for length, names in self.by_first.get(word, {}).items():
+                found = names.get(tuple(words[start:start + length]))
+                if found:
+                    return (matches[start].start(), *found)
         return None

@@ -120,6 +120,7 @@ CODES: dict[str, str] = {
     "access.names-restricted": "A public record quotes a name of a restricted person or organization.",
     "access.refers-to-restricted": "A public record refers by id to a restricted person or organization.",
     "prove.invalid-records": "prove: the records do not validate.",
+    "prove.changed": "prove: the record changed while it was being proven.",
     "prove.unknown-record": "prove: no record, or more than one, has the id or path given.",
     "proof.invalid": "verify --against: the file is not an inclusion proof appeal-archive writes.",
     "proof.no-tree": "verify --against: the signed file was made before salted Merkle roots (manifest_version 1).",

@@ -435,7 +435,9 @@ def _resigned_bundle(build: Path, content: bytes) -> Path:
 
 def _edited_identifier(build: Path, value: str) -> Path:
     text = bundle_of(build).read_text(encoding="utf-8")
-    return _resigned_bundle(build, text.replace('"identifier": "lukashenka"', f'"identifier": {value}', 1)
+    # The record's node (which the manifest is rebuilt from), not the person's.
+    return _resigned_bundle(build, text.replace('"identifier": "lukashenka", "isPartOf"',
+                                                f'"identifier": {value}, "isPartOf"', 1)
                             .encode("utf-8", "surrogatepass"))
 
 

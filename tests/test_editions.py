@@ -176,7 +176,7 @@ def test_the_public_bundle_is_linked_data_with_withheld_entries(editions):
     graph = rdflib.Graph().parse(editions["public"] / f"{NAME}.jsonld", format="json-ld")
     vocab = rdflib.Namespace("https://w3id.org/appeal-archive/vocab#")
     withheld_entries = set(graph.subjects(rdflib.RDF.type, vocab.WithheldEntry))
-    positions = sorted(int(graph.value(entry, rdflib.URIRef("https://schema.org/position")))
+    positions = sorted(int(graph.value(entry, vocab.order))
                        for entry in withheld_entries)
     assert positions == [3, 7]
     assert len(set(graph.subjects(rdflib.RDF.type, vocab.WithheldRecord))) == 6

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from datetime import datetime
 from typing import Any
 
 from .dossier import WITHHELD_ENTRY, Dossier
@@ -26,8 +27,8 @@ def _ref(term: str) -> dict[str, str]:
     return {"@id": term, "@type": "@id"}
 
 
+# JSON-LD 1.0 is enough (no @version): only term definitions with @id, @type and @reverse are used.
 CONTEXT: dict[str, Any] = {
-    "@version": 1.1,
     "schema": SCHEMA,
     "prov": "http://www.w3.org/ns/prov#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
@@ -62,11 +63,23 @@ CONTEXT: dict[str, Any] = {
     "encodingFormat": "schema:encodingFormat",
     "sha256": "schema:sha256",
     "url": _ref("schema:url"),
+    "email": "schema:email",
     "hasPart": _ref("schema:hasPart"),
+    "about": _ref("schema:about"),
+    "license": _ref("schema:license"),
+    "publisher": _ref("schema:publisher"),
+    "datePublished": {"@id": "schema:datePublished", "@type": "xsd:dateTime"},
+    "distribution": _ref("schema:distribution"),
+    # The Role pattern, written from the role's side: the appeal -> contributor -> role, and a person ->
+    # memberOf -> role, as triples; each node is still written once, on one line.
+    "contributionTo": {"@reverse": "schema:contributor", "@type": "@id"},
+    "roleOf": {"@reverse": "schema:memberOf", "@type": "@id"},
     # Links between the many and the one run from the many: a node with 100,000 values of one property
     # makes JSON-LD processors (pyld's node map, URDNA2015) quadratic.
     "isPartOf": _ref("schema:isPartOf"),
     "signatoryOf": _ref("aa:signatoryOf"),
+    "order": "aa:order",
+    "roleIn": _ref("aa:roleIn"),
     "custodian": "aa:custodian",
     # PROV-O
     "wasDerivedFrom": _ref("prov:wasDerivedFrom"),
@@ -89,6 +102,13 @@ CONTEXT: dict[str, Any] = {
     "entryNote": _ref("aa:entryNote"),
     "relationKind": "aa:relationKind",
     "relatedPerson": _ref("aa:relatedPerson"),
+    "states": _ref("aa:states"),
+    "status": _ref("aa:status"),
+    "punishment": "aa:punishment",
+    "term": _ref("aa:term"),
+    "inAbsentia": "aa:inAbsentia",
+    "inAbsentiaAsPrinted": "aa:inAbsentiaAsPrinted",
+    "sentencedBy": "aa:sentencedBy",
     "archivistNote": "aa:archivistNote",
     "nameForm": _ref("aa:nameForm"),
     "origin": _ref("aa:origin"),
@@ -116,13 +136,15 @@ CONTEXT: dict[str, Any] = {
 class Bundle:
     """Builds the graph for one dossier; `document()` returns the JSON-LD object."""
 
-    def __init__(self, dossier: Dossier):
+    def __init__(self, dossier: Dossier, build_date: str | None = None, files: tuple[tuple[str, str], ...] = ()):
         self.dossier = dossier
+        self.build_date, self.files = build_date, files
         self.base = dossier.config.base_iri
         self.record_set = f"{self.base}record-sets/{dossier.config.archival_id}"
         self.nodes: list[tuple[str, bytes]] = []
         self.entries = {entry["path"]: entry for entry in dossier.manifest["records"]}
         self.documents = {entry["path"]: entry for entry in dossier.manifest["source_documents"]}
+        self.adoption_dates = {appeal.id: appeal.adoption.date for appeal in dossier.appeals}
 
     def iri(self, record_type: str, record_id: str, part: str | None = None) -> str:
         return f"{self.base}{TYPE_FOLDERS[record_type]}/{record_id}" + (f"#{part}" if part else "")
@@ -137,13 +159,18 @@ class Bundle:
         self.nodes.append((node["@id"], _NODE_ENCODER.encode(kept).encode("utf-8")))
         return node
 
-    def record_node(self, record_type: str, record_id: str, types: list[str], sources: list[str]) -> dict[str, Any]:
-        """The properties every record node has: identity, provenance, and its hash in the manifest."""
+    def thing(self, record_type: str, record_id: str, types: list[str], sources: list[str]) -> dict[str, Any]:
+        """The node of what a record describes (a person, an event, the appeal), and, on its own line, the
+        record's node: a prov:Entity about it, with its path, hash, salt and leaf, derived from its sources
+        and part of this edition. Provenance sits on the record, facts on the thing."""
+        iri = self.iri(record_type, record_id)
         entry = self.entries[f"{TYPE_FOLDERS[record_type]}/{record_id}.yaml"]
-        return {"@id": self.iri(record_type, record_id), "@type": types, "identifier": record_id,
-                "recordPath": entry["path"], "recordSha256": entry["sha256"], "recordSalt": entry["salt"],
-                "leafIndex": entry["index"], "isPartOf": self.record_set,
-                "wasDerivedFrom": [self.iri("source", source) for source in sources]}
+        self.add({"@id": f"{iri}#record", "@type": ["prov:Entity", "schema:CreativeWork", "aa:Record"],
+                  "about": iri, "identifier": record_id, "recordPath": entry["path"],
+                  "recordSha256": entry["sha256"], "recordSalt": entry["salt"], "leafIndex": entry["index"],
+                  "isPartOf": self.record_set,
+                  "wasDerivedFrom": [self.iri("source", source) for source in sources] or [iri]})
+        return {"@id": iri, "@type": types, "identifier": record_id}
 
     # --- records ------------------------------------------------------------------------------------
 
@@ -152,8 +179,7 @@ class Bundle:
         capture = source.capture
         unknown = [label for label, value in (("publisher URL", capture.publisher_url),
                                               ("capture date", capture.captured_on)) if value == "unknown"]
-        node = self.record_node("source", source.id, ["schema:DigitalDocument", "schema:MediaObject", "prov:Entity"], [])
-        del node["wasDerivedFrom"]
+        node = self.thing("source", source.id, ["schema:DigitalDocument", "schema:MediaObject"], [])
         self.add({**node, "name": self.text(source.title, "en"), "encodingFormat": source.media_type,
                   "inLanguage": source.language, **(self.document_facts(document) if document else {}),
                   "captureKind": capture.kind, "captureDescription": self.text(capture.description, "en"),
@@ -170,11 +196,11 @@ class Bundle:
     def appeal(self, appeal: Appeal) -> None:
         lang = appeal.language
         iri = self.iri("appeal", appeal.id)
-        node = self.record_node("appeal", appeal.id, ["schema:Message", "aa:Appeal"], [appeal.source])
+        node = self.thing("appeal", appeal.id, ["schema:Message", "aa:Appeal"], [appeal.source])
         recipients = []
         for number, addressee in enumerate(appeal.addressees, 1):
             recipients.append(self.add({"@id": f"{iri}#addressee-{number}", "@type": ["schema:Organization"],
-                                        "name": self.text(addressee, lang), "position": number})["@id"])
+                                        "name": self.text(addressee, lang), "order": number})["@id"])
         demands = []
         for demand in appeal.demands:
             demands.append(self.add({"@id": f"{iri}#demand-{demand.number}", "@type": ["aa:Demand"],
@@ -199,7 +225,7 @@ class Bundle:
                   "mentions": sorted({self.iri("person", mention.ref) for mention in appeal.mentions}),
                   "image": photo, "hasPart": claims, "signatoryCount": appeal.signatory_count})
         for position in self.dossier.withheld_positions(appeal.id):
-            self.add({"@id": f"{iri}#withheld-entry-{position}", "@type": ["aa:WithheldEntry"], "position": position,
+            self.add({"@id": f"{iri}#withheld-entry-{position}", "@type": ["aa:WithheldEntry"], "order": position,
                       "signatoryOf": iri, "description": self.text(WITHHELD_ENTRY, "en")})
 
     def claim(self, appeal: Appeal, claim) -> str:
@@ -222,36 +248,75 @@ class Bundle:
                   "name": self.text(rally.city, "en")})
         self.add({"@id": f"{iri}#address", "@type": ["schema:PostalAddress"], "addressLocality": rally.city,
                   "addressCountry": rally.country})
-        node = self.record_node("rally", rally.id, ["schema:Event"], [rally.source])
+        node = self.thing("rally", rally.id, ["schema:Event"], [rally.source])
         self.add({**node, "name": self.text(rally.as_printed, "en"), "startDate": rally.date,
                   "datePrinted": self.text(rally.date_as_printed, "en"), "location": f"{iri}#place",
                   "participants": self.count(f"{iri}#participants", rally.participants, "en")})
 
     def signatory(self, signatory: Signatory) -> None:
+        """The entry is a schema:Role in the Role pattern: the appeal -> contributor -> this role ->
+        contributor -> the person (or, when the entry names none, the organization); each capacity is an
+        OrganizationRole: the person -> memberOf -> the role -> memberOf -> the organization."""
         iri = self.iri("signatory", signatory.id)
+        person = self.iri("person", signatory.person.ref) if signatory.person else None
         capacities = []
         for number, capacity in enumerate(signatory.capacities, 1):
             organization = capacity.organization
             capacities.append(self.add({
-                "@id": f"{iri}#capacity-{number}", "@type": ["schema:OrganizationRole"], "position": number,
-                "roleName": self.text(capacity.role, "en"),
-                "memberOf": self.iri("organization", organization.ref) if organization else None,
+                "@id": f"{iri}#capacity-{number}", "@type": ["schema:OrganizationRole"], "order": number,
+                "roleName": self.text(capacity.role, "en"), "roleOf": person,
+                # schema:memberOf needs a member (the Role pattern): an entry naming no person has none.
+                "memberOf" if person else "roleIn": self.iri("organization", organization.ref) if organization else None,
                 "organizationAsPrinted": self.text(organization.name, "en") if organization else None})["@id"])
-        notes = []
-        for number, note in enumerate(signatory.notes, 1):
-            relation = note.relation
-            notes.append(self.add({
-                "@id": f"{iri}#note-{number}", "@type": ["aa:EntryNote"], "position": number,
-                "text": self.text(note.text, "en"), "relationKind": relation.kind if relation else None,
-                "relatedPerson": self.iri("person", relation.person.ref) if relation else None})["@id"])
-        node = self.record_node("signatory", signatory.id, ["schema:Role", "aa:SignatoryEntry"], [signatory.source])
-        person = signatory.person
-        self.add({**node, "position": signatory.position, "asPrinted": self.text(signatory.as_printed, "en"),
+        notes = [self.entry_note(f"{iri}#note-{number}", number, note, person, signatory.source)
+                 for number, note in enumerate(signatory.notes, 1)]
+        node = self.thing("signatory", signatory.id, ["schema:Role", "aa:SignatoryEntry"], [signatory.source])
+        signed_as = person or next((self.iri("organization", capacity.organization.ref)
+                                    for capacity in signatory.capacities if capacity.organization), None)
+        self.add({**node, "order": signatory.position, "asPrinted": self.text(signatory.as_printed, "en"),
                   "signatoryOf": self.iri("appeal", signatory.appeal),
-                  "contributor": self.iri("person", person.ref) if person else None,
-                  "personAsPrinted": self.text(person.name, "en") if person else None,
+                  "contributionTo": self.iri("appeal", signatory.appeal), "roleName": self.text("signatory", "en"),
+                  "startDate": self.adoption_dates.get(signatory.appeal), "contributor": signed_as,
+                  "personAsPrinted": self.text(signatory.person.name, "en") if signatory.person else None,
                   "capacity": capacities, "entryNote": notes,
                   "archivistNote": self.text(signatory.archivist_note, "en") if signatory.archivist_note else None})
+
+    def entry_note(self, iri: str, number: int, note, person: str | None, source: str) -> str:
+        """A remark of the entry and the facts it states, each a schema:Claim about a person that the source
+        makes (schema:appearance), with the words it rests on (schema:text)."""
+        document = self.iri("source", source)
+        claims = []
+        if note.status and person:
+            claims.append(self.status_claim(f"{iri}-status", person, note.status, document))
+        if note.sentence and person:
+            sentence = note.sentence
+            term = sentence.term
+            claims.append(self.add({
+                "@id": f"{iri}-sentence", "@type": ["schema:Claim", "aa:SentenceStatement"], "about": person,
+                "appearance": document, "text": self.text(sentence.as_printed, "en"),
+                "punishment": sentence.punishment, "inAbsentia": sentence.in_absentia,
+                "inAbsentiaAsPrinted": self.text(sentence.in_absentia_as_printed, "en")
+                if sentence.in_absentia_as_printed else None,
+                "sentencedBy": self.text(sentence.by, "en") if sentence.by else None,
+                "term": self.add({"@id": f"{iri}-term", "@type": ["schema:QuantitativeValue"], "value": term.value,
+                                  "qualifier": "exact", "unitText": term.unit, "asPrinted": self.text(term.as_printed, "en")})["@id"]
+                if term else None})["@id"])
+        if note.relation:
+            relation = note.relation
+            related = self.iri("person", relation.person.ref)
+            claims.append(self.add({
+                "@id": f"{iri}-relation", "@type": ["schema:Claim", "aa:KinshipStatement"], "about": person,
+                "appearance": document, "text": self.text(relation.as_printed or note.text, "en"),
+                "relationKind": relation.kind, "relatedPerson": related})["@id"])
+            if relation.person_status:
+                claims.append(self.status_claim(f"{iri}-related-status", related, relation.person_status, document))
+        return self.add({"@id": iri, "@type": ["aa:EntryNote"], "position": number,
+                         "text": self.text(note.text, "en"), "states": claims})["@id"]
+
+    def status_claim(self, iri: str, person: str, status, document: str) -> str:
+        return self.add({"@id": iri, "@type": ["schema:Claim", "aa:StatusStatement"], "about": person,
+                         "appearance": document, "text": self.text(status.as_printed, "en"),
+                         "status": STATUSES[status.status]})["@id"]
 
     def agent(self, record_type: str, agent: Person | Organization, schema_type: str) -> None:
         iri = self.iri(record_type, agent.id)
@@ -259,7 +324,7 @@ class Bundle:
                  for number, name in enumerate(agent.names, 1)]
         forms += [self.name_form(f"{iri}#added-name-{number}", added.text, added.lang, "aa:ArchivistAddition",
                                  added) for number, added in enumerate(agent.archivist_names, 1)]
-        node = self.record_node(record_type, agent.id, [schema_type], agent.sources)
+        node = self.thing(record_type, agent.id, [schema_type], agent.sources)
         self.add({**node, "name": [self.text(name, "en") for name in agent.names],
                   "alternateName": [self.text(added.text, added.lang) for added in agent.archivist_names],
                   "nameForm": forms,
@@ -268,6 +333,7 @@ class Bundle:
     def name_form(self, iri: str, text: str, language: str, origin: str, added: ArchivistName | None) -> str:
         return self.add({"@id": iri, "@type": ["aa:NameForm"], "name": self.text(text, language), "origin": origin,
                          "archivistNote": self.text(added.note, "en") if added else None})["@id"]
+
 
     # --- the whole set ------------------------------------------------------------------------------
 
@@ -300,8 +366,16 @@ class Bundle:
 
     def record_set_node(self) -> None:
         config = self.dossier.config
+        publisher = self.add({"@id": config.custodian_id or f"{self.record_set}#custodian",
+                              "@type": ["schema:Organization"], "name": self.text(config.custodian, "en"),
+                              "email": config.contact.email})["@id"]
+        distribution = [self.add({"@id": f"{self.record_set}#file-{number}", "@type": ["schema:DataDownload"],
+                                  "name": name, "encodingFormat": media_type})["@id"]
+                        for number, (name, media_type) in enumerate(self.files, 1)]
         self.add({"@id": self.record_set, "@type": ["schema:Dataset"],
                   "identifier": config.archival_id, "name": self.text(config.title, "en"),
+                  "description": self.text(config.description or config.title, "en"), "license": config.license,
+                  "publisher": publisher, "datePublished": self.build_date, "distribution": distribution,
                   "custodian": config.custodian, "rootHash": self.dossier.root,
                   "manifestVersion": self.dossier.manifest["manifest_version"],
                   "edition": self.dossier.manifest["edition"], "treeSize": self.dossier.manifest["tree_size"],
@@ -311,9 +385,13 @@ class Bundle:
                                    for withheld in self.dossier.manifest["withheld"]]})
 
 
+STATUSES = {"political-prisoner": "aa:PoliticalPrisoner", "former-political-prisoner": "aa:FormerPoliticalPrisoner"}
 _NODE_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
 
 
-def bundle_bytes(dossier: Dossier) -> bytes:
-    """The JSON-LD bundle of a validated record set: the same records, the same bytes."""
-    return Bundle(dossier).document()
+def bundle_bytes(dossier: Dossier, build_date: datetime | None = None,
+                 files: tuple[tuple[str, str], ...] = ()) -> bytes:
+    """The JSON-LD bundle of a validated record set: the same records, build date and files, the same bytes.
+    `files` (name, media type) are the edition's files, its distribution."""
+    published = build_date.strftime("%Y-%m-%dT%H:%M:%SZ") if build_date else None
+    return Bundle(dossier, published, files).document()

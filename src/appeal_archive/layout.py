@@ -100,6 +100,12 @@ class Outputs:
     def bag(self) -> str:
         return f"{self.archival_id}-bag"
 
+    def distribution(self, bag: bool) -> tuple[tuple[str, str], ...]:
+        """The edition's files as the bundle's Dataset lists them: name and format."""
+        files = ((self.pdf, "application/pdf"), (self.bundle, "application/ld+json"),
+                 (self.bundle_signature, "application/pkcs7-signature"), (MANIFEST, "application/json"))
+        return files + (((self.bag, "https://www.rfc-editor.org/rfc/rfc8493"),) if bag else ())
+
     def names(self) -> set[str]:
         """Everything a build of this unit may write into its output folder (and may replace there: builds
         before the bundle's signature became CAdES-T wrote its time stamp beside it)."""

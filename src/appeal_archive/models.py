@@ -298,18 +298,60 @@ class Capacity(Model):
     )
 
 
+class Status(Model):
+    """A person's status as the source states it, with the words it rests on."""
+
+    status: Literal["political-prisoner", "former-political-prisoner"] = Field(
+        description="political-prisoner: held as a political prisoner when the source was written; "
+        "former-political-prisoner: held before, released since.")
+    as_printed: Quote = Field(description="The words the status rests on, e.g. 'former political prisoner'.")
+
+
+class Term(Model):
+    """The length of a sentence, as printed."""
+
+    value: int = Field(ge=0, le=1000, description="How many units.")
+    unit: Literal["years", "months", "days"]
+    as_printed: Quote = Field(description="The term as printed, e.g. '18 years'.")
+
+
+class Sentence(Model):
+    """A sentence the source says a person received."""
+
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"in_absentia": {"const": True}}},
+        "then": {"required": ["in_absentia_as_printed"]},
+        "else": {"not": {"required": ["in_absentia_as_printed"]}},
+    })
+
+    as_printed: Quote = Field(description="The words the sentence rests on, e.g. 'sentenced to 18 years of "
+                              "imprisonment (in absentia)'.")
+    punishment: Literal["imprisonment", "restricted-freedom", "fine", "other"]
+    term: Term | None = Field(default=None, description="Its length, when the source gives one.")
+    in_absentia: bool = Field(description="Whether the source says the sentence was passed in absentia.")
+    in_absentia_as_printed: Quote | None = Field(default=None, description="The words that say so, e.g. 'in "
+                                                 "absentia'; given exactly when in_absentia is true.")
+    by: Quote | None = Field(default=None, description="The court or authority that passed it, when stated.")
+
+
 class Relation(Model):
     """A family relation the source states."""
 
     kind: Literal["sibling", "spouse", "parent", "child", "relative"]
     person: PersonMention
+    as_printed: Quote | None = Field(default=None, description="The words naming the relation, e.g. 'brother'.")
+    person_status: Status | None = Field(default=None, description="The related person's status, when the source "
+                                         "states it, e.g. 'political prisoner'.")
 
 
 class EntryNote(Model):
-    """A remark the source prints with the entry, e.g. 'former political prisoner'."""
+    """A remark the source prints with the entry, e.g. 'former political prisoner', and the facts it states
+    about the signatory (a status, a sentence) or their family (a relation), each with its words."""
 
     text: Quote = Field(description="The remark as printed.")
     relation: Relation | None = Field(default=None, description="The relation the remark states, if any.")
+    status: Status | None = Field(default=None, description="The signatory's status the remark states, if any.")
+    sentence: Sentence | None = Field(default=None, description="The sentence the remark states, if any.")
 
 
 class Signatory(Model):
@@ -386,7 +428,15 @@ class ArchiveConfig(Model):
         examples=["AA-2023-05-21-belarusians-to-eu"],
     )
     title: str = Field(min_length=1, description="Title of the archival unit.")
+    description: str | None = Field(default=None, min_length=1, description="What the record set holds, in a "
+                                    "sentence or two (the Dataset's description in the bundle and the crate).")
+    license: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", description="URL of the licence the "
+                                "records are published under (the source documents keep their authors' rights).",
+                                examples=["https://creativecommons.org/licenses/by/4.0/"])
     custodian: str = Field(min_length=1, description="Organization that keeps the archive.")
+    custodian_id: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", description="A persistent "
+                                     "identifier of the custodian, e.g. its ROR id, when it has one.",
+                                     examples=["https://ror.org/00x0x0x00"])
     contact: Contact = Field(description="Whom to ask about the archive, at the custodian.")
     base_iri: str = Field(
         default=DEFAULT_BASE_IRI,

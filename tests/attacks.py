@@ -523,6 +523,16 @@ def rebagged_source_organization(build: Path, pki) -> Path:
     return bag
 
 
+def rebagged_crate_claiming_other_files(build: Path, pki) -> Path:
+    """The bag's RO-Crate metadata edited to describe a file that is not there, with the bag's manifests made
+    again: the crate is no signed file, so what it says must be what a build makes of the signed ones."""
+    bag = bag_of(build)
+    crate = bag / "data" / "ro-crate-metadata.json"
+    crate.write_text(crate.read_text().replace('"name": "manifest.json"', '"name": "retraction.pdf"', 1))
+    rebag(bag)
+    return bag
+
+
 def rebagged_extra_info_field(build: Path, pki) -> Path:
     bag = bag_of(build)
     info = bag / "bag-info.txt"

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Issue, fail
-from .layout import MANIFEST, PLACEHOLDER, Outputs, bag_info, bag_payload, manifest_bytes
+from .crate import crate_of
+from .layout import CRATE, MANIFEST, PLACEHOLDER, Outputs, bag_info, bag_payload, manifest_bytes
 from .manifest import make_manifest
 from .publish import Staging, write_failure
 from .validate import ValidationReport, load_record_set
@@ -108,17 +109,21 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
         with Staging(out, names.names()) as staging:
             pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool, scratch=staging.path)
             release_memory()  # the PDF's stages are done with; the bundle's peak should not stack on them
-            outputs = {MANIFEST: manifest_bytes(manifest), names.pdf: pdf, names.bundle: bundle_bytes(dossier, build_date, names.distribution(bag))}
+            outputs = {MANIFEST: manifest_bytes(manifest), names.pdf: pdf,
+                       names.bundle: bundle_bytes(dossier, build_date, names.distribution(bag))}
             if material is not None:
                 outputs[names.pdf] = sign_pdf(pdf, material, reason=f"Archival record {names.archival_id}",
                                               level=level, tsa_urls=config.tsa_urls, trust_roots=config.trust_roots)
                 outputs[names.bundle_signature] = sign_bundle(
                     outputs[names.bundle], material, config.tsa_urls[0] if config.tsa_urls else None)
+            outputs[CRATE] = crate_of(record_set.config, manifest, build_date, outputs)
             for name, data in outputs.items():
                 staging.write(name, data)
             if bag:
+                payload = bag_payload(record_set, outputs)
+                payload[CRATE] = crate_of(record_set.config, manifest, build_date, payload)
                 make_bag(staging.path / names.bag, bag_info(record_set.config, build_date, tool, bagit_version()),
-                         bag_payload(record_set, outputs))
+                         payload)
             staging.publish(keep=(PLACEHOLDER,))
     except OSError as error:
         raise write_failure(error, out) from error

@@ -167,6 +167,8 @@ CODES: dict[str, str] = {
     "bundle.root-mismatch": "The bundle's record hashes do not give the root it states.",
     "bundle.unreadable": "The bundle is not a JSON-LD document appeal-archive made.",
     "bag.checksum-mismatch": "A bag's payload file does not match its manifest.",
+    "crate.differs": "The RO-Crate metadata beside a verified PDF does not describe the files beside it (warning).",
+    "bag.crate-mismatch": "The bag's RO-Crate metadata is not what a build makes of its payload.",
     "bag.file-missing": "A file listed in the bag's manifest is missing.",
     "bag.incomplete": "The bag does not hold exactly one PDF and one bundle.",
     "bag.invalid": "The folder is not a valid BagIt bag.",
@@ -194,7 +196,7 @@ PARTS: dict[str, tuple[str, ...]] = {
                "verify.at-not-applied"),
     "time": ("sig.timestamp-invalid", "time.untrusted", "time.not-checked", "time.inconsistent",
              "bag.timestamps-differ"),
-    "completeness": ("bag.file-missing", "bag.unexpected-file", "bag.incomplete", "bag.special-file", "bag.fetch",
+    "completeness": ("crate.differs", "bag.file-missing", "bag.unexpected-file", "bag.incomplete", "bag.special-file", "bag.fetch",
                      "attach.unexpected"),
 }
 _PART_OF = {code: part for part, codes in PARTS.items() for code in codes}

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 from .recordset import CONFIG_FILE, RecordSet
 
 MANIFEST = "manifest.json"
+CRATE = "ro-crate-metadata.json"  # crate.py: in the output folder, and in a bag's data/
 PLACEHOLDER = ".gitkeep"  # kept in a build folder that is under version control
 RECORDS = "records/"  # the records folder, as attachments and bag payload carry it
 CANONICAL = "canonical/"  # each record's RFC 8785 JSON
@@ -109,7 +110,8 @@ class Outputs:
     def names(self) -> set[str]:
         """Everything a build of this unit may write into its output folder (and may replace there: builds
         before the bundle's signature became CAdES-T wrote its time stamp beside it)."""
-        return {MANIFEST, PLACEHOLDER, self.pdf, self.bundle, self.bundle_signature, self.bundle + ".tst", self.bag}
+        return {MANIFEST, PLACEHOLDER, CRATE, self.pdf, self.bundle, self.bundle_signature, self.bundle + ".tst",
+                self.bag}
 
 
 def signature_of(bundle_name: str) -> str:
@@ -320,9 +322,29 @@ def unzip_members(name: str, data: bytes, problems: list[str]) -> Iterator[tuple
 # --- the BagIt package ------------------------------------------------------------------------------
 
 
+def file_format(name: str) -> tuple[str, str]:
+    """The media type and a description of a file an edition holds, from its name."""
+    if name == CRATE:
+        return "application/ld+json", "RO-Crate metadata of the edition's folder"
+    if name == MANIFEST:
+        return "application/json", "Manifest of the record set: each record's SHA-256, salt and leaf, and the root"
+    if name.endswith(".pdf"):
+        return "application/pdf", "The signed archival PDF (PDF/A-3b, PAdES) with its records attached"
+    if name.endswith(".jsonld"):
+        return "application/ld+json", "The record set as linked data (schema.org, PROV-O)"
+    if name.endswith(".p7s"):
+        return "application/pkcs7-signature", "Detached CAdES signature of the JSON-LD bundle"
+    if name.startswith(RECORDS + "sources/"):
+        return ("text/plain" if name.endswith(".txt") else "application/octet-stream"), "A captured source document"
+    if name.endswith(".yaml"):
+        return "application/yaml", "A record of the record set (YAML)"
+    return "application/octet-stream", "A file of the edition"
+
+
 def bag_payload(record_set: RecordSet, outputs: dict[str, bytes]) -> dict[str, bytes]:
-    """The bag's data/: the build's outputs and the records folder as it was validated."""
-    payload = dict(outputs)
+    """The bag's data/: the build's outputs and the records folder as it was validated (the crate
+    metadata of data/ is added over all of them: crate.py)."""
+    payload = {name: data for name, data in outputs.items() if name != CRATE}
     payload[CONFIG] = record_set.config_raw
     payload.update((record_file(record.path), record.raw) for record in record_set.records)
     payload.update((record_file(document.path), document.data) for document in record_set.documents)
@@ -364,7 +386,7 @@ def bag_agent(tool: str, bagit_version: str) -> str:
 
 def bag_payload_names(names: Outputs, record_files: set[str]) -> set[str]:
     """What a bag's data/ holds, from what the signed PDF carries: the outputs and its record files."""
-    return {MANIFEST, names.pdf, names.bundle, names.bundle_signature} | record_files
+    return {MANIFEST, CRATE, names.pdf, names.bundle, names.bundle_signature} | record_files
 
 
 def payload_limit(name: str) -> int:

@@ -434,6 +434,8 @@ class ArchiveConfig(Model):
                                 "records are published under (the source documents keep their authors' rights).",
                                 examples=["https://creativecommons.org/licenses/by/4.0/"])
     custodian: str = Field(min_length=1, description="Organization that keeps the archive.")
+    custodian_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", description="The custodian's "
+                                      "web site.", examples=["https://w3id.org/appeal-archive/"])
     custodian_id: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", description="A persistent "
                                      "identifier of the custodian, e.g. its ROR id, when it has one.",
                                      examples=["https://ror.org/00x0x0x00"])

@@ -21,7 +21,7 @@ def test_every_file_of_a_build_is_checked_by_verify(signed_build_dir: Path, pki)
     written = files_in(signed_build_dir)
     bag_files = {f"{outputs.bag}/{name}" for name in files_in(signed_build_dir / outputs.bag)}
     top = written - bag_files
-    assert top == {layout.MANIFEST, outputs.pdf, outputs.bundle, outputs.bundle_signature}
+    assert top == {layout.MANIFEST, layout.CRATE, outputs.pdf, outputs.bundle, outputs.bundle_signature}
     assert top <= outputs.names()
 
     covered = set()

@@ -14,6 +14,7 @@ import stat
 from pathlib import Path
 
 from .. import layout
+from ..crate import CrateFile
 from ..errors import AppealArchiveError
 from ..files import FileRefused, has_holes
 from .bundle import verify_bundle
@@ -59,7 +60,29 @@ def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
     _check_bagit(report, path)
     _check_info(report, path, pdf_report.signed_facts)
     _check_carried(report, path / "data", pdf_report)
+    _check_crate(report, path, files, pdf_report)
     return report
+
+
+def _check_crate(report: VerifyReport, path: Path, files: dict[str, int], pdf_report: VerifyReport) -> None:
+    """data/ro-crate-metadata.json describes exactly the payload (its sizes, and the SHA-256 BagIt has just
+    checked): an error when not, for nothing unsigned may say anything in a bag."""
+    from .crate import crate_as_built
+
+    try:
+        digests = dict(line.split(maxsplit=1)[::-1] for line in (path / "manifest-sha256.txt").read_text(
+            encoding="utf-8").splitlines() if line.strip())
+        entries = [CrateFile(name[5:], files[name], digests[name]) for name in files
+                   if name.startswith("data/") and name != f"data/{layout.CRATE}"]
+    except (OSError, KeyError, ValueError, UnicodeDecodeError):
+        entries = None
+    if entries is None or not crate_as_built(path / "data" / layout.CRATE, entries, pdf_report.signed_facts,
+                                             pdf_report.manifest):
+        report.fail("bag.crate-mismatch", f"data/{layout.CRATE} is not the RO-Crate metadata a build makes of this "
+                    "bag's payload", "the crate metadata was edited or replaced; it must describe exactly the signed files")
+    else:
+        report.cover(f"data/{layout.CRATE}")
+        report.passed("integrity", f"data/{layout.CRATE} describes exactly the bag's payload, as a build makes it")
 
 
 def _regular_files(path: Path, report: VerifyReport) -> tuple[dict[str, int], set[str]]:

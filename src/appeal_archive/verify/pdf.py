@@ -20,6 +20,7 @@ from .attachments import attachment_bytes, check_attachments, stream_chunks
 from .inputs import Prefix, open_input
 from .pades import check_pdf_signature
 from .records import compare_records
+from .crate import check_crate_beside
 from .report import VerifyReport
 from .signature import Judging, plain_message
 
@@ -75,6 +76,7 @@ def _verify_open_pdf(path: Path, whole: IO[bytes], size: int, report: VerifyRepo
             return
         report.signed_facts = signed_facts(pdf, report)
         check_stated_root(pdf, stream, manifest["root"], report)
+        check_crate_beside(report, path, manifest)
         if records_dir is not None:
             compare_records(manifest, Path(records_dir), report, report.signed_facts.get("config"))
         if rebuild and signature is not None and records is not None:

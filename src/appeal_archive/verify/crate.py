@@ -1,0 +1,48 @@
+"""RO-Crate metadata found beside a verified PDF or in a bag: it is not signed, so it must be byte for byte
+what a build makes (crate.py) of the files it describes, the signed manifest, settings and build date."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .. import layout
+from ..crate import CrateFile, crate_bytes
+from ..files import FileRefused, read_regular
+from .report import VerifyReport
+
+
+def crate_as_built(crate: Path, files: list[CrateFile], facts: dict[str, Any], manifest: dict[str, Any]) -> bool:
+    """Whether `crate` holds exactly the metadata a build makes of `files`."""
+    try:
+        expected = crate_bytes(facts["config"], manifest,
+                               datetime.fromisoformat(facts["build_date"].replace("Z", "+00:00")), files)
+        return read_regular(crate, layout.MAX_MANIFEST_BYTES) == expected
+    except (FileRefused, KeyError, ValueError, TypeError):
+        return False
+
+
+def check_crate_beside(report: VerifyReport, pdf: Path, manifest: dict[str, Any]) -> None:
+    """The build folder's ro-crate-metadata.json, when the PDF sits in one: a description, not evidence, so a
+    difference (as after `extend` renewed the PDF) is a warning."""
+    crate = pdf.parent / layout.CRATE
+    config = report.signed_facts.get("config") or {}
+    if not crate.is_file() or not isinstance(config.get("archival_id"), str):
+        return
+    names = layout.Outputs(config["archival_id"])
+    files = []
+    for name in (layout.MANIFEST, names.pdf, names.bundle, names.bundle_signature):
+        try:
+            data = read_regular(pdf.parent / name, layout.MAX_PDF_BYTES)
+        except FileRefused:
+            continue
+        files.append(CrateFile(name, len(data), hashlib.sha256(data).hexdigest()))
+    report.cover(layout.CRATE)
+    if crate_as_built(crate, files, report.signed_facts, manifest):
+        report.passed("completeness", f"{layout.CRATE} beside it describes exactly the files beside it")
+    else:
+        report.fail("crate.differs", f"{layout.CRATE} beside it does not describe the files beside it as a build "
+                    "does", "it is a description, not evidence: make it again with a build, or ignore it",
+                    severity="warning")

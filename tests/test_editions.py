@@ -351,3 +351,103 @@ def test_an_edition_that_only_adds_records_extends_the_earlier_tree(records: Pat
     assert new[:len(old)] == old and len(new) == len(old) + 3
     proof = consistency_proof(len(old), [bytes.fromhex(each) for each in new])
     assert verify_consistency(len(old), len(new), bytes.fromhex(before["root"]), bytes.fromhex(after["root"]), proof)
+
+
+def _write(records: Path, relative: str, text: str) -> None:
+    (records / relative).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("place, text", [
+    ("sources/rally-statement.yaml", None),  # a public source record (found by an attacker)
+    ("archive.yaml", None),
+    ("persons/anatoly-latushka.yaml", 'archivist_note: "Not \\u0041lexander Azarov."\n'),  # a YAML escape
+    ("persons/anatoly-latushka.yaml", "# Alexander Azarov asked to be left out\n"),  # a comment, attached as is
+    ("persons/anatoly-latushka.yaml", "archivist_note: Not Alexander_Azarov, nor ALEXANDER\n  AZAROV.\n"),
+], ids=["public-source-record", "archive-yaml", "yaml-escape", "comment", "underscore-and-line-break"])
+def test_a_restricted_name_anywhere_in_a_public_file_is_an_error(records: Path, place: str, text: str | None):
+    restrict(records, "persons", "alexander-azarov")
+    if place == "archive.yaml":
+        settings = records / place
+        settings.write_text(settings.read_text().replace("title: Appeal", "title: Alexander Azarov's Appeal", 1))
+    elif place.startswith("sources/"):
+        import hashlib
+
+        document = b"A statement read at the rally.\n"
+        _write(records, "sources/statement.txt", document.decode())
+        _write(records, place, f"id: rally-statement\ntype: source\ntitle: Statement, as Alexander Azarov read it\n"
+               f"file: statement.txt\nsha256: {hashlib.sha256(document).hexdigest()}\nmedia_type: text/plain\n"
+               "language: en\ncapture:\n  kind: other\n  description: A test document.\n  publisher_url: unknown\n"
+               "  captured_on: unknown\n")
+    else:
+        _write(records, place, (records / place).read_text() + text)
+    report = validate_records("records")
+    found = [issue for issue in report.errors if issue.code == "access.names-restricted"]
+    assert [issue.file for issue in found] == [f"records/{place}"], report.errors
+
+
+def test_an_entry_restricted_on_its_own_protects_the_person_it_names_and_the_page_that_prints_it(records: Path):
+    restrict(records, "signatories", "appeal-of-belarusians-to-the-eu-04")
+    report = validate_records("records")
+    assert report.ok, report.errors
+    assert report.restricted["persons/alina-kouszyk.yaml"].startswith("the restricted signatory entry")
+    assert f"sources/{CAPTURE}.yaml" in report.restricted
+
+
+def test_a_salted_document_no_record_describes_yet_takes_no_place_in_the_tree(records: Path):
+    _write(records, "sources/draft.txt", "A draft capture; its record is to follow.\n")
+    assert CliRunner().invoke(main, ["salt", "records"]).exit_code == 0
+    _write(records, "organizations/european-commission.yaml", "id: european-commission\ntype: organization\n"
+           f"names:\n  - European Commission\nsources:\n  - {CAPTURE}\n")
+    result = CliRunner().invoke(main, ["manifest", "records", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(result.output)["manifest"]
+    assert sorted(entry["index"] for kind in ("records", "source_documents") for entry in manifest[kind]) == \
+        list(range(manifest["tree_size"]))
+
+
+def test_a_ledger_that_is_a_link_is_neither_read_nor_replaced(records: Path, tmp_path: Path):
+    ledger = records / "salts.txt"
+    elsewhere = tmp_path / "elsewhere.txt"
+    shutil.move(ledger, elsewhere)
+    ledger.symlink_to(elsewhere)
+    result = CliRunner().invoke(main, ["build", "records", "--out", str(tmp_path / "out"), "--unsigned"])
+    assert result.exit_code == 1 and "salt.unreadable" in result.output
+    assert ledger.is_symlink() and not (tmp_path / "out").exists()
+
+
+def test_two_runs_at_once_give_each_new_file_one_salt(records: Path):
+    import multiprocessing
+
+    from appeal_archive.salts import salt_records
+
+    for number in range(20):
+        _write(records, f"organizations/body-{number}.yaml", f"id: body-{number}\ntype: organization\n"
+               f"names:\n  - Body {number}\nsources:\n  - {CAPTURE}\n")
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pool.map(salt_records, ["records"] * 8)
+    lines = [line for line in (records / "salts.txt").read_text().splitlines() if not line.startswith("#")]
+    paths = [line.split(" ", 1)[1] for line in lines]
+    assert len(paths) == len(set(paths)) == 30 + 20
+
+
+@pytest.mark.parametrize("change", ["repeated key", "huge integer", "lone surrogate", "extra key"])
+def test_a_strange_proof_is_refused_never_crashes(editions, verified, tmp_path: Path, change: str):
+    from appeal_archive.manifest import make_manifest
+
+    _, record_set = load_record_set(editions["records"], keep_data=True, salt=False)
+    record = next(each for each in record_set.records if each.path == "persons/volha-paulava.yaml")
+    proof = make_proof(make_manifest(record_set), record.data, record.path)
+    text = json.dumps(proof)
+    if change == "repeated key":
+        text = text.replace('"names": [', '"names": ["Someone Else"], "names": [', 1)
+    elif change == "huge integer":
+        text = text.replace('"type": "person"', '"type": "person", "n": ' + "9" * 30, 1)
+    elif change == "lone surrogate":
+        text = text.replace('"type": "person"', '"type": "person", "s": "\\ud800"', 1)
+    else:
+        text = text[:-1] + ', "note": "trust me"}'
+    path = tmp_path / "proof.json"
+    path.write_text(text)
+    checked = check_proof(copy.deepcopy(verified["public pdf"]), path)
+    assert not checked.ok
+    assert {issue.code for issue in checked.issues} <= {"proof.invalid", "proof.record-mismatch"}

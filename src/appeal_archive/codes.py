@@ -116,6 +116,8 @@ CODES: dict[str, str] = {
     "salt.missing": "A record or source document has no salt yet; `appeal-archive salt` or a build gives it one (warning).",
     "salt.stale": "salts.txt names a file that is not in the records (warning).",
     "salt.unreadable": "salts.txt cannot be read.",
+    "salt.unwritable": "salts.txt cannot be locked or written (a link, or a folder that is not writable).",
+    "salt.tracked": "salts.txt is tracked by git while records are restricted: anyone with the repository can confirm a guess (warning).",
     "salt.weak": "A salt in salts.txt has fewer than 128 bits.",
     "access.names-restricted": "A public record quotes a name of a restricted person or organization.",
     "access.refers-to-restricted": "A public record refers by id to a restricted person or organization.",

@@ -25,7 +25,9 @@ def make_manifest(record_set: RecordSet) -> dict[str, Any]:
     """The manifest of a validated record set (the full edition); paths are relative to the records folder.
     Entries are listed by path; "index" is each one's place in the tree, which is the ledger's order."""
     salts = record_set.salts
-    place = {path: index for index, path in enumerate(salts)}
+    included = {record.path for record in record_set.records} | {document.path for document in record_set.documents}
+    # A salted file that is no leaf (a document no source record describes yet) takes no place in the tree.
+    place = {path: index for index, path in enumerate(path for path in salts if path in included)}
     records = [{**record_entry(record.path, record.id, record.record_type, record.digest, salts[record.path]),
                 "index": place[record.path]} for record in record_set.records]
     documents = [{**document_entry(document.path, document.sha256, salts[document.path]),

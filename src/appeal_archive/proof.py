@@ -84,10 +84,20 @@ def _data_of(path: Path, expected_digest: str) -> Any:
     return data
 
 
+def _no_repeated_keys(pairs: list) -> dict:
+    keys = [key for key, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise ValueError("an object in it repeats a key")
+    return dict(pairs)
+
+
+_PROOF_KEYS = {"format", "root", "tree_size", "leaf_index", "record", "entry", "audit_path"}
+
+
 def proof_problem(proof: Any) -> str | None:
     """What keeps `proof` from being an inclusion proof `prove` writes, or None."""
-    if not isinstance(proof, dict) or proof.get("format") != PROOF_FORMAT:
-        return f"it is not an inclusion proof ({PROOF_FORMAT})"
+    if not isinstance(proof, dict) or proof.get("format") != PROOF_FORMAT or set(proof) != _PROOF_KEYS:
+        return f"it is not an inclusion proof ({PROOF_FORMAT}: {', '.join(sorted(_PROOF_KEYS))})"
     entry = proof.get("entry")
     if not isinstance(entry, dict) or set(entry) != _ENTRY_KEYS or not all(isinstance(entry[key], str)
                                                                            for key in _ENTRY_KEYS):
@@ -133,16 +143,25 @@ def check_proof(report, proof_file: str | Path):
 
     signed = report.file
     try:
-        proof = parse_json(read_input(Path(proof_file), MAX_PROOF_BYTES))
+        raw = read_input(Path(proof_file), MAX_PROOF_BYTES)
+        proof = parse_json(raw)
+        json.loads(raw, object_pairs_hook=_no_repeated_keys)  # a repeated key could show one thing, prove another
     except FileRefused as refused:
-        raise cannot_read(Path(proof_file), refused) from refused
+        if refused.issue.code != "file.too-large":
+            raise cannot_read(Path(proof_file), refused) from refused
+        proof = BadJson(f"it is larger than any proof ({MAX_PROOF_BYTES:,} bytes)")
     except BadJson as error:
         proof = error
+    except ValueError as error:
+        proof = BadJson(str(error))
     problem = f"it is not JSON appeal-archive writes ({proof})" if isinstance(proof, BadJson) else proof_problem(proof)
     if problem:
         report.fail("proof.invalid", f"{proof_file}: {problem}", "give the file `appeal-archive prove` wrote")
         return report
-    problem = record_problem(proof)
+    try:
+        problem = record_problem(proof)
+    except (ValueError, TypeError, UnicodeError, OverflowError) as error:  # data no canonical JSON can hold
+        problem = f"its record cannot be put in canonical form ({type(error).__name__})"
     if problem:
         report.fail("proof.record-mismatch", f"{proof_file}: {problem}", "the proof was altered after it was made")
         return report
@@ -152,8 +171,13 @@ def check_proof(report, proof_file: str | Path):
                     "prove against an edition built with this version")
         return report
     nodes = [bytes.fromhex(node) for node in proof["audit_path"]]
-    reached = root_from_inclusion(proof["leaf_index"], proof["tree_size"], bytes.fromhex(leaf(proof["entry"])), nodes)
-    if reached is None or reached.hex() != report.root or proof["tree_size"] != signed_manifest.get("tree_size"):
+    try:
+        entry_leaf = bytes.fromhex(leaf(proof["entry"]))
+    except (ValueError, TypeError, UnicodeError, OverflowError):
+        entry_leaf = b""
+    reached = root_from_inclusion(proof["leaf_index"], proof["tree_size"], entry_leaf, nodes)
+    if reached is None or reached.hex() != report.root or proof.get("root") != report.root \
+            or proof["tree_size"] != signed_manifest.get("tree_size"):
         report.fail("proof.not-in-root", f"{proof_file}: its audit path does not lead from the record's leaf to the "
                     f"root {signed} signs", "the proof belongs to another record set or build, or was altered")
         return report

@@ -201,8 +201,10 @@ def _summarise(scanned: ScannedRecord, data: dict, context: ScanContext) -> list
         if scanned.record_type != CONFIG_TYPE:  # settings are not evidence: no digest, no leaf
             scanned.digest_bytes = hashlib.sha256(canonical).digest()
     scanned.access = data.get("access", "public")
-    if scanned.access == "restricted" and scanned.record_type in ("person", "organization"):
+    if scanned.record_type in ("person", "organization"):  # any of them may come to be protected (access.py)
         scanned.names = (*data["names"], *(added["text"] for added in data.get("archivist_names", ())))
+    elif scanned.access == "restricted" and scanned.record_type == "signatory":
+        scanned.names = (data["as_printed"],)
     if scanned.record_type == "signatory":
         scanned.appeal, scanned.position = data["appeal"], data["position"]
     elif scanned.record_type == "appeal":

@@ -63,7 +63,7 @@ class ScannedRecord:
     signatory_count: int | None = None  # an appeal's declared number of signatories
     document: DocumentFacts | None = None  # a source record's document
     access: str = "public"  # or "restricted", as the record says (access.py spreads it)
-    names: tuple[str, ...] = ()  # a restricted person's or organization's every spelling
+    names: tuple[str, ...] = ()  # a person's or organization's every spelling; a restricted entry's words
 
     @property
     def digest(self) -> str | None:

@@ -14,15 +14,20 @@ bagged or published. An edition carries the salts of the records it publishes in
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Issue
+from .errors import Issue, fail
+from .files import FileRefused, read_regular
 from .recordset import SALTS_FILE, display_path
 
 SALT_BYTES = 16  # 128 bits, the least RFC 9901 allows
+MAX_LEDGER_BYTES = 200_000_000  # a million files' lines
+LOCK_FILE = ".salts.lock"
 _LINE = re.compile(r"([0-9a-f]+) (\S(?:.*\S)?)")
 HEADER = (
     "# appeal-archive salts: one line per record and source document, `<salt> <path>`, in the order of\n"
@@ -44,13 +49,15 @@ def read_ledger(root: Path, display_root: str) -> Ledger:
     """The ledger of a records folder (empty when there is none yet)."""
     ledger = Ledger()
     where = display_path(display_root, SALTS_FILE)
-    try:
-        text = (root / SALTS_FILE).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    path = root / SALTS_FILE
+    if not os.path.lexists(path):
         return ledger
-    except (OSError, UnicodeDecodeError) as error:
-        ledger.issues.append(Issue("salt.unreadable", f"cannot be read ({error})", file=where,
-                                   hint=f"restore {SALTS_FILE} from a backup; never edit it by hand"))
+    try:
+        text = read_regular(path, MAX_LEDGER_BYTES).decode("utf-8-sig")  # never a link, a FIFO or a device
+    except (FileRefused, UnicodeDecodeError) as error:
+        reason = error.issue.message if isinstance(error, FileRefused) else "is not UTF-8"
+        ledger.issues.append(Issue("salt.unreadable", f"cannot be used: it {reason}", file=where,
+                                   hint=f"restore {SALTS_FILE} from a backup as a plain file; never edit it by hand"))
         return ledger
     seen_salts: set[str] = set()
     for number, line in enumerate(text.splitlines(), start=1):
@@ -64,9 +71,10 @@ def read_ledger(root: Path, display_root: str) -> Ledger:
             continue
         salt, path = match.groups()
         if len(salt) < 2 * SALT_BYTES or len(salt) % 2:
-            ledger.issues.append(Issue("salt.weak", f"the salt of {path} has {len(salt) * 4} bits, fewer than "
-                                       f"{SALT_BYTES * 8}", file=where, line=number, column=1, hint="delete the "
-                                       "line and run `appeal-archive salt`, which makes a salt of 128 bits"))
+            ledger.issues.append(Issue("salt.weak", f"the salt of {path} is {len(salt)} hex digits: not whole bytes "
+                                       f"of at least {SALT_BYTES * 8} bits", file=where, line=number, column=1,
+                                       hint="delete the line and run `appeal-archive salt`, which makes a salt of "
+                                       "128 bits"))
         elif salt in seen_salts:
             ledger.issues.append(Issue("salt.duplicate", f"the salt of {path} is also another file's: salts are "
                                        "secret and unique", file=where, line=number, column=1, hint="delete the line "
@@ -108,11 +116,61 @@ def ledger_issues(ledger: Ledger, paths: list[str], display_root: str) -> list[I
     return issues
 
 
+def tracked_issue(root: Path, display_root: str) -> Issue | None:
+    """A warning when git tracks the ledger: where any record is restricted, its history must stay private."""
+    import subprocess
+
+    if not (root / SALTS_FILE).is_file():
+        return None
+    try:
+        tracked = subprocess.run(["git", "ls-files", "--error-unmatch", SALTS_FILE], cwd=root, capture_output=True,
+                                 timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Issue("salt.tracked", "is tracked by git while records are restricted: whoever can read the repository "
+                 "can confirm a guess about a restricted record", file=display_path(display_root, SALTS_FILE),
+                 hint="keep the records and salts.txt in a private repository; salts already published cannot be "
+                 "taken back, so restrict a record before its salt is ever pushed", severity="warning") \
+        if tracked else None
+
+
 def salt_new(root: Path, paths: list[str], ledger: Ledger) -> list[str]:
-    """Give every path without a salt a new one, appended to the ledger in random order; the paths salted."""
-    new = [path for path in paths if path not in ledger.salts]
-    if not new:
+    """Give every path without a salt a new one, appended to the ledger in random order; the paths salted.
+    Two runs at once would each salt the same new file: the ledger is locked, and read again under the lock."""
+    if all(path in ledger.salts for path in paths):
         return []
+    with _locked(root):
+        again = read_ledger(root, str(root))
+        if again.issues:
+            raise fail("salt.unreadable", f"{root / SALTS_FILE} changed while it was read: "
+                       f"{again.issues[0].message}", "run again")
+        ledger.salts, ledger.lines = again.salts, again.lines
+        new = [path for path in paths if path not in ledger.salts]
+        if new:
+            _append_salts(root, ledger, new)
+    return new
+
+
+def _locked(root: Path):
+    from contextlib import contextmanager
+
+    @contextmanager
+    def lock():
+        try:
+            descriptor = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except OSError as error:
+            raise fail("salt.unwritable", f"cannot lock {root / SALTS_FILE}: {error.strerror}",
+                       "check that the records folder is writable") from error
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)
+
+    return lock()
+
+
+def _append_salts(root: Path, ledger: Ledger, new: list[str]) -> None:
     secrets.SystemRandom().shuffle(new)
     taken = set(ledger.salts.values())
     for path in new:
@@ -122,13 +180,14 @@ def salt_new(root: Path, paths: list[str], ledger: Ledger) -> list[str]:
         ledger.salts[path] = salt
         taken.add(salt)
     _append(root / SALTS_FILE, "".join(f"{ledger.salts[path]} {path}\n" for path in new))
-    return new
 
 
 def _append(path: Path, lines: str) -> None:
     """Append whole lines or nothing: the new file is written beside the old and renamed over it."""
     from .publish import write_atomically
 
+    if path.is_symlink():
+        raise fail("salt.unwritable", f"{path} is a symbolic link", "make it a plain file; links can point anywhere")
     try:
         existing = path.read_bytes()
     except FileNotFoundError:

@@ -19,7 +19,7 @@ from .checks import Locations, check_documents, check_set
 from .errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Issue, fail
 from .records import ScanContext, discover, scan_file, source_quote_issues
 from .recordset import CONFIG_FILE, RecordSet, ScannedRecord, display_path
-from .salts import ledger_issues, read_ledger, salt_new
+from .salts import ledger_issues, read_ledger, salt_new, tracked_issue
 
 PARALLEL_THRESHOLD = 2000
 _CHUNK = 500
@@ -102,7 +102,9 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     locations = Locations(root, display_root, records)
     set_issues = list(check_set(records, locations))
     restricted = restrictions(records, context.quote_indexes)
-    set_issues += exposure_issues(records, restricted, root, locations)
+    set_issues += exposure_issues(records, restricted, root, locations, config)
+    if restricted and (tracked := tracked_issue(root, display_root)):
+        set_issues.append(tracked)
 
     issues = [*listing.issues, *ledger_issues(ledger, salted_paths, display_root), *config.issues, *document_issues,
               *(issue for record in records for issue in record.issues), *set_issues]

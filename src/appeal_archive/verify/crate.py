@@ -29,7 +29,8 @@ def check_crate_beside(report: VerifyReport, pdf: Path, manifest: dict[str, Any]
     difference (as after `extend` renewed the PDF) is a warning."""
     crate = pdf.parent / layout.CRATE
     config = report.signed_facts.get("config") or {}
-    if not crate.is_file() or not isinstance(config.get("archival_id"), str):
+    in_a_bag = pdf.parent.name == "data" and (pdf.parent.parent / "bagit.txt").is_file()  # the bag checks its own
+    if in_a_bag or not crate.is_file() or not isinstance(config.get("archival_id"), str):
         return
     names = layout.Outputs(config["archival_id"])
     files = []

@@ -150,6 +150,7 @@ class VerifyReport:
         self.signers += [signer for signer in inner.signers if signer not in self.signers]
         self.times += [evidence for evidence in inner.times if evidence not in self.times]
         self.attachment_digests = self.attachment_digests or inner.attachment_digests
+        self.signed_manifest = self.signed_manifest or inner.signed_manifest
         self.signed_facts = self.signed_facts or inner.signed_facts
 
     def part(self, name: str) -> dict[str, Any]:

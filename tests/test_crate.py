@@ -27,7 +27,6 @@ def roc_validate(crate: Path, cache: Path) -> list[tuple[str, str]]:
     term definitions are those of 1.2 and more, and `test_the_crate_uses_only_terms_1_1_and_1_3_agree_on`
     checks that the crate uses only schema.org terms, which both define alike."""
     pytest.importorskip("rocrate_validator")
-    import requests
     from requests.adapters import BaseAdapter, HTTPAdapter
     from requests_cache import CachedSession
     from rocrate_validator import services

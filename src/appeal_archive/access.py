@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import Issue

@@ -86,7 +86,9 @@ def test_the_crate_describes_every_file_with_its_hash(built: Path):
 
     crate = json.loads((built / "ro-crate-metadata.json").read_text())
     files = {node["@id"]: node for node in crate["@graph"] if node["@type"] == "File"}
-    assert set(files) == {f"{NAME}.pdf", f"{NAME}.jsonld", f"{NAME}.jsonld.p7s", "manifest.json"}
+    views = {path.relative_to(built).as_posix() for path in (built / "linked-art").rglob("*.json")}
+    assert set(files) == {f"{NAME}.pdf", f"{NAME}.jsonld", f"{NAME}.jsonld.p7s", "manifest.json"} | views
+    assert len(views) > 20
     for name, node in files.items():
         data = (built / name).read_bytes()
         assert node["sha256"] == hashlib.sha256(data).hexdigest() and node["contentSize"] == str(len(data))

@@ -170,6 +170,12 @@ def test_both_editions_carry_one_root_and_the_public_one_verifies(editions, pki)
     assert "8.     Member of the Coordination Council of Belarus Artsiom Brukhan" in text  # the numbering is kept
 
 
+def test_the_public_linked_art_view_holds_only_public_records(editions):
+    public = {path.name for path in (editions["public"] / "linked-art").rglob("*.json")}
+    full = {path.name for path in (editions["full"] / "linked-art").rglob("*.json")}
+    assert full - public == {"alexander-azarov.json", "volha-paulava.json"}
+
+
 def test_the_public_bundle_is_linked_data_with_withheld_entries(editions):
     import rdflib
 

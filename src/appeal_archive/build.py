@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Issue, fail
 from .crate import crate_of
-from .layout import CRATE, MANIFEST, PLACEHOLDER, Outputs, bag_info, bag_payload, manifest_bytes
+from .layout import CRATE, LINKED_ART, MANIFEST, PLACEHOLDER, Outputs, bag_info, bag_payload, manifest_bytes
 from .manifest import make_manifest
 from .publish import Staging, write_failure
 from .validate import ValidationReport, load_record_set
@@ -78,6 +78,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     from .dossier import Dossier
     from .identity import UNSIGNED, identity_of
     from .jsonld import bundle_bytes
+    from .linkedart import linked_art_documents
     from .memory import release_memory
     from .render_pdf import render_archival_pdf
     from .keys import SignerConfig, load_key_material, utc_now
@@ -116,8 +117,9 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
                                               level=level, tsa_urls=config.tsa_urls, trust_roots=config.trust_roots)
                 outputs[names.bundle_signature] = sign_bundle(
                     outputs[names.bundle], material, config.tsa_urls[0] if config.tsa_urls else None)
-            outputs[CRATE] = crate_of(record_set.config, manifest, build_date, outputs)
-            for name, data in outputs.items():
+            views = linked_art_documents(dossier)
+            outputs[CRATE] = crate_of(record_set.config, manifest, build_date, {**outputs, **views})
+            for name, data in {**outputs, **views}.items():
                 staging.write(name, data)
             if bag:
                 payload = bag_payload(record_set, outputs)
@@ -127,7 +129,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
             staging.publish(keep=(PLACEHOLDER,))
     except OSError as error:
         raise write_failure(error, out) from error
-    result.files = [os.fspath(out / name) for name in [*outputs, *([names.bag] if bag else [])]]
+    result.files = [os.fspath(out / name) for name in [*outputs, LINKED_ART, *([names.bag] if bag else [])]]
     result.root = manifest["root"]
     if not unsigned:
         result.signer, result.level = identity.describe(), f"PAdES {level}"

@@ -49,7 +49,6 @@ CONTEXT: dict[str, Any] = {
     "creditText": "schema:creditText",
     "dateCreated": {"@id": "schema:dateCreated", "@type": "xsd:date"},
     "startDate": {"@id": "schema:startDate", "@type": "xsd:date"},
-    "dateModified": {"@id": "schema:dateModified", "@type": "xsd:dateTime"},
     "location": _ref("schema:location"),
     "address": _ref("schema:address"),
     "addressLocality": "schema:addressLocality",

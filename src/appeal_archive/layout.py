@@ -31,6 +31,7 @@ from .recordset import CONFIG_FILE, RecordSet
 
 MANIFEST = "manifest.json"
 CRATE = "ro-crate-metadata.json"  # crate.py: in the output folder, and in a bag's data/
+LINKED_ART = "linked-art"  # linkedart.py: a folder of the build, one document per entity (not in the bag)
 PLACEHOLDER = ".gitkeep"  # kept in a build folder that is under version control
 RECORDS = "records/"  # the records folder, as attachments and bag payload carry it
 CANONICAL = "canonical/"  # each record's RFC 8785 JSON
@@ -110,7 +111,7 @@ class Outputs:
     def names(self) -> set[str]:
         """Everything a build of this unit may write into its output folder (and may replace there: builds
         before the bundle's signature became CAdES-T wrote its time stamp beside it)."""
-        return {MANIFEST, PLACEHOLDER, CRATE, self.pdf, self.bundle, self.bundle_signature, self.bundle + ".tst",
+        return {MANIFEST, PLACEHOLDER, CRATE, LINKED_ART, self.pdf, self.bundle, self.bundle_signature, self.bundle + ".tst",
                 self.bag}
 
 
@@ -332,6 +333,8 @@ def file_format(name: str) -> tuple[str, str]:
         return "application/pdf", "The signed archival PDF (PDF/A-3b, PAdES) with its records attached"
     if name.endswith(".jsonld"):
         return "application/ld+json", "The record set as linked data (schema.org, PROV-O)"
+    if name.startswith(LINKED_ART + "/"):
+        return "application/ld+json", "A Linked Art 1.0 document of one entity, for museum collection systems"
     if name.endswith(".p7s"):
         return "application/pkcs7-signature", "Detached CAdES signature of the JSON-LD bundle"
     if name.startswith(RECORDS + "sources/"):

@@ -62,6 +62,7 @@ class Staging:
             shutil.rmtree(self.path, ignore_errors=True)
 
     def write(self, name: str, data: bytes) -> None:
+        (self.path / name).parent.mkdir(parents=True, exist_ok=True)  # linked-art/<kind>/<id>.json
         with open(self.path / name, "wb") as handle:
             handle.write(data)
             handle.flush()

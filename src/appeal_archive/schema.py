@@ -123,9 +123,10 @@ def marker_paths(record_type: str) -> tuple[tuple[tuple[str, ...], str, str | No
     defs_id = load_schema(DEFS_FILE)["$id"]
 
     def is_quote(node: dict, document: dict) -> bool:
+        # The shared "quote" definition, in defs.schema.json or copied into the record type's own $defs.
         file_part, _, fragment = node.get("$ref", "").partition("#")
         target = load_schema(file_part) if file_part else document
-        return target["$id"] == defs_id and fragment == "/$defs/quote"
+        return fragment == "/$defs/quote" and (target["$id"] == defs_id or "quote" in document.get("$defs", {}))
 
     def walk(node: dict, document: dict, path: tuple[str, ...], depth: int) -> None:
         if depth > 12:

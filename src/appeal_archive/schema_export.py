@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,9 @@ def export_schemas() -> dict[str, dict]:
         files[schema_file_name(record_type)] = _ordered(document)
     # Shared models refer to each other with local refs inside defs.schema.json.
     shared_defs = json.loads(json.dumps(shared_defs).replace(f'"{DEFS_FILE}#/$defs/', '"#/$defs/'))
+    shared = {**{name: dict(schema) for name, schema in SHARED_STRINGS.items()}, **dict(sorted(shared_defs.items()))}
+    for name, document in list(files.items()):
+        files[name] = _self_contained(document, shared)
     files[DEFS_FILE] = {
         "$schema": DRAFT,
         "$id": SCHEMA_BASE + DEFS_FILE,
@@ -99,6 +103,23 @@ def export_schemas() -> dict[str, dict]:
                   **dict(sorted(shared_defs.items()))},
     }
     return files
+
+
+def _self_contained(document: dict, shared: dict[str, Any]) -> dict:
+    """The record type's schema with the shared definitions it uses copied into its own $defs: a validator
+    given this one file (check-jsonschema --schemafile) needs nothing else, and no network for its $id's
+    host. defs.schema.json still publishes them together."""
+    document = json.loads(json.dumps(document).replace(f'"{DEFS_FILE}#/$defs/', '"#/$defs/'))
+    needed, todo = set(), [document]
+    while todo:
+        text = json.dumps(todo.pop())
+        for name in set(re.findall(r'"#/\$defs/([^"/]+)"', text)) - needed:
+            needed.add(name)
+            if name in shared:
+                todo.append(shared[name])
+    own = document.get("$defs", {})
+    document["$defs"] = {**own, **{name: shared[name] for name in sorted(needed) if name in shared and name not in own}}
+    return document
 
 
 def render(schema: dict) -> str:

@@ -156,8 +156,8 @@ def test_the_bundle_signature_is_cades_t_and_openssl_accepts_its_time_stamp(sign
 
 def test_without_bag_no_bag_is_written(records: Path, isolated_identity):
     assert build_archive("records", "build", unsigned=True).ok
-    assert sorted(path.name for path in Path("build").iterdir()) == [f"{NAME}.jsonld", f"{NAME}.pdf", "manifest.json",
-                                                                     "ro-crate-metadata.json"]
+    assert sorted(path.name for path in Path("build").iterdir()) == [f"{NAME}.jsonld", f"{NAME}.pdf", "linked-art",
+                                                                     "manifest.json", "ro-crate-metadata.json"]
 
 
 def rebag(bag: Path) -> None:

@@ -166,6 +166,24 @@ def test_readme_queries_answer_a_lawyers_questions_without_text_search(graph):
     assert any(graph.triples((None, rdflib.URIRef("https://schema.org/about"), anatoly)))
 
 
+def test_the_readme_mapping_lists_every_term_of_the_context():
+    from appeal_archive.jsonld import CONTEXT
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| records | JSON-LD |", 1)[1].split("\n\n", 1)[0]
+    terms = {value if isinstance(value, str) else value.get("@id") or value.get("@reverse")
+             for key, value in CONTEXT.items() if key not in ("schema", "prov", "xsd", "aa")}
+    assert sorted(term for term in terms if f"`{term}`" not in table) == []
+
+
+def test_a_json_ld_1_0_processor_reads_the_bundle_as_a_1_1_processor_does(bundle):
+    """No @version: the context uses nothing JSON-LD 1.1 added, so 1.0 processors are not shut out."""
+    assert "@version" not in bundle["@context"]
+    old = jsonld.expand(bundle, {**OFFLINE, "processingMode": "json-ld-1.0"})
+    new = jsonld.expand(bundle, {**OFFLINE, "processingMode": "json-ld-1.1"})
+    assert old == new and len(old) == len(bundle["@graph"])
+
+
 def test_the_bundle_conforms_to_the_shacl_shapes(graph):
     conforms, _, text = pyshacl.validate(graph, shacl_graph=rdflib.Graph().parse(SHAPES))
     assert conforms, text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,11 @@ def _proof(value) -> list[bytes]:
     return [_decoded(node) for node in value or []]
 
 
-@pytest.mark.skipif(not VECTORS.is_dir(), reason="../shared/vectors/rfc9162 is not beside the project")
 def test_the_vectors_are_there():
+    if not VECTORS.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{VECTORS} is missing: CI must run beside ../shared/vectors")
+        pytest.skip(f"{VECTORS} is not beside the project")
     assert len(INCLUSION) > 20 and len(CONSISTENCY) > 20
 
 

@@ -101,3 +101,29 @@ def test_schema_issue_codes_for_common_mistakes():
     codes = sorted((issue.code, issue.pointer) for issue in schema.iter_issues("rally", data))
     assert codes == [("schema.format", "/date"), ("schema.required", "/participants"),
                      ("schema.type", "/country"), ("schema.unknown-field", "/extra#key")]
+
+
+def test_check_jsonschema_takes_each_schema_file_as_it_is_offline(tmp_path):
+    """A fresh machine with no network: no --base-uri, no registry; a broken record is caught too."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import REAL_RECORDS, REPO
+
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    if not tool.exists():
+        pytest.skip("check-jsonschema is not installed beside this Python")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NO_PROXY": "*", "https_proxy": "http://127.0.0.1:9"}
+    for record_type, folder in (("rally", "rallies"), ("signatory", "signatories"), ("person", "persons"),
+                                ("appeal", "appeals"), ("organization", "organizations"), ("source", "sources")):
+        files = sorted(str(path) for path in (REAL_RECORDS / folder).glob("*.yaml"))
+        result = subprocess.run([str(tool), "--schemafile", str(REPO / "schema" / f"{record_type}.schema.json"),
+                                 *files], capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 0, (record_type, result.stdout, result.stderr)
+    broken = tmp_path / "rally.yaml"
+    broken.write_text((REAL_RECORDS / "rallies" / "london-2023-05-21.yaml").read_text().replace(
+        "qualifier: exact", "qualifier: roughly"))
+    result = subprocess.run([str(tool), "--schemafile", str(REPO / "schema" / "rally.schema.json"), str(broken)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1 and "roughly" in result.stdout + result.stderr

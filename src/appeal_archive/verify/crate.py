@@ -33,8 +33,12 @@ def check_crate_beside(report: VerifyReport, pdf: Path, manifest: dict[str, Any]
     if in_a_bag or not crate.is_file() or not isinstance(config.get("archival_id"), str):
         return
     names = layout.Outputs(config["archival_id"])
+    views = pdf.parent / layout.LINKED_ART
+    described = [layout.MANIFEST, names.pdf, names.bundle, names.bundle_signature]
+    described += sorted(path.relative_to(pdf.parent).as_posix() for path in views.rglob("*.json")) \
+        if views.is_dir() and not views.is_symlink() else []
     files = []
-    for name in (layout.MANIFEST, names.pdf, names.bundle, names.bundle_signature):
+    for name in described:
         try:
             data = read_regular(pdf.parent / name, layout.MAX_PDF_BYTES)
         except FileRefused:
@@ -42,7 +46,10 @@ def check_crate_beside(report: VerifyReport, pdf: Path, manifest: dict[str, Any]
         files.append(CrateFile(name, len(data), hashlib.sha256(data).hexdigest()))
     report.cover(layout.CRATE)
     if crate_as_built(crate, files, report.signed_facts, manifest):
-        report.passed("completeness", f"{layout.CRATE} beside it describes exactly the files beside it")
+        # The Linked Art view is unsigned, made from the same records: it is held to the crate's hashes here.
+        report.cover(*(file.path for file in files if file.path.startswith(layout.LINKED_ART + "/")))
+        report.passed("completeness", f"{layout.CRATE} beside it describes exactly the files beside it (the "
+                      "Linked Art view among them, which is unsigned)")
     else:
         report.fail("crate.differs", f"{layout.CRATE} beside it does not describe the files beside it as a build "
                     "does", "it is a description, not evidence: make it again with a build, or ignore it",

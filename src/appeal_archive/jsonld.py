@@ -1,10 +1,12 @@
-"""Stage 13, linked data: a Dossier and its manifest -> one JSON-LD 1.1 document (bytes), reproducible.
+"""Stage 13, linked data: a Dossier and its manifest -> one JSON-LD document (bytes), reproducible.
 
-schema.org first, PROV-O for provenance, and the project vocabulary (schema/vocab.ttl, prefix "aa")
-only where neither has a term. Every node, down to a demand or a capacity, has an absolute IRI
-(<base><folder>/<id>, with #fragments for parts of a record): nothing is a blank node. Order is carried
-by schema:position on each node, never by @list, and links between the many and the one (an entry and
-its appeal, a record and its record set) run from the many: both keep canonicalisation linear. The @context is
+schema.org first, each term within its documented domain and range, PROV-O for provenance, and the
+project vocabulary (schema/vocab.ttl, prefix "aa") only where neither has a term. Each record is its own
+node (<thing>#record, about the thing it describes); facts sit on things. Every node, down to a demand or a
+capacity, has an absolute IRI (<base><folder>/<id>, with #fragments for parts of a record): nothing is a
+blank node. Order is carried by schema:position (creative works) or aa:order on each node, never by @list,
+and links between the many and the one (an entry and its appeal, a record and its record set) are written
+on the many's line, with @reverse where schema.org points from the one: both keep canonicalisation linear. The @context is
 embedded, so processing needs no network; every key in the document is a term of that context.
 """
 

@@ -119,8 +119,10 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
                     outputs[names.bundle], material, config.tsa_urls[0] if config.tsa_urls else None)
             views = linked_art_documents(dossier)
             outputs[CRATE] = crate_of(record_set.config, manifest, build_date, {**outputs, **views})
-            for name, data in {**outputs, **views}.items():
+            for name, data in outputs.items():
                 staging.write(name, data)
+            for name, data in views.items():
+                staging.write(name, data, durable=False)
             if bag:
                 payload = bag_payload(record_set, outputs)
                 payload[CRATE] = crate_of(record_set.config, manifest, build_date, payload)

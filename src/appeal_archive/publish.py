@@ -48,6 +48,7 @@ class Staging:
         self.out = out.absolute()
         self.allowed = allowed  # what a build may leave in a staging folder: its outputs and scratch
         self.path: Path | None = None
+        self.unsynced = False
 
     def __enter__(self) -> Staging:
         self.out.parent.mkdir(parents=True, exist_ok=True)
@@ -61,15 +62,22 @@ class Staging:
         if self.path is not None:
             shutil.rmtree(self.path, ignore_errors=True)
 
-    def write(self, name: str, data: bytes) -> None:
-        (self.path / name).parent.mkdir(parents=True, exist_ok=True)  # linked-art/<kind>/<id>.json
+    def write(self, name: str, data: bytes, durable: bool = True) -> None:
+        """One file of the build; `durable=False` for the many small files of a view (linked-art/<kind>/<id>.json),
+        which one sync before publishing makes durable together instead of one fsync each."""
+        (self.path / name).parent.mkdir(parents=True, exist_ok=True)
         with open(self.path / name, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
+            else:
+                self.unsynced = True
 
     def publish(self, keep: tuple[str, ...] = ()) -> None:
         """Swap the staging folder in for the output folder, carrying over `keep` (e.g. .gitkeep)."""
+        if self.unsynced:
+            os.sync()
         for name in keep:
             if (self.out / name).exists():
                 shutil.copy2(self.out / name, self.path / name)

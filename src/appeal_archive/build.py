@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Issue, fail
-from .crate import crate_of
+from .crate import crate_bytes, crate_file, crate_of
 from .layout import CRATE, LINKED_ART, MANIFEST, PLACEHOLDER, Outputs, bag_info, bag_payload, manifest_bytes
 from .manifest import make_manifest
 from .publish import Staging, write_failure
@@ -117,12 +117,13 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
                                               level=level, tsa_urls=config.tsa_urls, trust_roots=config.trust_roots)
                 outputs[names.bundle_signature] = sign_bundle(
                     outputs[names.bundle], material, config.tsa_urls[0] if config.tsa_urls else None)
-            views = linked_art_documents(dossier)
-            outputs[CRATE] = crate_of(record_set.config, manifest, build_date, {**outputs, **views})
+            described = [crate_file(name, data) for name, data in outputs.items()]
+            for name, data in linked_art_documents(dossier):  # written as made, never all held
+                staging.write(name, data, durable=False)
+                described.append(crate_file(name, data))
+            outputs[CRATE] = crate_bytes(record_set.config, manifest, build_date, described)
             for name, data in outputs.items():
                 staging.write(name, data)
-            for name, data in views.items():
-                staging.write(name, data, durable=False)
             if bag:
                 payload = bag_payload(record_set, outputs)
                 payload[CRATE] = crate_of(record_set.config, manifest, build_date, payload)

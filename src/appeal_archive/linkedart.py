@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from .dossier import Dossier
@@ -57,23 +58,24 @@ class LinkedArt:
     def place_of(self, rally: Rally) -> dict[str, Any]:
         return self.ref("place", _slug(f"{rally.city}-{rally.country}"), "Place", f"{rally.city} ({rally.country})")
 
-    def documents(self) -> dict[str, bytes]:
-        found: dict[str, dict[str, Any]] = {}
+    def documents(self) -> Iterator[tuple[str, bytes]]:
+        """(path in the build, document), one at a time: 100,000 persons are never held at once."""
         for appeal in self.dossier.appeals:
-            found[f"text/{appeal.id}"] = self.appeal(appeal)
+            yield _file(f"text/{appeal.id}", self.appeal(appeal))
+        places: set[str] = set()
         for rally in self.dossier.rallies.values():
-            found[f"event/{rally.id}"] = self.rally(rally)
+            yield _file(f"event/{rally.id}", self.rally(rally))
             place = self.place_of(rally)
-            found[place["id"].removeprefix(self.base)] = {
-                "@context": CONTEXT, **place, "identified_by": self.names([rally.city]),
-                "referred_to_by": [_statement(f"A city in the country with ISO 3166 code {rally.country}.")]}
+            if place["id"] not in places:
+                places.add(place["id"])
+                yield _file(place["id"].removeprefix(self.base), {
+                    "@context": CONTEXT, **place, "identified_by": self.names([rally.city]),
+                    "referred_to_by": [_statement(f"A city in the country with ISO 3166 code {rally.country}.")]})
         groups = self.memberships()
         for person in self.dossier.persons():
-            found[f"person/{person.id}"] = self.agent(person, "Person", groups.get(person.id, []))
+            yield _file(f"person/{person.id}", self.agent(person, "Person", groups.pop(person.id, [])))
         for organization in self.dossier.organizations():
-            found[f"group/{organization.id}"] = self.agent(organization, "Group", [])
-        return {f"{FOLDER}/{path}.json": json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
-                for path, document in sorted(found.items())}
+            yield _file(f"group/{organization.id}", self.agent(organization, "Group", []))
 
     def memberships(self) -> dict[str, list[dict[str, Any]]]:
         """Each person's groups, as the signatory entries name them (in the capacity the person signed in)."""
@@ -129,6 +131,10 @@ class LinkedArt:
         return document
 
 
+def _file(path: str, document: dict[str, Any]) -> tuple[str, bytes]:
+    return f"{FOLDER}/{path}.json", json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
 def _statement(text: str) -> dict[str, Any]:
     return {"type": "LinguisticObject", "content": text, "classified_as": [DESCRIPTION]}
 
@@ -138,6 +144,6 @@ def _day(date: str, as_printed: str) -> dict[str, Any]:
             "identified_by": [{"type": "Name", "content": as_printed}]}
 
 
-def linked_art_documents(dossier: Dossier) -> dict[str, bytes]:
-    """The Linked Art view of a dossier: {path in the build: document}."""
+def linked_art_documents(dossier: Dossier) -> Iterator[tuple[str, bytes]]:
+    """The Linked Art view of a dossier: (path in the build, document), one at a time."""
     return LinkedArt(dossier).documents()

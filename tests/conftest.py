@@ -45,6 +45,37 @@ def need_tool(name: str) -> str:
     pytest.skip(f"{name} is not installed ({package}); CI runs this test")
 
 
+def vectors(name: str) -> Path:
+    """../shared/vectors/<name>, the reference data tests read in place (never copied into the project). A clone
+    made elsewhere (`git clone . /tmp/x/fresh`) finds it beside the repository it was cloned from;
+    APPEAL_ARCHIVE_VECTORS names the vectors folder outright. A path that does not exist when none is found."""
+    import os
+    import subprocess
+
+    places = [os.environ.get("APPEAL_ARCHIVE_VECTORS"), REPO.parent / "shared" / "vectors"]
+    try:
+        origin = subprocess.run(["git", "-C", str(REPO), "remote", "get-url", "origin"], capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        origin = ""
+    if origin and Path(origin).is_dir():  # a clone of a local repository
+        places.append(Path(origin).resolve().parent / "shared" / "vectors")
+    found = next((Path(place) / name for place in places if place and (Path(place) / name).is_dir()), None)
+    return found or REPO.parent / "shared" / "vectors" / name
+
+
+def need_vectors(name: str) -> Path:
+    """The vectors folder a test needs; in CI a missing one fails the test, elsewhere skips it."""
+    import os
+
+    folder = vectors(name)
+    if not folder.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{folder} is missing: give APPEAL_ARCHIVE_VECTORS, or clone beside ../shared/vectors")
+        pytest.skip(f"{folder} is not beside the project (APPEAL_ARCHIVE_VECTORS names it)")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory):
     """The test PKI, its OCSP responder, CRLs and two time-stamp authorities served on 127.0.0.1 for the

@@ -57,7 +57,7 @@ def protected_words(records: list[ScannedRecord], restricted: dict[str, str]) ->
     """What must not be published, to whom it belongs: every spelling of each restricted person and
     organization, and the words of each entry restricted on its own (it may name no one)."""
     return {name: f"{record.record_type} {record.id}" for record in records if record.path in restricted
-            and (record.record_type in AGENT_TYPES or record.record_type == "signatory") for name in record.names}
+            for name in record.names}  # only persons, organizations and restricted entries carry names
 
 
 def withheld_documents(records: list[ScannedRecord], restricted: dict[str, str]) -> set[str]:

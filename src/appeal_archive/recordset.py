@@ -95,6 +95,11 @@ class Listing:
     issues: list[Issue] = field(default_factory=list)
 
     @property
+    def leaf_files(self) -> list[str]:
+        """Every record and source document: the files the salt ledger gives a salt (salts.py)."""
+        return [path for paths in self.records.values() for path in paths] + self.documents
+
+    @property
     def record_count(self) -> int:
         return sum(len(paths) for paths in self.records.values())
 

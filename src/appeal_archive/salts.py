@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -93,27 +95,32 @@ def ledger_issues(ledger: Ledger, paths: list[str], display_root: str) -> list[I
     salted (build salts them), lines for files that are gone (their leaves leave the tree)."""
     issues = list(ledger.issues)
     present = set(paths)
-    unsalted = [path for path in paths if path not in ledger.salts]
-    hint = "run `appeal-archive salt` before you commit, so that every copy of the records has the same salt"
-    if len(unsalted) > 3:
-        issues.append(Issue("salt.missing", f"{len(unsalted)} files have no salt yet (the first: {unsalted[0]}); "
-                            "`appeal-archive salt` (or a build) gives them one",
-                            file=display_path(display_root, SALTS_FILE), hint=hint, severity="warning"))
-    else:
-        issues += [Issue("salt.missing", "has no salt yet: `appeal-archive salt` (or a build) gives it one",
-                         file=display_path(display_root, path), hint=hint, severity="warning") for path in unsalted]
     where = display_path(display_root, SALTS_FILE)
-    stale = [path for path in ledger.salts if path not in present]
-    hint = ("if it was deleted or renamed on purpose, delete its line; a later edition then no longer extends the "
-            "earlier one")
-    if len(stale) > 3:
-        issues.append(Issue("salt.stale", f"{len(stale)} lines name files that are not in the records (the first: "
-                            f"{stale[0]})", file=where, line=ledger.lines.get(stale[0]), column=1, hint=hint,
+    issues += _each_or_summary(
+        [path for path in paths if path not in ledger.salts],
+        lambda path: Issue("salt.missing", "has no salt yet: `appeal-archive salt` (or a build) gives it one",
+                           file=display_path(display_root, path), hint=_MISSING_HINT, severity="warning"),
+        lambda paths: Issue("salt.missing", f"{len(paths)} files have no salt yet (the first: {paths[0]}); "
+                            "`appeal-archive salt` (or a build) gives them one", file=where, hint=_MISSING_HINT,
                             severity="warning"))
-    else:
-        issues += [Issue("salt.stale", f"names {path}, which is not in the records", file=where,
-                         line=ledger.lines.get(path), column=1, hint=hint, severity="warning") for path in stale]
+    issues += _each_or_summary(
+        [path for path in ledger.salts if path not in present],
+        lambda path: Issue("salt.stale", f"names {path}, which is not in the records", file=where,
+                           line=ledger.lines.get(path), column=1, hint=_STALE_HINT, severity="warning"),
+        lambda paths: Issue("salt.stale", f"{len(paths)} lines name files that are not in the records (the first: "
+                            f"{paths[0]})", file=where, line=ledger.lines.get(paths[0]), column=1, hint=_STALE_HINT,
+                            severity="warning"))
     return issues
+
+
+_MISSING_HINT = "run `appeal-archive salt` before you commit, so that every copy of the records has the same salt"
+_STALE_HINT = ("if it was deleted or renamed on purpose, delete its line; a later edition then no longer extends the "
+               "earlier one")
+
+
+def _each_or_summary(paths: list[str], each, summary, most: int = 3) -> list[Issue]:
+    """One issue a path for a few; one that counts them for more (a new set of 100,000 is not 100,000 lines)."""
+    return [summary(paths)] if len(paths) > most else [each(path) for path in paths]
 
 
 def tracked_issue(root: Path, display_root: str) -> Issue | None:
@@ -151,23 +158,18 @@ def salt_new(root: Path, paths: list[str], ledger: Ledger) -> list[str]:
     return new
 
 
-def _locked(root: Path):
-    from contextlib import contextmanager
-
-    @contextmanager
-    def lock():
-        try:
-            descriptor = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        except OSError as error:
-            raise fail("salt.unwritable", f"cannot lock {root / SALTS_FILE}: {error.strerror}",
-                       "check that the records folder is writable") from error
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(descriptor)
-
-    return lock()
+@contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    try:
+        descriptor = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as error:
+        raise fail("salt.unwritable", f"cannot lock {root / SALTS_FILE}: {error.strerror}",
+                   "check that the records folder is writable") from error
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _append_salts(root: Path, ledger: Ledger, new: list[str]) -> None:
@@ -217,7 +219,6 @@ class SaltReport:
 
 def salt_records(records_dir) -> SaltReport:
     """Salt every record and source document of a folder that has no salt yet."""
-    from .errors import fail
     from .records import discover
 
     display_root = str(records_dir)
@@ -225,10 +226,8 @@ def salt_records(records_dir) -> SaltReport:
     if not root.is_dir():
         raise fail("records.not-found", f"{display_root} is not a folder", "give the records folder",
                    file=display_root)
-    listing = discover(root, display_root)
     ledger = read_ledger(root, display_root)
     if ledger.issues:
         return SaltReport(display_root, 0, len(ledger.salts), ledger.issues)
-    paths = [path for paths in listing.records.values() for path in paths] + listing.documents
-    added = salt_new(root, paths, ledger)
+    added = salt_new(root, discover(root, display_root).leaf_files, ledger)
     return SaltReport(display_root, len(added), len(ledger.salts))

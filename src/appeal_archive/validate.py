@@ -85,7 +85,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
                    "give the records folder, e.g. `appeal-archive validate records/`", file=display_root)
     listing = discover(root, display_root)
     ledger = read_ledger(root, display_root)
-    salted_paths = [path for paths in listing.records.values() for path in paths] + listing.documents
+    salted_paths = listing.leaf_files
     salted = salt_new(root, salted_paths, ledger) if salt and not ledger.issues else []
     context = ScanContext(root, display_root, keep_data=keep_data, digests=digests)
     config = _scan_config(context, listing.config)

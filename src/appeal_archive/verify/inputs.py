@@ -69,13 +69,21 @@ def _no_constant(name: str) -> Any:
     raise BadJson(f"{name} is not a JSON number")
 
 
-def parse_json(raw: bytes) -> Any:
-    """JSON as data, refusing what appeal-archive never writes: it raises BadJson."""
+def _unique_keys(pairs: list) -> dict:
+    if len(pairs) != len({key for key, _ in pairs}):
+        raise BadJson("an object in it repeats a key")
+    return dict(pairs)
+
+
+def parse_json(raw: bytes, unique_keys: bool = False) -> Any:
+    """JSON as data, refusing what appeal-archive never writes: it raises BadJson. `unique_keys` refuses an
+    object that repeats a key (readers differ on which one counts): for a file no signature covers."""
     commas = raw.count(b",") + raw.count(b"[") + raw.count(b"{")
     if commas * _MIN_BYTES_PER_VALUE > len(raw) + 4 * _MIN_BYTES_PER_VALUE:
         raise BadJson("it is denser than any JSON appeal-archive writes")
     try:
         return json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant,
+                          object_pairs_hook=_unique_keys if unique_keys else None,
                           parse_float=lambda text: _no_constant(text) if "e" in text.lower() else float(text))
     except RecursionError as error:
         raise BadJson("it is nested too deep") from error

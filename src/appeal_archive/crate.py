@@ -10,7 +10,6 @@ import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
-CRATE_METADATA = "ro-crate-metadata.json"
 CONTEXT = "https://w3id.org/ro/crate/1.2/context"
 CONFORMS_TO = "https://w3id.org/ro/crate/1.2"
 LICENCES = {  # name and description of the licences archives commonly choose
@@ -43,25 +42,24 @@ def crate_bytes(config: dict[str, Any], manifest: dict[str, Any], build_date: da
                 files: list[CrateFile]) -> bytes:
     """The crate's metadata file for `files`; each file's format and description follow from its name
     (layout.file_format), so verify can make the same bytes from a bag it has checked."""
-    from .layout import file_format
+    from .layout import CRATE, file_format
 
     custodian = config.get("custodian_id") or "#custodian"
     licence = config.get("license")
     parts = [{"@id": file.path, "@type": "File", "name": file.path.rsplit("/", 1)[-1],
-              "description": file_format(file.path)[1], "encodingFormat": file_format(file.path)[0],
-              "contentSize": str(file.size), "sha256": file.sha256} for file in sorted(files)]
+              "description": description, "encodingFormat": media_type, "contentSize": str(file.size),
+              "sha256": file.sha256} for file in sorted(files) for media_type, description in [file_format(file.path)]]
     root = {"@id": "./", "@type": "Dataset", "identifier": {"@id": "#archival-id"}, "name": config["title"],
             "description": config.get("description") or config["title"],
             "datePublished": build_date.strftime("%Y-%m-%dT%H:%M:%SZ"), "publisher": {"@id": custodian},
             "hasPart": [{"@id": part["@id"]} for part in parts],
-            "keywords": ["Belarus", "political prisoners", "appeal", "signatories", "archival record"],
             "version": f"{manifest['edition']} edition, root {manifest['root']}"}
     contact = config["contact"]
     organization = {"@id": custodian, "@type": "Organization", "name": config["custodian"],
                     "contactPoint": {"@id": "#contact"}}
     if config.get("custodian_url"):
         organization["url"] = config["custodian_url"]
-    graph = [{"@id": CRATE_METADATA, "@type": "CreativeWork", "conformsTo": {"@id": CONFORMS_TO},
+    graph = [{"@id": CRATE, "@type": "CreativeWork", "conformsTo": {"@id": CONFORMS_TO},
               "about": {"@id": "./"}}, root, *parts, organization,
              {"@id": "#contact", "@type": "ContactPoint", "contactType": "archive custodian", "name": contact["name"],
               "email": contact["email"]},

@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from .dossier import Dossier
+from .jsonld import VOCAB
+from .layout import LINKED_ART as FOLDER
 from .models import Appeal, Organization, Person, Rally
 
 CONTEXT = "https://linked.art/ns/v1/linked-art.json"
-from .layout import LINKED_ART as FOLDER
 AAT = "http://vocab.getty.edu/aat/"
 PRIMARY_NAME = {"id": AAT + "300404670", "type": "Type", "_label": "Primary Name"}
 ALTERNATE_NAME = {"id": AAT + "300264273", "type": "Type", "_label": "Alternate Name"}
@@ -31,7 +32,7 @@ def _slug(text: str) -> str:
 
 
 class LinkedArt:
-    """Makes the documents of one dossier; `documents()` returns {path in the build: bytes}."""
+    """Makes the documents of one dossier; `documents()` yields (path in the build, bytes)."""
 
     def __init__(self, dossier: Dossier):
         self.dossier = dossier
@@ -48,11 +49,8 @@ class LinkedArt:
         forms = [{"type": "Name", "content": name, "classified_as": [PRIMARY_NAME if number == 0 else ALTERNATE_NAME]}
                  for number, name in enumerate(names)]
         for form in added:
-            language = LANGUAGES.get(form.lang.split("-")[0])
             forms.append({"type": "Name", "content": form.text, "classified_as": [ALTERNATE_NAME],
-                          **({"language": [{"id": language[0], "type": "Language", "_label": language[1]}]}
-                             if language else {}),
-                          "referred_to_by": [_statement(form.note)]})
+                          **_language(form.lang), "referred_to_by": [_statement(form.note)]})
         return forms
 
     def place_of(self, rally: Rally) -> dict[str, Any]:
@@ -93,13 +91,11 @@ class LinkedArt:
 
     def appeal(self, appeal: Appeal) -> dict[str, Any]:
         rally = self.dossier.rallies[appeal.adoption.rally]
-        language = LANGUAGES.get(appeal.language.split("-")[0])
         return {
             "@context": CONTEXT, **self.ref("text", appeal.id, "LinguisticObject", appeal.title),
             "identified_by": self.names([appeal.title]) + [{"type": "Identifier", "content": appeal.id}],
-            "classified_as": [{"id": f"{self.dossier.config.base_iri.rstrip('/').rsplit('/id', 1)[0]}/vocab#Appeal",
-                               "type": "Type", "_label": "Appeal"}],
-            **({"language": [{"id": language[0], "type": "Language", "_label": language[1]}]} if language else {}),
+            "classified_as": [{"id": VOCAB + "Appeal", "type": "Type", "_label": "Appeal"}],
+            **_language(appeal.language),
             "content": "\n\n".join(appeal.body),
             "referred_to_by": [_statement(appeal.adoption.as_printed)]
             + [_statement(f"{demand.number}. {demand.text}") for demand in appeal.demands],
@@ -133,6 +129,12 @@ class LinkedArt:
 
 def _file(path: str, document: dict[str, Any]) -> tuple[str, bytes]:
     return f"{FOLDER}/{path}.json", json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def _language(tag: str) -> dict[str, Any]:
+    """The `language` of a text in a language the view knows (by its BCP 47 tag), or nothing."""
+    known = LANGUAGES.get(tag.split("-")[0])
+    return {"language": [{"id": known[0], "type": "Language", "_label": known[1]}]} if known else {}
 
 
 def _statement(text: str) -> dict[str, Any]:

@@ -57,24 +57,24 @@ def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
     expected = {f"data/{name}" for name in layout.bag_payload_names(names, records)}
     if not _check_complete(report, files, folders, expected):
         return report  # BagIt would hash files nothing signed: they can be any size
-    _check_bagit(report, path)
+    digests = _check_bagit(report, path)
     _check_info(report, path, pdf_report.signed_facts)
     _check_carried(report, path / "data", pdf_report)
-    _check_crate(report, path, files, pdf_report)
+    if digests is not None:
+        _check_crate(report, path, files, digests, pdf_report)
     return report
 
 
-def _check_crate(report: VerifyReport, path: Path, files: dict[str, int], pdf_report: VerifyReport) -> None:
+def _check_crate(report: VerifyReport, path: Path, files: dict[str, int], digests: dict[str, str],
+                 pdf_report: VerifyReport) -> None:
     """data/ro-crate-metadata.json describes exactly the payload (its sizes, and the SHA-256 BagIt has just
     checked): an error when not, for nothing unsigned may say anything in a bag."""
     from .crate import crate_as_built
 
     try:
-        digests = dict(line.split(maxsplit=1)[::-1] for line in (path / "manifest-sha256.txt").read_text(
-            encoding="utf-8").splitlines() if line.strip())
         entries = [CrateFile(name[5:], files[name], digests[name]) for name in files
                    if name.startswith("data/") and name != f"data/{layout.CRATE}"]
-    except (OSError, KeyError, ValueError, UnicodeDecodeError):
+    except KeyError:
         entries = None
     if entries is None or not crate_as_built(path / "data" / layout.CRATE, entries, pdf_report.signed_facts,
                                              pdf_report.manifest):
@@ -173,7 +173,8 @@ def _check_complete(report: VerifyReport, files: dict[str, int], folders: set[st
     return True
 
 
-def _check_bagit(report: VerifyReport, path: Path) -> None:
+def _check_bagit(report: VerifyReport, path: Path) -> dict[str, str] | None:
+    """BagIt's own validation; the SHA-256 of each payload file it checked, or None when the bag is invalid."""
     import bagit
 
     logging.getLogger("bagit").setLevel(logging.ERROR)
@@ -183,13 +184,14 @@ def _check_bagit(report: VerifyReport, path: Path) -> None:
     except bagit.BagValidationError as error:
         for detail in (error.details or [error])[:_LISTED]:
             report.fail(_bag_code(detail), f"BagIt: {detail}", "the bag's payload was changed, removed or added to")
-        return
+        return None
     except Exception as error:  # noqa: BLE001 - bagit raises many kinds on malformed tag files
         report.fail("bag.invalid", f"not a valid BagIt bag: {type(error).__name__}: {str(error)[:200]}",
                     "give the folder of a bag appeal-archive made")
-        return
+        return None
     report.passed("integrity", "the bag is valid BagIt (every payload file matches its SHA-256 and SHA-512)")
     report.cover(*layout.BAG_TAG_FILES)
+    return {name: hashes["sha256"] for name, hashes in bag.payload_entries().items()}
 
 
 def _check_info(report: VerifyReport, path: Path, facts: dict) -> None:

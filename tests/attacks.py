@@ -7,20 +7,40 @@ changes it the way the attack does, and returns the path to hand to `appeal-arch
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
 import hashlib
 import io
 import json
 import os
 import re
+import shutil
 import struct
+import tempfile
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
-from conftest import NAME
+from conftest import NAME, made_identity
 
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+
+
+@functools.cache
+def _attacker_identity() -> Path:
+    """Someone else's custodian identity, made once per test process (its two RSA-3072 keys take 0.5 s)."""
+    folder = Path(tempfile.mkdtemp(prefix="attacker-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return made_identity(folder / "identity")
+
+
+def attacker_material():
+    """Someone else's signing key and certificate."""
+    from appeal_archive.keys import SignerConfig, load_key_material, utc_now
+
+    material, _ = load_key_material(SignerConfig(identity_dir=_attacker_identity()), utc_now())
+    return material
 
 
 def pdf_of(build: Path) -> Path:
@@ -301,11 +321,10 @@ def second_signature_appended(build: Path, pki) -> Path:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    from appeal_archive.keys import SignerConfig, load_key_material, utc_now
     from appeal_archive.sign import pyhanko_signer
 
     pdf = pdf_of(build)
-    material, _ = load_key_material(SignerConfig(identity_dir=build.parent / "attacker"), utc_now())
+    material = attacker_material()
     metadata = signers.PdfSignatureMetadata(field_name="Approval", md_algorithm="sha256",
                                             subfilter=fields.SigSeedSubFilter.PADES)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf.read_bytes()), strict=False)
@@ -341,7 +360,6 @@ def resigned(build: Path, change) -> Path:
 
 
 def resigned_pdf(pdf: Path, change) -> Path:
-    from appeal_archive.keys import SignerConfig, load_key_material, utc_now
     from appeal_archive.sign import sign_pdf
 
     with pikepdf.open(pdf) as document:
@@ -354,7 +372,7 @@ def resigned_pdf(pdf: Path, change) -> Path:
         change(document)
         buffer = io.BytesIO()
         document.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-    material, _ = load_key_material(SignerConfig(identity_dir=pdf.parent.parent / "attacker"), utc_now())
+    material = attacker_material()
     pdf.write_bytes(sign_pdf(buffer.getvalue(), material, reason="an attacker's own signature"))
     return pdf
 
@@ -423,12 +441,11 @@ def traversing_attachment_name(build: Path, pki) -> Path:
 
 def _resigned_bundle(build: Path, content: bytes) -> Path:
     """The bundle replaced and signed again, by its key holder (the attack tests what verify reads)."""
-    from appeal_archive.keys import SignerConfig, load_key_material, utc_now
     from appeal_archive.sign import sign_bundle
 
     bundle = bundle_of(build)
     bundle.write_bytes(content)
-    material, _ = load_key_material(SignerConfig(identity_dir=build.parent / "attacker"), utc_now())
+    material = attacker_material()
     bundle.with_name(bundle.name + ".p7s").write_bytes(sign_bundle(content, material))
     return bundle
 
@@ -626,7 +643,8 @@ def fetch_txt_in_bag(build: Path, pki) -> Path:
 
 
 ATTACKS = {name: value for name, value in globals().items() if callable(value) and not name.startswith("_")
-           and name not in {"pdf_of", "bundle_of", "bag_of", "rebag", "resigned", "resigned_pdf"}
+           and name not in {"pdf_of", "bundle_of", "bag_of", "rebag", "resigned", "resigned_pdf",
+                                "attacker_material"}
            and value.__module__ == __name__}
 
 

@@ -63,13 +63,14 @@ def built(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
     return out
 
 
-def test_the_build_and_its_bag_are_ro_crates_that_roc_validator_accepts(built: Path, tmp_path: Path):
-    for crate in (built, built / f"{NAME}-bag" / "data"):
-        issues = roc_validate(crate, tmp_path / crate.name)
-        assert [check for check, _ in issues] == [ROR_EXCEPTION], issues
+def test_the_bags_crate_is_one_that_roc_validator_accepts(built: Path, tmp_path: Path):
+    """The bag's crate, as an institution receives it (each validation takes 7 s, so the build folder's crate
+    is the one validated in the next test)."""
+    issues = roc_validate(built / f"{NAME}-bag" / "data", tmp_path / "cache")
+    assert [check for check, _ in issues] == [ROR_EXCEPTION], issues
 
 
-def test_with_a_ror_identifier_for_the_custodian_nothing_is_left(tmp_path: Path):
+def test_with_a_ror_identifier_for_the_custodian_nothing_is_left_in_the_build_folders_crate(tmp_path: Path):
     records = tmp_path / "records"
     shutil.copytree(REAL_RECORDS, records)
     settings = records / "archive.yaml"

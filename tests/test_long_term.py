@@ -228,7 +228,7 @@ def test_the_signed_file_is_pdfa_3b_but_for_the_signature_machinery_pikepdf_does
         assert report.verdict == "pass", [finding.message for finding in report.findings][:5]
 
 
-def test_pdfsig_trusts_the_custodian_once_its_ca_is_in_the_nss_database(records: Path, isolated_identity, pki,
+def test_pdfsig_trusts_the_custodian_once_its_ca_is_in_the_nss_database(records: Path, custodian_identity, pki,
                                                                          tmp_path: Path):
     """The default identity, at B-LTA with the test PKI's authorities: pdfsig (poppler, with NSS) reports the
     signature valid and, once the exported custodian CA is trusted for S/MIME in its database, the

@@ -109,7 +109,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     try:
         with Staging(out, names.names()) as staging:
             pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool, scratch=staging.path)
-            release_memory()  # the PDF's stages are done with; the bundle's peak should not stack on them
+            release_memory(len(pdf))  # the PDF's stages are done with; the bundle's peak should not stack on them
             outputs = {MANIFEST: manifest_bytes(manifest), names.pdf: pdf,
                        names.bundle: bundle_bytes(dossier, build_date, names.distribution(bag))}
             if material is not None:

@@ -334,8 +334,9 @@ def render_archival_pdf(dossier: Dossier, build_date: datetime, signer: SignerId
         drawn = Path(folder) / "drawn.pdf"
         pdf, pages = render(dossier, RenderContext(build_date, signer, tool))
         drawn.write_bytes(pdf)
+        drawn_size = len(pdf)
         del pdf
-        release_memory()
+        release_memory(drawn_size)
         archival = make_pdfa(drawn, pdf_files(dossier.record_set, dossier.manifest, build_date),
                              title=dossier.title, creator=dossier.config.custodian,
                              description=f"Archival record {dossier.config.archival_id}; root hash {dossier.root}",

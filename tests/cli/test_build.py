@@ -87,7 +87,7 @@ def test_no_secret_reaches_the_build_folder(records: Path, pki, isolated_identit
             assert secret not in content and key_der not in content
 
 
-def test_invalid_records_write_nothing_and_keep_the_previous_build(records: Path, isolated_identity):
+def test_invalid_records_write_nothing_and_keep_the_previous_build(records: Path, custodian_identity):
     assert build("records").exit_code == 0
     before = tree(Path("build"))
     (records / "rallies" / "london-2023-05-21.yaml").write_text("id: london-2023-05-21\n")
@@ -121,8 +121,9 @@ def test_unusable_signing_material_is_exit_3_and_writes_nothing(case: str, recor
         "unreachable-tsa": ["--key", str(pki.signer_key), "--cert", str(pki.signer_cert), "--tsa", "http://127.0.0.1:9/"],
         "unreachable-second-tsa": ["--key", str(pki.signer_key), "--cert", str(pki.signer_cert), "--trust-root",
                                    str(pki.root_cert), "--tsa", pki.tsa_url, "--tsa", "http://127.0.0.1:9/"],
-        "no-revocation-data": unchecked_signer(tmp_path, pki),
+        "no-revocation-data": lambda: unchecked_signer(tmp_path, pki),
     }[case]
+    args = args() if callable(args) else args
     result = CliRunner().invoke(main, ["build", "records", *args], env={"APPEAL_ARCHIVE_PASSPHRASE": "wrong"})
     assert result.exit_code == 3, result.output
     code = {"missing-key": "sign.key-unreadable", "garbage-key": "sign.key-invalid", "wrong-passphrase": "sign.passphrase",

@@ -180,14 +180,14 @@ def test_a_rebagged_bag_with_edited_records_and_manifest_is_rejected(build: Path
     assert {"path": "records/persons/pavel-latushka.yaml", "change": "differs from the signed one"} in report.changes
 
 
-def test_a_rebagged_bag_with_a_bundle_signed_by_someone_else_is_rejected(build: Path, tmp_path: Path):
-    from appeal_archive.keys import load_key_material, utc_now
+def test_a_rebagged_bag_with_a_bundle_signed_by_someone_else_is_rejected(build: Path):
+    from attacks import attacker_material
+
     from appeal_archive.sign import sign_bundle
 
     bag = build / f"{NAME}-bag"
     bundle = bag / "data" / f"{NAME}.jsonld"
-    material, _ = load_key_material(SignerConfig(identity_dir=tmp_path / "other"), utc_now())
-    Path(f"{bundle}.p7s").write_bytes(sign_bundle(bundle.read_bytes(), material))
+    Path(f"{bundle}.p7s").write_bytes(sign_bundle(bundle.read_bytes(), attacker_material()))
     rebag(bag)
     assert "bag.signers-differ" in codes(bag)
 

@@ -148,6 +148,17 @@ def signed_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
 
 
 @pytest.fixture(scope="session")
+def unsigned_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One unsigned build of the real records, as `build --unsigned` writes it: tests that need a previous build
+    in place copy it."""
+    from appeal_archive.build import build_archive
+
+    out = tmp_path_factory.mktemp("unsigned") / "build"
+    assert build_archive(REAL_RECORDS, out, unsigned=True, environ={"SOURCE_DATE_EPOCH": EPOCH}).ok
+    return out
+
+
+@pytest.fixture(scope="session")
 def signed_build(signed_build_dir: Path) -> Path:
     """The shared signed PDF (read only)."""
     return signed_build_dir / f"{NAME}.pdf"

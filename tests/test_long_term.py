@@ -59,15 +59,23 @@ def test_each_level_is_what_verify_reports(level: str, builds, pki):
                                "Test Time Stamp Authority 2 (appeal-archive test PKI)"]
 
 
-def pyhanko(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([need_tool("pyhanko"), "sign", *args], capture_output=True, text=True, timeout=120)
+def pyhanko(*args: str, installed: bool = False) -> subprocess.CompletedProcess:
+    """`pyhanko sign ARGS`: the installed command, as a recipient runs it, or (0.7 s of start-up spared) the
+    same command line, pyHanko's click entry point, run in this process."""
+    if installed:
+        return subprocess.run([need_tool("pyhanko"), "sign", *args], capture_output=True, text=True, timeout=120)
+    from pyhanko.cli import cli_root
+
+    result = CliRunner().invoke(cli_root, ["sign", *args])
+    return subprocess.CompletedProcess(["pyhanko", "sign", *args], result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_pyhankos_validator_trusts_each_level(level: str, builds, pki):
     """A second opinion, from pyHanko's own command line, as a recipient runs it (its revocation checks
     fetch from the test PKI's servers, as a recipient's online check would)."""
-    checked = pyhanko("validate", "--trust", str(pki.root_cert), "--trust-replace", str(builds[level]))
+    checked = pyhanko("validate", "--trust", str(pki.root_cert), "--trust-replace", str(builds[level]),
+                      installed=level == "B-LTA")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert ":INTACT:TRUSTED" in checked.stdout
     if level != "B-B":

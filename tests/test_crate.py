@@ -54,13 +54,9 @@ def roc_validate(crate: Path, cache: Path) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
-    out = tmp_path_factory.mktemp("crate") / "build"
-    result = CliRunner().invoke(main, ["build", str(REAL_RECORDS), "--out", str(out), "--bag", "--key",
-                                       str(pki.signer_key), "--cert", str(pki.signer_cert)],
-                                env={"SOURCE_DATE_EPOCH": EPOCH})
-    assert result.exit_code == 0, result.output
-    return out
+def built(signed_build_dir: Path) -> Path:
+    """The session's signed build (PAdES B-LTA, with its bag)."""
+    return signed_build_dir
 
 
 def test_the_bags_crate_is_one_that_roc_validator_accepts(built: Path, tmp_path: Path):

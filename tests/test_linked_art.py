@@ -4,11 +4,10 @@ Schemas (read in place from ../shared/vectors/linked-art-schema/), and says what
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from conftest import EPOCH, REAL_RECORDS, need_vectors
-
-from appeal_archive.build import build_archive
+from conftest import need_vectors
 
 KINDS = {"text": "text.json", "event": "event.json", "person": "person.json", "group": "group.json",
          "place": "place.json"}
@@ -31,9 +30,8 @@ def validators():
 
 
 @pytest.fixture(scope="module")
-def view(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    out = tmp_path_factory.mktemp("linked-art") / "build"
-    assert build_archive(REAL_RECORDS, out, unsigned=True, environ={"SOURCE_DATE_EPOCH": EPOCH}).ok
+def view(unsigned_build_dir: Path) -> dict[str, dict]:
+    out = unsigned_build_dir
     return {path.relative_to(out / "linked-art").as_posix(): json.loads(path.read_text())
             for path in sorted((out / "linked-art").rglob("*.json"))}
 

@@ -28,12 +28,13 @@ TWENTY_YEARS = timedelta(days=20 * 365 + 5)
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory, pki) -> dict[str, Path]:
-    """The real records signed by the test PKI's signer at each level (B-LTA with both authorities)."""
-    built = {}
-    for level in LEVELS:
+def builds(tmp_path_factory: pytest.TempPathFactory, pki, signed_build: Path) -> dict[str, Path]:
+    """The real records signed by the test PKI's signer at each level (B-LTA, with both authorities, is the
+    session's signed build)."""
+    built = {"B-LTA": signed_build}
+    for level in LEVELS[:-1]:
         out = tmp_path_factory.mktemp(level) / "build"
-        authorities = {"B-B": (), "B-T": pki.tsa_urls[:1], "B-LT": pki.tsa_urls[:1], "B-LTA": pki.tsa_urls}[level]
+        authorities = () if level == "B-B" else pki.tsa_urls[:1]
         result = build_archive(REAL_RECORDS, out, environ={"SOURCE_DATE_EPOCH": EPOCH}, signer_config=SignerConfig(
             key=pki.signer_key, cert=pki.signer_cert, tsa_urls=authorities, level=level, trust_roots=(pki.root_cert,)))
         assert result.ok and result.level == f"PAdES {level}"

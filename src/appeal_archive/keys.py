@@ -80,9 +80,10 @@ def load_key_material(config: SignerConfig, now: datetime) -> tuple[KeyMaterial,
         folder = config.identity_dir or custodian.default_identity_dir()
         notices = custodian.ensure_identity(folder, now)
         if custodian.identity_kind(folder) == "self-signed":
-            material = _from_pem(folder / "key.pem", folder / "cert.pem", config.passphrase_env)
+            material = _from_pem(folder / "key.pem", folder / "cert.pem", config.passphrase_env, made_here=True)
         else:
-            material = _from_pem(folder / custodian.SIGNER_KEY, folder / custodian.SIGNER_CERT, config.passphrase_env)
+            material = _from_pem(folder / custodian.SIGNER_KEY, folder / custodian.SIGNER_CERT, config.passphrase_env,
+                                 made_here=True)
             material = KeyMaterial(material.private_key, material.certificate, material.chain, material.source,
                                    (custodian.issue_crl(folder, now),))
             notices.append(f"signing with the custodian identity in {folder}")
@@ -90,16 +91,20 @@ def load_key_material(config: SignerConfig, now: datetime) -> tuple[KeyMaterial,
     return material, notices
 
 
-def _from_pem(key_path: Path, cert_path: Path, passphrase_env: str) -> KeyMaterial:
+def _from_pem(key_path: Path, cert_path: Path, passphrase_env: str, made_here: bool = False) -> KeyMaterial:
+    """`made_here`: the custodian's own key, which this tool generated; the slow consistency check of an RSA key
+    from elsewhere (0.1 s) is skipped, as for the CA's key, and the key is still matched to its certificate."""
     key_data, cert_data = _read(key_path, "private key"), _read(cert_path, "certificate")
     passphrase = _passphrase(passphrase_env)
     try:
         try:
-            key = serialization.load_pem_private_key(key_data, password=passphrase)
+            key = serialization.load_pem_private_key(key_data, password=passphrase,
+                                                     unsafe_skip_rsa_key_validation=made_here)
         except TypeError:
             if passphrase is None:
                 raise
-            key = serialization.load_pem_private_key(key_data, password=None)  # the key is not encrypted
+            key = serialization.load_pem_private_key(key_data, password=None,  # the key is not encrypted
+                                                     unsafe_skip_rsa_key_validation=made_here)
     except TypeError as error:
         raise fail("sign.passphrase", f"the private key {key_path} is encrypted and no passphrase was given",
                    f"put the passphrase in the environment variable {passphrase_env}") from error

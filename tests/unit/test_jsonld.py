@@ -229,11 +229,11 @@ def test_record_hashes_and_root_are_in_the_bundle(bundle):
     assert [node["rootHash"] for node in bundle["@graph"] if "rootHash" in node] == [manifest["root"]]
 
 
-SCALE = 1_000  # signatories: a set at scale, as rdflib and pyld meet it; bench/run.py --jsonld measures 10k
+SCALE = 500  # signatories: a set at scale, as rdflib and pyld meet it; bench/run.py --jsonld measures 10k
 
 
 @pytest.mark.slow
-def test_a_thousand_signatories_parse_and_canonicalize(tmp_path: Path):
+def test_a_large_set_parses_and_canonicalizes(tmp_path: Path):
     import sys
 
     sys.path.insert(0, str(REPO / "bench"))

@@ -6,6 +6,7 @@ reported as a file made to exhaust its reader, never as a crash, a hang or a mac
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import resource
@@ -50,7 +51,12 @@ def run_jailed(function: Callable[..., T], *args: Any, memory: int, seconds: int
     if not hasattr(os, "fork") or not os.path.exists("/proc/self/status"):
         return function(*args)
     reader, writer = os.pipe()
+    # Frozen, the objects this process holds are left alone by the child's garbage collector, which would
+    # otherwise walk, and so copy into the child, the whole heap: 3x slower from a process holding 300 MB.
+    gc.freeze()
     pid = os.fork()
+    if pid:
+        gc.unfreeze()
     if pid == 0:  # pragma: no cover - runs in the child; its outcome is what the tests check
         os.close(reader)
         code = 0

@@ -76,7 +76,7 @@ def emit(data: dict, flow: bool, comments: bool) -> str:
     return text
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records, st.booleans(), st.booleans(), st.sampled_from([None, "rally", "signatory"]))
 def test_fmt_is_lossless_and_idempotent_or_refuses(data: dict, flow: bool, comments: bool, record_type):
     text = emit(data, flow, comments)

@@ -215,7 +215,7 @@ def test_each_shape_catches_each_required_property_removed(graph):
             broken.remove((None, inverse, focus))
         else:
             broken.remove((focus, path, None))
-        conforms, report, _ = pyshacl.validate(broken, shacl_graph=shapes)
+        conforms, report, _ = pyshacl.validate(broken, shacl_graph=shapes, focus_nodes=[focus], use_shapes=[shape])
         assert not conforms, (shape, path)
         caught = {(report.value(result, SH.focusNode), report.value(result, SH.sourceShape))
                   for result in report.subjects(RDF.type, SH.ValidationResult)}

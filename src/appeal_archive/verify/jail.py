@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-BASE_MEMORY = 200 << 20  # what any input may cost on top of what the process holds already (~60 MB)
+BASE_MEMORY = 128 << 20  # what any input may cost on top of what the process holds (with the checkers imported)
 MEMORY_PER_BYTE = 12  # and per byte of input: a PDF of 40 MB of records needs about 500 MB to check
 BASE_SECONDS = 30
 SECONDS_PER_MEGABYTE = 2

@@ -14,7 +14,7 @@ build: $(STAMP)
 	$(BIN)/appeal-archive build $(RECORDS) --out $(OUT) --bag
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

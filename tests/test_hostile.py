@@ -23,7 +23,7 @@ def signed_ranges(data: bytes) -> list[range]:
     return [range(first, first + length), range(second, second + second_length)]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(where=st.floats(min_value=0, max_value=1, exclude_max=True), bit=st.integers(min_value=0, max_value=7))
 def test_a_flipped_bit_anywhere_in_the_signed_ranges_is_caught(signed_build: Path, tmp_path_factory, where, bit):
     data = bytearray(signed_build.read_bytes())

@@ -7,7 +7,6 @@ BagIt's own manifests only prove that a bag is as it was bagged: whoever re-bags
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import stat
@@ -16,7 +15,7 @@ from pathlib import Path
 from .. import layout
 from ..crate import CrateFile
 from ..errors import AppealArchiveError
-from ..files import FileRefused, has_holes
+from ..files import FileRefused, has_holes, sha256_of
 from .bundle import verify_bundle
 from .inputs import read_input
 from .pdf import verify_pdf
@@ -271,10 +270,11 @@ def _check_carried(report: VerifyReport, data: Path, pdf_report: VerifyReport) -
 
 
 def _digest_of(path: Path, limit: int) -> bytes | None:
-    """SHA-256 of a file in the bag, or None when it is missing, too large or not a regular file (reported)."""
+    """SHA-256 of a file in the bag, read in pieces, or None when it is missing, too large or not a regular
+    file (reported)."""
     try:
-        return hashlib.sha256(read_input(path, limit)).digest()
-    except (FileRefused, AppealArchiveError):
+        return bytes.fromhex(sha256_of(path, limit))
+    except FileRefused:
         return None
 
 

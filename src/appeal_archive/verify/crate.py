@@ -3,14 +3,13 @@ what a build makes (crate.py) of the files it describes, the signed manifest, se
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .. import layout
 from ..crate import CrateFile, crate_bytes
-from ..files import FileRefused, read_regular
+from ..files import FileRefused, read_regular, sha256_of
 from .report import VerifyReport
 
 
@@ -38,12 +37,12 @@ def check_crate_beside(report: VerifyReport, pdf: Path, manifest: dict[str, Any]
     described += sorted(path.relative_to(pdf.parent).as_posix() for path in views.rglob("*.json")) \
         if views.is_dir() and not views.is_symlink() else []
     files = []
-    for name in described:
+    for name in described:  # hashed in pieces: a bundle beside the PDF can be hundreds of megabytes
         try:
-            data = read_regular(pdf.parent / name, layout.MAX_PDF_BYTES)
+            digest = sha256_of(pdf.parent / name, layout.MAX_PDF_BYTES)
         except FileRefused:
             continue
-        files.append(CrateFile(name, len(data), hashlib.sha256(data).hexdigest()))
+        files.append(CrateFile(name, (pdf.parent / name).stat().st_size, digest))
     report.cover(layout.CRATE)
     if crate_as_built(crate, files, report.signed_facts, manifest):
         # The Linked Art view is unsigned, made from the same records: it is held to the crate's hashes here.

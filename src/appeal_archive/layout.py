@@ -103,9 +103,8 @@ class Outputs:
         return f"{self.archival_id}-bag"
 
     def distribution(self, bag: bool) -> tuple[tuple[str, str], ...]:
-        """The edition's files as the bundle's Dataset lists them: name and format."""
-        files = ((self.pdf, "application/pdf"), (self.bundle, "application/ld+json"),
-                 (self.bundle_signature, "application/pkcs7-signature"), (MANIFEST, "application/json"))
+        """The edition's files as the bundle's Dataset lists them: name and format (file_format's media type)."""
+        files = tuple((name, file_format(name)[0]) for name in (self.pdf, self.bundle, self.bundle_signature, MANIFEST))
         return files + (((self.bag, "https://www.rfc-editor.org/rfc/rfc8493"),) if bag else ())
 
     def names(self) -> set[str]:

@@ -13,8 +13,10 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum |
 build: $(STAMP)
 	$(BIN)/appeal-archive build $(RECORDS) --out $(OUT) --bag
 
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: pytest keeps the test modules it rewrites (and
+# hypothesis's, a plugin) only in __pycache__, and compiling them again costs each worker 2 s a run.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadscope
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadscope
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import EPOCH, NAME, REAL_RECORDS
+from prepared_sparql import prepared_once
 
 from appeal_archive.cli import main
 
@@ -25,7 +26,8 @@ def roc_validate(crate: Path, cache: Path) -> list[tuple[str, str]]:
     CI has no network: roc-validator's own offline mode is used, its HTTP cache holding the RO-Crate JSON-LD
     context as published. The 1.2 context document is not on PyPI; ro-crate-py ships the 1.3 one, whose
     term definitions are those of 1.2 and more, and `test_the_crate_uses_only_terms_1_1_and_1_3_agree_on`
-    checks that the crate uses only schema.org terms, which both define alike."""
+    checks that the crate uses only schema.org terms, which both define alike. Each SPARQL query is prepared
+    once (prepared_sparql): the same verdicts in a quarter of the time."""
     pytest.importorskip("rocrate_validator")
     from requests.adapters import BaseAdapter, HTTPAdapter
     from requests_cache import CachedSession
@@ -49,7 +51,8 @@ def roc_validate(crate: Path, cache: Path) -> list[tuple[str, str]]:
     assert session.get(CONTEXT_URL).status_code == 200
     settings = ValidationSettings(rocrate_uri=str(crate), profile_identifier="ro-crate-1.2",
                                   requirement_severity=Severity.RECOMMENDED, cache_path=cache, offline=True)
-    result = services.validate(settings)
+    with prepared_once():
+        result = services.validate(settings)
     return sorted({(issue.check.identifier, issue.message) for issue in result.get_issues()})
 
 
@@ -60,10 +63,22 @@ def built(signed_build_dir: Path) -> Path:
 
 
 def test_the_bags_crate_is_one_that_roc_validator_accepts(built: Path, tmp_path: Path):
-    """The bag's crate, as an institution receives it (each validation takes 7 s, so the build folder's crate
-    is the one validated in the next test)."""
+    """The bag's crate, as an institution receives it (the build folder's crate is validated in the next
+    test)."""
     issues = roc_validate(built / f"{NAME}-bag" / "data", tmp_path / "cache")
     assert [check for check, _ in issues] == [ROR_EXCEPTION], issues
+
+
+def test_roc_validator_refuses_a_crate_without_its_license_and_date(built: Path, tmp_path: Path):
+    """The judge, run as above, is not blind: the bag's crate without the root's license and datePublished."""
+    crate = tmp_path / "data"
+    shutil.copytree(built / f"{NAME}-bag" / "data", crate)
+    metadata = json.loads((crate / "ro-crate-metadata.json").read_text())
+    root = next(node for node in metadata["@graph"] if node["@id"] == "./")
+    del root["license"], root["datePublished"]
+    (crate / "ro-crate-metadata.json").write_text(json.dumps(metadata))
+    checks = {check for check, _ in roc_validate(crate, tmp_path / "cache")}
+    assert {"ro-crate-1.2_13.3", "ro-crate-1.2_13.4"} <= checks, checks
 
 
 def test_with_a_ror_identifier_for_the_custodian_nothing_is_left_in_the_build_folders_crate(tmp_path: Path):

@@ -170,3 +170,11 @@ def build_copy(signed_build_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "build"
     shutil.copytree(signed_build_dir, target)
     return target
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection imported lives as long as the run: frozen, the garbage collector stops walking it."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

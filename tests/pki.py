@@ -8,6 +8,7 @@ certificate ends in 2031, the first time-stamp authority's in 2036, the second's
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import threading
@@ -115,6 +116,33 @@ def certomancer_config(keys: Path, url: str) -> dict:
     }
 
 
+@functools.cache
+def _keys_parsed_once() -> None:
+    """certomancer's crypto back end, keeping each key it has parsed: it parses the signing key again, with
+    cryptography's full RSA check (50 ms), for every OCSP response, CRL, certificate and time stamp it signs,
+    which cost a test run 5 s. What is signed, and how, is unchanged."""
+    from certomancer import crypto_utils
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    @functools.lru_cache(maxsize=None)
+    def parsed(der: bytes):
+        return serialization.load_der_private_key(der, password=None)
+
+    class KeysParsedOnce(crypto_utils.PycaCryptographyBackend):
+        @functools.lru_cache(maxsize=None)  # noqa: B019 - one back end for the process, its keys are few
+        def load_private_key(self, key_bytes: bytes, password):
+            return super().load_private_key(key_bytes, password)
+
+        def generic_sign(self, private_key, tbs_bytes: bytes, sd_algo) -> bytes:
+            if sd_algo.signature_algo != "rsassa_pkcs1v15":
+                return super().generic_sign(private_key, tbs_bytes, sd_algo)
+            digest = getattr(hashes, sd_algo.hash_algo.upper())()
+            return parsed(private_key.dump()).sign(tbs_bytes, padding.PKCS1v15(), digest)
+
+    crypto_utils.CRYPTO_BACKEND = KeysParsedOnce()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -129,6 +157,7 @@ def serve_pki(folder: Path):
     from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig
     from werkzeug.serving import make_server
 
+    _keys_parsed_once()
     folder.mkdir(parents=True, exist_ok=True)
     keys = folder / "keys"
     keys.mkdir(exist_ok=True)

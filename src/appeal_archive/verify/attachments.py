@@ -249,22 +249,14 @@ def _in_workers(function, spans: list, alongside, parallel: bool) -> tuple[Any, 
     returns what `alongside` gave and each span's result, in order."""
     if not (parallel and "fork" in multiprocessing.get_all_start_methods() and len(os.sched_getaffinity(0)) > 1):
         return alongside(), [function(span) for span in spans]
-    import gc
-
-    from ..memory import release_memory
+    from ..memory import frozen_heap, release_memory
 
     release_memory()  # what earlier stages freed should not be resident, and shared, in every worker
-    # Frozen objects are left alone by the workers' garbage collector, which would otherwise touch, and so
-    # copy into each worker, every page of this process's heap.
-    gc.freeze()
-    try:
-        with ProcessPoolExecutor(min(len(os.sched_getaffinity(0)), 8),
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(function, span) for span in spans]
-            beside = alongside()
-            return beside, [future.result() for future in futures]
-    finally:
-        gc.unfreeze()
+    with frozen_heap(), ProcessPoolExecutor(min(len(os.sched_getaffinity(0)), 8),
+                                            mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(function, span) for span in spans]
+        beside = alongside()
+        return beside, [future.result() for future in futures]
 
 
 # --- the whole set ------------------------------------------------------------------------------------

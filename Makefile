@@ -16,7 +16,7 @@ build: $(STAMP)
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: pytest keeps the test modules it rewrites (and
 # hypothesis's, a plugin) only in __pycache__, and compiling them again costs each worker 2 s a run.
 test: $(STAMP)
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadscope
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

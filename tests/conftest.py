@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["run_layout"]  # how the run itself is laid out: tests/run_layout.py
+
 REPO = Path(__file__).resolve().parents[1]
 REAL_RECORDS = REPO / "records"
 CASES = Path(__file__).resolve().parent / "cases"
@@ -170,33 +172,3 @@ def build_copy(signed_build_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "build"
     shutil.copytree(signed_build_dir, target)
     return target
-
-
-SPACIOUS_MEMORY_FOLDER = 2 << 30
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """The tests write and delete some 24,000 files a run. On ext4, making a file among many recently deleted
-    ones costs the kernel a scan (6 s of a run, and 4 s more to delete the run's files at its end), so tests
-    keep their temporary folders in /dev/shm when it is a writable folder in memory with room to spare. A
-    passing test's folder is deleted when it ends (tmp_path_retention_policy in pyproject.toml); a failing
-    test's is kept, as anywhere. PYTEST_DEBUG_TEMPROOT or --basetemp, when given, win."""
-    import os
-
-    if config.option.basetemp or "PYTEST_DEBUG_TEMPROOT" in os.environ:
-        return
-    memory = Path("/dev/shm")
-    try:
-        roomy = os.statvfs(memory).f_bavail * os.statvfs(memory).f_frsize >= SPACIOUS_MEMORY_FOLDER
-    except OSError:
-        return
-    if roomy and os.access(memory, os.W_OK | os.X_OK):
-        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(memory)
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """What collection imported lives as long as the run: frozen, the garbage collector stops walking it."""
-    import gc
-
-    gc.collect()
-    gc.freeze()

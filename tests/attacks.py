@@ -125,7 +125,7 @@ def _restamped(signature: bytes, fixed_dt: datetime | None) -> bytes:
                   if attribute["type"].native != "signature_time_stamp_token"] if signer_info["unsigned_attrs"] else []
     attributes.append(cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]}))
     signer_info["unsigned_attrs"] = cms.CMSAttributes(attributes)
-    return content.dump(force=True)
+    return content.dump()  # only what changed is encoded again; the rest keeps its bytes
 
 
 def _restamped_pdf(build: Path, fixed_dt: datetime | None) -> Path:
@@ -415,8 +415,9 @@ def unknown_method_zip_member(build: Path, pki) -> Path:
 
 
 def inflating_attachment(build: Path, pki) -> Path:
-    """A source document attached as 2.7 MB of deflated zeros that inflate to 600 MB (deflated fast: at the
-    highest level, 600 KB, making it takes 2 s)."""
+    """A source document attached as 2.7 MB of deflated zeros that inflate to 600 MB, over the 512 MB a source
+    document may hold, and over what the jail lets verify hold (deflated fast: at the highest level, 600 KB,
+    making it takes 2 s)."""
     import zlib
 
     compressor, chunk = zlib.compressobj(1), b"\0" * (1 << 20)

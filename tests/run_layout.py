@@ -39,18 +39,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 # Under xdist (make test: --dist loadscope --no-loadscope-reorder), each module goes whole to one worker, in
 # the order collected. Longest first, by the seconds each module took in the last run that ran it, the two
 # workers end within a second or two of each other; in xdist's own order (most tests first) one idled for 8 s
-# while the other ran the last long module. A module not seen before counts as long.
+# while the other ran the last long module. Before a module has been timed (a fresh clone), one marked slow
+# counts as the longest, any other as the shortest.
 MODULE_SECONDS = "appeal-archive/module-seconds"
 _measured: Counter = Counter()
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
     cache = getattr(config, "cache", None)  # None under -p no:cacheprovider
-    if cache is None:
-        return
-    seconds = cache.get(MODULE_SECONDS, {})
-    longest = max(seconds.values(), default=0.0)
-    items.sort(key=lambda item: -seconds.get(item.location[0], longest))  # stable: a module keeps its order
+    seconds = cache.get(MODULE_SECONDS, {}) if cache is not None else {}
+    longest = max(seconds.values(), default=0.0) + 1
+    slow = {item.location[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: -seconds.get(item.location[0], longest if item.location[0] in slow else 0.0))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -16,6 +16,9 @@ from prepared_sparql import prepared_once
 
 from appeal_archive.cli import main
 
+pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
+
+
 CONTEXT_URL = "https://w3id.org/ro/crate/1.2/context"
 ROR_EXCEPTION = "ro-crate-1.2_89.0"  # "an Organization SHOULD have a ROR identifier": allowed when none is known
 

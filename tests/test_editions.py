@@ -26,6 +26,9 @@ from appeal_archive.proof import check_proof, make_proof
 from appeal_archive.validate import load_record_set, validate_records
 from appeal_archive.verify import verify_archive
 
+pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
+
+
 PROTECTED = ("alexander-azarov", "volha-paulava")
 CAPTURE = "appeal-of-belarusians-to-the-eu-capture"
 

@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,8 @@ from hypothesis import strategies as st
 from appeal_archive.cli import main
 from appeal_archive.verify import verify_archive
 from conftest import REAL_RECORDS
+
+pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
 
 
 def signed_ranges(data: bytes) -> list[range]:

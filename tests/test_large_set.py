@@ -19,6 +19,9 @@ from conftest import EPOCH, REPO
 sys.path.insert(0, str(REPO / "bench"))
 import generate  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
+
+
 SIGNATORIES = 2100  # 4,200 records and more: ZIPs (above 2,000) checked by workers (above 4,000)
 
 

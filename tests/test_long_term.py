@@ -23,6 +23,9 @@ from appeal_archive.keys import SignerConfig
 from appeal_archive.verify import verify_archive
 from appeal_archive.verify.updates import all_update_changes
 
+pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
+
+
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 TWENTY_YEARS = timedelta(days=20 * 365 + 5)
 

@@ -13,6 +13,9 @@ import attacks
 from appeal_archive.cli import main
 from conftest import CASES
 
+pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
+
+
 VERIFY_CASES = sorted((CASES / "verify").iterdir())
 
 

@@ -17,6 +17,9 @@ from appeal_archive.verify import verify_archive
 from conftest import EPOCH, need_tool
 from pki import PASSPHRASE
 
+pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
+
+
 PDF = "AA-2023-05-21-belarusians-to-eu.pdf"
 
 

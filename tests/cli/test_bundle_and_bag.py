@@ -19,6 +19,9 @@ from appeal_archive.keys import SignerConfig
 from appeal_archive.verify import verify_archive
 from conftest import EPOCH, need_tool
 
+pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
+
+
 NAME = "AA-2023-05-21-belarusians-to-eu"
 
 

@@ -8,11 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pikepdf
+import pytest
 from click.testing import CliRunner
 
 from appeal_archive.cli import main
 from appeal_archive.verify import verify_archive
 from conftest import REAL_RECORDS, need_tool
+
+pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
 
 
 def codes(path: Path, **options) -> set[str]:

@@ -3,12 +3,13 @@ imported frozen, and under xdist the longest modules handed out first."""
 
 from __future__ import annotations
 
-import gc
 import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from appeal_archive.memory import freeze_heap_for_good
 
 SPACIOUS_MEMORY_FOLDER = 2 << 30
 
@@ -32,8 +33,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """What collection imported lives as long as the run: frozen, the garbage collector stops walking it."""
-    gc.collect()
-    gc.freeze()
+    freeze_heap_for_good()
 
 
 # Under xdist (make test: --dist loadscope --no-loadscope-reorder), each module goes whole to one worker, in

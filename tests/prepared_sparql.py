@@ -1,6 +1,6 @@
 """SPARQL queries prepared once per test process.
 
-pyshacl (inside roc-validator and our own SHACL checks) hands rdflib the same SPARQL text for every focus node,
+pyshacl (inside roc-validator) hands rdflib the same SPARQL text for every focus node,
 and rdflib parses and translates it each time: 80% of a roc-validator run. rdflib's own prepared queries
 (`prepareQuery`, evaluated with each call's bindings) are the documented way to run one query many times, so
 the judges' verdicts do not change; only the parsing is done once per text, base and namespaces. pyshacl
@@ -27,7 +27,7 @@ def _prefixes_sorted(text: str) -> str:
     count = next((index for index, line in enumerate(lines)
                   if line.strip() and not line.lstrip().upper().startswith("PREFIX ")), len(lines))
     declared = {line.strip() for line in lines[:count] if line.strip()}
-    if len({line.split(":", 1)[0] for line in declared}) != len(declared):
+    if len({" ".join(line.split(":", 1)[0].split()[1:]) for line in declared}) != len(declared):  # the labels
         return text
     return "\n".join(sorted(declared) + lines[count:])
 

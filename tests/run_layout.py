@@ -38,7 +38,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 # Under xdist (make test: --dist loadscope --no-loadscope-reorder), each module goes whole to one worker, in
 # the order collected. Longest first, by the seconds each module took in the last run that ran it, the two
-# workers end within a second or two of each other; in xdist's own order (most tests first) one idled for 8 s
+# workers end within a second of each other; in xdist's own order (most tests first) one idled for 8 s
 # while the other ran the last long module. Before a module has been timed (a fresh clone), one marked slow
 # counts as the longest, any other as the shortest.
 MODULE_SECONDS = "appeal-archive/module-seconds"

@@ -59,23 +59,17 @@ def roc_validate(crate: Path, cache: Path) -> list[tuple[str, str]]:
     return sorted({(issue.check.identifier, issue.message) for issue in result.get_issues()})
 
 
-@pytest.fixture(scope="module")
-def built(signed_build_dir: Path) -> Path:
-    """The session's signed build (PAdES B-LTA, with its bag)."""
-    return signed_build_dir
-
-
-def test_the_bags_crate_is_one_that_roc_validator_accepts(built: Path, tmp_path: Path):
+def test_the_bags_crate_is_one_that_roc_validator_accepts(signed_build_dir: Path, tmp_path: Path):
     """The bag's crate, as an institution receives it (the build folder's crate is validated in the next
     test)."""
-    issues = roc_validate(built / f"{NAME}-bag" / "data", tmp_path / "cache")
+    issues = roc_validate(signed_build_dir / f"{NAME}-bag" / "data", tmp_path / "cache")
     assert [check for check, _ in issues] == [ROR_EXCEPTION], issues
 
 
-def test_roc_validator_refuses_a_crate_without_its_license_and_date(built: Path, tmp_path: Path):
+def test_roc_validator_refuses_a_crate_without_its_license_and_date(signed_build_dir: Path, tmp_path: Path):
     """The judge, run as above, is not blind: the bag's crate without the root's license and datePublished."""
     crate = tmp_path / "data"
-    shutil.copytree(built / f"{NAME}-bag" / "data", crate)
+    shutil.copytree(signed_build_dir / f"{NAME}-bag" / "data", crate)
     metadata = json.loads((crate / "ro-crate-metadata.json").read_text())
     root = next(node for node in metadata["@graph"] if node["@id"] == "./")
     del root["license"], root["datePublished"]
@@ -96,32 +90,33 @@ def test_with_a_ror_identifier_for_the_custodian_nothing_is_left_in_the_build_fo
     assert roc_validate(tmp_path / "build", tmp_path / "cache") == []
 
 
-def test_the_crate_describes_every_file_with_its_hash(built: Path):
+def test_the_crate_describes_every_file_with_its_hash(signed_build_dir: Path):
     import hashlib
 
-    crate = json.loads((built / "ro-crate-metadata.json").read_text())
+    crate = json.loads((signed_build_dir / "ro-crate-metadata.json").read_text())
     files = {node["@id"]: node for node in crate["@graph"] if node["@type"] == "File"}
-    views = {path.relative_to(built).as_posix() for path in (built / "linked-art").rglob("*.json")}
+    views = {path.relative_to(signed_build_dir).as_posix()
+             for path in (signed_build_dir / "linked-art").rglob("*.json")}
     assert set(files) == {f"{NAME}.pdf", f"{NAME}.jsonld", f"{NAME}.jsonld.p7s", "manifest.json"} | views
     assert len(views) > 20
     for name, node in files.items():
-        data = (built / name).read_bytes()
+        data = (signed_build_dir / name).read_bytes()
         assert node["sha256"] == hashlib.sha256(data).hexdigest() and node["contentSize"] == str(len(data))
     root = next(node for node in crate["@graph"] if node["@id"] == "./")
     assert root["license"] == {"@id": "https://creativecommons.org/licenses/by/4.0/"}
     assert root["datePublished"] == "2023-05-21T00:00:00Z"
-    bagged = json.loads((built / f"{NAME}-bag" / "data" / "ro-crate-metadata.json").read_text())
+    bagged = json.loads((signed_build_dir / f"{NAME}-bag" / "data" / "ro-crate-metadata.json").read_text())
     described = {node["@id"] for node in bagged["@graph"] if node["@type"] == "File"}
     assert "records/persons/pavel-latushka.yaml" in described and "ro-crate-metadata.json" not in described
 
 
-def test_the_crate_uses_only_schema_org_terms_of_the_published_context(built: Path):
+def test_the_crate_uses_only_schema_org_terms_of_the_published_context(signed_build_dir: Path):
     """Every term the crate uses is a schema.org term in the RO-Crate context (1.3 as shipped by ro-crate-py):
     schema.org terms are what RO-Crate 1.2 defines alike, which is why its validator may read the crate
     with the 1.3 document offline."""
     pytest.importorskip("rocrate")
     context = json.loads((importlib.resources.files("rocrate") / "data" / "ro-crate.jsonld").read_text())["@context"]
-    crate = json.loads((built / "ro-crate-metadata.json").read_text())
+    crate = json.loads((signed_build_dir / "ro-crate-metadata.json").read_text())
     used = {key for node in crate["@graph"] for key in node if not key.startswith("@")}
     used |= {node["@type"] for node in crate["@graph"]}
     # conformsTo is Dublin Core's, as RO-Crate 1.2 specifies for the metadata descriptor.

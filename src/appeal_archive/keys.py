@@ -96,15 +96,18 @@ def _from_pem(key_path: Path, cert_path: Path, passphrase_env: str, made_here: b
     from elsewhere (0.1 s) is skipped, as for the CA's key, and the key is still matched to its certificate."""
     key_data, cert_data = _read(key_path, "private key"), _read(cert_path, "certificate")
     passphrase = _passphrase(passphrase_env)
+
+    def load(password: bytes | None):
+        return serialization.load_pem_private_key(key_data, password=password,
+                                                  unsafe_skip_rsa_key_validation=made_here)
+
     try:
         try:
-            key = serialization.load_pem_private_key(key_data, password=passphrase,
-                                                     unsafe_skip_rsa_key_validation=made_here)
+            key = load(passphrase)
         except TypeError:
             if passphrase is None:
                 raise
-            key = serialization.load_pem_private_key(key_data, password=None,  # the key is not encrypted
-                                                     unsafe_skip_rsa_key_validation=made_here)
+            key = load(None)  # the key is not encrypted
     except TypeError as error:
         raise fail("sign.passphrase", f"the private key {key_path} is encrypted and no passphrase was given",
                    f"put the passphrase in the environment variable {passphrase_env}") from error

@@ -138,6 +138,8 @@ CODES: dict[str, str] = {
     "sig.missing": "The file (or the bundle) carries no signature.",
     "sig.several": "The PDF carries another signature than the archive's, or a document time stamp before it.",
     "sig.modified-after-signing": "An update after the signature changes more than validation data and time stamps.",
+    "sig.validation-data-removed": "An update after a document time stamp removes or replaces validation data (certificates, "
+    "OCSP responses, CRLs, VRI entries) that the file held.",
     "sig.revoked": "The file's own validation data says the signer's certificate was revoked.",
     "sig.invalid-at": "verify --at: as of that date, the evidence the file carries does not show the signature valid.",
     "sig.not-cades": "The bundle's signature does not name its signer's certificate (no signing-certificate-v2): not CAdES.",

@@ -28,7 +28,8 @@ _TAIL = 2048
 MAX_METADATA_BYTES = 1 << 20
 # When one of these holds, the file as it is is not what was signed: nothing more of it is read.
 UNSIGNED_CONTENT = ("pdf.damaged", "sig.missing", "sig.invalid", "sig.digest-mismatch", "sig.not-whole-file",
-                    "sig.gap-invalid", "sig.several", "sig.modified-after-signing")
+                    "sig.gap-invalid", "sig.several", "sig.modified-after-signing",
+                    "sig.validation-data-removed")
 
 
 def verify_pdf(path: Path, records_dir: Path | None = None, rebuild: bool = False,

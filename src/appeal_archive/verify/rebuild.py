@@ -78,4 +78,5 @@ def signing_update_changes(signed: IO[bytes], signed_revision: int) -> list[str]
     from .updates import changes_between
 
     signed.seek(0)
-    return changes_between(PdfFileReader(signed, strict=True), signed_revision - 1, signed_revision)
+    return [str(change) for change in
+            changes_between(PdfFileReader(signed, strict=True), signed_revision - 1, signed_revision)]

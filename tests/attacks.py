@@ -269,6 +269,51 @@ def overlay_typed_as_xref_in_two_updates(build: Path, pki) -> Path:
     return pdf
 
 
+def metadata_repointed_at_page_content(build: Path, pki) -> Path:
+    """One update points the catalog's /Metadata at page 3's content stream and rewrites that stream as XMP
+    whose xmp:MetadataDate (a property pyHanko rewrites, so not compared) carries page operators: page 3 then
+    reads "sentenced to 3 years". On a file with later updates, /Extensions is also pointed at the old XMP
+    object, so that its rewrite by those updates seems accounted for (found by an attacker, issue 17)."""
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    with pikepdf.open(io.BytesIO(data)) as document:
+        contents = document.pages[2].obj.Contents
+        content = (contents[0] if isinstance(contents, pikepdf.Array) else contents).objgen[0]
+        xmp_number, xmp = document.Root.Metadata.objgen[0], document.Root.Metadata.read_bytes()
+        catalog_number, catalog = document.Root.objgen[0], document.Root.unparse(resolved=True)
+        renewed = len(document.Root.get("/AcroForm", {}).get("/Fields", [])) > 1
+    operators = b"2023-05-21T00:00:00Z Q BT /F1 11 Tf 72 600 Td (sentenced to 3 years) Tj ET"
+    forged = re.sub(rb'xmp:MetadataDate="[^"]*"', b'xmp:MetadataDate="' + operators + b'"', xmp)
+    assert forged != xmp
+    catalog = re.sub(rb"/Metadata \d+ 0 R", b"/Metadata %d 0 R" % content, catalog)
+    if renewed:
+        catalog = re.sub(rb"/Extensions (<<.*?>> >>|\d+ 0 R)", b"/Extensions %d 0 R" % xmp_number, catalog, flags=re.S)
+    pdf.write_bytes(_appended(data, {catalog_number: catalog,
+                                     content: _stream(b"/Type /Metadata /Subtype /XML", forged)}))
+    return pdf
+
+
+def _dss_rewritten(build: Path, dss: bytes) -> Path:
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    number, _ = _object(data, "/DSS")
+    pdf.write_bytes(_appended(data, {number: dss}))
+    return pdf
+
+
+def validation_data_emptied(build: Path, pki) -> Path:
+    """The /DSS a document time stamp covers rewritten as an empty store: the file then looked like B-T, with
+    "no validation data", instead of failing (found by an attacker, issue 17)."""
+    return _dss_rewritten(build, b"<< /Type /DSS >>")
+
+
+def validation_data_cut_to_certificates(build: Path, pki) -> Path:
+    """The /DSS keeps its certificates and loses its OCSP responses, CRLs and VRI entries."""
+    _, dss = _object(pdf_of(build).read_bytes(), "/DSS")
+    certificates = re.search(rb"/Certs \[[^\]]*\]", dss).group()
+    return _dss_rewritten(build, b"<< /Type /DSS " + certificates + b" >>")
+
+
 def information_swapped(build: Path, pki) -> Path:
     """The document information readers show as the title replaced: a new dictionary (saying /Type /XRef) in
     one update, the trailer's /Info pointed at it in the next (found by an attacker)."""

@@ -150,6 +150,20 @@ def signed_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
 
 
 @pytest.fixture(scope="session")
+def basic_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
+    """One build of the real records signed at PAdES B-B (no time stamp, nothing after the signature), as
+    `make build` signs by default, by the test PKI's signer."""
+    from appeal_archive.build import build_archive
+    from appeal_archive.keys import SignerConfig
+
+    out = tmp_path_factory.mktemp("basic") / "build"
+    result = build_archive(REAL_RECORDS, out, environ={"SOURCE_DATE_EPOCH": EPOCH}, signer_config=SignerConfig(
+        key=pki.signer_key, cert=pki.signer_cert, level="B-B", trust_roots=(pki.root_cert,)))
+    assert result.ok and result.level == "PAdES B-B"
+    return out
+
+
+@pytest.fixture(scope="session")
 def unsigned_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One unsigned build of the real records, as `build --unsigned` writes it: tests that need a previous build
     in place copy it."""

@@ -130,14 +130,13 @@ def check_unsigned_tail(reader, stream: IO[bytes], size: int, newest, report: Ve
     from pyhanko.pdf_utils.reader import process_data_at_eof
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    from .updates import changes_between
+    from .updates import MODIFIED, Change, changes_between
 
     if newest.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE:
         return True
     last = reader.xrefs.total_revisions - 1
     tail = range(newest.signed_revision + 1, last + 1)
-    problems = [str(change) for change in
-                changes_between(reader, newest.signed_revision, last, validation_data_only=True)] if tail else []
+    changes = changes_between(reader, newest.signed_revision, last, validation_data_only=True) if tail else []
     stream.seek(max(0, size - 1024))
     end = stream.read()
     marker = end.rfind(b"%%EOF")
@@ -148,15 +147,35 @@ def check_unsigned_tail(reader, stream: IO[bytes], size: int, newest, report: Ve
     except Exception:  # noqa: BLE001 - no startxref at the end: bytes were appended
         ends_with_last_update = False
     if not tail or not ends_with_last_update:
-        problems.append("bytes follow the last update")
-    if problems:
-        report.fail("sig.not-whole-file", f"what follows the newest signature or time stamp is not only validation "
-                    f"data ({problems[0]})", "bytes were added after signing; only the signed revision is the "
-                    "archive's")
+        changes.append(Change(MODIFIED, "bytes follow the last update"))
+    if changes:
+        report_changes(report, changes, "sig.not-whole-file")
         return False
     report.passed("integrity", f"after the newest signature or time stamp come only {len(tail)} updates of "
                   "validation data, signed by the authorities that issued it (the next renewal time-stamps them)")
     return True
+
+
+def report_changes(report: VerifyReport, changes: list, modified_code: str) -> None:
+    """What updates changed beyond what they may, as one issue for each kind: changes to the document (under
+    `modified_code`), and validation data taken away (sig.validation-data-removed)."""
+    from .updates import MODIFIED
+
+    for code in dict.fromkeys(change.code for change in changes):
+        found = [change for change in changes if change.code == code]
+        more = f"; {len(found) - 1} more" if len(found) > 1 else ""
+        if code == MODIFIED and modified_code == "sig.not-whole-file":
+            report.fail(modified_code, f"what follows the newest signature or time stamp is not only validation "
+                        f"data ({found[0]}{more})", "bytes were added after signing; only the signed revision is "
+                        "the archive's")
+        elif code == MODIFIED:
+            report.fail(modified_code, f"{len(found)} changes after the signature go beyond validation data and time "
+                        f"stamps (first: {found[0]})", "the file was changed after it was signed; only the signed "
+                        "revision is the archive's")
+        else:
+            report.fail(code, f"an update takes away validation data that the signature or a document time stamp "
+                        f"relies on ({found[0]}{more})", "the file was downgraded after it was time-stamped; ask the "
+                        "custodian for the file as they renewed it")
 
 
 def _dss(reader):
@@ -247,24 +266,14 @@ def _judge_document_time_stamps(report: VerifyReport, status, stamp_statuses: li
 def check_updates(reader, signed_revision: int, stamp_revisions: list[int], report: VerifyReport) -> None:
     """Every update after the signature adds only validation data and time stamps (updates.py), judged from the
     signed revision; and from each revision a document time stamp covers, nothing it covered is taken away."""
-    from .updates import MODIFIED, changes_between
+    from .updates import changes_between
 
     last = reader.xrefs.total_revisions - 1
     changes = []
     for older in sorted({signed_revision, *(each for each in stamp_revisions if each > signed_revision)}):
         if older < last:
             changes += [change for change in changes_between(reader, older, last) if change not in changes]
-    for code in dict.fromkeys(change.code for change in changes):
-        found = [change for change in changes if change.code == code]
-        if code == MODIFIED:
-            report.fail(code, f"{len(found)} changes after the signature go beyond validation data and time stamps "
-                        f"(first: {found[0]})", "the file was changed after it was signed; only the signed revision "
-                        "is the archive's")
-        else:
-            report.fail(code, f"an update takes away validation data that the signature or a document time stamp "
-                        f"relies on ({found[0]}{f'; {len(found) - 1} more' if len(found) > 1 else ''})",
-                        "the file was downgraded after it was time-stamped; ask the custodian for the file as they "
-                        "renewed it")
+    report_changes(report, changes, "sig.modified-after-signing")
     if not changes and last > signed_revision:
         report.passed("integrity", f"the {last - signed_revision} updates after the signature add only validation "
                       "data and time stamps, and take none away")

@@ -211,6 +211,23 @@ def local_tsa(pki: TestPKI):
     yield pki.tsa_url
 
 
+def trusted_time_stamper(pki: TestPKI):
+    """The first authority's own key and certificate, stamping in this process: what its server would answer,
+    without a request (for tests that make many time stamps)."""
+    from asn1crypto import keys
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    certificate = x509.load_pem_x509_certificate(pki.tsa_cert.read_bytes())
+    key = serialization.load_pem_private_key((pki.folder / "keys" / "tsa1.key.pem").read_bytes(), None)
+    der = serialization.Encoding.DER
+    return DummyTimeStamper(asn1_x509.Certificate.load(certificate.public_bytes(der)),
+                            keys.PrivateKeyInfo.load(key.private_bytes(der, serialization.PrivateFormat.PKCS8,
+                                                                       serialization.NoEncryption())),
+                            SimpleCertificateStore.from_certs([]))
+
+
 def rogue_time_stamper(fixed_dt: datetime | None = None):
     """A time-stamp authority made up on the spot: a self-signed certificate no one trusts, and pyHanko's test
     time stamper, which stamps whatever time it is told (what an attacker holds)."""

@@ -2,7 +2,8 @@
 
 A leaf of the package: it imports no build orchestration and no signing. One module per thing verified:
 `pdf` (the signed archival PDF), `bundle` (the JSON-LD bundle and its detached signature), `bag` (the
-BagIt package), with `pades` (the PDF's signature and time stamps), `updates` (what an update may change),
+BagIt package), with `pades` (the PDF's signature and time stamps), `updates` (what an update may change,
+with `store` for the /DSS and `judgement` for what both compare with), `xmp` (the metadata readers show),
 `signature` (pyHanko's judgement, shared), `records` (roots and records folders), `rebuild` (re-rendering)
 and `report` (the outcome) beside them.
 """

@@ -59,6 +59,8 @@ def check_pdf_signature(stream: IO[bytes], size: int, report: VerifyReport,
     gaps_hold_only_signatures = all([check_gap(stream, each, report) for each in signatures])
     if gaps_hold_only_signatures and not check_unsigned_tail(reader, stream, size, signatures[-1], report):
         return None
+    if not check_updates(reader, signature.signed_revision, report):
+        return None  # the file as shown is not what was signed: its signatures vouch for nothing shown
     try:
         # pyHanko's difference analysis runs (when anything follows a signature) as the floor under the
         # allow-list of check_updates: a file pyHanko refuses is refused, however the allow-list judges it.
@@ -76,7 +78,6 @@ def check_pdf_signature(stream: IO[bytes], size: int, report: VerifyReport,
     _report_validation_data(report, level, long_term, revocation)
     if gaps_hold_only_signatures:
         _judge_document_time_stamps(report, status, stamp_statuses, judging)
-    check_updates(reader, signature.signed_revision, [stamp.signed_revision for stamp in stamps], report)
     pyhanko_floor(report, [("the signature", status), *((f"document time stamp {number}", checked) for number, checked
                                                          in enumerate(stamp_statuses, start=1))])
     if judging.at is not None and report.ok:
@@ -130,13 +131,14 @@ def check_unsigned_tail(reader, stream: IO[bytes], size: int, newest, report: Ve
     from pyhanko.pdf_utils.reader import process_data_at_eof
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    from .updates import MODIFIED, Change, changes_between
+    from .judgement import MODIFIED, Change
+    from .updates import changes_since
 
     if newest.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE:
         return True
     last = reader.xrefs.total_revisions - 1
     tail = range(newest.signed_revision + 1, last + 1)
-    changes = changes_between(reader, newest.signed_revision, last, validation_data_only=True) if tail else []
+    changes = changes_since(reader, newest.signed_revision, validation_data_only=True)
     stream.seek(max(0, size - 1024))
     end = stream.read()
     marker = end.rfind(b"%%EOF")
@@ -159,7 +161,7 @@ def check_unsigned_tail(reader, stream: IO[bytes], size: int, newest, report: Ve
 def report_changes(report: VerifyReport, changes: list, modified_code: str) -> None:
     """What updates changed beyond what they may, as one issue for each kind: changes to the document (under
     `modified_code`), and validation data taken away (sig.validation-data-removed)."""
-    from .updates import MODIFIED
+    from .judgement import MODIFIED
 
     for code in dict.fromkeys(change.code for change in changes):
         found = [change for change in changes if change.code == code]
@@ -263,20 +265,18 @@ def _judge_document_time_stamps(report: VerifyReport, status, stamp_statuses: li
         not_before = stamp.timestamp
 
 
-def check_updates(reader, signed_revision: int, stamp_revisions: list[int], report: VerifyReport) -> None:
-    """Every update after the signature adds only validation data and time stamps (updates.py), judged from the
-    signed revision; and from each revision a document time stamp covers, nothing it covered is taken away."""
-    from .updates import changes_between
+def check_updates(reader, signed_revision: int, report: VerifyReport) -> bool:
+    """Every update after the signature adds only validation data and time stamps, and takes none away
+    (updates.py). Whether that holds."""
+    from .updates import changes_since
 
-    last = reader.xrefs.total_revisions - 1
-    changes = []
-    for older in sorted({signed_revision, *(each for each in stamp_revisions if each > signed_revision)}):
-        if older < last:
-            changes += [change for change in changes_between(reader, older, last) if change not in changes]
+    changes = changes_since(reader, signed_revision)
     report_changes(report, changes, "sig.modified-after-signing")
-    if not changes and last > signed_revision:
-        report.passed("integrity", f"the {last - signed_revision} updates after the signature add only validation "
-                      "data and time stamps, and take none away")
+    later = reader.xrefs.total_revisions - 1 - signed_revision
+    if not changes and later:
+        report.passed("integrity", f"the {later} updates after the signature add only validation data and time "
+                      "stamps, and take none away")
+    return not changes
 
 
 def pyhanko_floor(report: VerifyReport, statuses: list[tuple[str, object]]) -> None:

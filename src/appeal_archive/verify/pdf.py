@@ -141,7 +141,7 @@ def check_metadata_kept(whole: IO[bytes], signed: IO[bytes], report: VerifyRepor
     producer and the dates that signing and time-stamp updates rewrite."""
     import pikepdf
 
-    from .updates import xmp_changes
+    from .xmp import xmp_changes
 
     try:
         whole.seek(0)

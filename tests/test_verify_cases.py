@@ -91,3 +91,28 @@ def test_a_record_that_is_only_null_is_refused_by_manifest_and_build(records: Pa
         result = CliRunner().invoke(main, command)
         assert result.exit_code == 1, result.output
         assert "error[yaml.empty]" in result.output and "internal.error" not in result.output
+
+
+def test_extend_refuses_every_pdf_verify_refuses(signed_build_dir: Path, basic_build_dir: Path, pki,
+                                                 tmp_path: Path):
+    """extend runs the whole of verify first: each attack of the corpus on a PDF is refused with exit 1 (or 3 when
+    the file cannot be read), no file written and no traceback, whatever part of verify refuses it."""
+    refused = []
+    for number, (case, level) in enumerate(CASES_AND_BUILDS):
+        spec = json.loads((case / "case.json").read_text(encoding="utf-8"))
+        copy = tmp_path / str(number) / "build"
+        shutil.copytree(basic_build_dir if level == "B-B" else signed_build_dir, copy)
+        target = attacks.ATTACKS[spec["attack"]](copy, pki)
+        if spec["exit"] != 1 or target.suffix != ".pdf":
+            continue  # extend takes PDFs only
+        before = target.read_bytes()
+        renewed = copy / "renewed.pdf"
+        options = ["--trust-root", str(pki.root_cert)] if spec["trust_root"] else []
+        result = CliRunner().invoke(main, ["extend", str(target), "--tsa", pki.tsa_urls[1], "--out", str(renewed),
+                                           *options])
+        assert result.exit_code in (1, 3), (case.name, result.output)
+        assert "Traceback" not in result.output + result.stderr, case.name
+        assert "error[extend." in result.stderr and "internal.error" not in result.stderr, (case.name, result.stderr)
+        assert not renewed.exists() and target.read_bytes() == before, case.name
+        refused.append(case.name)
+    assert len(refused) >= 20, refused

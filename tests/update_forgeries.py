@@ -83,11 +83,11 @@ def _trailer_facts(data: bytes) -> tuple[int, int, int, int | None, int]:
 
 
 def appended(data: bytes, objects: dict[tuple[int, int], bytes], info: int | None = -1,
-             hybrid: dict[int, bytes] | None = None) -> bytes:
+             hybrid: dict[int, bytes] | None = None, facts: tuple | None = None) -> bytes:
     """`data` with one update: `objects` maps (number, generation) to bodies; `info` the trailer's /Info
     (-1: as before). With `hybrid`, those objects are reachable only through a cross-reference stream the
     update's trailer names as /XRefStm (a hybrid-reference file)."""
-    size, root, startxref, old_info, root_generation = _trailer_facts(data)
+    size, root, startxref, old_info, root_generation = facts or _trailer_facts(data)
     body, offsets = bytearray(), {}
     for (number, generation), content in sorted(objects.items()):
         offsets[(number, generation)] = len(data) + len(body)
@@ -164,7 +164,12 @@ def _containers(data: bytes) -> list[tuple[str, str]]:
 def forgeries(data: bytes) -> Iterator[Forgery]:
     """Every generated update of the four moves against the signed file `data`."""
     objects = representatives(data)
-    size, root, _, info, _ = _trailer_facts(data)
+    facts = _trailer_facts(data)
+    root, info = facts[1], facts[3]
+
+    def update(objects: dict, **options) -> bytes:
+        return appended(data, objects, facts=facts, **options)
+
     for where, key in _containers(data):
         found = _body(data, where) if where else (root, _body(data, "")[1])
         if found is None:
@@ -175,25 +180,24 @@ def forgeries(data: bytes) -> Iterator[Forgery]:
             value = b"[ %s ]" % reference if key in ("/Certs", "/OCSPs", "/CRLs", "/Cert", "/OCSP", "/CRL", "/Fields") \
                 else reference
             yield Forgery(f"re-point /{where}{key} at object {target.number}",
-                          appended(data, {(number, 0): _with_key(body, key.encode(), value)}))
+                          update({(number, 0): _with_key(body, key.encode(), value)}))
     if info is not None:
         for target in objects:
-            yield Forgery(f"re-point the trailer's /Info at object {target.number}", appended(data, {}, info=target.number))
+            yield Forgery(f"re-point the trailer's /Info at object {target.number}", update({}, info=target.number))
     for target in objects:
-        yield Forgery(f"rewrite object {target.number} unchanged", appended(data, {(target.number, target.generation): target.body}))
-        yield Forgery(f"rewrite object {target.number} changed", appended(data, {(target.number, target.generation): _changed(target)}))
+        yield Forgery(f"rewrite object {target.number} unchanged", update({(target.number, target.generation): target.body}))
+        yield Forgery(f"rewrite object {target.number} changed", update({(target.number, target.generation): _changed(target)}))
         yield Forgery(f"shadow object {target.number} with generation {target.generation + 1}",
-                      appended(data, {(target.number, target.generation + 1): _changed(target)}))
+                      update({(target.number, target.generation + 1): _changed(target)}))
         if target.generation == 0:
             yield Forgery(f"hide a changed object {target.number} in a hybrid xref stream",
-                          appended(data, {}, hybrid={target.number: _changed(target)}))
+                          update({}, hybrid={target.number: _changed(target)}))
     page = _body(data, "Pages/Kids/0")
     if page is not None:
         for target in objects:
             yield Forgery(f"add object {target.number} to page 1's /Annots",
-                          appended(data, {(page[0], 0): _with_key(page[1], b"/Annots", b"[ %d %d R ]" % (
+                          update({(page[0], 0): _with_key(page[1], b"/Annots", b"[ %d %d R ]" % (
                               target.number, target.generation))}))
-    del size
 
 
 def _changed(target: _Object) -> bytes:

@@ -129,7 +129,7 @@ CODES: dict[str, str] = {
     "proof.not-in-root": "verify --against: the proof's audit path does not lead to the root the signed file signs.",
     "proof.record-mismatch": "verify --against: the proof's record is not the one its entry names.",
     "extend.no-validation-data": "extend: the file is PAdES B-B or B-T; only B-LT and B-LTA files can be renewed.",
-    "extend.not-intact": "extend: the file was changed after signing (verify's integrity part fails); it is not renewed.",
+    "extend.not-intact": "extend: verify refuses the file (changed or downgraded after signing, or not trusted); it is not renewed.",
     "extend.unreadable": "extend: the file cannot be read as a PDF.",
     "extend.unsigned": "extend: the file carries no signature.",
     # verify: the PDF

@@ -10,7 +10,7 @@ import io
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import EXIT_OK, fail
+from .errors import EXIT_INVALID, EXIT_OK, fail
 from .files import FileRefused, read_regular
 from .layout import MAX_PDF_BYTES
 
@@ -37,15 +37,18 @@ class ExtendReport:
 
 
 def _refuse_what_verify_refuses(path: Path, trust_roots: tuple[Path, ...]) -> None:
-    """A renewal time-stamps the file as it is: a file changed after signing must not get a fresh time stamp
-    that lends it credit (verify would still find the change, but other readers might not)."""
+    """A renewal time-stamps the file as it is: a file verify refuses (changed after signing, downgraded, signed
+    by someone the trust roots do not reach) must not get a fresh time stamp that lends it credit with readers
+    that do not judge the updates. The whole of verify runs first, in its jail."""
     from .verify import verify_archive
 
-    integrity = verify_archive(path, trust_roots=list(trust_roots)).part("integrity")
-    if not integrity["ok"]:
-        first = integrity["issues"][0]
-        raise fail("extend.not-intact", f"{path} is not intact as signed: {first['code']}: {first['message']}",
-                   "renew only a file `appeal-archive verify` accepts; nothing was written", file=str(path))
+    report = verify_archive(path, trust_roots=list(trust_roots))
+    errors = [issue for issue in report.issues if issue.is_error]
+    if errors:
+        first = errors[0]
+        raise fail("extend.not-intact", f"{path} does not verify: {first.code}: {first.message}",
+                   "renew only a file `appeal-archive verify` accepts; nothing was written", file=str(path),
+                   exit_code=EXIT_INVALID)
 
 
 def document_time_stamps(pdf_bytes: bytes) -> list[DocumentTimeStamp]:
@@ -67,9 +70,12 @@ def document_time_stamps(pdf_bytes: bytes) -> list[DocumentTimeStamp]:
 
 
 def extend_file(path: Path, tsa_url: str, trust_roots: tuple[Path, ...] = (), out: Path | None = None) -> ExtendReport:
-    """Renew the signed PDF at `path` (into `out`, or in place), atomically."""
+    """Renew the signed PDF at `path` (into `out`, or in place), atomically, when `verify` accepts it."""
     from .publish import write_atomically
+    from .quiet import quiet_pyhanko
     from .sign import extend_pdf
+
+    quiet_pyhanko()  # what pyHanko logs (with tracebacks) is reported as an issue, or is no problem
 
     try:
         original = read_regular(path, MAX_PDF_BYTES)

@@ -123,3 +123,31 @@ def test_the_crate_uses_only_schema_org_terms_of_the_published_context(signed_bu
     expected = {"conformsTo": "http://purl.org/dc/terms/conformsTo"}
     assert {term for term in used if not (str(context.get(term, "")).startswith("http://schema.org/")
                                           or context.get(term) == expected.get(term))} == set()
+
+
+def test_the_linked_art_view_beside_a_pdf_is_reported_unsigned_never_checked(build_copy: Path, pki):
+    """Finding of issue 17: an edited Linked Art document beside the PDF was counted among the files checked
+    against what was signed. Nothing signs the view: whoever edits it can describe the edit in the crate too."""
+    from datetime import UTC, datetime
+
+    import yaml
+
+    from appeal_archive.crate import crate_bytes, crate_file
+    from appeal_archive.verify import verify_archive
+
+    views = sorted((build_copy / "linked-art").rglob("*.json"))
+    pdf = build_copy / f"{NAME}.pdf"
+    before = verify_archive(pdf, trust_roots=[pki.root_cert]).to_dict()["completeness"]
+    assert before["files_unsigned"] == len(views) > 20
+    edited = views[0]
+    edited.write_text(edited.read_text().replace("Appeal", "Withdrawn appeal"))
+    described = [f"{NAME}.pdf", f"{NAME}.jsonld", f"{NAME}.jsonld.p7s", "manifest.json",
+                 *(view.relative_to(build_copy).as_posix() for view in views)]
+    (build_copy / "ro-crate-metadata.json").write_bytes(crate_bytes(  # described anew, as whoever edits the view would
+        yaml.safe_load((REAL_RECORDS / "archive.yaml").read_text()), json.loads((build_copy / "manifest.json").read_text()),
+        datetime.fromtimestamp(int(EPOCH), UTC), [crate_file(name, (build_copy / name).read_bytes()) for name in described]))
+    report = verify_archive(pdf, trust_roots=[pki.root_cert])
+    after = report.to_dict()["completeness"]
+    assert report.ok and after["files_unsigned"] == len(views)
+    assert after["files_checked"] == before["files_checked"]
+    assert not any(name.startswith("linked-art/") for name in report.covered)

@@ -183,6 +183,7 @@ CODES: dict[str, str] = {
     "bag.unexpected-file": "A file in the bag that the signed content does not account for.",
     "bag.special-file": "A bag holds a symbolic link, a FIFO, a device or a sparse (holey) file.",
     "bag.fetch": "A bag has a fetch.txt: it would take files from elsewhere.",
+    "bag.unchecked": "Files of a bag that no check held against anything signed: the bag is not verified as a whole.",
     "bag.info-mismatch": "A bag-info.txt field is missing, unknown, or differs from what the signed PDF says.",
     "sig.gap-invalid": "The unsigned gap of the PDF is not exactly the hex-encoded signature and its zero padding.",
     "bag.timestamps-differ": "The PDF and the bundle in a bag are time-stamped by different authorities, or one is not.",
@@ -200,7 +201,7 @@ PARTS: dict[str, tuple[str, ...]] = {
                "verify.at-not-applied"),
     "time": ("sig.timestamp-invalid", "time.untrusted", "time.not-checked", "time.inconsistent",
              "bag.timestamps-differ"),
-    "completeness": ("crate.differs", "bag.file-missing", "bag.unexpected-file", "bag.incomplete", "bag.special-file", "bag.fetch",
+    "completeness": ("crate.differs", "bag.file-missing", "bag.unexpected-file", "bag.incomplete", "bag.special-file", "bag.fetch", "bag.unchecked",
                      "attach.unexpected"),
 }
 _PART_OF = {code: part for part, codes in PARTS.items() for code in codes}

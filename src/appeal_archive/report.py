@@ -147,6 +147,9 @@ def verify_text(report) -> str:
                     lines.append(f"    {evidence.what}: {evidence.time} ({proof})")
         if part == "completeness" and report.covered:
             lines.append(f"    {len(report.covered)} files checked against what was signed")
+        if part == "completeness" and report.unsigned:
+            lines.append(f"    {len(report.unsigned)} files beside it are unsigned and not checked (first: "
+                         f"{report.unsigned[0]})")
         lines += [f"    ok: {check}" for check_part, check in report.checks if check_part == part]
     lines += [f"  {change['change']}: {change['path']}" for change in report.changes]
     if report.issues:

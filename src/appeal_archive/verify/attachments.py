@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import layout, loader
 from ..canonical import digest
@@ -262,7 +262,15 @@ def _in_workers(function, spans: list, alongside, parallel: bool) -> tuple[Any, 
 # --- the whole set ------------------------------------------------------------------------------------
 
 
-def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | None) -> dict[str, Any] | None:
+class Attached(NamedTuple):
+    """What the checked attachments hold that the rest of verify reads: the manifest, and the archive's settings
+    (archive.yaml, attached on its own or inside records.zip) as signed, or None when they are missing."""
+
+    manifest: dict[str, Any]
+    config: bytes | None
+
+
+def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | None) -> Attached | None:
     """The attached manifest is readable and its root recomputes; every attachment re-hashes to it, and the
     PDF carries nothing else. `records`, when given (for --rebuild), receives the record files."""
     specs = dict(pdf.attachments.items())
@@ -311,7 +319,7 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
     if not any(issue.code.startswith("attach.") for issue in report.issues):
         report.passed("integrity", f"all {len(report.attachment_digests)} attached files re-hash to the manifest")
     report.cover(*(f"{pdf_name}#{name}" for name in sorted(specs)))
-    return manifest
+    return Attached(manifest, files.get(layout.CONFIG))
 
 
 def _check_loose_records(files: dict[str, bytes], manifest: dict[str, Any], report: VerifyReport) -> None:

@@ -27,25 +27,38 @@ _LISTED = 20  # how many unexpected or missing files a report names
 
 def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = False,
                judging: Judging = Judging()) -> VerifyReport:
-    """Check a bag's files, then verify the PDF and the bundle it carries, then BagIt and agreement."""
+    """Check a bag's files, then verify the PDF and the bundle it carries, then BagIt and agreement. A bag is
+    verified only when every file in it was checked against what was signed, whatever path the checks took."""
     report = VerifyReport(str(path))
+    files = _check_bag(path, records_dir, rebuild, judging, report)
+    unchecked = sorted(set(files) - set(report.covered))
+    if report.ok and unchecked:
+        report.fail("bag.unchecked", f"{len(unchecked)} files of the bag were not checked against anything signed "
+                    f"(first: {unchecked[0]})", "the bag cannot be verified as a whole; this is a bug in appeal-archive "
+                    "if the bag is one it made: report it")
+    return report
+
+
+def _check_bag(path: Path, records_dir: Path | None, rebuild: bool, judging: Judging,
+               report: VerifyReport) -> dict[str, int]:
+    """The checks of `verify_bag`, stopping where a failure makes the rest meaningless; the bag's files and sizes."""
     files, folders = _regular_files(path, report)
     if report.failed("bag.special-file") or report.failed("bag.fetch"):
-        return report  # nothing in it is read: a FIFO or a link where a signature should be would mislead
+        return files  # nothing in it is read: a FIFO or a link where a signature should be would mislead
     if not {"bagit.txt", "bag-info.txt"} <= set(files) or not _tag_files_plausible(report, path, files):
         report.fail("bag.invalid", "the folder holds no bagit.txt and bag-info.txt of a bag appeal-archive makes",
                     "give the folder of a BagIt bag")
-        return report
+        return files
     pdfs = sorted(name for name in files if name.startswith("data/") and name.count("/") == 1 and name.endswith(".pdf"))
     if len(pdfs) != 1:
         report.fail("bag.incomplete", f"the bag's data/ holds {len(pdfs)} PDFs; a bag appeal-archive made holds one",
                     "a bag made by appeal-archive carries exactly one signed PDF")
-        return report
+        return files
     pdf_report = verify_pdf(path / pdfs[0], records_dir, rebuild, judging)
     report.merge(pdf_report, pdfs[0].removeprefix("data/"), prefix="data/")
     config = pdf_report.signed_facts.get("config") or {}
     if pdf_report.manifest is None or not isinstance(config.get("archival_id"), str):
-        return report  # nothing signed to hold the rest of the bag against
+        return files  # nothing signed to hold the rest of the bag against (bag.unchecked, when nothing failed)
     names = layout.Outputs(config["archival_id"])
     bundle = path / "data" / names.bundle
     if f"data/{names.bundle}" in files:
@@ -55,13 +68,13 @@ def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
     records = {name for name in pdf_report.attachment_digests if name.startswith(layout.RECORDS)}
     expected = {f"data/{name}" for name in layout.bag_payload_names(names, records)}
     if not _check_complete(report, files, folders, expected):
-        return report  # BagIt would hash files nothing signed: they can be any size
+        return files  # BagIt would hash files nothing signed: they can be any size
     digests = _check_bagit(report, path)
     _check_info(report, path, pdf_report.signed_facts)
     _check_carried(report, path / "data", pdf_report)
     if digests is not None:
         _check_crate(report, path, files, digests, pdf_report)
-    return report
+    return files
 
 
 def _check_crate(report: VerifyReport, path: Path, files: dict[str, int], digests: dict[str, str],

@@ -16,7 +16,7 @@ from typing import IO, Any
 from .. import layout, loader
 from ..files import FileRefused
 from ..quiet import quiet_pyhanko
-from .attachments import attachment_bytes, check_attachments, stream_chunks
+from .attachments import check_attachments, stream_chunks
 from .inputs import Prefix, open_input
 from .pades import check_pdf_signature
 from .records import compare_records
@@ -72,10 +72,11 @@ def _verify_open_pdf(path: Path, whole: IO[bytes], size: int, report: VerifyRepo
     with pdf, _records_folder(rebuild) as records:
         if not _metadata_within_limits(pdf, report):
             return
-        manifest = report.manifest = check_attachments(pdf, report, path.name, records)
-        if manifest is None:
+        attached = check_attachments(pdf, report, path.name, records)
+        if attached is None:
             return
-        report.signed_facts = signed_facts(pdf, report)
+        manifest = report.manifest = attached.manifest
+        report.signed_facts = signed_facts(pdf, attached.config)
         check_stated_root(pdf, stream, manifest["root"], report)
         check_crate_beside(report, path, manifest)
         if records_dir is not None:
@@ -161,15 +162,16 @@ def check_metadata_kept(whole: IO[bytes], signed: IO[bytes], report: VerifyRepor
     return True
 
 
-def signed_facts(pdf, report: VerifyReport) -> dict[str, Any]:
-    """The tool, build date and settings the signed PDF states: what a bag's metadata must agree with."""
+def signed_facts(pdf, config: bytes | None) -> dict[str, Any]:
+    """The tool, build date and settings the signed PDF states (`config`: archive.yaml as attached, wherever it
+    travels): what a bag's metadata must agree with."""
     meta = pdf.open_metadata()
     facts: dict[str, Any] = {"tool": str(meta.get(layout.TOOL_PROPERTY, "")),
                              "build_date": str(meta.get(layout.BUILD_DATE_PROPERTY, ""))}
     try:
-        loaded = loader.load(attachment_bytes(pdf.attachments[layout.CONFIG], layout.CONFIG))
-        facts["config"] = loaded.data if isinstance(loaded.data, dict) else {}
-    except (KeyError, ValueError):  # no archive.yaml, or a damaged one: already reported with the attachments
+        loaded = loader.load(config) if config is not None else None
+        facts["config"] = loaded.data if loaded is not None and isinstance(loaded.data, dict) else {}
+    except ValueError:  # a damaged archive.yaml: already reported with the attachments
         facts["config"] = {}
     return facts
 

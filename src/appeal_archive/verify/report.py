@@ -77,6 +77,8 @@ class VerifyReport:
     signed_manifest: dict[str, Any] | bytes | None = field(default=None, repr=False)
     # Every file (and PDF attachment, as "<pdf>#<name>") whose content was checked against something signed.
     covered: list[str] = field(default_factory=list, repr=False)
+    # Files found beside what was verified that nothing signed vouches for (a build folder's Linked Art view).
+    unsigned: list[str] = field(default_factory=list, repr=False)
     # SHA-256 of each attachment of a verified PDF, by name: what a bag's records must be, byte for byte.
     attachment_digests: dict[str, bytes] = field(default_factory=dict, repr=False)
     # What the signed PDF says about itself (tool, build date, settings): what a bag's metadata must agree with.
@@ -146,6 +148,7 @@ class VerifyReport:
         self.checks += [(part, f"{name}: {check}") for part, check in inner.checks]
         self.issues += [issue for issue in inner.issues if issue not in self.issues]
         self.covered += [f"{prefix}{covered}" for covered in inner.covered]
+        self.unsigned += [f"{prefix}{unsigned}" for unsigned in inner.unsigned]
         self.changes += [change for change in inner.changes if change not in self.changes]
         self.signers += [signer for signer in inner.signers if signer not in self.signers]
         self.times += [evidence for evidence in inner.times if evidence not in self.times]
@@ -167,7 +170,8 @@ class VerifyReport:
                        "signers": [{**asdict(signer), "chain": list(signer.chain)} for signer in self.signers]},
             "time": {**self.part("time"), "claimed": self.signing_time, "proven": self.timestamp,
                      "evidence": [asdict(evidence) for evidence in self.times]},
-            "completeness": {**self.part("completeness"), "files_checked": len(self.covered)},
+            "completeness": {**self.part("completeness"), "files_checked": len(self.covered),
+                             "files_unsigned": len(self.unsigned)},
             "changes": self.changes,
             "issues": [issue.to_dict() for issue in self.issues],
         }

@@ -163,6 +163,43 @@ def basic_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
     return out
 
 
+LARGE_SIGNATORIES = 1000  # with the real records: more than layout.ZIP_THRESHOLD records, so they travel in ZIPs
+
+
+def large_records(target: Path) -> Path:
+    """The real records and a synthetic appeal of LARGE_SIGNATORIES signatories (bench/generate.py) beside
+    them: a set above 2,000 records, in which every file the real records have is still where it was."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    import generate
+
+    shutil.copytree(REAL_RECORDS, target)
+    synthetic = generate.write(LARGE_SIGNATORIES, target.parent / "synthetic")
+    for path in synthetic.rglob("*.yaml"):
+        relative = path.relative_to(synthetic)
+        if relative.parent != Path(".") and not (target / relative).exists():
+            shutil.copy(path, target / relative)
+    shutil.copy(synthetic / "sources" / "petition-export.txt", target / "sources")
+    shutil.rmtree(synthetic)
+    return target
+
+
+@pytest.fixture(scope="session")
+def large_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
+    """`signed_build_dir` above 2,000 records: the same signer, time-stamp authorities, level and bag."""
+    from appeal_archive.build import build_archive
+    from appeal_archive.keys import SignerConfig
+
+    folder = tmp_path_factory.mktemp("large")
+    out = folder / "build"
+    result = build_archive(large_records(folder / "records"), out, bag=True, environ={"SOURCE_DATE_EPOCH": EPOCH},
+                           signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert, tsa_urls=pki.tsa_urls,
+                                                      trust_roots=(pki.root_cert,)))
+    assert result.ok, result.issues[:3]
+    return out
+
+
 @pytest.fixture(scope="session")
 def unsigned_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One unsigned build of the real records, as `build --unsigned` writes it: tests that need a previous build

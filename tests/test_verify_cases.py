@@ -18,9 +18,18 @@ pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run
 
 
 VERIFY_CASES = sorted((CASES / "verify").iterdir())
-# Each case runs on the session's B-LTA build, and on the B-B build (as `make build` signs) where it says so.
-CASES_AND_BUILDS = [(case, level) for case in VERIFY_CASES
-                    for level in json.loads((case / "case.json").read_text()).get("builds", ["B-LTA"])]
+# The builds an attack is made on: the session's B-LTA build of the real records, the same above 2,000 records
+# (where the records travel in ZIPs), and the B-B build (as `make build` signs) where a case asks for it.
+BUILDS = {"B-LTA": "signed_build_dir", "B-LTA-large": "large_build_dir", "B-B": "basic_build_dir"}
+CASES_AND_BUILDS = [(case, build) for case in VERIFY_CASES
+                    for build in json.loads((case / "case.json").read_text()).get("builds", ["B-LTA", "B-LTA-large"])]
+
+
+def copy_of(build: str, request: pytest.FixtureRequest, folder: Path) -> Path:
+    """A private copy of one of the session's builds, for an attack to tamper with."""
+    copy = folder / "build"
+    shutil.copytree(request.getfixturevalue(BUILDS[build]), copy)
+    return copy
 
 
 def test_every_attack_has_a_case_and_every_case_an_attack():
@@ -28,14 +37,12 @@ def test_every_attack_has_a_case_and_every_case_an_attack():
     assert named == set(attacks.ATTACKS)
 
 
-@pytest.mark.parametrize("case, level", CASES_AND_BUILDS,
-                         ids=[f"{case.name}-{level}" if level != "B-LTA" else case.name for case, level in CASES_AND_BUILDS])
-def test_verify_names_the_cause_of_each_attack(case: Path, level: str, build_copy: Path, basic_build_dir: Path, pki,
+@pytest.mark.parametrize("case, build", CASES_AND_BUILDS,
+                         ids=[f"{case.name}-{build}" if build != "B-LTA" else case.name for case, build in CASES_AND_BUILDS])
+def test_verify_names_the_cause_of_each_attack(case: Path, build: str, request: pytest.FixtureRequest, pki,
                                                tmp_path: Path):
     spec = json.loads((case / "case.json").read_text(encoding="utf-8"))
-    if level == "B-B":
-        build_copy = tmp_path / "basic"
-        shutil.copytree(basic_build_dir, build_copy)
+    build_copy = copy_of(build, request, tmp_path)
     target = attacks.ATTACKS[spec["attack"]](build_copy, pki)
     options = ["--trust-root", str(pki.root_cert)] if spec["trust_root"] else []
     options += ["--rebuild"] if spec.get("rebuild") else []
@@ -93,15 +100,15 @@ def test_a_record_that_is_only_null_is_refused_by_manifest_and_build(records: Pa
         assert "error[yaml.empty]" in result.output and "internal.error" not in result.output
 
 
-def test_extend_refuses_every_pdf_verify_refuses(signed_build_dir: Path, basic_build_dir: Path, pki,
-                                                 tmp_path: Path):
+def test_extend_refuses_every_pdf_verify_refuses(request: pytest.FixtureRequest, pki, tmp_path: Path):
     """extend runs the whole of verify first: each attack of the corpus on a PDF is refused with exit 1 (or 3 when
     the file cannot be read), no file written and no traceback, whatever part of verify refuses it."""
     refused = []
-    for number, (case, level) in enumerate(CASES_AND_BUILDS):
+    for number, (case, build) in enumerate(CASES_AND_BUILDS):
         spec = json.loads((case / "case.json").read_text(encoding="utf-8"))
-        copy = tmp_path / str(number) / "build"
-        shutil.copytree(basic_build_dir if level == "B-B" else signed_build_dir, copy)
+        if build == "B-LTA-large":
+            continue  # extend's verify is verify's, which the corpus runs at that size
+        copy = copy_of(build, request, tmp_path / str(number))
         target = attacks.ATTACKS[spec["attack"]](copy, pki)
         if spec["exit"] != 1 or target.suffix != ".pdf":
             continue  # extend takes PDFs only
@@ -116,3 +123,31 @@ def test_extend_refuses_every_pdf_verify_refuses(signed_build_dir: Path, basic_b
         assert not renewed.exists() and target.read_bytes() == before, case.name
         refused.append(case.name)
     assert len(refused) >= 20, refused
+
+
+@pytest.mark.parametrize("build", ["B-LTA", "B-LTA-large"])
+def test_a_bag_is_verified_file_by_file_at_every_size(build: str, request: pytest.FixtureRequest, pki):
+    """Below and above 2,000 records (where the records travel in the PDF's ZIPs), every file of the bag is
+    checked against what was signed: the count verify gives is the bag's files, tag files and payload."""
+    from appeal_archive.verify import verify_archive
+
+    bag = attacks.bag_of(request.getfixturevalue(BUILDS[build]))
+    files = {path.relative_to(bag).as_posix() for path in bag.rglob("*") if path.is_file()}
+    report = verify_archive(bag, trust_roots=[pki.root_cert])
+    assert report.ok, report.issues[:3]
+    checked = {name for name in report.covered if "#" not in name}  # attachments are counted in the PDF
+    assert checked == files and report.to_dict()["completeness"]["files_checked"] >= len(files)
+    assert len([name for name in files if name.startswith("data/records/")]) > (2000 if build.endswith("large") else 30)
+
+
+@pytest.mark.parametrize("build", ["B-LTA", "B-LTA-large"])
+def test_the_records_signed_compare_unchanged_at_every_size(build: str, request: pytest.FixtureRequest, pki):
+    """verify PDF --records DIR with the very records built: no change, archive.yaml included (above 2,000
+    records it travels in records.zip, and was reported changed)."""
+    from appeal_archive.verify import verify_archive
+    from conftest import REAL_RECORDS
+
+    built = request.getfixturevalue(BUILDS[build])
+    records = built.parent / "records" if build.endswith("large") else REAL_RECORDS
+    report = verify_archive(attacks.pdf_of(built), records_dir=records, trust_roots=[pki.root_cert])
+    assert report.ok and report.changes == [], (report.changes[:3], report.issues[:3])

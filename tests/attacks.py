@@ -424,12 +424,13 @@ def resigned_pdf(pdf: Path, change) -> Path:
 
 def _replace_attachment(build: Path, name: str, content: bytes) -> Path:
     """The attached file `name` replaced, wherever it travels: attached on its own, or (above 2,000 records) as
-    a member of records.zip."""
+    a member of records.zip; or attached, when the PDF carries no such file."""
     def change(document) -> None:
-        if name in document.attachments or "records.zip" not in document.attachments:
+        original = document.attachments["records.zip"].get_file().read_bytes() \
+            if "records.zip" in document.attachments else b""
+        if name in document.attachments or not original or name not in zipfile.ZipFile(io.BytesIO(original)).namelist():
             document.attachments[name] = pikepdf.AttachedFileSpec(document, content, filename=name.replace("/", "__"))
             return
-        original = document.attachments["records.zip"].get_file().read_bytes()
         rewritten = io.BytesIO()
         with zipfile.ZipFile(io.BytesIO(original)) as old, zipfile.ZipFile(rewritten, "w") as new:
             for member in old.infolist():

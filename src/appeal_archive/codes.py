@@ -121,6 +121,7 @@ CODES: dict[str, str] = {
     "salt.weak": "A salt in salts.txt has fewer than 128 bits.",
     "access.names-restricted": "A public record quotes a name of a restricted person or organization.",
     "access.refers-to-restricted": "A public record refers by id to a restricted person or organization.",
+    "access.id-names-restricted": "A public record refers to a withheld record whose id names a restricted person.",
     "prove.invalid-records": "prove: the records do not validate.",
     "prove.changed": "prove: the record changed while it was being proven.",
     "prove.unknown-record": "prove: no record, or more than one, has the id or path given.",

@@ -1,0 +1,177 @@
+"""Names in disguise: where a protected name occurs in a text, compared as a reader sees it (access.py).
+
+A protected person's name must reach no public edition in any form a reader would recognise, so text is
+compared after undoing what hides a name from a plain search but not from a reader:
+- HTML character references and percent-encoding (`Alexander&#32;Azarov`, `Alexander%20Azarov`), decoded;
+- hyphenation across a line end (`Aza-` at the end of a line, `rov` on the next), joined;
+- default-ignorable and format characters (soft hyphen, ZWSP, ZWJ, U+2060, U+034F, variation selectors,
+  tag characters), removed, by the `regex` module's Unicode properties;
+- compatibility forms and case (NFKC, case folding), and letters that look alike across scripts (Cyrillic
+  `А` for Latin `A`): Unicode's confusable skeleton (UTS #39), from ICU. Case and skeleton do not commute
+  (`Ε` folds to `ε`, whose skeleton is not `E`'s), so a text is compared in both orders.
+Then a name is found where its words follow one another, or where its letters run together from the start
+of a word to the end of one (`AlexanderAzarov`, `A.l.e.x.a.n.d.e.r`); a single distinctive word of a
+person's name (a surname in a file name) is found as a word.
+
+Lines are kept (a hyphenated word is joined on the line it starts on), so a finding names its line.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+import urllib.parse
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+_IGNORABLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}]+")
+_WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
+_HYPHEN_AT_END = regex.compile(r"(?<=\p{L}[\p{Default_Ignorable_Code_Point}\p{Cf}]*)[-\u00ad\u2010\u2011]"
+                               r"[\p{Default_Ignorable_Code_Point}\p{Cf}\s]*$")
+_CONTINUED = regex.compile(r"^[\p{Default_Ignorable_Code_Point}\p{Cf}\s]*([\p{L}\p{M}]+)")
+_PREFIX = 3  # names are indexed by their first letters, compared only where a word starts
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where a protected name was found: 1-based line and column of the text given, the name, whose it is."""
+
+    line: int
+    column: int
+    name: str
+    whose: str
+
+
+def _decoded(line: str) -> str:
+    """A line with HTML character references and percent-encoding undone (twice-encoded too), on one line."""
+    for _ in range(3):
+        decoded = urllib.parse.unquote(html.unescape(line), errors="replace")
+        if decoded == line:
+            break
+        line = decoded
+    return line.replace("\r", " ").replace("\n", " ")
+
+
+def _joined(lines: list[str]) -> list[str]:
+    """Lines with a word hyphenated at a line end joined on the line it starts on (the line count is kept)."""
+    lines = list(lines)
+    for number in range(len(lines) - 1):
+        end = _HYPHEN_AT_END.search(lines[number])
+        following = _CONTINUED.match(lines[number + 1]) if end else None
+        if following:
+            lines[number] = lines[number][:end.start()] + following.group(1)
+            lines[number + 1] = lines[number + 1][following.end():]
+    return lines
+
+
+@lru_cache(maxsize=None)
+def _skeleton_of(character: str) -> str:
+    return _checker().getSkeleton(0, character)
+
+
+@lru_cache(maxsize=1)
+def _checker():
+    import icu
+
+    return icu.SpoofChecker()
+
+
+def skeleton(text: str) -> str:
+    """UTS #39's skeleton of `text`: ICU's mapping of each character of its NFD, in NFD. ICU maps one code point
+    at a time, so its answers are kept per character (a text is mostly a few dozen distinct ones)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    table = {ord(character): _skeleton_of(character) for character in set(decomposed)}
+    return unicodedata.normalize("NFD", decomposed.translate(table))
+
+
+def comparable(text: str) -> tuple[str, str]:
+    """The two forms in which texts are compared: case folded after the skeleton, and before it."""
+    plain = unicodedata.normalize("NFKC", _IGNORABLE.sub("", text))
+    return skeleton(plain).casefold(), skeleton(plain.casefold()).casefold()
+
+
+class _Words:
+    """A compared form of a text as its words, each with its line, and the words run together."""
+
+    def __init__(self, text: str):
+        newlines = [match.start() for match in regex.finditer("\n", text)]
+        self.words, self.lines, self.starts, self.ends = [], [], {}, set()
+        offset = 0
+        for match in _WORD.finditer(text):
+            self.starts[offset] = len(self.words)
+            self.words.append(match.group())
+            self.lines.append(bisect_right(newlines, match.start()))
+            offset += len(match.group())
+            self.ends.add(offset)
+        self.run = "".join(self.words)
+
+
+def _compact(text: str) -> str:
+    return "".join(_WORD.findall(text))
+
+
+def word_forms(text: str) -> set[str]:
+    """The words of `text` in both compared forms."""
+    return {word for form in comparable(text) for word in _WORD.findall(form)}
+
+
+def words_of(text: str) -> list[str]:
+    """The words of `text` as written (letters, digits and marks)."""
+    return _WORD.findall(text)
+
+
+class NameFinder:
+    """Finds any of many protected names in texts, each text read once whatever the number of names: a name is
+    indexed by the first letters of its compared form and checked only where a word of the text starts.
+    `names` are found whole; `words` (distinctive words of persons' names) alone."""
+
+    def __init__(self, names: dict[str, str], words: dict[str, str] | None = None):
+        self.names: list[dict[str, list[tuple[str, str, str]]]] = [defaultdict(list), defaultdict(list)]
+        self.words: list[dict[str, tuple[str, str]]] = [{}, {}]
+        for name, whose in names.items():
+            for form, index, single in zip(comparable(name), self.names, self.words, strict=True):
+                letters = _compact(form)
+                if len(letters) >= _PREFIX:
+                    index[letters[:_PREFIX]].append((letters, name, whose))
+                elif letters:  # too short to run into other words unnoticed: found as a word
+                    single[letters] = (name, whose)
+        for word, whose in (words or {}).items():
+            for form, index in zip(comparable(word), self.words, strict=True):
+                if _compact(form):
+                    index[_compact(form)] = (word, whose)
+
+    def __bool__(self) -> bool:
+        return any(self.names) or any(self.words)
+
+    def first_in(self, text: str) -> Found | None:
+        """The first protected name in `text`, or None."""
+        original = text.split("\n")
+        lines = _joined([_decoded(line) for line in original])
+        found = None
+        for form, names, words in zip(comparable("\n".join(lines)), self.names, self.words, strict=True):
+            hit = self._first(_Words(form), names, words)
+            if hit is not None and (found is None or hit[:2] < found[:2]):
+                found = hit
+        if found is None:
+            return None
+        line, word_in_line, name, whose = found
+        matches = list(_WORD.finditer(original[line])) if line < len(original) else []
+        column = matches[word_in_line].start() + 1 if word_in_line < len(matches) else 1
+        return Found(line + 1, column, name, whose)
+
+    @staticmethod
+    def _first(text: _Words, names: dict, words: dict) -> tuple[int, int, str, str] | None:
+        for offset, index in text.starts.items():
+            word = text.words[index]
+            hit = words.get(word)
+            if hit is None:
+                hit = next(((name, whose) for letters, name, whose in names.get(text.run[offset:offset + _PREFIX], ())
+                            if text.run.startswith(letters, offset) and offset + len(letters) in text.ends), None)
+            if hit is not None:
+                line = text.lines[index]
+                return line, index - text.lines.index(line), *hit
+        return None

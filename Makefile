@@ -38,6 +38,9 @@ $(STAMP): pyproject.toml constraints.txt
 		{ echo "appeal-archive needs Python 3.11 or newer (set PYTHON=python3.12, for example)"; exit 1; }
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || \
 		{ echo "Python's venv module is missing: on Debian/Ubuntu run 'sudo apt-get install python3-venv'"; exit 1; }
+	@pkg-config --exists icu-uc 2>/dev/null && command -v g++ >/dev/null 2>&1 || \
+		{ echo "PyICU (Unicode's confusable letters, for the privacy check) is built against the system's ICU:" \
+		"on Debian/Ubuntu run 'sudo apt-get install libicu-dev pkg-config g++'"; exit 1; }
 	@echo "==> setting up $(VENV)/ (first run, or the pins changed): about a minute, once"
 	rm -f $(VENV)/.installed-*
 	$(PYTHON) -m venv $(VENV)

@@ -23,6 +23,7 @@ from appeal_archive.canonical import digest, leaf, leaf_v1
 from appeal_archive.cli import main
 from appeal_archive.keys import SignerConfig
 from appeal_archive.proof import check_proof, make_proof
+from appeal_archive.unmask import NameFinder
 from appeal_archive.validate import load_record_set, validate_records
 from appeal_archive.verify import verify_archive
 
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run
 
 PROTECTED = ("alexander-azarov", "volha-paulava")
 CAPTURE = "appeal-of-belarusians-to-the-eu-capture"
+STATEMENT = "rally-statement"
 
 
 def restrict(records: Path, folder: str, record_id: str) -> None:
@@ -49,6 +51,11 @@ def editions(tmp_path_factory: pytest.TempPathFactory, pki) -> dict[str, Path]:
     shutil.copytree(REAL_RECORDS, records)
     for person in PROTECTED:
         restrict(records, "persons", person)
+    # A statement withheld because it names a protected person (hyphenated across a line end), which a public
+    # person's record cites by an id that names no one.
+    _add_source(records, STATEMENT, "Read at the rally by Pavel Latushka and Volha Pau-\nlava.\n")
+    person = records / "persons" / "pavel-latushka.yaml"
+    person.write_text(person.read_text().replace("sources:\n", f"sources:\n  - {STATEMENT}\n", 1))
     signer = SignerConfig(key=pki.signer_key, cert=pki.signer_cert)
     built = {"records": records}
     for edition in ("full", "public"):
@@ -68,6 +75,7 @@ def test_validate_says_what_is_restricted_and_why(editions):
         "signatories/appeal-of-belarusians-to-the-eu-03.yaml": "it refers to the restricted person alexander-azarov",
         "signatories/appeal-of-belarusians-to-the-eu-07.yaml": "it refers to the restricted person volha-paulava",
         f"sources/{CAPTURE}.yaml": "its document's text names person alexander-azarov",
+        f"sources/{STATEMENT}.yaml": "its document's text names person volha-paulava",
     }
     result = CliRunner().invoke(main, ["validate", str(editions["records"])])
     assert result.exit_code == 0 and "restricted: signatories/appeal-of-belarusians-to-the-eu-07.yaml" in result.output
@@ -102,22 +110,25 @@ def _secrets(editions) -> dict[str, str]:
     records = editions["records"]
     found: dict[str, str] = {}
     _, record_set = load_record_set(records, keep_data=True, salt=False)
-    withheld = {path for path in record_set.restricted} | {"sources/appeal-of-belarusians-to-the-eu.txt"}
+    withheld = {path for path in record_set.restricted} | {"sources/appeal-of-belarusians-to-the-eu.txt",
+                                                          f"sources/{STATEMENT}.txt"}
     for record in record_set.records:
         if record.path in withheld:
             found[record.path] = "path"
-            found[record.id] = "id" if record.id != CAPTURE else None
+            found[record.id] = "id" if record.id not in (CAPTURE, STATEMENT) else None
             found[record.digest] = "record SHA-256"
             found[record_set.salts[record.path]] = "salt"
             data = record.data
             for name in [*data.get("names", []), *(added["text"] for added in data.get("archivist_names", []))]:
                 found[name] = "name"
                 found.update((part, "name") for part in name.split() if len(part) > 3)
-    document = next(each for each in record_set.documents if each.path in withheld)
-    found[document.sha256] = "document SHA-256"
-    found[record_set.salts[document.path]] = "salt"
+    for document in (each for each in record_set.documents if each.path in withheld):
+        found[document.sha256] = "document SHA-256"
+        found[record_set.salts[document.path]] = "salt"
     found["appeal-of-belarusians-to-the-eu.txt"] = "document file name"
-    # The capture's id names no one: the public records cite it as their source, which the edition keeps.
+    found[f"{STATEMENT}.txt"] = "document file name"
+    # The ids of the capture and the statement name no one: public records cite them, and publish the ids as
+    # their own data; the edition adds nothing to them (no IRI, title or file name).
     return {secret: kind for secret, kind in found.items() if kind}
 
 
@@ -146,11 +157,15 @@ def _every_byte(public: Path, scratch: Path) -> list[tuple[str, bytes]]:
 def test_the_public_edition_shows_nothing_of_the_protected(editions, tmp_path: Path):
     secrets = _secrets(editions)
     assert {"Alexander Azarov", "Azarov", "volha-paulava", "persons/volha-paulava.yaml"} <= set(secrets)
+    names = NameFinder({secret: kind for secret, kind in secrets.items() if kind == "name"})
     leaks = []
     for place, data in _every_byte(editions["public"], tmp_path):
-        folded = unicodedata.normalize("NFC", data.decode("utf-8", errors="replace")).casefold()
+        text = data.decode("utf-8", errors="replace")
+        folded = unicodedata.normalize("NFC", text).casefold()
         leaks += [(secret, kind, place) for secret, kind in secrets.items()
                   if secret.casefold() in folded or secret.encode("utf-16-be") in data]
+        found = names.first_in(text)  # and every name with its disguises undone (hyphenation, invisible marks, ...)
+        leaks += [(found.name, "name, disguised", place)] if found else []
     assert leaks == []
     # The same search finds them in the full edition: the search works.
     full_text = (editions["full"] / "manifest.json").read_text() + _pdf_text(editions["full"] / f"{NAME}.pdf")
@@ -166,7 +181,7 @@ def test_both_editions_carry_one_root_and_the_public_one_verifies(editions, pki)
         report = verify_archive(target, trust_roots=[pki.root_cert], rebuild=target.suffix == ".pdf")
         assert report.ok and report.issues == [], (target, report.issues)
         assert report.root == roots["full"]
-        assert any("a public edition: 6 of its 30 entries are withheld" in check for _, check in report.checks)
+        assert any("a public edition: 8 of its 32 entries are withheld" in check for _, check in report.checks)
     text = _pdf_text(public / f"{NAME}.pdf")
     assert "3.     Entry withheld to protect the signatory" in text
     assert "7.     Entry withheld to protect the signatory" in text
@@ -188,7 +203,13 @@ def test_the_public_bundle_is_linked_data_with_withheld_entries(editions):
     positions = sorted(int(graph.value(entry, vocab.order))
                        for entry in withheld_entries)
     assert positions == [3, 7]
-    assert len(set(graph.subjects(rdflib.RDF.type, vocab.WithheldRecord))) == 6
+    leaves = set(graph.subjects(rdflib.RDF.type, vocab.WithheldRecord))
+    assert len(leaves) == 8
+    # A public record citing a withheld one refers to its leaf: no IRI is made from the withheld record's id.
+    person = rdflib.URIRef("https://w3id.org/appeal-archive/id/persons/pavel-latushka#record")
+    derived = set(graph.objects(person, rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")))
+    assert len(derived) == 2 and derived <= leaves  # the capture and the statement, both withheld
+    assert not any(STATEMENT in str(term) for triple in graph for term in triple if isinstance(term, rdflib.URIRef))
 
 
 def _candidate_names(count: int) -> list[str]:
@@ -372,7 +393,19 @@ def _write(records: Path, relative: str, text: str) -> None:
     ("persons/anatoly-latushka.yaml", 'archivist_note: "Not \\u0041lexander Azarov."\n'),  # a YAML escape
     ("persons/anatoly-latushka.yaml", "# Alexander Azarov asked to be left out\n"),  # a comment, attached as is
     ("persons/anatoly-latushka.yaml", "archivist_note: Not Alexander_Azarov, nor ALEXANDER\n  AZAROV.\n"),
-], ids=["public-source-record", "archive-yaml", "yaml-escape", "comment", "underscore-and-line-break"])
+    # issue 17: names in a comment split by invisible characters or written with look-alikes, percent-encoded,
+    # as HTML references, run together, hyphenated across a line end, or the surname alone
+    ("persons/anatoly-latushka.yaml", "# Alex\u00adander Aza\u200brov\n"),
+    ("persons/anatoly-latushka.yaml", "# Alexander\u200d\u2060\u034f\ufe0f\U000e0041 Azarov\n"),
+    ("persons/anatoly-latushka.yaml", "# \u0410lex\u0430nder \u0391z\u0430rov\n"),
+    ("persons/anatoly-latushka.yaml", "archivist_note: Not Alexander%20Azarov\n"),
+    ("persons/anatoly-latushka.yaml", "archivist_note: Not Alexander&#32;Azarov nor Alexander&nbsp;Azarov\n"),
+    ("persons/anatoly-latushka.yaml", "archivist_note: Not AlexanderAzarov\n"),
+    ("persons/anatoly-latushka.yaml", "# a statement by Alexander Aza-\n# rov\n"),
+    ("persons/anatoly-latushka.yaml", "# see azarov-statement.txt\n"),
+], ids=["public-source-record", "archive-yaml", "yaml-escape", "comment", "underscore-and-line-break",
+        "soft-hyphen-and-zwsp-in-comment", "joiners-variation-selector-tag-in-comment", "look-alikes-in-comment",
+        "percent-encoded", "html-references", "run-together", "hyphenated-across-comment-lines", "surname-alone"])
 def test_a_restricted_name_anywhere_in_a_public_file_is_an_error(records: Path, place: str, text: str | None):
     restrict(records, "persons", "alexander-azarov")
     if place == "archive.yaml":
@@ -460,3 +493,48 @@ def test_a_strange_proof_is_refused_never_crashes(editions, verified, tmp_path: 
     checked = check_proof(copy.deepcopy(verified["public pdf"]), path)
     assert not checked.ok
     assert {issue.code for issue in checked.issues} <= {"proof.invalid", "proof.record-mismatch"}
+
+
+def _add_source(records: Path, source_id: str, text: str) -> None:
+    import hashlib
+
+    document = text.encode()
+    _write(records, f"sources/{source_id}.txt", text)
+    _write(records, f"sources/{source_id}.yaml", f"id: {source_id}\ntype: source\ntitle: A statement read at the "
+           f"rally\nfile: {source_id}.txt\nsha256: {hashlib.sha256(document).hexdigest()}\nmedia_type: text/plain\n"
+           "language: en\ncapture:\n  kind: other\n  description: A test document.\n  publisher_url: unknown\n"
+           "  captured_on: unknown\n")
+
+
+def test_a_public_record_citing_a_withheld_source_whose_id_names_the_protected_is_an_error(records: Path):
+    """Issue 17: ids carry names. A public person cites a statement withheld because it names a protected
+    person, and the statement's id names her: the id would be published in the person's record."""
+    restrict(records, "persons", "volha-paulava")
+    _add_source(records, "paulava-statement", "Read at the rally by Volha Paulava and Pavel Latushka.\n")
+    person = records / "persons" / "pavel-latushka.yaml"
+    person.write_text(person.read_text().replace("sources:\n", "sources:\n  - paulava-statement\n", 1))
+    report = validate_records("records")
+    assert report.restricted["sources/paulava-statement.yaml"] == "its document's text names person volha-paulava"
+    found = [issue for issue in report.errors if issue.code == "access.id-names-restricted"]
+    assert [(issue.file, issue.pointer) for issue in found] == [("records/persons/pavel-latushka.yaml", "/sources/0")]
+    assert found[0].line and found[0].hint
+    # Named so that it names no one, the statement may be cited: it is withheld, and only its leaf is published.
+    for suffix in ("txt", "yaml"):
+        (records / "sources" / f"paulava-statement.{suffix}").rename(records / "sources" / f"rally-statement.{suffix}")
+    statement = records / "sources" / "rally-statement.yaml"
+    statement.write_text(statement.read_text().replace("paulava-statement", "rally-statement"))
+    person.write_text(person.read_text().replace("paulava-statement", "rally-statement"))
+    assert validate_records("records").ok
+
+
+@pytest.mark.parametrize("text", ["Read at the rally by Volha Pau-\nlava and Pavel Latushka.\n",
+                                  "Read at the rally by Volha Pau\u00adlava and Pavel Latushka.\n",
+                                  "Read at the rally by Volha\u200bPaulava and Pavel Latushka.\n",
+                                  "Read at the rally by Volha&nbsp;Paulava and Pavel Latushka.\n"],
+                         ids=["hyphenated-across-a-line-end", "soft-hyphen", "zwsp", "nbsp-reference"])
+def test_a_source_text_naming_the_protected_in_disguise_is_withheld(records: Path, text: str):
+    restrict(records, "persons", "volha-paulava")
+    _add_source(records, "rally-statement", text)
+    report = validate_records("records")
+    assert report.restricted.get("sources/rally-statement.yaml", "").startswith("its document's text names person"), \
+        report.restricted

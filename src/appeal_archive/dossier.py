@@ -44,6 +44,7 @@ def nfc_data(record: ScannedRecord) -> Any:
 
 KEPT_TYPES = ("appeal", "rally", "source")
 WITHHELD_ENTRY = "Entry withheld to protect the signatory"
+WITHHELD_RECORD = "Its record is withheld from this edition; its salted leaf is in the manifest."
 WITHHELD_SOURCE = ("The source document is withheld from this edition: its text names a protected signatory. Its "
                    "salted leaf is in the manifest, and the full edition holds it.")
 
@@ -141,3 +142,11 @@ class Dossier:
 
     def records(self) -> list[ScannedRecord]:
         return self.record_set.records
+
+    def holds(self, record_type: str, record_id: str) -> bool:
+        """Whether this edition publishes the record a reference names."""
+        return record_id in self._by_type.get(record_type, {})
+
+    def withheld_leaf(self, record_type: str, record_id: str) -> int | None:
+        """Where in the tree the leaf of a record this edition withholds sits: the only way a view may name it."""
+        return self.record_set.withheld_leaves.get((record_type, record_id))

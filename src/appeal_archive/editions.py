@@ -30,6 +30,9 @@ def edition_of(record_set: RecordSet, manifest: dict[str, Any], edition: str
     """The record set and manifest an edition publishes, and what the person building it must know."""
     if edition == "public":
         published, withheld = public_record_set(record_set)
+        places = {entry["path"]: entry["index"] for entry in manifest["records"]}
+        published.withheld_leaves = {(record.record_type, record.id): places[record.path]
+                                     for record in record_set.records if record.path in withheld}
         return published, public_manifest(manifest, withheld), [
             f"public edition: {len(withheld)} records and documents withheld, each replaced by its leaf; the root "
             "is the full edition's"]

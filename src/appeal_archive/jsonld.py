@@ -148,7 +148,14 @@ class Bundle:
         self.adoption_dates = {appeal.id: appeal.adoption.date for appeal in dossier.appeals}
 
     def iri(self, record_type: str, record_id: str, part: str | None = None) -> str:
+        """The IRI of a record this edition publishes (the one being written)."""
         return f"{self.base}{TYPE_FOLDERS[record_type]}/{record_id}" + (f"#{part}" if part else "")
+
+    def link(self, record_type: str, record_id: str) -> str:
+        """The IRI of a record another refers to; for one the edition withholds, its leaf's node, which says
+        nothing of it: no IRI is ever made from a withheld record's id."""
+        leaf = self.dossier.withheld_leaf(record_type, record_id)
+        return self.iri(record_type, record_id) if leaf is None else f"{self.record_set}#leaf-{leaf}"
 
     def text(self, value: str, language: str) -> dict[str, str]:
         return {"@value": value, "@language": language}
@@ -170,7 +177,7 @@ class Bundle:
                   "about": iri, "identifier": record_id, "recordPath": entry["path"],
                   "recordSha256": entry["sha256"], "recordSalt": entry["salt"], "leafIndex": entry["index"],
                   "isPartOf": self.record_set,
-                  "wasDerivedFrom": [self.iri("source", source) for source in sources] or [iri]})
+                  "wasDerivedFrom": [self.link("source", source) for source in sources] or [iri]})
         return {"@id": iri, "@type": types, "identifier": record_id}
 
     # --- records ------------------------------------------------------------------------------------
@@ -217,13 +224,13 @@ class Bundle:
         similar = appeal.similar_appeals
         self.add({**node, "name": self.text(appeal.title, lang), "inLanguage": lang,
                   "recipient": recipients, "text": self.text("\n\n".join(appeal.body), lang), "demand": demands,
-                  "dateCreated": appeal.adoption.date, "adoptedAt": self.iri("rally", appeal.adoption.rally),
+                  "dateCreated": appeal.adoption.date, "adoptedAt": self.link("rally", appeal.adoption.rally),
                   "adoptionStatement": self.text(appeal.adoption.as_printed, lang),
                   "datePrinted": self.text(appeal.adoption.date_as_printed, lang),
                   "occasion": self.text(appeal.adoption.occasion, lang) if appeal.adoption.occasion else None,
-                  "similarAppealAdoptedAt": [self.iri("rally", rally) for rally in similar.rallies] if similar else [],
+                  "similarAppealAdoptedAt": [self.link("rally", rally) for rally in similar.rallies] if similar else [],
                   "similarAppealsStatement": self.text(similar.as_printed, lang) if similar else None,
-                  "mentions": sorted({self.iri("person", mention.ref) for mention in appeal.mentions}),
+                  "mentions": sorted({self.link("person", mention.ref) for mention in appeal.mentions}),
                   "image": photo, "hasPart": claims, "signatoryCount": appeal.signatory_count})
         for position in self.dossier.withheld_positions(appeal.id):
             self.add({"@id": f"{iri}#withheld-entry-{position}", "@type": ["aa:WithheldEntry"], "order": position,
@@ -259,7 +266,7 @@ class Bundle:
         contributor -> the person (or, when the entry names none, the organization); each capacity is an
         OrganizationRole: the person -> memberOf -> the role -> memberOf -> the organization."""
         iri = self.iri("signatory", signatory.id)
-        person = self.iri("person", signatory.person.ref) if signatory.person else None
+        person = self.link("person", signatory.person.ref) if signatory.person else None
         capacities = []
         for number, capacity in enumerate(signatory.capacities, 1):
             organization = capacity.organization
@@ -267,16 +274,16 @@ class Bundle:
                 "@id": f"{iri}#capacity-{number}", "@type": ["schema:OrganizationRole"], "order": number,
                 "roleName": self.text(capacity.role, "en"), "roleOf": person,
                 # schema:memberOf needs a member (the Role pattern): an entry naming no person has none.
-                "memberOf" if person else "roleIn": self.iri("organization", organization.ref) if organization else None,
+                "memberOf" if person else "roleIn": self.link("organization", organization.ref) if organization else None,
                 "organizationAsPrinted": self.text(organization.name, "en") if organization else None})["@id"])
         notes = [self.entry_note(f"{iri}#note-{number}", number, note, person, signatory.source)
                  for number, note in enumerate(signatory.notes, 1)]
         node = self.thing("signatory", signatory.id, ["schema:Role", "aa:SignatoryEntry"], [signatory.source])
-        signed_as = person or next((self.iri("organization", capacity.organization.ref)
+        signed_as = person or next((self.link("organization", capacity.organization.ref)
                                     for capacity in signatory.capacities if capacity.organization), None)
         self.add({**node, "order": signatory.position, "asPrinted": self.text(signatory.as_printed, "en"),
-                  "signatoryOf": self.iri("appeal", signatory.appeal),
-                  "contributionTo": self.iri("appeal", signatory.appeal), "roleName": self.text("signatory", "en"),
+                  "signatoryOf": self.link("appeal", signatory.appeal),
+                  "contributionTo": self.link("appeal", signatory.appeal), "roleName": self.text("signatory", "en"),
                   "startDate": self.adoption_dates.get(signatory.appeal), "contributor": signed_as,
                   "personAsPrinted": self.text(signatory.person.name, "en") if signatory.person else None,
                   "capacity": capacities, "entryNote": notes,
@@ -285,7 +292,7 @@ class Bundle:
     def entry_note(self, iri: str, number: int, note, person: str | None, source: str) -> str:
         """A remark of the entry and the facts it states, each a schema:Claim about a person that the source
         makes (schema:appearance), with the words it rests on (schema:text)."""
-        document = self.iri("source", source)
+        document = self.link("source", source)
         claims = []
         if note.status and person:
             claims.append(self.status_claim(f"{iri}-status", person, note.status, document))
@@ -304,7 +311,7 @@ class Bundle:
                 if term else None})["@id"])
         if note.relation:
             relation = note.relation
-            related = self.iri("person", relation.person.ref)
+            related = self.link("person", relation.person.ref)
             claims.append(self.add({
                 "@id": f"{iri}-relation", "@type": ["schema:Claim", "aa:KinshipStatement"], "about": person,
                 "appearance": document, "text": self.text(relation.as_printed or note.text, "en"),

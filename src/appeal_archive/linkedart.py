@@ -90,7 +90,14 @@ class LinkedArt:
         return {person: list(found.values()) for person, found in groups.items()}
 
     def appeal(self, appeal: Appeal) -> dict[str, Any]:
-        rally = self.dossier.rallies[appeal.adoption.rally]
+        rally = self.dossier.rallies.get(appeal.adoption.rally)  # None: an edition that withholds it names nothing
+        adoption = {"type": "Creation", "timespan": _day(appeal.adoption.date, appeal.adoption.date_as_printed)}
+        if rally is None:
+            adoption["_label"] = "Adoption of the appeal"
+        else:
+            adoption.update({"_label": f"Adoption of the appeal at {rally.as_printed}",
+                             "took_place_at": [self.place_of(rally)],
+                             "part_of": self.ref("event", rally.id, "Activity", rally.as_printed)})
         return {
             "@context": CONTEXT, **self.ref("text", appeal.id, "LinguisticObject", appeal.title),
             "identified_by": self.names([appeal.title]) + [{"type": "Identifier", "content": appeal.id}],
@@ -99,12 +106,7 @@ class LinkedArt:
             "content": "\n\n".join(appeal.body),
             "referred_to_by": [_statement(appeal.adoption.as_printed)]
             + [_statement(f"{demand.number}. {demand.text}") for demand in appeal.demands],
-            "created_by": {
-                "type": "Creation", "_label": f"Adoption of the appeal at {rally.as_printed}",
-                "timespan": _day(appeal.adoption.date, appeal.adoption.date_as_printed),
-                "took_place_at": [self.place_of(rally)],
-                "part_of": self.ref("event", rally.id, "Activity", rally.as_printed),
-            },
+            "created_by": adoption,
         }
 
     def rally(self, rally: Rally) -> dict[str, Any]:

@@ -124,6 +124,9 @@ class RecordSet:
     documents: list[SourceDocument]
     salts: dict[str, str] = field(default_factory=dict)  # path -> salt (hex), in leaf order (salts.py)
     restricted: dict[str, str] = field(default_factory=dict)  # path -> why it is restricted (access.py)
+    # In a public edition, the records it withholds, by type and id, with their leaf's place in the tree: what a
+    # view refers to instead of a withheld record (never by its id, which only its published referrers carry).
+    withheld_leaves: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def config(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .dossier import WITHHELD_ENTRY, WITHHELD_SOURCE, Dossier
+from .dossier import WITHHELD_ENTRY, WITHHELD_RECORD, WITHHELD_SOURCE, Dossier
 from .errors import AppealArchiveError, Issue
 from .identity import SignerIdentity
 from .layout import pdf_files
@@ -71,10 +71,10 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
         layout.line(line, TITLE)
     layout.space(8)
     for appeal in appeals:
-        rally = dossier.rallies[appeal.adoption.rally]
+        rally = dossier.rallies.get(appeal.adoption.rally)
         occasion = f", {appeal.adoption.occasion}," if appeal.adoption.occasion else ""
-        layout.paragraph(f"Adopted on {human_date(appeal.adoption.date)}{occasion} at {rally.as_printed} "
-                         f"({rally.country}).", BODY)
+        place = f"{rally.as_printed} ({rally.country})" if rally else f"a rally. {WITHHELD_RECORD}"
+        layout.paragraph(f"Adopted on {human_date(appeal.adoption.date)}{occasion} at {place}.", BODY)
     layout.space(14)
     documents = len(dossier.manifest["source_documents"])
     withheld = (f"; {dossier.withheld_count} more withheld from this edition to protect signatories"
@@ -116,10 +116,8 @@ def _as_printed(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
     notes, each signatory entry's structured reading) is set apart, small and italic."""
     source = dossier.sources.get(appeal.source)
     layout.heading("The appeal, as printed")
-    transcribed = (f"Transcribed from: {source.title} ({source.file}, SHA-256 {source.sha256})." if source
-                   else f"Transcribed from a source document. {WITHHELD_SOURCE}")
-    layout.paragraph(f"{transcribed} The text in this typeface is the document's, in its order; what is set like "
-                     "this note is the archive's.", NOTE)
+    layout.paragraph(f"{_transcribed_from(dossier, appeal.source)} The text in this typeface is the document's, in "
+                     "its order; what is set like this note is the archive's.", NOTE)
     layout.space(6)
     layout.paragraph(appeal.title, H2)
     layout.space(4)
@@ -145,7 +143,11 @@ def _as_printed(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
         layout.paragraph(appeal.signatories_heading, BODY)
         layout.space(3)
     withheld = dossier.withheld_positions(appeal.id)
+    quoted = appeal.source  # entries quoting another source (a later capture) are printed under its heading
     for position, signatory in _in_print_order(dossier.signatories(appeal.id), withheld):
+        if signatory is not None and signatory.source != quoted:
+            quoted = signatory.source
+            layout.paragraph(f"Entries from here on: {_transcribed_from(dossier, quoted)}", NOTE)
         if signatory is None:
             layout.paragraph(WITHHELD_ENTRY, NOTE, indent=22, label=f"{position}.")
         else:
@@ -159,6 +161,12 @@ def _as_printed(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
     if source and source.omitted:
         layout.space(6)
         layout.paragraph(_omissions(source), NOTE)
+
+
+def _transcribed_from(dossier: Dossier, source_id: str) -> str:
+    source = dossier.sources.get(source_id)
+    return (f"Transcribed from: {source.title} ({source.file}, SHA-256 {source.sha256})." if source
+            else f"Transcribed from a source document. {WITHHELD_SOURCE}")
 
 
 def _in_print_order(signatories: Iterator[Signatory], withheld: list[int]) -> Iterator[tuple[int, Signatory | None]]:
@@ -188,8 +196,11 @@ def _rallies(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
     rally_ids = [appeal.adoption.rally] + (appeal.similar_appeals.rallies if appeal.similar_appeals else [])
     layout.heading("Rallies")
     for rally_id in rally_ids:
-        rally = dossier.rallies[rally_id]
+        rally = dossier.rallies.get(rally_id)
         role = "adopted the appeal" if rally_id == appeal.adoption.rally else "adopted a similar appeal"
+        if rally is None:
+            layout.paragraph(f"A rally that {role}. {WITHHELD_RECORD}", NOTE)
+            continue
         layout.paragraph(f"{rally.city} ({rally.country}), {human_date(rally.date)}: {rally.as_printed}; {role}", BOLD)
         layout.paragraph(f"Participants: {count_text(rally.participants)}", BODY, indent=12)
         layout.paragraph(f"Date as printed: {rally.date_as_printed}", SMALL, indent=12)

@@ -7,8 +7,9 @@ compared after undoing what hides a name from a plain search but not from a read
 - default-ignorable and format characters (soft hyphen, ZWSP, ZWJ, U+2060, U+034F, variation selectors,
   tag characters), removed, by the `regex` module's Unicode properties;
 - compatibility forms and case (NFKC, case folding), and letters that look alike across scripts (Cyrillic
-  `А` for Latin `A`): Unicode's confusable skeleton (UTS #39), from ICU. Case and skeleton do not commute
-  (`Ε` folds to `ε`, whose skeleton is not `E`'s), so a text is compared in both orders.
+  `А` for Latin `A`): Unicode's confusable skeleton (UTS #39), from ICU. The skeleton keeps case, and
+  letters of one case look alike where the other case's do not, so a text is compared as written, in
+  capitals and in small letters (`comparable`).
 Then a name is found where its words follow one another, or where its letters run together from the start
 of a word to the end of one (`AlexanderAzarov`, `A.l.e.x.a.n.d.e.r`); a single distinctive word of a
 person's name (a surname in a file name) is found as a word.
@@ -88,10 +89,13 @@ def skeleton(text: str) -> str:
     return unicodedata.normalize("NFD", decomposed.translate(table))
 
 
-def comparable(text: str) -> tuple[str, str]:
-    """The two forms in which texts are compared: case folded after the skeleton, and before it."""
+def comparable(text: str) -> tuple[str, str, str]:
+    """The three forms in which texts are compared, each folded after the skeleton: the text as written (each
+    look-alike in the case it resembles), in capitals and in small letters. The skeleton keeps case, and a
+    letter may look like another only in one of its cases (Cyrillic `Л` and `л` look like different letters,
+    Greek `ν` looks like `v` and `Ν` like `N`), so case is also first made the same on both sides."""
     plain = unicodedata.normalize("NFKC", _IGNORABLE.sub("", text))
-    return skeleton(plain).casefold(), skeleton(plain.casefold()).casefold()
+    return skeleton(plain).casefold(), skeleton(plain.upper()).casefold(), skeleton(plain.casefold()).casefold()
 
 
 class _Words:
@@ -115,7 +119,7 @@ def _compact(text: str) -> str:
 
 
 def word_forms(text: str) -> set[str]:
-    """The words of `text` in both compared forms."""
+    """The words of `text` in each compared form."""
     return {word for form in comparable(text) for word in _WORD.findall(form)}
 
 
@@ -130,8 +134,8 @@ class NameFinder:
     `names` are found whole; `words` (distinctive words of persons' names) alone."""
 
     def __init__(self, names: dict[str, str], words: dict[str, str] | None = None):
-        self.names: list[dict[str, list[tuple[str, str, str]]]] = [defaultdict(list), defaultdict(list)]
-        self.words: list[dict[str, tuple[str, str]]] = [{}, {}]
+        self.names: list[dict[str, list[tuple[str, str, str]]]] = [defaultdict(list) for _ in range(3)]
+        self.words: list[dict[str, tuple[str, str]]] = [{} for _ in range(3)]
         for name, whose in names.items():
             for form, index, single in zip(comparable(name), self.names, self.words, strict=True):
                 letters = _compact(form)

@@ -19,7 +19,7 @@ from .errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Issue, fail
 from .crate import crate_bytes, crate_file, crate_of
 from .layout import CRATE, LINKED_ART, MANIFEST, PLACEHOLDER, Outputs, bag_info, bag_payload, manifest_bytes
 from .manifest import make_manifest
-from .publish import Staging, write_failure
+from .publish import Staging, refuse_records_folder, write_failure
 from .validate import ValidationReport, load_record_set
 
 
@@ -87,6 +87,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     from .version import tool_name
 
     out = Path(out_dir)
+    refuse_records_folder(out)
     report, record_set = load_record_set(records_dir, keep_data=True, jobs=jobs)
     result = BuildResult(report, os.fspath(out))
     if record_set is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
@@ -15,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from . import loader
 from .canonical import sha256_hex
 from .errors import Issue
-from .files import FileRefused, read_regular, sha256_of
+from .files import MAX_KEY_BYTES, FileRefused, key_material, key_material_issue, read_regular, sha256_of
 from .layout import MAX_DOCUMENT_BYTES
 from .records import read_bytes
 from .recordset import ScannedRecord, SourceDocument, display_path
@@ -69,10 +70,13 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
         limit = MAX_TEXT_DOCUMENT_BYTES if is_text else MAX_DOCUMENT_BYTES
         referenced.add(relative)
         try:
-            raw = read_regular(root / relative, limit) if is_text or keep_data else None
-            actual = sha256_hex(raw) if raw is not None else sha256_of(root / relative, limit)
+            raw = read_regular(root / relative, limit, own=True) if is_text or keep_data else None
+            actual = sha256_hex(raw) if raw is not None else sha256_of(root / relative, limit, own=True)
         except FileRefused as refused:
             issues.append(_unread_document(refused.issue, source, relative, is_text, locations))
+            continue
+        if (found := _key_material_in(root / relative, raw)) is not None:
+            issues.append(found.in_file(display_path(locations.display_root, relative)))
             continue
         if actual != facts.sha256:
             issues.append(locations.issue(
@@ -85,10 +89,26 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
         del raw
     for document in documents:
         if document not in referenced:
-            issues.append(Issue("source.unreferenced", "no source record describes this document",
-                                file=display_path(locations.display_root, document), severity="warning",
-                                hint="add a source record for it in records/sources/, or remove it"))
+            where = display_path(locations.display_root, document)
+            issues.append(Issue("source.unreferenced", "no source record describes this document", file=where,
+                                severity="warning", hint="add a source record for it in records/sources/, or remove it"))
+            try:
+                found = _key_material_in(root / document, None)
+            except FileRefused as refused:
+                found = refused.issue
+            if found is not None:  # not published while unreferenced, but never to be among the records
+                issues.append(found.in_file(where))
     return indexes, list(kept.values()), issues
+
+
+def _key_material_in(path: Path, data: bytes | None) -> Issue | None:
+    """The issue when a document (its bytes, when read; else its beginning) is key material. A key store is
+    small: larger documents are not read again for it."""
+    if data is None:
+        data = read_regular(path, MAX_DOCUMENT_BYTES, own=True)[:MAX_KEY_BYTES + 1] \
+            if os.stat(path, follow_symlinks=False).st_size <= MAX_KEY_BYTES else b""
+    what = key_material(data)
+    return key_material_issue(what) if what else None
 
 
 def _unread_document(refused: Issue, source: ScannedRecord, relative: str, is_text: bool,

@@ -43,6 +43,9 @@ CODES: dict[str, str] = {
     "path.escape": "A source record names a document outside records/sources/.",
     "path.not-a-file": "An entry in the records folder is not a regular file (a FIFO, a device).",
     "path.symlink": "An entry in the records folder is a symbolic link.",
+    "path.hard-link": "A file in the records folder has another name (a hard link) elsewhere; records are copies, never links.",
+    "path.bad-name": "A file's name holds a control or line-separating character, or a space at an end: the salt ledger cannot hold it.",
+    "file.key-material": "A file in the records folder is a private key (PEM, DER) or a PKCS#12 key store.",
     "records.not-found": "The records folder given does not exist.",
     "config.missing": "The records folder has no archive.yaml.",
     # the JSON Schema
@@ -85,6 +88,7 @@ CODES: dict[str, str] = {
     # build and signing (could not run)
     "build.out-not-empty": "The output folder holds files a build did not make.",
     "build.out-not-folder": "The output path exists and is not a folder.",
+    "output.in-records": "An output (--out, --export-ca, extend's file) would be written inside a records folder.",
     "build.source-date-epoch": "SOURCE_DATE_EPOCH is not a whole number of seconds since 1970.",
     "pdf.missing-glyph": "A character the archival font cannot draw.",
     "pdf.not-pdfa": "The rendered PDF does not pass PDF/A-3b (a bug in appeal-archive).",

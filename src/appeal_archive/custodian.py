@@ -297,8 +297,9 @@ def describe_identity(folder: Path, *, create: bool = False, export_ca: Path | N
         ca_certificate = _load_certificates(folder / CA_CERT)[0]
         report.ca = certificate_facts(ca_certificate)
         if export_ca:
-            from .publish import write_atomically
+            from .publish import refuse_records_folder, write_atomically
 
+            refuse_records_folder(export_ca)
             write_atomically(export_ca, _pem(ca_certificate))
             report.exported = str(export_ca)
     elif export_ca:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,8 +34,9 @@ def too_large(size: int, limit: int) -> Issue:
 
 
 @contextmanager
-def opened(path: str | os.PathLike, limit: int) -> Iterator[tuple[int, os.stat_result]]:
-    """A descriptor of a regular file of at most `limit` bytes, and its status; FileRefused otherwise."""
+def opened(path: str | os.PathLike, limit: int, own: bool = False) -> Iterator[tuple[int, os.stat_result]]:
+    """A descriptor of a regular file of at most `limit` bytes, and its status; FileRefused otherwise. `own`: the
+    file must also be the archive's own, with no other name (a hard link) that shares its bytes."""
     try:
         descriptor = os.open(path, _FLAGS)
     except OSError as error:
@@ -50,14 +52,18 @@ def opened(path: str | os.PathLike, limit: int) -> Iterator[tuple[int, os.stat_r
                                     hint="give a regular file; FIFOs, devices and sockets are never read"))
         if status.st_size > limit:
             raise FileRefused(too_large(status.st_size, limit))
+        if own and status.st_nlink > 1:
+            raise FileRefused(Issue("path.hard-link", f"has {status.st_nlink} names (hard links): the same bytes are "
+                                    "a file elsewhere too", hint="copy the file into the records folder (cp, never "
+                                    "ln): a link brings in whatever it shares, a private key, a private file"))
         yield descriptor, status
     finally:
         os.close(descriptor)
 
 
-def read_regular(path: str | os.PathLike, limit: int) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; FileRefused otherwise."""
-    with opened(path, limit) as (descriptor, status):
+def read_regular(path: str | os.PathLike, limit: int, own: bool = False) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; FileRefused otherwise (see `opened` for `own`)."""
+    with opened(path, limit, own) as (descriptor, status):
         chunks, total = [], 0
         try:
             while chunk := os.read(descriptor, 1 << 20):
@@ -71,12 +77,13 @@ def read_regular(path: str | os.PathLike, limit: int) -> bytes:
         return b"".join(chunks)
 
 
-def sha256_of(path: str | os.PathLike, limit: int) -> str:
-    """SHA-256 (hex) of a regular file of at most `limit` bytes, read in pieces; FileRefused otherwise."""
+def sha256_of(path: str | os.PathLike, limit: int, own: bool = False) -> str:
+    """SHA-256 (hex) of a regular file of at most `limit` bytes, read in pieces; FileRefused otherwise (see
+    `opened` for `own`)."""
     import hashlib
 
     digest = hashlib.sha256()
-    with opened(path, limit) as (descriptor, _status):
+    with opened(path, limit, own) as (descriptor, _status):
         total = 0
         while chunk := os.read(descriptor, 1 << 20):
             total += len(chunk)
@@ -84,6 +91,36 @@ def sha256_of(path: str | os.PathLike, limit: int) -> str:
                 raise FileRefused(too_large(total, limit))
             digest.update(chunk)
     return digest.hexdigest()
+
+
+_PEM_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+MAX_KEY_BYTES = 1 << 20  # a key store in DER is kilobytes: larger files are not parsed as one
+
+
+def key_material(data: bytes) -> str | None:
+    """What `data` is when it is private key material, which never belongs among records and documents: a PEM
+    private key (PKCS#1 or #8, EC, OpenSSH, PGP), a private key in DER, or a PKCS#12 key store; else None."""
+    if _PEM_KEY.search(data):
+        return "a private key in PEM"
+    if not data.startswith(b"\x30") or len(data) > MAX_KEY_BYTES:
+        return None
+    from asn1crypto import keys, pkcs12
+
+    for kind, what in ((keys.PrivateKeyInfo, "a private key in DER"), (keys.EncryptedPrivateKeyInfo,
+                        "an encrypted private key in DER"), (keys.RSAPrivateKey, "an RSA private key in DER"),
+                       (keys.ECPrivateKey, "an EC private key in DER"), (pkcs12.Pfx, "a PKCS#12 key store")):
+        try:
+            kind.load(data, strict=True).native  # noqa: B018 (parses every field)
+        except Exception:  # noqa: BLE001, S112 - not of this kind
+            continue
+        return what
+    return None
+
+
+def key_material_issue(what: str) -> Issue:
+    return Issue("file.key-material", f"is {what}, which never belongs among the records", line=1, column=1,
+                 hint="move it out of the records folder (keys live in the identity folder, never in records/), "
+                 "and replace the key if it was ever committed or published")
 
 
 def has_holes(path: str | os.PathLike) -> bool:

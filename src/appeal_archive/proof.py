@@ -53,9 +53,10 @@ def make_proof(manifest: dict[str, Any], record_data: Any, path: str) -> dict[st
 def prove_record(records_dir, record: str, out: Path) -> ProveReport:
     """Write the proof for the record whose id or path is `record`."""
     from .manifest import make_manifest
-    from .publish import write_atomically
+    from .publish import refuse_records_folder, write_atomically
     from .validate import load_record_set
 
+    refuse_records_folder(out)
     report, record_set = load_record_set(records_dir, keep_data=False)
     if record_set is None:
         raise fail("prove.invalid-records", f"{records_dir} does not validate ({len(report.errors)} errors)",

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import AppealArchiveError, fail
+from .errors import EXIT_USAGE, AppealArchiveError, fail
 
 _STAGING = ".{name}.staging-"
 _OWNER = re.compile(r"(?P<boot>[0-9a-f]{8})-(?P<pid>\d+)-(?P<start>\d+)-[0-9a-f]{8}")
@@ -45,7 +45,8 @@ class Staging:
     """
 
     def __init__(self, out: Path, allowed: set[str]):
-        self.out = out.absolute()
+        # Through a symbolic link, the folder it names is built: swapping the link itself would leave it behind.
+        self.out = Path(os.path.realpath(out))
         self.allowed = allowed  # what a build may leave in a staging folder: its outputs and scratch
         self.path: Path | None = None
         self.unsynced = False
@@ -59,7 +60,9 @@ class Staging:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.path is not None:
+        if self.path is not None and self.path.is_symlink():
+            self.path.unlink()
+        elif self.path is not None:
             shutil.rmtree(self.path, ignore_errors=True)
 
     def write(self, name: str, data: bytes, durable: bool = True) -> None:
@@ -122,6 +125,20 @@ def _exchange(first: Path, second: Path) -> None:
     os.rename(second, aside)
     os.rename(first, second)
     os.rename(aside, first)
+
+
+def refuse_records_folder(path: Path) -> None:
+    """No command writes an output inside a records folder (one holding archive.yaml or the salt ledger): the
+    records, captures and ledger are written only by the commands that own them (fmt, salt, build's salting),
+    and an output there would replace one, or be salted and published as a record."""
+    from .recordset import CONFIG_FILE, SALTS_FILE
+
+    target = Path(os.path.realpath(path))
+    for folder in (target, *target.parents):
+        if (folder / CONFIG_FILE).is_file() or os.path.lexists(folder / SALTS_FILE):
+            raise fail("output.in-records", f"{path} is inside the records folder {folder}", "write outputs "
+                       "outside the records folder, e.g. --out build/ or --out proofs/record.json",
+                       file=str(path), exit_code=EXIT_USAGE)
 
 
 def write_failure(error: OSError, where: Path) -> AppealArchiveError:

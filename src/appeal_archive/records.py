@@ -12,6 +12,7 @@ import hashlib
 import os
 import stat
 import sys
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -20,7 +21,7 @@ from typing import Any
 from . import loader, schema
 from .canonical import canonical_json
 from .errors import Issue
-from .files import FileRefused, read_regular
+from .files import FileRefused, key_material, key_material_issue, read_regular
 from .recordset import CONFIG_FILE, SALTS_FILE, DocumentFacts, Listing, Reference, ScannedRecord, display_path
 from .schema import CONFIG_TYPE, FOLDER_TYPES
 from .text import QuoteIndex
@@ -37,6 +38,12 @@ def discover(root: Path, display_root: str) -> Listing:
     for relative, mode, target in _walk(root):
         name = PurePosixPath(relative).name
         top = relative.split("/", 1)[0]
+        unfit = _unfit_name(relative) if not name.startswith(".") else None
+        if unfit:  # shown escaped: a line break in a name would break the report's lines too
+            refuse(relative.encode("unicode_escape", "backslashreplace").decode("ascii"), "path.bad-name",
+                   f"has a name the salt ledger cannot hold ({unfit})", "rename it with letters, digits, '-', '_' "
+                   "and '.'; nothing is salted or published under this name")
+            continue
         if name.startswith("."):
             if name.endswith((".yaml", ".yml")):
                 refuse(relative, "file.hidden", "is a hidden record file; tools and people overlook it",
@@ -73,6 +80,19 @@ def discover(root: Path, display_root: str) -> Listing:
     return listing
 
 
+def _unfit_name(relative: str) -> str | None:
+    """Why a path cannot be a line of the salt ledger (`<salt> <path>`, one a line, UTF-8), or None."""
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        return "it is not UTF-8"
+    if relative != relative.strip() or any(part != part.strip() for part in relative.split("/")):
+        return "it starts or ends with a space"
+    strange = next((character for character in relative
+                    if unicodedata.category(character) in ("Cc", "Zl", "Zp")), None)
+    return f"it holds the control or line-separating character U+{ord(strange):04X}" if strange else None
+
+
 def _walk(root: Path) -> Iterator[tuple[str, int, str]]:
     """(relative POSIX path, lstat mode, link target) for every entry below root, outside hidden folders."""
     pending = [("", os.fspath(root))]
@@ -95,11 +115,14 @@ def _walk(root: Path) -> Iterator[tuple[str, int, str]]:
 
 
 def read_bytes(path: str | os.PathLike, limit: int = loader.MAX_RECORD_BYTES) -> bytes | Issue:
-    """A record file's bytes, or the Issue that says why it is not read (see files.py)."""
+    """A record file's bytes, or the Issue that says why it is not read (see files.py): it must be the archive's own
+    (no other name shares it) and no key material."""
     try:
-        return read_regular(path, limit)
+        raw = read_regular(path, limit, own=True)
     except FileRefused as refused:
         return refused.issue
+    what = key_material(raw)
+    return raw if what is None else key_material_issue(what)
 
 
 @dataclass

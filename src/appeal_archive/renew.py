@@ -71,9 +71,11 @@ def document_time_stamps(pdf_bytes: bytes) -> list[DocumentTimeStamp]:
 
 def extend_file(path: Path, tsa_url: str, trust_roots: tuple[Path, ...] = (), out: Path | None = None) -> ExtendReport:
     """Renew the signed PDF at `path` (into `out`, or in place), atomically, when `verify` accepts it."""
-    from .publish import write_atomically
+    from .publish import refuse_records_folder, write_atomically
     from .quiet import quiet_pyhanko
     from .sign import extend_pdf
+
+    refuse_records_folder(out or path)
 
     quiet_pyhanko()  # what pyHanko logs (with tracebacks) is reported as an issue, or is no problem
 

@@ -62,7 +62,8 @@ def read_ledger(root: Path, display_root: str) -> Ledger:
                                    hint=f"restore {SALTS_FILE} from a backup as a plain file; never edit it by hand"))
         return ledger
     seen_salts: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only, as they are written: a path may hold what splitlines() also breaks at.
+    for number, line in enumerate((line.removesuffix("\r") for line in text.split("\n")), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         match = _LINE.fullmatch(line)

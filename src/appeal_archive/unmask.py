@@ -170,11 +170,9 @@ class NameFinder:
     @staticmethod
     def _first(text: _Words, names: dict, words: dict) -> tuple[int, int, str, str] | None:
         for offset, index in text.starts.items():
-            word = text.words[index]
-            hit = words.get(word)
-            if hit is None:
-                hit = next(((name, whose) for letters, name, whose in names.get(text.run[offset:offset + _PREFIX], ())
-                            if text.run.startswith(letters, offset) and offset + len(letters) in text.ends), None)
+            hit = next(((name, whose) for letters, name, whose in names.get(text.run[offset:offset + _PREFIX], ())
+                        if text.run.startswith(letters, offset) and offset + len(letters) in text.ends), None)
+            hit = hit or words.get(text.words[index])  # a whole name before one of its words
             if hit is not None:
                 line = text.lines[index]
                 return line, index - text.lines.index(line), *hit

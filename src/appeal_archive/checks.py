@@ -119,6 +119,8 @@ def _unread_document(refused: Issue, source: ScannedRecord, relative: str, is_te
                      file=display_path(locations.display_root, relative),
                      hint="split the document into several, each described by its own source record"
                      if is_text else "keep a smaller capture, or a text transcription, as the source")
+    if refused.code == "path.hard-link":
+        return refused.in_file(display_path(locations.display_root, relative))
     return locations.issue(source.path, "/file", "source.file-missing", f"the document {relative} does not "
                            f"exist or cannot be read ({refused.message})",
                            "copy the captured document, unchanged, into records/sources/ as a regular file")

@@ -204,3 +204,17 @@ def test_the_appeal_as_printed_holds_every_word_of_its_source_in_order_or_says_i
     assert all(f"'{omission['text']}'" in note for omission in capture["omitted"])
     for editorial in ("Addressed to:", "Demands:"):
         assert editorial not in raw.split("The appeal, as printed", 1)[1].split("Rallies", 1)[0]
+
+
+def test_an_entry_quoting_another_source_is_printed_under_that_sources_heading(tmp_path: Path):
+    """Issue 17: entry 9 of the README's worked example quotes a later capture, and was printed under the
+    original capture's "Transcribed from" heading."""
+    from casefiles import materialize
+    from conftest import CASES
+
+    records = materialize(CASES / "valid" / "added-signatory", tmp_path / "records")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(unsigned_pdf(records))).pages).split())
+    original, later = "Transcribed from: Appeal of Belarusians to the EU", "Entries from here on: Transcribed from:"
+    assert text.index(original) < text.index("8. Member of the Coordination Council") < text.index(later) \
+        < text.index("9. ")
+    assert "later-capture.txt" in text[text.index(later):text.index("9. ")]

@@ -142,5 +142,19 @@ participants:
     return target
 
 
+def beside_real_records(real: Path, count: int, target: Path) -> Path:
+    """The real records at `target` with a synthetic appeal of `count` signatories beside them: a set above a size
+    (2,000 records, where the PDF carries them in ZIPs) in which every file of the real records is where it was."""
+    shutil.copytree(real, target)
+    synthetic = write(count, target.parent / f"{target.name}-synthetic")
+    for path in synthetic.rglob("*.yaml"):
+        relative = path.relative_to(synthetic)
+        if relative.parent != Path(".") and not (target / relative).exists():
+            shutil.copy(path, target / relative)
+    shutil.copy(synthetic / "sources" / "petition-export.txt", target / "sources")
+    shutil.rmtree(synthetic)
+    return target
+
+
 if __name__ == "__main__":
     write(int(sys.argv[1]), Path(sys.argv[2]))

@@ -174,15 +174,7 @@ def large_records(target: Path) -> Path:
     sys.path.insert(0, str(REPO / "bench"))
     import generate
 
-    shutil.copytree(REAL_RECORDS, target)
-    synthetic = generate.write(LARGE_SIGNATORIES, target.parent / "synthetic")
-    for path in synthetic.rglob("*.yaml"):
-        relative = path.relative_to(synthetic)
-        if relative.parent != Path(".") and not (target / relative).exists():
-            shutil.copy(path, target / relative)
-    shutil.copy(synthetic / "sources" / "petition-export.txt", target / "sources")
-    shutil.rmtree(synthetic)
-    return target
+    return generate.beside_real_records(REAL_RECORDS, LARGE_SIGNATORIES, target)
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,10 @@
-"""The attack corpus in tests/cases/verify/: each case tampers with a copy of a fresh signed build the way
-its attack does, and `appeal-archive verify` must give its exit code and name its causes, with no traceback."""
+"""The attack corpus in tests/cases/verify/ on the builds of the real records (verify_corpus.py; above 2,000
+records: test_verify_cases_large.py), and what verify must never do with any file: block on a FIFO, crash on
+a record of null, check a bag only in part."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,24 +12,9 @@ from click.testing import CliRunner
 
 import attacks
 from appeal_archive.cli import main
-from conftest import CASES
+from verify_corpus import BUILDS, VERIFY_CASES, cases_on, check_attack
 
 pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
-
-
-VERIFY_CASES = sorted((CASES / "verify").iterdir())
-# The builds an attack is made on: the session's B-LTA build of the real records, the same above 2,000 records
-# (where the records travel in ZIPs), and the B-B build (as `make build` signs) where a case asks for it.
-BUILDS = {"B-LTA": "signed_build_dir", "B-LTA-large": "large_build_dir", "B-B": "basic_build_dir"}
-CASES_AND_BUILDS = [(case, build) for case in VERIFY_CASES
-                    for build in json.loads((case / "case.json").read_text()).get("builds", ["B-LTA", "B-LTA-large"])]
-
-
-def copy_of(build: str, request: pytest.FixtureRequest, folder: Path) -> Path:
-    """A private copy of one of the session's builds, for an attack to tamper with."""
-    copy = folder / "build"
-    shutil.copytree(request.getfixturevalue(BUILDS[build]), copy)
-    return copy
 
 
 def test_every_attack_has_a_case_and_every_case_an_attack():
@@ -37,28 +22,10 @@ def test_every_attack_has_a_case_and_every_case_an_attack():
     assert named == set(attacks.ATTACKS)
 
 
-@pytest.mark.parametrize("case, build", CASES_AND_BUILDS,
-                         ids=[f"{case.name}-{build}" if build != "B-LTA" else case.name for case, build in CASES_AND_BUILDS])
+@pytest.mark.parametrize(**cases_on({"B-LTA", "B-B"}))
 def test_verify_names_the_cause_of_each_attack(case: Path, build: str, request: pytest.FixtureRequest, pki,
                                                tmp_path: Path):
-    spec = json.loads((case / "case.json").read_text(encoding="utf-8"))
-    build_copy = copy_of(build, request, tmp_path)
-    target = attacks.ATTACKS[spec["attack"]](build_copy, pki)
-    options = ["--trust-root", str(pki.root_cert)] if spec["trust_root"] else []
-    options += ["--rebuild"] if spec.get("rebuild") else []
-    result = CliRunner().invoke(main, ["verify", "--format", "json", *options, str(target)])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    report = json.loads(result.output)
-    found = {issue["code"] for issue in report["issues"]}
-    assert result.exit_code == spec["exit"], (found, report["issues"][:3])
-    assert set(spec.get("codes", [])) <= found, found
-    assert not spec.get("any") or set(spec["any"]) & found, found
-    assert "internal.error" not in found
-    if spec["exit"] == 0:
-        assert report["time"]["proven"] is None  # a made-up authority's time is never presented as proven
-    if "sig.gap-invalid" in found:
-        assert report["time"]["claimed"] is None  # nothing read from the unsigned gap is reported
-    assert not (build_copy.parent / "victim.txt").exists()  # nothing is ever written outside a scratch folder
+    check_attack(case, build, request, pki, tmp_path)
 
 
 @pytest.mark.parametrize("fifo", ["the-file", ".p7s", "manifest.json"])
@@ -98,31 +65,6 @@ def test_a_record_that_is_only_null_is_refused_by_manifest_and_build(records: Pa
         result = CliRunner().invoke(main, command)
         assert result.exit_code == 1, result.output
         assert "error[yaml.empty]" in result.output and "internal.error" not in result.output
-
-
-def test_extend_refuses_every_pdf_verify_refuses(request: pytest.FixtureRequest, pki, tmp_path: Path):
-    """extend runs the whole of verify first: each attack of the corpus on a PDF is refused with exit 1 (or 3 when
-    the file cannot be read), no file written and no traceback, whatever part of verify refuses it."""
-    refused = []
-    for number, (case, build) in enumerate(CASES_AND_BUILDS):
-        spec = json.loads((case / "case.json").read_text(encoding="utf-8"))
-        if build == "B-LTA-large":
-            continue  # extend's verify is verify's, which the corpus runs at that size
-        copy = copy_of(build, request, tmp_path / str(number))
-        target = attacks.ATTACKS[spec["attack"]](copy, pki)
-        if spec["exit"] != 1 or target.suffix != ".pdf":
-            continue  # extend takes PDFs only
-        before = target.read_bytes()
-        renewed = copy / "renewed.pdf"
-        options = ["--trust-root", str(pki.root_cert)] if spec["trust_root"] else []
-        result = CliRunner().invoke(main, ["extend", str(target), "--tsa", pki.tsa_urls[1], "--out", str(renewed),
-                                           *options])
-        assert result.exit_code in (1, 3), (case.name, result.output)
-        assert "Traceback" not in result.output + result.stderr, case.name
-        assert "error[extend." in result.stderr and "internal.error" not in result.stderr, (case.name, result.stderr)
-        assert not renewed.exists() and target.read_bytes() == before, case.name
-        refused.append(case.name)
-    assert len(refused) >= 20, refused
 
 
 @pytest.mark.parametrize("build", ["B-LTA", "B-LTA-large"])

@@ -208,10 +208,10 @@ def _stream(dictionary: bytes, content: bytes) -> bytes:
 
 def _object(data: bytes, path: str) -> tuple[int, bytes]:
     """The number and the newest body (as PDF syntax) of the object at `path` from the catalog, e.g.
-    "/DSS" or "/Pages/Kids/0"."""
+    "/DSS" or "/Pages/Kids/0" ("" for the catalog itself)."""
     with pikepdf.open(io.BytesIO(data)) as document:
         obj = document.Root
-        for step in path.strip("/").split("/"):
+        for step in filter(None, path.strip("/").split("/")):
             obj = obj[int(step)] if step.isdigit() else obj["/" + step]
         return obj.objgen[0], obj.unparse(resolved=True)
 
@@ -290,6 +290,59 @@ def metadata_repointed_at_page_content(build: Path, pki) -> Path:
         catalog = re.sub(rb"/Extensions (<<.*?>> >>|\d+ 0 R)", b"/Extensions %d 0 R" % xmp_number, catalog, flags=re.S)
     pdf.write_bytes(_appended(data, {catalog_number: catalog,
                                      content: _stream(b"/Type /Metadata /Subtype /XML", forged)}))
+    return pdf
+
+
+def catalog_listed_twice(build: Path, pki) -> Path:
+    """One update's cross-reference table lists the catalog twice: first a forged catalog whose /Pages is a new
+    one-page tree ("FORGED: APPEAL WITHDRAWN") and /OpenAction a script, then the catalog unchanged. pyHanko
+    reads the last entry, poppler, qpdf and pypdf the first: verify and pyHanko's validator accepted it, and
+    readers showed the forgery (found by an attacker, issue 17)."""
+    from update_forgeries import appended
+
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    size = _size(data)
+    number, catalog = _object(data, "")
+    content = b"BT /F1 36 Tf 72 700 Td (FORGED: APPEAL WITHDRAWN) Tj ET"
+    forged = re.sub(rb"/Pages \d+ 0 R", b"/Pages %d 0 R" % (size + 3), catalog).rstrip()[:-2] \
+        + b" /OpenAction %d 0 R >>" % (size + 4)
+    pdf.write_bytes(appended(data, {
+        (size, 0): _stream(b"", content),
+        (size + 1, 0): b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        (size + 2, 0): b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+                       b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (size + 3, size, size + 1),
+        (size + 3, 0): b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (size + 2),
+        (size + 4, 0): b"<< /S /JavaScript /JS (app.alert('forged');) >>"}, twice=(number, 0, forged, catalog)))
+    return pdf
+
+
+def page_listed_twice_then_time_stamped(build: Path, pki) -> Path:
+    """Page 2 listed twice in one update's table, first with a new content stream painting "APPEAL WITHDRAWN",
+    then unchanged; then a document time stamp from the PKI's real authority over it (found by an attacker)."""
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from update_forgeries import appended
+
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    size = _size(data)
+    number, page = _object(data, "Pages/Kids/1")
+    forged = re.sub(rb"/Contents (\d+ 0 R|\[[^\]]*\])", b"/Contents %d 0 R" % size, page)
+    assert forged != page
+    pdf.write_bytes(appended(data, {(size, 0): _stream(b"", b"q 1 1 1 rg 0 0 595 842 re f Q BT /F1 30 Tf 60 700 Td "
+                                                       b"(APPEAL WITHDRAWN) Tj ET")}, twice=(number, 0, forged, page)))
+    return _time_stamped(pdf, HTTPTimeStamper(pki.tsa_urls[1]))
+
+
+def validation_data_listed_twice(build: Path, pki) -> Path:
+    """The /DSS listed twice in one update's table, first emptied, then whole: every reader but pyHanko saw no
+    validation data (found by an attacker)."""
+    from update_forgeries import appended
+
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    number, dss = _object(data, "/DSS")
+    pdf.write_bytes(appended(data, {}, twice=(number, 0, b"<< /Type /DSS /Certs [] /OCSPs [] /CRLs [] >>", dss)))
     return pdf
 
 

@@ -6,7 +6,9 @@ file holds, as an attacker's tool would try them:
   object the signed file holds (and an array of the DSS, the form's fields and a page's annotations at one);
 - rewrite: each kind of object the signed file holds written again, once the same and once changed;
 - shadow: each kind of object written again under the next generation of its number, changed;
-- hybrid: an update whose table hides a changed object in a cross-reference stream (/XRefStm) only.
+- hybrid: an update whose table hides a changed object in a cross-reference stream (/XRefStm) only;
+- twice: an update whose table lists an object twice, the changed body first or last (readers take different
+  entries: found by an attacker).
 Each case is the whole file with one update appended, written by hand (an xref table, as any tool may);
 `time_stamped` then adds what anyone can: a document time stamp over it, from a trusted authority.
 """
@@ -83,7 +85,8 @@ def _trailer_facts(data: bytes) -> tuple[int, int, int, int | None, int]:
 
 
 def appended(data: bytes, objects: dict[tuple[int, int], bytes], info: int | None = -1,
-             hybrid: dict[int, bytes] | None = None, facts: tuple | None = None) -> bytes:
+             hybrid: dict[int, bytes] | None = None, facts: tuple | None = None,
+             twice: tuple[int, int, bytes, bytes] | None = None) -> bytes:
     """`data` with one update: `objects` maps (number, generation) to bodies; `info` the trailer's /Info
     (-1: as before). With `hybrid`, those objects are reachable only through a cross-reference stream the
     update's trailer names as /XRefStm (a hybrid-reference file)."""
@@ -109,8 +112,14 @@ def appended(data: bytes, objects: dict[tuple[int, int], bytes], info: int | Non
         offsets[(stream_number, 0)] = stream_offset
         size = stream_number + 1
         extra = b" /XRefStm %d" % stream_offset
+    entries = [(number, generation, offset) for (number, generation), offset in sorted(offsets.items())]
+    if twice:  # (number, generation, first body, last body): two subsections of the table list the one object
+        number, generation = twice[:2]
+        for content in twice[2:]:
+            entries.append((number, generation, len(data) + len(body)))
+            body += b"%d %d obj\n" % (number, generation) + content + b"\nendobj\n"
     table = b"xref\n0 1\n0000000000 65535 f \n" + b"".join(
-        b"%d 1\n%010d %05d n \n" % (number, offset, generation) for (number, generation), offset in sorted(offsets.items()))
+        b"%d 1\n%010d %05d n \n" % (number, offset, generation) for number, generation, offset in entries)
     info_number = old_info if info == -1 else info
     trailer = (b"trailer\n<< /Size %d /Root %d %d R" % (size, root, root_generation)
                + (b" /Info %d 0 R" % info_number if info_number is not None else b"")
@@ -192,6 +201,10 @@ def forgeries(data: bytes) -> Iterator[Forgery]:
         if target.generation == 0:
             yield Forgery(f"hide a changed object {target.number} in a hybrid xref stream",
                           update({}, hybrid={target.number: _changed(target)}))
+    for target in objects:  # one update's table lists the object twice: readers differ on which entry holds
+        for first, last in ((_changed(target), target.body), (target.body, _changed(target))):
+            yield Forgery(f"list object {target.number} twice in one table, the {'changed' if first != target.body else 'same'} "
+                          "body first", update({}, twice=(target.number, target.generation, first, last)))
     page = _body(data, "Pages/Kids/0")
     if page is not None:
         for target in objects:

@@ -59,16 +59,21 @@ def check_pdf_signature(stream: IO[bytes], size: int, report: VerifyReport,
     gaps_hold_only_signatures = all([check_gap(stream, each, report) for each in signatures])
     if gaps_hold_only_signatures and not check_unsigned_tail(reader, stream, size, signatures[-1], report):
         return None
-    if not check_updates(reader, signature.signed_revision, report):
-        return None  # the file as shown is not what was signed: its signatures vouch for nothing shown
     try:
-        # pyHanko's difference analysis runs (when anything follows a signature) as the floor under the
-        # allow-list of check_updates: a file pyHanko refuses is refused, however the allow-list judges it.
-        status = validate_pdf_signature(signature, judging.context(), ts_validation_context=judging.context())
-        stamp_statuses = [validate_pdf_timestamp(stamp, judging.context()) for stamp in stamps]
+        status = validate_pdf_signature(signature, judging.context(), ts_validation_context=judging.context(),
+                                        skip_diff=True)  # pyHanko's difference analysis: pyhanko_floor, below
+        stamp_statuses = [validate_pdf_timestamp(stamp, judging.context(), skip_diff=True) for stamp in stamps]
     except Exception as error:  # noqa: BLE001
         report.fail("sig.invalid", f"the signature cannot be validated ({type(error).__name__}: "
                     f"{plain_message(error)})", "the signature data is damaged")
+        return None
+    if not (status.intact and status.valid and check_updates(reader, stream, signature.signed_revision, report)
+            and pyhanko_floor(report, [("the signature", signature), *((f"document time stamp {number}", stamp)
+                                                                       for number, stamp in enumerate(stamps, 1))])):
+        # The signed bytes changed, or what the file shows is not what was signed: who signed is reported, and
+        # nothing the signature would vouch for.
+        judge(report, status, "the file", "the signature is intact and cryptographically valid", judging,
+              with_times=False)
         return None
     long_term, revocation = validation_data(reader, signature, status, judging)
     level = pades_level(reader, status, long_term, list(zip(stamps, stamp_statuses, strict=True)))
@@ -78,8 +83,6 @@ def check_pdf_signature(stream: IO[bytes], size: int, report: VerifyReport,
     _report_validation_data(report, level, long_term, revocation)
     if gaps_hold_only_signatures:
         _judge_document_time_stamps(report, status, stamp_statuses, judging)
-    pyhanko_floor(report, [("the signature", status), *((f"document time stamp {number}", checked) for number, checked
-                                                         in enumerate(stamp_statuses, start=1))])
     if judging.at is not None and report.ok:
         judge_at(report, signature, stamps, judging, _existed_by(status))
     first, first_length, second, second_length = signature.byte_range
@@ -265,12 +268,14 @@ def _judge_document_time_stamps(report: VerifyReport, status, stamp_statuses: li
         not_before = stamp.timestamp
 
 
-def check_updates(reader, signed_revision: int, report: VerifyReport) -> bool:
+def check_updates(reader, stream: IO[bytes], signed_revision: int, report: VerifyReport) -> bool:
     """Every update after the signature adds only validation data and time stamps, and takes none away
-    (updates.py). Whether that holds."""
+    (updates.py), and every reader reads what the updates wrote as pyHanko does (reading.py). Whether that
+    holds."""
+    from .reading import reading_changes
     from .updates import changes_since
 
-    changes = changes_since(reader, signed_revision)
+    changes = reading_changes(stream, reader, signed_revision) or changes_since(reader, signed_revision)
     report_changes(report, changes, "sig.modified-after-signing")
     later = reader.xrefs.total_revisions - 1 - signed_revision
     if not changes and later:
@@ -279,21 +284,25 @@ def check_updates(reader, signed_revision: int, report: VerifyReport) -> bool:
     return not changes
 
 
-def pyhanko_floor(report: VerifyReport, statuses: list[tuple[str, object]]) -> None:
-    """pyHanko's own judgement of what follows each signature and document time stamp, under the allow-list:
-    anything beyond signature maintenance (new validation data and time stamps), or that its difference
-    analysis finds suspicious, is a change after signing whatever check_updates found."""
-    from pyhanko.sign.diff_analysis import ModificationLevel, SuspiciousModification
+def pyhanko_floor(report: VerifyReport, signatures: list[tuple[str, object]]) -> bool:
+    """pyHanko's own difference analysis of what follows each signature and document time stamp, under the
+    allow-list: anything beyond signature maintenance (new validation data and time stamps), or that it finds
+    suspicious, is a change after signing whatever check_updates found. Whether nothing is."""
+    from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel, SuspiciousModification
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    for what, status in statuses:
-        level, result = status.modification_level, status.diff_result
-        if isinstance(result, SuspiciousModification) or level is None or level > ModificationLevel.LTA_UPDATES \
-                or status.docmdp_ok is False:
+    for what, signature in signatures:
+        if signature.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE:
+            continue  # nothing follows it
+        result = signature.evaluate_modifications(DEFAULT_DIFF_POLICY)
+        if isinstance(result, SuspiciousModification) or result.modification_level > ModificationLevel.LTA_UPDATES:
             found = plain_message(result) if isinstance(result, SuspiciousModification) else \
-                f"modification level {level.name if level else 'unknown'}"
+                f"modification level {result.modification_level.name}"
             report.fail("sig.modified-after-signing", f"pyHanko's difference analysis finds the updates after "
                         f"{what} go beyond signature maintenance ({found})", "the file was changed after it was "
                         "signed; only the signed revision is the archive's")
+            return False
+    return True
 
 
 def _existed_by(status):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import urllib.parse
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings

@@ -538,3 +538,32 @@ def test_a_source_text_naming_the_protected_in_disguise_is_withheld(records: Pat
     report = validate_records("records")
     assert report.restricted.get("sources/rally-statement.yaml", "").startswith("its document's text names person"), \
         report.restricted
+
+
+def test_an_invisible_or_reordering_character_in_a_comment_is_an_error(records: Path):
+    """Found by an attacker of issue 17: a right-to-left override in a comment shows "vorazA rednaxelA" as the
+    name; values refused such characters, comments (published with the file) did not."""
+    restrict(records, "persons", "alexander-azarov")
+    person = records / "persons" / "anatoly-latushka.yaml"
+    lines = person.read_text().count("\n")
+    person.write_text(person.read_text() + "# \u202evorazA rednaxelA\n")
+    found = [issue for issue in validate_records("records").errors if issue.code == "text.invisible-char"]
+    assert [(issue.file, issue.line, issue.column) for issue in found] == [
+        ("records/persons/anatoly-latushka.yaml", lines + 1, 3)]
+
+
+def test_a_given_name_alone_is_no_ones_and_a_source_document_that_is_not_text_only_warns(records: Path):
+    """No false alarms (found by an attacker of issue 17): a public text naming Tsar Alexander II, or the river
+    Volha, does not give away Alexander Azarov or Volha Paulava; a capture that is not text makes its quotes
+    unverifiable, which is a warning."""
+    restrict(records, "persons", "alexander-azarov")
+    restrict(records, "persons", "volha-paulava")
+    person = records / "persons" / "anatoly-latushka.yaml"
+    person.write_text(person.read_text() + "archivist_note: Named after Tsar Alexander II; born on the Volha.\n")
+    data = b"%PDF-1.7 a capture"
+    (records / "sources" / "scan.pdf").write_bytes(data)
+    _write(records, "sources/scan.yaml", "id: scan\ntype: source\ntitle: A scan\nfile: scan.pdf\nsha256: "
+           f"{__import__('hashlib').sha256(data).hexdigest()}\nmedia_type: Application/PDF\nlanguage: en\ncapture:\n"
+           "  kind: scan\n  description: A test document.\n  publisher_url: unknown\n  captured_on: unknown\n")
+    report = validate_records("records")
+    assert report.ok, report.errors

@@ -59,15 +59,16 @@ def protected_words(records: list[ScannedRecord], restricted: dict[str, str]) ->
 
 
 def distinctive_words(records: list[ScannedRecord], restricted: dict[str, str]) -> dict[str, str]:
-    """The words of restricted persons' names that give them away alone (a surname in a file name): those of four
-    letters or more that no public person or organization is also called by."""
+    """The surnames of restricted persons, which give them away alone (in a file name, an id): the last word of
+    each of their names, of four letters or more, that no public person or organization is also called by. A
+    given name alone is no one's (`Tsar Alexander II`), and is not searched for."""
     shared = set().union(*(word_forms(name) for record in records
                            if record.record_type in AGENT_TYPES and record.path not in restricted
                            for name in record.names))
-    return {word: f"person {record.id}" for record in records
+    return {words[-1]: f"person {record.id}" for record in records
             if record.record_type == "person" and record.path in restricted
-            for name in record.names for word in words_of(name)
-            if len(word) >= 4 and not word_forms(word) & shared}
+            for name in record.names if (words := [word for word in words_of(name) if not word.isdigit()])
+            and len(words) > 1 and len(words[-1]) >= 4 and not word_forms(words[-1]) & shared}
 
 
 def name_finder(records: list[ScannedRecord], restricted: dict[str, str]) -> NameFinder:

@@ -66,7 +66,7 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
                                           "path inside records/sources/", "write the document's name as it is in "
                                           "records/sources/, e.g. capture.txt, with no '/', '.' or '..' in front"))
             continue
-        is_text = facts.media_type.startswith("text/")
+        is_text = facts.media_type.lower().startswith("text/")  # media types are case-insensitive (RFC 6838)
         limit = MAX_TEXT_DOCUMENT_BYTES if is_text else MAX_DOCUMENT_BYTES
         referenced.add(relative)
         try:

@@ -21,10 +21,10 @@ from typing import Any
 from . import loader, schema
 from .canonical import canonical_json
 from .errors import Issue
-from .files import FileRefused, key_material, key_material_issue, read_regular
+from .files import MAX_KEY_BYTES, FileRefused, key_material, key_material_issue, read_regular
 from .recordset import CONFIG_FILE, SALTS_FILE, DocumentFacts, Listing, Reference, ScannedRecord, display_path
 from .schema import CONFIG_TYPE, FOLDER_TYPES
-from .text import QuoteIndex
+from .text import INVISIBLE, QuoteIndex, describe_char
 
 
 def discover(root: Path, display_root: str) -> Listing:
@@ -60,6 +60,8 @@ def discover(root: Path, display_root: str) -> Listing:
             continue  # the salt ledger (salts.py), read on its own
         elif name.endswith(".yml"):
             refuse(relative, "file.extension", "has the extension .yml", f"rename it to {name[:-4]}.yaml")
+        elif (what := _key_material_at(root, relative)) is not None:
+            listing.issues.append(key_material_issue(what).in_file(display_path(display_root, relative)))
         elif top not in FOLDER_TYPES or "/" not in relative:
             refuse(relative, "file.unexpected-place", f"is not inside one of the record folders "
                    f"({', '.join(sorted(FOLDER_TYPES))})", "move it into the folder of its record type",
@@ -78,6 +80,17 @@ def discover(root: Path, display_root: str) -> Listing:
         paths.sort()
     listing.documents.sort()
     return listing
+
+
+def _key_material_at(root: Path, relative: str) -> str | None:
+    """What a file that is neither a record nor a source document is, when it is key material: never published,
+    but never to be kept among the records either. Records and documents are checked as they are read."""
+    if relative.endswith(".yaml") or (relative.startswith("sources/") and relative.count("/") == 1):
+        return None
+    try:
+        return key_material(read_regular(root / relative, MAX_KEY_BYTES))
+    except FileRefused:
+        return None  # larger than any key store, or unreadable: reported for what it is
 
 
 def _unfit_name(relative: str) -> str | None:
@@ -147,6 +160,12 @@ def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedR
     loaded = loader.load(raw)
     issues = list(loaded.issues)
     data = loaded.data
+    if loaded.text is not None and not any(issue.code == "text.invisible-char" for issue in issues):
+        issues.extend(_hidden_in_comments(loaded.text))
+    if loaded.text is not None and "\\" in loaded.text and data is not None:  # escapes can spell a key out
+        what = key_material("\n".join(_strings(data)).encode("utf-8", "surrogatepass"))
+        if what:
+            issues.append(key_material_issue(what))
     if loaded.text is not None and data is not None and not isinstance(data, dict):
         issues.append(Issue("record.not-a-mapping", f"the file holds {_kind_of(data)}, "
                             "not a mapping of fields", line=1, column=1,
@@ -167,6 +186,31 @@ def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedR
     else:
         scanned.canonical = None
     return scanned
+
+
+def _hidden_in_comments(text: str) -> Iterator[Issue]:
+    """An invisible or reordering character anywhere in the file's text, where no value holds it: in a comment,
+    which is published with the file (a right-to-left override shows a name written backwards as the name)."""
+    hidden = INVISIBLE.search(text) if not text.isascii() else None
+    if hidden:
+        before = text[:hidden.start()]
+        yield Issue("text.invisible-char", f"the file's text holds the invisible character "
+                    f"{describe_char(hidden.group())} outside any value (in a comment): comments are published too",
+                    line=before.count("\n") + 1, column=hidden.start() - before.rfind("\n"),
+                    hint="delete the character from the comment")
+
+
+def _strings(data: Any) -> Iterator[str]:
+    """Every string a record holds, its keys' too."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
 
 
 def _kind_of(data: Any) -> str:

@@ -10,17 +10,12 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# Characters that render as nothing or reorder text (Unicode category Cf, variation selectors, fillers).
-# Inside a name they hide homographs or reverse what a reader sees ("Trojan Source"), so they are refused.
-_INVISIBLE_RANGES = (
-    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD),
-    (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x115F, 0x1160), (0x17B4, 0x17B5),
-    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F),
-    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB),
-    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x13438), (0x1BCA0, 0x1BCA3),
-    (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F), (0xE0100, 0xE01EF),
-)
-INVISIBLE = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _INVISIBLE_RANGES) + "]")
+import regex
+
+# Characters that render as nothing or reorder text: Unicode's default-ignorable code points, format characters
+# (category Cf) and bidirectional controls, by the `regex` module's properties. Inside a name they hide
+# homographs or reverse what a reader sees ("Trojan Source"), so they are refused, in values and comments alike.
+INVISIBLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Bidi_Control}]")
 # Control characters (tab and line feed aside), line and paragraph separators, and noncharacters: a YAML
 # escape ("\0", "\e", "\N", "\L") writes them where no printable text needs them, and they break readers.
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff"

@@ -6,13 +6,14 @@ compared after undoing what hides a name from a plain search but not from a read
 - hyphenation across a line end (`Aza-` at the end of a line, `rov` on the next), joined;
 - default-ignorable and format characters (soft hyphen, ZWSP, ZWJ, U+2060, U+034F, variation selectors,
   tag characters), removed, by the `regex` module's Unicode properties;
-- compatibility forms and case (NFKC, case folding), and letters that look alike across scripts (Cyrillic
-  `А` for Latin `A`): Unicode's confusable skeleton (UTS #39), from ICU. The skeleton keeps case, and
-  letters of one case look alike where the other case's do not, so a text is compared as written, in
-  capitals and in small letters (`comparable`).
+- compatibility forms, case and accents (NFKC, case folding, combining marks dropped: `Ázárov` is read as
+  `Azarov`), and letters that look alike across scripts (Cyrillic `А` for Latin `A`): Unicode's confusable
+  skeleton (UTS #39), from ICU. The skeleton keeps case, and letters of one case look alike where the other
+  case's do not, so a text is compared as written, in capitals and in small letters (`comparable`).
 Then a name is found where its words follow one another, or where its letters run together from the start
-of a word to the end of one (`AlexanderAzarov`, `A.l.e.x.a.n.d.e.r`); a single distinctive word of a
-person's name (a surname in a file name) is found as a word.
+of a word to the end of one (`AlexanderAzarov`, `A.l.e.x.a.n.d.e.r`); a restricted person's surname alone
+is found the same way (`statement-a-z-a-r-o-v.txt`, `azarov2`), and at the start of a longer word
+(`Azarovs`).
 
 Lines are kept (a hyphenated word is joined on the line it starts on), so a finding names its line.
 """
@@ -30,11 +31,13 @@ from functools import lru_cache
 import regex
 
 _IGNORABLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}]+")
-_WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
+_WORD = regex.compile(r"\p{L}+|\p{N}+")  # letters, and digits apart: `azarov2` holds the word `azarov`
+_MARKS = regex.compile(r"\p{M}+")
 _HYPHEN_AT_END = regex.compile(r"(?<=\p{L}[\p{Default_Ignorable_Code_Point}\p{Cf}]*)[-\u00ad\u2010\u2011]"
                                r"[\p{Default_Ignorable_Code_Point}\p{Cf}\s]*$")
 _CONTINUED = regex.compile(r"^[\p{Default_Ignorable_Code_Point}\p{Cf}\s]*([\p{L}\p{M}]+)")
 _PREFIX = 3  # names are indexed by their first letters, compared only where a word starts
+_STEM = 5  # a surname this long is found at the start of a longer word too
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,8 @@ def comparable(text: str) -> tuple[str, str, str]:
     letter may look like another only in one of its cases (Cyrillic `Л` and `л` look like different letters,
     Greek `ν` looks like `v` and `Ν` like `N`), so case is also first made the same on both sides."""
     plain = unicodedata.normalize("NFKC", _IGNORABLE.sub("", text))
-    return skeleton(plain).casefold(), skeleton(plain.upper()).casefold(), skeleton(plain.casefold()).casefold()
+    return tuple(_MARKS.sub("", unicodedata.normalize("NFKD", skeleton(form).casefold()))
+                 for form in (plain, plain.upper(), plain.casefold()))
 
 
 class _Words:
@@ -124,40 +128,40 @@ def word_forms(text: str) -> set[str]:
 
 
 def words_of(text: str) -> list[str]:
-    """The words of `text` as written (letters, digits and marks)."""
-    return _WORD.findall(text)
+    """The words of `text` as written."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text))
 
 
 class NameFinder:
     """Finds any of many protected names in texts, each text read once whatever the number of names: a name is
     indexed by the first letters of its compared form and checked only where a word of the text starts.
-    `names` are found whole; `words` (distinctive words of persons' names) alone."""
+    `names` are found whole, from the start of a word to the end of one; `words` (a restricted person's
+    surnames) alone, and as the start of one longer word too when they are long enough not to start common
+    ones (`Azarovs`, `Azarova`)."""
 
     def __init__(self, names: dict[str, str], words: dict[str, str] | None = None):
-        self.names: list[dict[str, list[tuple[str, str, str]]]] = [defaultdict(list) for _ in range(3)]
-        self.words: list[dict[str, tuple[str, str]]] = [{} for _ in range(3)]
-        for name, whose in names.items():
-            for form, index, single in zip(comparable(name), self.names, self.words, strict=True):
-                letters = _compact(form)
-                if len(letters) >= _PREFIX:
-                    index[letters[:_PREFIX]].append((letters, name, whose))
-                elif letters:  # too short to run into other words unnoticed: found as a word
-                    single[letters] = (name, whose)
-        for word, whose in (words or {}).items():
-            for form, index in zip(comparable(word), self.words, strict=True):
-                if _compact(form):
-                    index[_compact(form)] = (word, whose)
+        self.index: list[dict[str, list[tuple[str, bool, str, str]]]] = [defaultdict(list) for _ in range(3)]
+        for entries, whole in ((names, True), ((words or {}), False)):
+            for name, whose in entries.items():
+                for form, index in zip(comparable(name), self.index, strict=True):
+                    letters = _compact(form)
+                    if letters:
+                        ends_a_word = whole or len(letters) < _STEM
+                        index[letters[:_PREFIX]].append((letters, ends_a_word, name, whose))
+        for index in self.index:
+            for candidates in index.values():
+                candidates.sort(key=lambda entry: -len(entry[0]))  # a whole name before one of its words
 
     def __bool__(self) -> bool:
-        return any(self.names) or any(self.words)
+        return any(self.index)
 
     def first_in(self, text: str) -> Found | None:
         """The first protected name in `text`, or None."""
         original = text.split("\n")
         lines = _joined([_decoded(line) for line in original])
         found = None
-        for form, names, words in zip(comparable("\n".join(lines)), self.names, self.words, strict=True):
-            hit = self._first(_Words(form), names, words)
+        for form, index in zip(comparable("\n".join(lines)), self.index, strict=True):
+            hit = self._first(_Words(form), index)
             if hit is not None and (found is None or hit[:2] < found[:2]):
                 found = hit
         if found is None:
@@ -168,12 +172,11 @@ class NameFinder:
         return Found(line + 1, column, name, whose)
 
     @staticmethod
-    def _first(text: _Words, names: dict, words: dict) -> tuple[int, int, str, str] | None:
-        for offset, index in text.starts.items():
-            hit = next(((name, whose) for letters, name, whose in names.get(text.run[offset:offset + _PREFIX], ())
-                        if text.run.startswith(letters, offset) and offset + len(letters) in text.ends), None)
-            hit = hit or words.get(text.words[index])  # a whole name before one of its words
-            if hit is not None:
-                line = text.lines[index]
-                return line, index - text.lines.index(line), *hit
+    def _first(text: _Words, index: dict) -> tuple[int, int, str, str] | None:
+        for offset, word in text.starts.items():
+            for letters, ends_a_word, name, whose in index.get(text.run[offset:offset + _PREFIX], ()):
+                if text.run.startswith(letters, offset) and (offset + len(letters) in text.ends or (
+                        not ends_a_word and len(letters) <= len(text.words[word]))):  # the start of one word
+                    line = text.lines[word]
+                    return line, word - text.lines.index(line), name, whose
         return None

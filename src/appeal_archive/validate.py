@@ -93,7 +93,8 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     locations = Locations(root, display_root, sources)
     context.quote_indexes, documents, document_issues = check_documents(
         sources, listing.documents, root, locations, keep_data)
-    document_issues += [locations.issue(source.path, issue.pointer, issue.code, issue.message, issue.hint)
+    document_issues += [locations.issue(source.path, issue.pointer, issue.code, issue.message, issue.hint,
+                                        issue.severity)
                         for source in sources if source.valid and source.id in context.quote_indexes
                         for issue in source_quote_issues(context, source)]
     others = [(path, record_type) for record_type, paths in listing.records.items() if record_type != "source"

@@ -49,6 +49,42 @@ def test_a_hard_link_to_a_private_key_is_refused_and_never_attached(records: Pat
     assert result.exit_code == 1 and "path.hard-link" in result.output and not (tmp_path / "out").exists()
 
 
+def _pem_body(data: bytes) -> bytes:
+    return b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(b"-----"))
+
+
+@pytest.mark.parametrize("place", ["der-and-a-byte-as-text", "pkcs12-and-a-newline", "pem-written-with-yaml-escapes",
+                                   "base64-in-a-value", "base64-in-a-comment", "pem-in-a-stray-file"])
+def test_key_material_in_disguise_is_refused(records: Path, place: str):
+    """Found by an attacker of issue 17: a key followed by a byte (openssl reads the first structure), a key
+    spelt out with YAML escapes, a key in base64 without its PEM lines, a key in a file no record describes."""
+    key = _key()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    person = records / "persons" / "pavel-latushka.yaml"
+    expected = ("sources/statement.txt" if place in ("der-and-a-byte-as-text", "pkcs12-and-a-newline")
+                else "persons/k.pem" if place == "pem-in-a-stray-file" else "persons/pavel-latushka.yaml")
+    if place == "der-and-a-byte-as-text":
+        data = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption()) + b"\n"
+    elif place == "pkcs12-and-a-newline":
+        data = pkcs12.serialize_key_and_certificates(b"k", key, None, None,
+                                                     serialization.BestAvailableEncryption(b"x")) + b"\n"
+    if expected == "sources/statement.txt":
+        (records / "sources" / "statement.txt").write_bytes(data)
+        _described(records, "statement.txt", data)
+    elif place == "pem-written-with-yaml-escapes":
+        escaped = pem.decode().replace("-", "\\x2D").replace("\n", "\\n")
+        person.write_text(person.read_text() + f'archivist_note: "{escaped}"\n')
+    elif place == "base64-in-a-value":
+        person.write_text(person.read_text() + "archivist_note: " + _pem_body(pem).decode().replace("\n", "") + "\n")
+    elif place == "base64-in-a-comment":
+        person.write_text(person.read_text() + "".join(f"# {line}\n" for line in _pem_body(pem).decode().splitlines()))
+    else:
+        (records / "persons" / "k.pem").write_bytes(pem)
+    assert "file.key-material" in _codes(validate_records("records"), expected)
+
+
 @pytest.mark.parametrize("form", ["pem-pkcs8", "pem-sec1", "der-pkcs8", "der-sec1", "pkcs12"])
 def test_key_material_among_the_records_is_refused(records: Path, form: str):
     key = _key()

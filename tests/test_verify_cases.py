@@ -93,3 +93,18 @@ def test_the_records_signed_compare_unchanged_at_every_size(build: str, request:
     records = built.parent / "records" if build.endswith("large") else REAL_RECORDS
     report = verify_archive(attacks.pdf_of(built), records_dir=records, trust_roots=[pki.root_cert])
     assert report.ok and report.changes == [], (report.changes[:3], report.issues[:3])
+
+
+def test_the_forged_page_is_refused_whatever_verify_is_asked(build_copy: Path, pki):
+    """Issue 17: the /Metadata forgery verified with --at, with --rebuild and in a re-bagged bag as well."""
+    forged = attacks.metadata_repointed_at_page_content(build_copy, pki)
+    bag = attacks.bag_of(build_copy)
+    (bag / "data" / forged.name).write_bytes(forged.read_bytes())
+    attacks.rebag(bag)
+    trust = ["--trust-root", str(pki.root_cert)]
+    for options in (["--at", "2046-12-01"], ["--rebuild"], []):
+        for target in (forged, bag):
+            result = CliRunner().invoke(main, ["verify", "--format", "json", *trust, *options, str(target)])
+            found = {issue["code"] for issue in json.loads(result.output)["issues"]}
+            assert result.exit_code == 1 and found & {"sig.not-whole-file", "sig.modified-after-signing"}, \
+                (options, target.name, found)

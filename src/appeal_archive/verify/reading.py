@@ -1,18 +1,25 @@
-"""One reading of what the updates after the signature wrote: what verify judges is what every reader shows.
+"""One reading of the file: what verify judges (through pyHanko's reader) is what every reader shows.
 
-verify judges the file through pyHanko's reader; PDF readers read it through their own (poppler, pdf.js, qpdf,
-pypdf). Where two readers could read an update differently, a forger shows one of them something else than
-the other judges (found by an attacker: an update's cross-reference table listing the catalog twice, which
-pyHanko reads as its last entry and poppler, qpdf and pypdf as its first). So, after the signature:
-- every cross-reference section names each object once: a table lists no object twice, a stream's
-  subsections do not overlap (pyHanko refuses those itself), and no section is hybrid (`/XRefStm`), whose
-  precedence rules readers apply differently;
-- every object an update wrote reads the same in qpdf (pikepdf) as in pyHanko, value for value, a stream's
-  bytes as stored.
+PDF readers read a file through their own parsers (poppler, pdf.js, qpdf, pypdf). Where two could read it
+differently, a forger shows one of them something else than the other judges. Attackers found three ways: an
+update's cross-reference table listing the catalog twice (pyHanko reads the last entry, poppler, qpdf and pypdf
+the first), a second `startxref` on the last line (pyHanko and pypdf take one, qpdf and poppler the other), and
+an offset that pyHanko's int() reads (`0_00185851`) while qpdf and poppler, finding the table damaged,
+rebuild it by scanning for objects. So:
+- the file ends as one update does: `startxref`, its offset in plain digits, `%%EOF`, once in its last kilobyte;
+- qpdf (pikepdf) opens it without a warning (nothing repaired, nothing rebuilt) and places every object, at
+  its number and generation, where pyHanko does: the same offset, or the same place in the same object stream;
+- after the signature, every cross-reference section names each object once: a table lists no object twice,
+  a stream's subsections do not overlap (pyHanko refuses those itself), and no section is hybrid (`/XRefStm`),
+  whose precedence rules readers apply differently;
+- every object an update wrote reads the same in qpdf as in pyHanko, value for value, a stream's bytes as
+  stored.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections import Counter
 from decimal import Decimal
 from typing import IO
@@ -23,12 +30,69 @@ from .judgement import MODIFIED, Change
 
 
 def reading_changes(stream: IO[bytes], reader, older: int) -> list[Change]:
-    """Where the revisions after `older` may be read in more than one way; empty when there is one reading."""
+    """Where the file, or the revisions after `older`, may be read in more than one way; empty when there is one
+    reading."""
     try:
-        changes = _ambiguous_sections(stream, reader, older)
-        return changes or _readers_disagree(stream, reader, older)
-    except Exception as error:  # noqa: BLE001 - an update that cannot be read twice the same cannot be judged
-        return [Change(MODIFIED, f"an update cannot be read ({type(error).__name__}: {str(error)[:120]})")]
+        return _tail_problems(stream) or _ambiguous_sections(stream, reader, older) or \
+            _tables_differ(stream, reader) or _readers_disagree(stream, reader, older)
+    except Exception as error:  # noqa: BLE001 - what cannot be read twice the same cannot be judged
+        return [Change(MODIFIED, f"the file cannot be read as one ({type(error).__name__}: {str(error)[:120]})")]
+
+
+_TAIL = 1100  # where readers look for the last startxref
+_END = re.compile(rb"startxref\r?\n([0-9]+)\r?\n%%EOF\r?\n?")
+
+
+def _tail_problems(stream: IO[bytes]) -> list[Change]:
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(max(0, size - _TAIL))
+    tail = stream.read()
+    end = _END.search(tail)
+    if tail.count(b"startxref") != 1 or end is None or end.end() != len(tail):
+        return [Change(MODIFIED, "the file does not end as an update does (startxref, its offset in digits and "
+                       "%%EOF, once): readers would look for its last update in different places")]
+    return []
+
+
+def _place(location) -> tuple | None:
+    from pyhanko.pdf_utils.xref import ObjStreamRef
+
+    if location is None:
+        return None
+    if isinstance(location, ObjStreamRef):
+        return ("in object stream", location.obj_stream_id, location.ix_in_stream)
+    return ("at offset", location)
+
+
+def _tables_differ(stream: IO[bytes], reader) -> list[Change]:
+    """qpdf opens the file without repairing it, and places every object where pyHanko does."""
+    import pikepdf
+
+    xrefs = reader.xrefs
+    last = xrefs.total_revisions - 1
+    ours = {}
+    for revision in range(xrefs.total_revisions):
+        for ref in xrefs.explicit_refs_in_revision(revision):
+            place = _place(xrefs.get_historical_ref(ref, last))
+            if place is not None:
+                ours[ref.idnum, ref.generation] = place
+    stream.seek(0)
+    with pikepdf.open(stream) as pdf:
+        warnings = pdf.get_warnings()
+        theirs = {key: ("at offset", entry.offset) if entry.type == 1 else
+                  ("in object stream", entry.obj_stream_number, entry.obj_stream_index)
+                  for key, entry in pdf.get_xref_table().items() if entry.type in (1, 2)}
+    if warnings:
+        return [Change(MODIFIED, f"qpdf must repair the file to read it ({warnings[0].split(': ', 1)[-1][:120]}): "
+                       "readers would show what no one judged")]
+    differing = sorted(key for key in set(ours) | set(theirs) if ours.get(key) != theirs.get(key))
+    if differing:
+        number, generation = differing[0]
+        return [Change(MODIFIED, f"qpdf and pyHanko read object {number} {generation} from different places "
+                       f"({theirs.get(differing[0], 'nowhere')} against {ours.get(differing[0], 'nowhere')}): readers "
+                       "would show what no one judged")]
+    return []
 
 
 def _ambiguous_sections(stream: IO[bytes], reader, older: int) -> list[Change]:

@@ -567,3 +567,46 @@ def test_a_given_name_alone_is_no_ones_and_a_source_document_that_is_not_text_on
            "  kind: scan\n  description: A test document.\n  publisher_url: unknown\n  captured_on: unknown\n")
     report = validate_records("records")
     assert report.ok, report.errors
+
+
+@pytest.mark.parametrize("media_type, data", [
+    ("application/json", '{"speaker": "Volha Paulava", "words": "..."}'.encode()),
+    ("application/xhtml+xml", "<p>Read by <b>Volha Pau</b>lava.</p>".encode()),
+    ("text/plain; charset=utf-16", "Read by Volha Paulava.".encode("utf-16")),
+], ids=["json", "xhtml", "utf-16-text"])
+def test_a_document_naming_the_protected_is_withheld_whatever_its_media_type(records: Path, media_type: str,
+                                                                             data: bytes):
+    """Found by an attacker of issue 17: only text/* documents were searched for names."""
+    import hashlib
+
+    restrict(records, "persons", "volha-paulava")
+    (records / "sources" / "statement.dat").write_bytes(data)
+    _write(records, "sources/statement.yaml", f"id: statement\ntype: source\ntitle: A statement\nfile: statement.dat\n"
+           f"sha256: {hashlib.sha256(data).hexdigest()}\nmedia_type: {media_type}\nlanguage: en\ncapture:\n"
+           "  kind: other\n  description: A test document.\n  publisher_url: unknown\n  captured_on: unknown\n")
+    report = validate_records("records")
+    assert report.restricted.get("sources/statement.yaml", "").startswith("its document's text names"), report.restricted
+
+
+def test_a_public_edition_with_every_appeal_restricted_is_refused(records: Path, tmp_path: Path):
+    """Found by an attacker of issue 17: it crashed the public build with a traceback."""
+    appeal = records / "appeals" / "appeal-of-belarusians-to-the-eu.yaml"
+    appeal.write_text(appeal.read_text().replace("type: appeal\n", "type: appeal\naccess: restricted\n", 1))
+    result = CliRunner().invoke(main, ["build", "records", "--edition", "public", "--unsigned", "--out",
+                                       str(tmp_path / "public")])
+    assert result.exit_code == 1 and "error[build.nothing-public]" in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "public").exists()
+
+
+def test_a_comment_of_many_soft_hyphens_is_read_in_linear_time(records: Path):
+    """Found by an attacker of issue 17: 100,000 soft hyphens in one comment took 47 s (the hyphenation search
+    was quadratic); it is refused (an invisible character in a comment) at once."""
+    import time
+
+    restrict(records, "persons", "volha-paulava")
+    person = records / "persons" / "anatoly-latushka.yaml"
+    person.write_text(person.read_text() + "# a" + "\u00ad" * 100_000 + "x\n")
+    started = time.perf_counter()
+    report = validate_records("records")
+    assert "text.invisible-char" in {issue.code for issue in report.errors}
+    assert time.perf_counter() - started < 10  # 47 s before; a second or so now

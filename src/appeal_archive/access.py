@@ -22,8 +22,11 @@ from .unmask import Found, NameFinder, word_forms, words_of
 AGENT_TYPES = ("person", "organization")
 
 
-def restrictions(records: list[ScannedRecord], quote_indexes: dict[str, QuoteIndex | None]) -> dict[str, str]:
-    """Each restricted record's path, with the reason, in words an archivist reads."""
+def restrictions(records: list[ScannedRecord], quote_indexes: dict[str, QuoteIndex | None],
+                 root: Path | None = None) -> dict[str, str]:
+    """Each restricted record's path, with the reason, in words an archivist reads. A source document is read
+    for names as text whatever its media type says, when its bytes are text (JSON, XML, UTF-16 text): what
+    reads as a name in it would be published with it."""
     restricted = {record.path: "it says access: restricted" for record in records if record.access == "restricted"}
     if not restricted:
         return restricted
@@ -43,12 +46,31 @@ def restrictions(records: list[ScannedRecord], quote_indexes: dict[str, QuoteInd
                 restricted[record.path] = f"it refers to the restricted {named.target_type} {named.target_id}"
     finder = name_finder(records, restricted)
     for record in records:
-        index = quote_indexes.get(record.id) if record.record_type == "source" else None
-        if index is not None and record.path not in restricted:
-            found = finder.first_in(index.text)  # one pass over the document, whatever the number of names
-            if found:
-                restricted[record.path] = f"its document's text names {found.whose}"
+        if record.record_type != "source" or record.path in restricted:
+            continue
+        index = quote_indexes.get(record.id)
+        text = index.text if index is not None else _document_text(root, record)
+        found = finder.first_in(text) if text else None  # one pass over the document, whatever the number of names
+        if found:
+            restricted[record.path] = f"its document's text names {found.whose}"
     return restricted
+
+
+def _document_text(root: Path | None, record: ScannedRecord) -> str | None:
+    """A source document's text, when its bytes are UTF-8 or UTF-16 with a byte order mark; else None (a scan,
+    a PDF: what cannot be read as text is not searched)."""
+    from .checks import MAX_TEXT_DOCUMENT_BYTES
+
+    if root is None or record.document is None:
+        return None
+    try:
+        data = read_regular(root / "sources" / record.document.file, MAX_TEXT_DOCUMENT_BYTES)
+    except FileRefused:
+        return None
+    try:
+        return data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
+    except UnicodeDecodeError:
+        return None
 
 
 def protected_words(records: list[ScannedRecord], restricted: dict[str, str]) -> dict[str, str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
@@ -16,7 +15,8 @@ from pathlib import Path, PurePosixPath
 from . import loader
 from .canonical import sha256_hex
 from .errors import Issue
-from .files import MAX_KEY_BYTES, FileRefused, key_material, key_material_issue, read_regular, sha256_of
+from .files import FileRefused, read_regular, sha256_of
+from .keymaterial import key_material, key_material_in_file, key_material_issue
 from .layout import MAX_DOCUMENT_BYTES
 from .records import read_bytes
 from .recordset import ScannedRecord, SourceDocument, display_path
@@ -102,12 +102,9 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
 
 
 def _key_material_in(path: Path, data: bytes | None) -> Issue | None:
-    """The issue when a document (its bytes, when read; else its beginning) is key material. A key store is
-    small: larger documents are not read again for it."""
-    if data is None:
-        data = read_regular(path, MAX_DOCUMENT_BYTES, own=True)[:MAX_KEY_BYTES + 1] \
-            if os.stat(path, follow_symlinks=False).st_size <= MAX_KEY_BYTES else b""
-    what = key_material(data)
+    """The issue when a document (its bytes, when read; else the file, read in pieces) is or holds key
+    material."""
+    what = key_material(data) if data is not None else key_material_in_file(path, MAX_DOCUMENT_BYTES)
     return key_material_issue(what) if what else None
 
 

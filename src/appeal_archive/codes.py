@@ -88,6 +88,7 @@ CODES: dict[str, str] = {
     # build and signing (could not run)
     "build.out-not-empty": "The output folder holds files a build did not make.",
     "build.out-not-folder": "The output path exists and is not a folder.",
+    "build.nothing-public": "The public edition would hold no appeal: every appeal record is restricted.",
     "output.in-records": "An output (--out, --export-ca, extend's file) would be written inside a records folder.",
     "build.source-date-epoch": "SOURCE_DATE_EPOCH is not a whole number of seconds since 1970.",
     "pdf.missing-glyph": "A character the archival font cannot draw.",

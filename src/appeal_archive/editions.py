@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from .access import withheld_documents
+from .errors import EXIT_INVALID, fail
 from .manifest import public_manifest
 from .recordset import RecordSet
 
@@ -30,6 +31,11 @@ def edition_of(record_set: RecordSet, manifest: dict[str, Any], edition: str
     """The record set and manifest an edition publishes, and what the person building it must know."""
     if edition == "public":
         published, withheld = public_record_set(record_set)
+        if not any(record.record_type == "appeal" for record in published.records):
+            raise fail("build.nothing-public", "the public edition would hold no appeal: every appeal record is "
+                       "restricted", "lift the restriction of the appeal (restrict its entries instead), or keep to "
+                       "the full edition, which is not for publication", file=published.display_root,
+                       exit_code=EXIT_INVALID)
         places = {entry["path"]: entry["index"] for entry in manifest["records"]}
         published.withheld_leaves = {(record.record_type, record.id): places[record.path]
                                      for record in record_set.records if record.path in withheld}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,76 +90,6 @@ def sha256_of(path: str | os.PathLike, limit: int, own: bool = False) -> str:
                 raise FileRefused(too_large(total, limit))
             digest.update(chunk)
     return digest.hexdigest()
-
-
-_PEM_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
-_BASE64_PIECE = re.compile(rb"[A-Za-z0-9+/]{16,}={0,2}")  # a line of base64, or most of one
-_BASE64_GAP = re.compile(rb"[\s#\"'>|-]{0,8}")  # what may stand between its lines in a comment or a value
-MAX_KEY_BYTES = 1 << 20  # a key store in DER is kilobytes: larger files are not parsed as one
-
-
-def key_material(data: bytes) -> str | None:
-    """What `data` is, or holds, when it is private key material, which never belongs among records and
-    documents: a PEM private key (PKCS#1 or #8, EC, OpenSSH, PGP), a private key or PKCS#12 key store in DER
-    (with anything after it: openssl reads the first structure), or either of those in base64 without its PEM
-    lines (a pasted key, in a value or a comment); else None."""
-    if _PEM_KEY.search(data):
-        return "a private key in PEM"
-    found = _der_key(data)
-    if found is not None:
-        return found
-    for blob in _base64_blobs(data):
-        found = _der_key(blob)
-        if found is not None:
-            return f"{found}, in base64"
-    return None
-
-
-def _base64_blobs(data: bytes) -> Iterator[bytes]:
-    """The decoded runs of base64 of 100 letters or more in `data`, its lines joined across line breaks and
-    comment marks. Pieces are found by one linear search, then joined where only such marks stand between."""
-    run: list[bytes] = []
-    end = None
-    for piece in _BASE64_PIECE.finditer(data):
-        if run and not _BASE64_GAP.fullmatch(data, end, piece.start()):
-            yield from _decoded(b"".join(run))
-            run = []
-        run.append(piece.group().rstrip(b"="))
-        end = piece.end()
-    yield from _decoded(b"".join(run))
-
-
-def _decoded(letters: bytes) -> Iterator[bytes]:
-    import base64
-    import binascii
-
-    if len(letters) >= 100:
-        try:
-            yield base64.b64decode(letters + b"=" * (-len(letters) % 4))
-        except (binascii.Error, ValueError):
-            return
-
-
-def _der_key(data: bytes) -> str | None:
-    if not data.startswith(b"\x30") or len(data) > MAX_KEY_BYTES:
-        return None
-    from asn1crypto import keys, pkcs12
-
-    for kind, what in ((keys.PrivateKeyInfo, "a private key in DER"), (keys.EncryptedPrivateKeyInfo,
-                        "an encrypted private key in DER"), (keys.RSAPrivateKey, "an RSA private key in DER"),
-                       (keys.ECPrivateKey, "an EC private key in DER"), (pkcs12.Pfx, "a PKCS#12 key store")):
-        try:
-            kind.load(data).native  # noqa: B018 (parses every field; what follows the structure is ignored)
-        except Exception:  # noqa: BLE001, S112 - not of this kind
-            continue
-        return what
-    return None
-
-
-def key_material_issue(what: str) -> Issue:
-    return Issue("file.key-material", f"is {what}, which never belongs among the records", line=1, column=1,
-                 hint="move it out of the records folder (keys live in the identity folder, never in records/), "
-                 "and replace the key if it was ever committed or published")
 
 
 def has_holes(path: str | os.PathLike) -> bool:

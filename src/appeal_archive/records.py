@@ -21,7 +21,9 @@ from typing import Any
 from . import loader, schema
 from .canonical import canonical_json
 from .errors import Issue
-from .files import MAX_KEY_BYTES, FileRefused, key_material, key_material_issue, read_regular
+from .files import FileRefused, read_regular
+from .keymaterial import key_material, key_material_in_file, key_material_issue
+from .layout import MAX_DOCUMENT_BYTES
 from .recordset import CONFIG_FILE, SALTS_FILE, DocumentFacts, Listing, Reference, ScannedRecord, display_path
 from .schema import CONFIG_TYPE, FOLDER_TYPES
 from .text import INVISIBLE, QuoteIndex, describe_char
@@ -88,9 +90,9 @@ def _key_material_at(root: Path, relative: str) -> str | None:
     if relative.endswith(".yaml") or (relative.startswith("sources/") and relative.count("/") == 1):
         return None
     try:
-        return key_material(read_regular(root / relative, MAX_KEY_BYTES))
+        return key_material_in_file(root / relative, MAX_DOCUMENT_BYTES)
     except FileRefused:
-        return None  # larger than any key store, or unreadable: reported for what it is
+        return None  # larger than anything kept among records, or unreadable: reported for what it is
 
 
 def _unfit_name(relative: str) -> str | None:

@@ -140,7 +140,10 @@ class QuoteIndex:
 
     @classmethod
     def of_bytes(cls, raw: bytes) -> QuoteIndex:
-        """The index of a UTF-8 text; the decoded copy is dropped as soon as it is normalised."""
+        """The index of a UTF-8 text (or UTF-16, with its byte order mark); the decoded copy is dropped as soon as
+        it is normalised."""
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return cls(raw.decode("utf-16", errors="replace"))
         return cls(raw.decode("utf-8", errors="replace"))
 
     def _entries_of(self, key: str) -> range:

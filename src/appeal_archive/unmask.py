@@ -12,8 +12,9 @@ compared after undoing what hides a name from a plain search but not from a read
   case's do not, so a text is compared as written, in capitals and in small letters (`comparable`).
 Then a name is found where its words follow one another, or where its letters run together from the start
 of a word to the end of one (`AlexanderAzarov`, `A.l.e.x.a.n.d.e.r`); a restricted person's surname alone
-is found the same way (`statement-a-z-a-r-o-v.txt`, `azarov2`), and at the start of a longer word
-(`Azarovs`).
+is found the same way (`statement-a-z-a-r-o-v.txt`, `azarov2`), and with an ending (`Azarovs`). Letters in
+disguise are read as letters: backslash escapes (`\u0041zarov`), markup (`<b>Aza</b>rov`), and symbols named
+after a Latin letter (small capitals `ᴀᴢᴀʀᴏᴠ`, circled and squared letters, regional indicators).
 
 Lines are kept (a hyphenated word is joined on the line it starts on), so a finding names its line.
 """
@@ -32,11 +33,14 @@ import regex
 _IGNORABLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}]+")
 _WORD = regex.compile(r"\p{L}+|\p{N}+")  # letters, and digits apart: `azarov2` holds the word `azarov`
 _MARKS = regex.compile(r"\p{M}+")
-_HYPHEN_AT_END = regex.compile(r"(?<=\p{L}[\p{Default_Ignorable_Code_Point}\p{Cf}]*)[-\u00ad\u2010\u2011]"
-                               r"[\p{Default_Ignorable_Code_Point}\p{Cf}\s]*$")
-_CONTINUED = regex.compile(r"^[\p{Default_Ignorable_Code_Point}\p{Cf}\s]*([\p{L}\p{M}]+)")
+_HYPHENS = "-\u00ad\u2010\u2011"
+_CONTINUED = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}\s#>*]*([\p{L}\p{M}]+)")
+_ESCAPE = regex.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2}))")  # JSON, Python, C
+_TAG = regex.compile(r"<[^<>\n]{0,200}>")  # markup a reader never sees: <b>Aza</b>rov
+_NAMED_LETTER = regex.compile(r"(?:LETTER|CAPITAL) ([A-Z])$")  # small capitals, circled, squared, indicators
 _PREFIX = 3  # names are indexed by their first letters, compared only where a word starts
-_STEM = 5  # a surname this long is found at the start of a longer word too
+_STEM = 5  # a surname this long is found at the start of a word a little longer too (`Azarovs`, `Azarova`)
+_ENDING = 2  # how much longer: an ending, not another word (`Greenland` is not a form of Green)
 
 
 @dataclass(frozen=True)
@@ -50,30 +54,50 @@ class Found:
 
 
 def _decoded(line: str) -> str:
-    """A line with HTML character references and percent-encoding undone (twice-encoded too), on one line."""
+    """A line with HTML character references, percent-encoding and backslash escapes undone (twice-encoded too)
+    and markup tags dropped, on one line."""
     for _ in range(3):
-        decoded = urllib.parse.unquote(html.unescape(line), errors="replace")
+        decoded = _TAG.sub("", _ESCAPE.sub(_unescaped, urllib.parse.unquote(html.unescape(line), errors="replace")))
         if decoded == line:
             break
         line = decoded
     return line.replace("\r", " ").replace("\n", " ")
 
 
+def _unescaped(match) -> str:
+    code = int(next(group for group in match.groups() if group), 16)
+    return chr(code) if code < 0x110000 and not 0xD800 <= code < 0xE000 else match.group()
+
+
+def _hyphenated_end(line: str) -> int | None:
+    """Where a line that ends in a word hyphenated across the line end stops being that word (before its
+    hyphen, soft hyphen, invisible marks and spaces), or None. Read backwards once: linear in the line."""
+    end, hyphenated = len(line), False
+    while end and (line[end - 1] in _HYPHENS or line[end - 1].isspace() or _IGNORABLE.fullmatch(line[end - 1])):
+        hyphenated = hyphenated or line[end - 1] in _HYPHENS
+        end -= 1
+    return end if hyphenated and end and line[end - 1].isalpha() else None
+
+
 def _joined(lines: list[str]) -> list[str]:
     """Lines with a word hyphenated at a line end joined on the line it starts on (the line count is kept)."""
     lines = list(lines)
     for number in range(len(lines) - 1):
-        end = _HYPHEN_AT_END.search(lines[number])
-        following = _CONTINUED.match(lines[number + 1]) if end else None
+        end = _hyphenated_end(lines[number])
+        following = _CONTINUED.match(lines[number + 1]) if end is not None else None
         if following:
-            lines[number] = lines[number][:end.start()] + following.group(1)
+            lines[number] = lines[number][:end] + following.group(1)
             lines[number + 1] = lines[number + 1][following.end():]
     return lines
 
 
 @lru_cache(maxsize=None)
 def _skeleton_of(character: str) -> str:
-    return _checker().getSkeleton(0, character)
+    """ICU's skeleton of one character; for a symbol that Unicode names after a Latin letter and no mapping reads
+    as one (small capitals `ᴀ`, negative circled `🅐`, squared `🅰`, regional indicators `🇦`), that letter."""
+    found = _checker().getSkeleton(0, character)
+    named = _NAMED_LETTER.search(unicodedata.name(character, "")) if found == character else None
+    return named.group(1) if named and not character.isascii() else found
 
 
 @lru_cache(maxsize=1)
@@ -119,8 +143,8 @@ class NameFinder:
     """Finds any of many protected names in texts, each text read once whatever the number of names: a name is
     indexed by the first letters of its compared form and checked only where a word of the text starts.
     `names` are found whole, from the start of a word to the end of one; `words` (a restricted person's
-    surnames) alone, and as the start of one longer word too when they are long enough not to start common
-    ones (`Azarovs`, `Azarova`)."""
+    surnames) alone, and, when they are long enough not to start common words, with an ending of a letter or
+    two (`Azarovs`, `Azarova`)."""
 
     def __init__(self, names: dict[str, str], words: dict[str, str] | None = None):
         # For each compared form: the names by their first letters, then by their whole letters, with the
@@ -129,11 +153,12 @@ class NameFinder:
         self.index: list[dict[str, tuple[list[int], dict[str, list[tuple[bool, str, str]]]]]] = [{}, {}, {}]
         for entries, whole in ((names, True), ((words or {}), False)):
             for name, whose in entries.items():
+                ends_a_word = whole or len(_compact(unicodedata.normalize("NFKC", name))) < _STEM
                 for form, index in zip(comparable(name), self.index, strict=True):
                     letters = _compact(form)
                     if letters:
                         lengths, by_letters = index.setdefault(letters[:_PREFIX], ([], {}))
-                        by_letters.setdefault(letters, []).append((whole or len(letters) < _STEM, name, whose))
+                        by_letters.setdefault(letters, []).append((ends_a_word, name, whose))
                         if len(letters) not in lengths:
                             lengths.append(len(letters))
         for index in self.index:
@@ -173,7 +198,7 @@ def _first(form: str, index: dict) -> tuple[int, int, str, str] | None:
         bucket = index.get(run[offset:offset + _PREFIX])
         for length in bucket[0] if bucket else ():
             for ends_a_word, name, whose in bucket[1].get(run[offset:offset + length], ()):
-                if offset + length in ends or (not ends_a_word and length <= len(word)):  # the start of one word
+                if offset + length in ends or (not ends_a_word and length <= len(word) <= length + _ENDING):
                     start = next(islice(_WORD.finditer(form), number, None)).start()
                     line = form.count("\n", 0, start)
                     return line, len(_WORD.findall(form, form.rfind("\n", 0, start) + 1, start)), name, whose

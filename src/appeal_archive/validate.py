@@ -102,7 +102,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     records = sorted(sources + _scan_all(context, others, jobs), key=lambda record: record.path)
     locations = Locations(root, display_root, records)
     set_issues = list(check_set(records, locations))
-    restricted = restrictions(records, context.quote_indexes)
+    restricted = restrictions(records, context.quote_indexes, root)
     set_issues += exposure_issues(records, restricted, root, locations, config)
     if restricted and (tracked := tracked_issue(root, display_root)):
         set_issues.append(tracked)

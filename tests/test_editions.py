@@ -573,7 +573,11 @@ def test_a_given_name_alone_is_no_ones_and_a_source_document_that_is_not_text_on
     ("application/json", '{"speaker": "Volha Paulava", "words": "..."}'.encode()),
     ("application/xhtml+xml", "<p>Read by <b>Volha Pau</b>lava.</p>".encode()),
     ("text/plain; charset=utf-16", "Read by Volha Paulava.".encode("utf-16")),
-], ids=["json", "xhtml", "utf-16-text"])
+    ("message/rfc822", b"From: a@example.org\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+                       b"Content-Transfer-Encoding: quoted-printable\n\nRead by =56olha =50aulava.\n"),
+    ("message/rfc822", b"From: a@example.org\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+                       b"Content-Transfer-Encoding: base64\n\nUmVhZCBieSBWb2xoYSBQYXVsYXZhLgo=\n"),
+], ids=["json", "xhtml", "utf-16-text", "quoted-printable-mail", "base64-mail"])
 def test_a_document_naming_the_protected_is_withheld_whatever_its_media_type(records: Path, media_type: str,
                                                                              data: bytes):
     """Found by an attacker of issue 17: only text/* documents were searched for names."""

@@ -50,10 +50,31 @@ def restrictions(records: list[ScannedRecord], quote_indexes: dict[str, QuoteInd
             continue
         index = quote_indexes.get(record.id)
         text = index.text if index is not None else _document_text(root, record)
-        found = finder.first_in(text) if text else None  # one pass over the document, whatever the number of names
+        # One pass over the document, whatever the number of names; a message's encoded parts are read decoded.
+        found = next(filter(None, map(finder.first_in, [text, *_message_parts(root, record, text)])), None) \
+            if text else None
         if found:
             restricted[record.path] = f"its document's text names {found.whose}"
     return restricted
+
+
+def _message_parts(root: Path | None, record: ScannedRecord, text: str) -> list[str]:
+    """The decoded text of each part of a document that is an e-mail message with encoded parts
+    (quoted-printable, base64): what a mail client shows of it. Python's email package reads it."""
+    if "content-transfer-encoding" not in text.casefold() or root is None or record.document is None:
+        return []
+    import email
+    from email import policy
+
+    from .checks import MAX_TEXT_DOCUMENT_BYTES
+
+    try:
+        message = email.message_from_bytes(read_regular(root / "sources" / record.document.file,
+                                                        MAX_TEXT_DOCUMENT_BYTES), policy=policy.default)
+        payloads = [part.get_payload(decode=True) or b"" for part in message.walk() if not part.is_multipart()]
+    except (FileRefused, ValueError, LookupError):
+        return []
+    return [payload.decode("utf-8", errors="replace") for payload in payloads]
 
 
 def _document_text(root: Path | None, record: ScannedRecord) -> str | None:

@@ -40,7 +40,9 @@ _TAG = regex.compile(r"<[^<>\n]{0,200}>")  # markup a reader never sees: <b>Aza<
 _NAMED_LETTER = regex.compile(r"(?:LETTER|CAPITAL) ([A-Z])$")  # small capitals, circled, squared, indicators
 _PREFIX = 3  # names are indexed by their first letters, compared only where a word starts
 _STEM = 5  # a surname this long is found at the start of a word a little longer too (`Azarovs`, `Azarova`)
-_ENDING = 2  # how much longer: an ending, not another word (`Greenland` is not a form of Green)
+_ENDING = 3  # how much longer: an ending (`Azarovykh`), not another word (`Greenland` is not a form of Green)
+_LONG = 12  # a word this long is searched within for whole names
+_CAMEL = regex.compile(r"(?<=\p{Ll})(?=\p{Lu})")  # where a reader sees a word begin: #FreeAlexanderAzarov
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def comparable(text: str) -> tuple[str, str, str]:
     look-alike in the case it resembles), in capitals and in small letters. The skeleton keeps case, and a
     letter may look like another only in one of its cases (Cyrillic `Л` and `л` look like different letters,
     Greek `ν` looks like `v` and `Ν` like `N`), so case is also first made the same on both sides."""
-    plain = unicodedata.normalize("NFKC", _IGNORABLE.sub("", text))
+    plain = _CAMEL.sub(" ", unicodedata.normalize("NFKC", _IGNORABLE.sub("", text)))
     return tuple(_MARKS.sub("", unicodedata.normalize("NFKD", skeleton(form).casefold()))
                  for form in (plain, plain.upper(), plain.casefold()))
 
@@ -152,8 +154,9 @@ class NameFinder:
     """Finds any of many protected names in texts, each text read once whatever the number of names: a name is
     indexed by the first letters of its compared form and checked only where a word of the text starts.
     `names` are found whole, from the start of a word to the end of one; `words` (a restricted person's
-    surnames) alone, and, when they are long enough not to start common words, with an ending of a letter or
-    two (`Azarovs`, `Azarova`)."""
+    surnames) alone, and, when they are long enough not to start common words, with an ending of up to three
+    letters (`Azarovs`, `Azarova`, `Azarovykh`). A word that starts with a capital inside another starts a word
+    (`#FreeAlexanderAzarov`), and a long word is searched within for whole names (`#freealexanderazarov`)."""
 
     def __init__(self, names: dict[str, str], words: dict[str, str] | None = None):
         # For each compared form: the names by their first letters, then by their whole letters, with the
@@ -167,7 +170,7 @@ class NameFinder:
                     letters = _compact(form)
                     if letters:
                         lengths, by_letters = index.setdefault(letters[:_PREFIX], ([], {}))
-                        by_letters.setdefault(letters, []).append((ends_a_word, name, whose))
+                        by_letters.setdefault(letters, []).append((ends_a_word, whole, name, whose))
                         if len(letters) not in lengths:
                             lengths.append(len(letters))
         for index in self.index:
@@ -204,12 +207,16 @@ def _first(form: str, index: dict) -> tuple[int, int, str, str] | None:
     ends = set(accumulate(map(len, words)))
     offset = 0
     for number, word in enumerate(words):
-        bucket = index.get(run[offset:offset + _PREFIX])
-        for length in bucket[0] if bucket else ():
-            for ends_a_word, name, whose in bucket[1].get(run[offset:offset + length], ()):
-                if offset + length in ends or (not ends_a_word and length <= len(word) <= length + _ENDING):
-                    start = next(islice(_WORD.finditer(form), number, None)).start()
-                    line = form.count("\n", 0, start)
-                    return line, len(_WORD.findall(form, form.rfind("\n", 0, start) + 1, start)), name, whose
+        # A long word is searched within for whole names too: a hashtag runs one on (#freealexanderazarov).
+        for inner in range(len(word) - _PREFIX + 1) if len(word) >= _LONG else (0,):
+            here = offset + inner
+            bucket = index.get(run[here:here + _PREFIX])
+            for length in bucket[0] if bucket else ():
+                for ends_a_word, whole, name, whose in bucket[1].get(run[here:here + length], ()):
+                    if (whole or not inner) and (here + length in ends or (
+                            not ends_a_word and length <= len(word) <= length + _ENDING)):
+                        start = next(islice(_WORD.finditer(form), number, None)).start()
+                        line = form.count("\n", 0, start)
+                        return line, len(_WORD.findall(form, form.rfind("\n", 0, start) + 1, start)), name, whose
         offset += len(word)
     return None

@@ -132,13 +132,14 @@ def test_a_restricted_persons_surname_alone_is_found_in_any_of_its_disguises():
     finder = NameFinder({"Volha Paulava": "person volha-paulava"}, {"Paulava": "person volha-paulava"})
     for text in ["sources/paulava-statement.txt", "Páulava", "P.a.u.l.a.v.a", "P a u l a v a", "Pau lava",
                  "paulava1-letter", "statement-2023paulava.txt", "the Paulavas", "Ms Paulavai", "ᴘᴀᴜʟᴀᴠᴀ",
-                 "🅟🅐🅤🅛🅐🅥🅐", "\\u0050aulava", "<b>Pau</b>lava"]:
+                 "🅟🅐🅤🅛🅐🅥🅐", "\\u0050aulava", "<b>Pau</b>lava", "#FreePaulava", "#JusticeForVolhaPaulava",
+                 "#justiceforvolhapaulava", "the Paulavaykh"]:
         assert finder.first_in(text) is not None, text
     for text in ["Volha Kavalenka, Minsk", "Born on the Volha river.", "Paul Avant", "Pauline Avalanche",
                  "Paulavalandia"]:
         assert finder.first_in(text) is None, text
     common = NameFinder({"Maria Green": "person maria-green"}, {"Green": "person maria-green"})
-    assert common.first_in("the Greens") and not common.first_in("Greenland") and not common.first_in("greenish")
+    assert common.first_in("the Greens") and not common.first_in("Greenland") and not common.first_in("greenhouse")
 
 
 def test_the_surnames_searched_alone_are_restricted_persons_last_names_no_public_one_shares(scanned):

@@ -6,19 +6,20 @@ update's cross-reference table listing the catalog twice (pyHanko reads the last
 the first), a second `startxref` on the last line (pyHanko and pypdf take one, qpdf and poppler the other), and
 an offset that pyHanko's int() reads (`0_00185851`) while qpdf and poppler, finding the table damaged,
 rebuild it by scanning for objects. So:
-- the file ends as one update does: `startxref`, its offset in plain digits, `%%EOF`, once in its last kilobyte;
+- the file ends as one update does: its last cross-reference section, then `startxref`, that section's offset
+  in plain digits and `%%EOF`, once;
 - qpdf (pikepdf) opens it without a warning (nothing repaired, nothing rebuilt) and places every object, at
   its number and generation, where pyHanko does: the same offset, or the same place in the same object stream;
 - after the signature, every cross-reference section names each object once: a table lists no object twice,
   a stream's subsections do not overlap (pyHanko refuses those itself), and no section is hybrid (`/XRefStm`),
-  whose precedence rules readers apply differently;
+  whose precedence rules readers apply differently; and no update stores objects in an object stream, whose
+  header offsets poppler counts from another place than pyHanko and qpdf do (pyHanko's own updates never do);
 - every object an update wrote reads the same in qpdf as in pyHanko, value for value, a stream's bytes as
   stored.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from decimal import Decimal
@@ -33,25 +34,27 @@ def reading_changes(stream: IO[bytes], reader, older: int) -> list[Change]:
     """Where the file, or the revisions after `older`, may be read in more than one way; empty when there is one
     reading."""
     try:
-        return _tail_problems(stream) or _ambiguous_sections(stream, reader, older) or \
+        return _tail_problems(stream, reader) or _ambiguous_sections(stream, reader, older) or \
             _tables_differ(stream, reader) or _readers_disagree(stream, reader, older)
     except Exception as error:  # noqa: BLE001 - what cannot be read twice the same cannot be judged
         return [Change(MODIFIED, f"the file cannot be read as one ({type(error).__name__}: {str(error)[:120]})")]
 
 
-_TAIL = 1100  # where readers look for the last startxref
+_LAST_SECTION = 64 << 20  # a last cross-reference section, and its trailer, are never larger
 _END = re.compile(rb"startxref\r?\n([0-9]+)\r?\n%%EOF\r?\n?")
 
 
-def _tail_problems(stream: IO[bytes]) -> list[Change]:
-    stream.seek(0, os.SEEK_END)
-    size = stream.tell()
-    stream.seek(max(0, size - _TAIL))
-    tail = stream.read()
-    end = _END.search(tail)
-    if tail.count(b"startxref") != 1 or end is None or end.end() != len(tail):
-        return [Change(MODIFIED, "the file does not end as an update does (startxref, its offset in digits and "
-                       "%%EOF, once): readers would look for its last update in different places")]
+def _tail_problems(stream: IO[bytes], reader) -> list[Change]:
+    """The last update, from its cross-reference section to the end, names one offset: `startxref`, the
+    section's offset in plain digits, `%%EOF`, and nothing after."""
+    start = reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)
+    stream.seek(start)
+    section = stream.read(_LAST_SECTION + 1)
+    end = _END.search(section) if len(section) <= _LAST_SECTION else None
+    if section.count(b"startxref") != 1 or end is None or end.end() != len(section) or int(end.group(1)) != start:
+        return [Change(MODIFIED, "the file does not end as an update does (startxref, the offset of its last "
+                       "cross-reference section in digits, and %%EOF, once): readers would look for its last update "
+                       "in different places")]
     return []
 
 
@@ -99,9 +102,14 @@ def _ambiguous_sections(stream: IO[bytes], reader, older: int) -> list[Change]:
     from pyhanko.pdf_utils.xref import XRefSectionType, parse_xref_table
 
     changes = []
-    for revision in range(older + 1, reader.xrefs.total_revisions):
-        section = reader.xrefs.get_xref_container_info(revision)
-        if section.xref_section_type in (XRefSectionType.HYBRID_MAIN, XRefSectionType.HYBRID_STREAM):
+    xrefs = reader.xrefs
+    for revision in range(older + 1, xrefs.total_revisions):
+        section = xrefs.get_xref_container_info(revision)
+        if xrefs.object_streams_used_in(revision):
+            changes.append(Change(MODIFIED, f"update {revision} stores objects in an object stream, whose layout "
+                                  "readers read differently (pyHanko and qpdf from /First, poppler from the stream's "
+                                  "start); updates after the signature store their objects plainly"))
+        elif section.xref_section_type in (XRefSectionType.HYBRID_MAIN, XRefSectionType.HYBRID_STREAM):
             changes.append(Change(MODIFIED, f"update {revision} has a hybrid cross-reference section (/XRefStm), "
                                   "which readers resolve in different orders"))
         elif section.xref_section_type == XRefSectionType.STANDARD:

@@ -6,7 +6,8 @@ B-LTA), whether the validation data the file carries suffices to judge it at the
 what that data says of revocation), and each time stamp, oldest first, with its authority and trust. With
 `--at DATE`, pyHanko's long-term validation (ETSI EN 319 102-1) judges it as of that date, with only the
 evidence the file carries. Each update after the signature may add only validation data and time stamps
-(updates.py). Nothing here uses the network.
+(updates.py), the file must read one way in every reader (reading.py), and pyHanko's own difference analysis
+runs under both as a floor (`pyhanko_floor`). Nothing here uses the network.
 """
 
 from __future__ import annotations
@@ -174,9 +175,9 @@ def report_changes(report: VerifyReport, changes: list, modified_code: str) -> N
                         f"data ({found[0]}{more})", "bytes were added after signing; only the signed revision is "
                         "the archive's")
         elif code == MODIFIED:
-            report.fail(modified_code, f"{len(found)} changes after the signature go beyond validation data and time "
-                        f"stamps (first: {found[0]})", "the file was changed after it was signed; only the signed "
-                        "revision is the archive's")
+            report.fail(modified_code, f"{len(found)} change{'s' * (len(found) != 1)} after the signature go beyond "
+                        f"validation data and time stamps (first: {found[0]})", "the file was changed after it was "
+                        "signed; only the signed revision is the archive's")
         else:
             report.fail(code, f"an update takes away validation data that the signature or a document time stamp "
                         f"relies on ({found[0]}{more})", "the file was downgraded after it was time-stamped; ask the "

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import unicodedata
 import urllib.parse
@@ -77,7 +78,7 @@ def disguised(draw, name: str, continuation: str = "") -> str:
     return "".join(encoded)
 
 
-EXAMPLES = 150
+EXAMPLES = int(os.environ.get("APPEAL_ARCHIVE_EXAMPLES", "150"))  # a longer search: APPEAL_ARCHIVE_EXAMPLES=4000
 
 
 @settings(max_examples=EXAMPLES, deadline=None)

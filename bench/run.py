@@ -28,9 +28,9 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -260,8 +260,8 @@ def bench_hostile() -> None:
     import attacks
     from pki import serve_pki
 
-    from appeal_archive.build import build_archive
-    from appeal_archive.keys import SignerConfig
+    from appeal_archive.build.archive import build_archive
+    from appeal_archive.signing.keys import SignerConfig
 
     cli = str(BIN / "appeal-archive")
     worst, missed = 0, []
@@ -333,10 +333,10 @@ def bench_jsonld(sizes: list[int]) -> None:
     import rdflib
     from pyld import jsonld
 
-    from appeal_archive.dossier import Dossier
-    from appeal_archive.jsonld import bundle_bytes
-    from appeal_archive.manifest import make_manifest
-    from appeal_archive.validate import load_record_set
+    from appeal_archive.ledger.manifest import make_manifest
+    from appeal_archive.records.validate import load_record_set
+    from appeal_archive.views.dossier import Dossier
+    from appeal_archive.views.jsonld import bundle_bytes
 
     def offline(url, options=None):
         raise jsonld.JsonLdError(f"offline: {url}", "jsonld.LoadDocumentError", code="loading document failed")

@@ -37,7 +37,7 @@ def _attacker_identity() -> Path:
 
 def attacker_material():
     """Someone else's signing key and certificate."""
-    from appeal_archive.keys import SignerConfig, load_key_material, utc_now
+    from appeal_archive.signing.keys import SignerConfig, load_key_material, utc_now
 
     material, _ = load_key_material(SignerConfig(identity_dir=_attacker_identity()), utc_now())
     return material
@@ -555,7 +555,7 @@ def second_signature_appended(build: Path, pki) -> Path:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    from appeal_archive.sign import pyhanko_signer
+    from appeal_archive.signing.sign import pyhanko_signer
 
     pdf = pdf_of(build)
     material = attacker_material()
@@ -594,7 +594,7 @@ def resigned(build: Path, change) -> Path:
 
 
 def resigned_pdf(pdf: Path, change) -> Path:
-    from appeal_archive.sign import sign_pdf
+    from appeal_archive.signing.sign import sign_pdf
 
     with pikepdf.open(pdf) as document:
         form = document.Root.AcroForm
@@ -689,7 +689,7 @@ def traversing_attachment_name(build: Path, pki) -> Path:
 
 def _resigned_bundle(build: Path, content: bytes) -> Path:
     """The bundle replaced and signed again, by its key holder (the attack tests what verify reads)."""
-    from appeal_archive.sign import sign_bundle
+    from appeal_archive.signing.sign import sign_bundle
 
     bundle = bundle_of(build)
     bundle.write_bytes(content)

@@ -100,8 +100,8 @@ def isolated_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def made_identity(folder: Path) -> Path:
     """A custodian identity made in `folder`, as the first build makes it."""
-    from appeal_archive.custodian import ensure_identity
-    from appeal_archive.keys import utc_now
+    from appeal_archive.signing.custodian import ensure_identity
+    from appeal_archive.signing.keys import utc_now
 
     ensure_identity(folder, utc_now())
     return folder
@@ -125,9 +125,9 @@ NAME = "AA-2023-05-21-belarusians-to-eu"
 
 def dossier_of(records: Path = REAL_RECORDS):
     """The validated dossier of a records folder, as a build makes it."""
-    from appeal_archive.dossier import Dossier
-    from appeal_archive.manifest import make_manifest
-    from appeal_archive.validate import load_record_set
+    from appeal_archive.ledger.manifest import make_manifest
+    from appeal_archive.records.validate import load_record_set
+    from appeal_archive.views.dossier import Dossier
 
     report, record_set = load_record_set(records)
     assert report.ok, report.errors
@@ -138,8 +138,8 @@ def dossier_of(records: Path = REAL_RECORDS):
 def signed_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
     """One build of the real records signed at PAdES B-LTA by the test PKI (its two time-stamp authorities),
     with its bag. Shared by the whole session: a test that tampers with it works on a copy (`build_copy`)."""
-    from appeal_archive.build import build_archive
-    from appeal_archive.keys import SignerConfig
+    from appeal_archive.build.archive import build_archive
+    from appeal_archive.signing.keys import SignerConfig
 
     out = tmp_path_factory.mktemp("signed") / "build"
     result = build_archive(REAL_RECORDS, out, bag=True, environ={"SOURCE_DATE_EPOCH": EPOCH},
@@ -153,8 +153,8 @@ def signed_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
 def basic_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
     """One build of the real records signed at PAdES B-B (no time stamp, nothing after the signature), as
     `make build` signs by default, by the test PKI's signer."""
-    from appeal_archive.build import build_archive
-    from appeal_archive.keys import SignerConfig
+    from appeal_archive.build.archive import build_archive
+    from appeal_archive.signing.keys import SignerConfig
 
     out = tmp_path_factory.mktemp("basic") / "build"
     result = build_archive(REAL_RECORDS, out, environ={"SOURCE_DATE_EPOCH": EPOCH}, signer_config=SignerConfig(
@@ -180,8 +180,8 @@ def large_records(target: Path) -> Path:
 @pytest.fixture(scope="session")
 def large_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
     """`signed_build_dir` above 2,000 records: the same signer, time-stamp authorities, level and bag."""
-    from appeal_archive.build import build_archive
-    from appeal_archive.keys import SignerConfig
+    from appeal_archive.build.archive import build_archive
+    from appeal_archive.signing.keys import SignerConfig
 
     folder = tmp_path_factory.mktemp("large")
     out = folder / "build"
@@ -196,7 +196,7 @@ def large_build_dir(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
 def unsigned_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One unsigned build of the real records, as `build --unsigned` writes it: tests that need a previous build
     in place copy it."""
-    from appeal_archive.build import build_archive
+    from appeal_archive.build.archive import build_archive
 
     out = tmp_path_factory.mktemp("unsigned") / "build"
     assert build_archive(REAL_RECORDS, out, unsigned=True, environ={"SOURCE_DATE_EPOCH": EPOCH}).ok

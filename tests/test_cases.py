@@ -7,10 +7,10 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-
-from appeal_archive.validate import validate_records
 from casefiles import expected_issues, issue_rows, materialize
 from conftest import CASES
+
+from appeal_archive.records.validate import validate_records
 
 INVALID = sorted((CASES / "invalid").iterdir())
 VALID = sorted((CASES / "valid").iterdir())
@@ -69,7 +69,7 @@ def test_huge_file_is_refused_without_reading_it(tmp_path: Path, monkeypatch: py
 
 
 def test_another_style_of_the_same_record_has_the_same_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from appeal_archive.validate import load_record_set
+    from appeal_archive.records.validate import load_record_set
 
     materialize(CASES / "valid" / "styles-and-comments", tmp_path / "records")
     restyled = load_record_set(tmp_path / "records")[1]

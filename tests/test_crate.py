@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import EPOCH, NAME, REAL_RECORDS
 from prepared_sparql import prepared_once
 
-from appeal_archive.cli import main
+from appeal_archive.cli.main import main
 
 pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
 
@@ -132,8 +132,8 @@ def test_the_linked_art_view_beside_a_pdf_is_reported_unsigned_never_checked(bui
 
     import yaml
 
-    from appeal_archive.crate import crate_bytes, crate_file
     from appeal_archive.verify import verify_archive
+    from appeal_archive.views.crate import crate_bytes, crate_file
 
     views = sorted((build_copy / "linked-art").rglob("*.json"))
     pdf = build_copy / f"{NAME}.pdf"

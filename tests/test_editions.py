@@ -18,14 +18,16 @@ import pytest
 from click.testing import CliRunner
 from conftest import EPOCH, NAME, REAL_RECORDS, REPO, need_tool
 
-from appeal_archive.build import build_archive
-from appeal_archive.canonical import digest, leaf, leaf_v1
-from appeal_archive.cli import main
-from appeal_archive.keys import SignerConfig
-from appeal_archive.proof import check_proof, make_proof
-from appeal_archive.unmask import NameFinder
-from appeal_archive.validate import load_record_set, validate_records
+from appeal_archive.build.archive import build_archive
+from appeal_archive.canonical import digest
+from appeal_archive.cli.main import main
+from appeal_archive.ledger.leaves import leaf, leaf_v1
+from appeal_archive.ledger.proof import make_proof
+from appeal_archive.records.unmask import NameFinder
+from appeal_archive.records.validate import load_record_set, validate_records
+from appeal_archive.signing.keys import SignerConfig
 from appeal_archive.verify import verify_archive
+from appeal_archive.verify.proof import check_proof
 
 pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
 
@@ -273,7 +275,7 @@ def _checked(report, proof: dict, tmp_path: Path):
 
 
 def test_every_record_can_be_proven_against_either_edition(editions, verified, tmp_path: Path):
-    from appeal_archive.manifest import make_manifest
+    from appeal_archive.ledger.manifest import make_manifest
 
     _, record_set = load_record_set(editions["records"], keep_data=True, salt=False)
     manifest = make_manifest(record_set)
@@ -286,7 +288,7 @@ def test_every_record_can_be_proven_against_either_edition(editions, verified, t
 
 
 def test_a_changed_proof_is_rejected(editions, verified, tmp_path: Path):
-    from appeal_archive.manifest import make_manifest
+    from appeal_archive.ledger.manifest import make_manifest
 
     _, record_set = load_record_set(editions["records"], keep_data=True, salt=False)
     record = next(each for each in record_set.records if each.path == "persons/alexander-azarov.yaml")
@@ -337,13 +339,13 @@ def test_a_proof_against_another_build_is_rejected_and_the_cli_says_so(editions,
 def test_an_archive_made_before_salts_still_verifies(tmp_path: Path, pki):
     """A PDF whose attached manifest is manifest_version 1 (unsalted, sorted leaves), signed: verify accepts
     it and names the construction."""
-    from appeal_archive.canonical import root_hash_v1
-    from appeal_archive.dossier import Dossier
     from appeal_archive.identity import identity_of
-    from appeal_archive.keys import load_key_material, utc_now
-    from appeal_archive.manifest import make_manifest
-    from appeal_archive.render_pdf import render_archival_pdf
-    from appeal_archive.sign import sign_pdf
+    from appeal_archive.ledger.leaves import root_hash_v1
+    from appeal_archive.ledger.manifest import make_manifest
+    from appeal_archive.signing.keys import load_key_material, utc_now
+    from appeal_archive.signing.sign import sign_pdf
+    from appeal_archive.views.dossier import Dossier
+    from appeal_archive.views.pdf import render_archival_pdf
 
     _, record_set = load_record_set(REAL_RECORDS, keep_data=True, salt=False)
     current = make_manifest(record_set)
@@ -366,9 +368,10 @@ def test_an_archive_made_before_salts_still_verifies(tmp_path: Path, pki):
 def test_an_edition_that_only_adds_records_extends_the_earlier_tree(records: Path):
     """Salts are appended, never reordered: the earlier tree is a prefix of the later one, and an RFC 9162
     consistency proof shows it."""
-    from appeal_archive.manifest import make_manifest, tree_leaves
-    from appeal_archive.merkle import consistency_proof, verify_consistency
     from conftest import CASES
+
+    from appeal_archive.ledger.manifest import make_manifest, tree_leaves
+    from appeal_archive.ledger.merkle import consistency_proof, verify_consistency
 
     before = make_manifest(load_record_set("records", keep_data=False, salt=False)[1])
     added = CASES / "valid" / "added-signatory" / "records"
@@ -460,7 +463,7 @@ def test_a_ledger_that_is_a_link_is_neither_read_nor_replaced(records: Path, tmp
 def test_two_runs_at_once_give_each_new_file_one_salt(records: Path):
     import multiprocessing
 
-    from appeal_archive.salts import salt_records
+    from appeal_archive.records.salts import salt_records
 
     for number in range(20):
         _write(records, f"organizations/body-{number}.yaml", f"id: body-{number}\ntype: organization\n"
@@ -474,7 +477,7 @@ def test_two_runs_at_once_give_each_new_file_one_salt(records: Path):
 
 @pytest.mark.parametrize("change", ["repeated key", "huge integer", "lone surrogate", "extra key"])
 def test_a_strange_proof_is_refused_never_crashes(editions, verified, tmp_path: Path, change: str):
-    from appeal_archive.manifest import make_manifest
+    from appeal_archive.ledger.manifest import make_manifest
 
     _, record_set = load_record_set(editions["records"], keep_data=True, salt=False)
     record = next(each for each in record_set.records if each.path == "persons/volha-paulava.yaml")

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REAL_RECORDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appeal_archive.cli import main
+from appeal_archive.cli.main import main
 from appeal_archive.verify import verify_archive
-from conftest import REAL_RECORDS
 
 pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
 

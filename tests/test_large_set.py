@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
-from appeal_archive.build import build_archive
-from appeal_archive.keys import SignerConfig
-from appeal_archive.verify import verify_archive
 from conftest import EPOCH, REPO
+
+from appeal_archive.build.archive import build_archive
+from appeal_archive.signing.keys import SignerConfig
+from appeal_archive.verify import verify_archive
 
 sys.path.insert(0, str(REPO / "bench"))
 import generate  # noqa: E402

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import EPOCH, NAME, REAL_RECORDS, need_tool
 
-from appeal_archive.build import build_archive
-from appeal_archive.cli import main
-from appeal_archive.keys import SignerConfig
+from appeal_archive.build.archive import build_archive
+from appeal_archive.cli.main import main
+from appeal_archive.signing.keys import SignerConfig
 from appeal_archive.verify import verify_archive
 from appeal_archive.verify.updates import all_update_changes
 

@@ -106,6 +106,7 @@ def judged(basic_build_dir: Path, signed_build_dir: Path, trust, pki, tmp_path_f
     """judge(level, name, data): the verdicts on one forged file, counted, with the cases where verify or its
     allow-list accepts what pyHanko refuses collected in `kinder`."""
     import random
+
     from pki import trusted_time_stamper
 
     judging, roots = trust

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import attacks
 import pytest
 from click.testing import CliRunner
-
-import attacks
-from appeal_archive.cli import main
 from verify_corpus import BUILDS, VERIFY_CASES, cases_on, check_attack
+
+from appeal_archive.cli.main import main
 
 pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
 
@@ -86,8 +86,9 @@ def test_a_bag_is_verified_file_by_file_at_every_size(build: str, request: pytes
 def test_the_records_signed_compare_unchanged_at_every_size(build: str, request: pytest.FixtureRequest, pki):
     """verify PDF --records DIR with the very records built: no change, archive.yaml included (above 2,000
     records it travels in records.zip, and was reported changed)."""
-    from appeal_archive.verify import verify_archive
     from conftest import REAL_RECORDS
+
+    from appeal_archive.verify import verify_archive
 
     built = request.getfixturevalue(BUILDS[build])
     records = built.parent / "records" if build.endswith("large") else REAL_RECORDS

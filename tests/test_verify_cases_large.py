@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from verify_corpus import cases_on, check_attack
 
 pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)

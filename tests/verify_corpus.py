@@ -8,12 +8,12 @@ import json
 import shutil
 from pathlib import Path
 
+import attacks
 import pytest
 from click.testing import CliRunner
-
-import attacks
-from appeal_archive.cli import main
 from conftest import CASES
+
+from appeal_archive.cli.main import main
 
 VERIFY_CASES = sorted((CASES / "verify").iterdir())
 # The builds an attack is made on: the session's B-LTA build of the real records, the same above 2,000 records

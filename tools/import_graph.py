@@ -1,9 +1,11 @@
-"""The package's import graph, read from its source (every import, including those inside functions).
+"""The package's import graph, read from its source (every import, including those inside functions; not those
+under `if TYPE_CHECKING:`, which never run), and its rooms.
 
-    python tools/import_graph.py            # one line per module: what it imports from the package
+    python tools/import_graph.py            # room by room: each module and what it imports from the package
     python tools/import_graph.py --cycles   # only the import cycles (none: prints nothing, exits 0)
+    python tools/import_graph.py --rules    # only the imports that break a room's rule (none: nothing, exit 0)
 
-The test suite runs the same walk and fails on a cycle or on a verify module importing build or sign.
+The test suite runs the same walk (tests/unit/test_package.py) and fails on a cycle or a broken rule.
 """
 
 from __future__ import annotations
@@ -25,11 +27,59 @@ def modules() -> dict[str, Path]:
     return {module_name(path): path for path in sorted(SOURCE.rglob("*.py"))}
 
 
+# The rooms, in the order data flows through them, and what each may import. The shared vocabulary at the
+# package's top is every module outside a room.
+ROOMS = ("shared", "records", "ledger", "views", "signing", "verify", "build", "cli")
+MAY_IMPORT = {
+    "shared": {"shared"},
+    "records": {"shared", "records"},
+    "ledger": {"shared", "records", "ledger"},
+    "views": {"shared", "records", "ledger", "views"},
+    "signing": {"shared", "signing"},
+    "verify": {"shared", "records", "ledger", "views", "verify"},
+    "build": {"shared", "records", "ledger", "views", "signing", "verify", "build"},
+    "cli": set(ROOMS),
+}
+# What verify may not import even from a room it may: the records' writers.
+WRITERS = {f"{PACKAGE}.records.fmt", f"{PACKAGE}.records.salts", f"{PACKAGE}.records.writer"}
+
+
+def room_of(name: str) -> str:
+    parts = name.split(".")
+    if name == f"{PACKAGE}.__main__":
+        return "cli"
+    return parts[1] if len(parts) > 1 and parts[1] in ROOMS else "shared"
+
+
+def broken_rules(edges: dict[str, set[str]]) -> list[str]:
+    """Each import that a room's rule forbids, as a sentence."""
+    found = []
+    for name, targets in sorted(edges.items()):
+        room = room_of(name)
+        for target in sorted(targets):
+            if room_of(target) not in MAY_IMPORT[room] or (room == "verify" and target in WRITERS):
+                found.append(f"{name} ({room}) imports {target} ({room_of(target)})")
+    return found
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """The ids of the import nodes under `if TYPE_CHECKING:`."""
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", getattr(node.test, "attr", None)) == "TYPE_CHECKING":
+            skipped |= {id(inner) for statement in node.body for inner in ast.walk(statement)}
+    return skipped
+
+
 def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
     """Package modules that `name` imports anywhere in its source."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = _type_checking_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.split(".")[0] == PACKAGE)
         elif isinstance(node, ast.ImportFrom):
@@ -85,14 +135,20 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 def main() -> int:
     edges = graph()
-    found = cycles(edges)
-    if "--cycles" not in sys.argv:
-        short = lambda name: name.removeprefix(PACKAGE + ".")  # noqa: E731
-        for name in sorted(edges):
-            print(f"{short(name)} -> {', '.join(sorted(map(short, edges[name]))) or '(nothing)'}")
-    for group in found:
+    found, broken = cycles(edges), broken_rules(edges)
+    if "--cycles" not in sys.argv and "--rules" not in sys.argv:
+        def short(name: str) -> str:
+            return name.removeprefix(PACKAGE + ".")
+
+        for room in ROOMS:
+            print(f"[{room}] may import: {', '.join(sorted(MAY_IMPORT[room], key=ROOMS.index))}")
+            for name in sorted(name for name in edges if room_of(name) == room):
+                print(f"  {short(name)} -> {', '.join(sorted(map(short, edges[name]))) or '(nothing)'}")
+    for group in found if "--rules" not in sys.argv else ():
         print("cycle: " + " <-> ".join(group))
-    return 1 if found else 0
+    for sentence in broken if "--cycles" not in sys.argv else ():
+        print("broken rule: " + sentence)
+    return 1 if found or broken else 0
 
 
 if __name__ == "__main__":

@@ -17,13 +17,21 @@ Names are imported on first use, so `appeal-archive validate` never pays for the
 from importlib import import_module
 
 _EXPORTS = {
-    "AppealArchiveError": "errors", "Issue": "errors",
-    "FmtReport": "fmt", "format_records": "fmt",
-    "make_manifest": "manifest", "manifest_root": "manifest", "manifest_report": "manifest",
-    "RecordSet": "recordset", "ValidationReport": "validate", "load_record_set": "validate",
-    "validate_records": "validate",
-    "BuildResult": "build", "build_archive": "build",
-    "VerifyReport": "verify", "verify_archive": "verify",
+    "AppealArchiveError": "appeal_archive.errors",
+    "Issue": "appeal_archive.errors",
+    "FmtReport": "appeal_archive.records.fmt",
+    "format_records": "appeal_archive.records.fmt",
+    "RecordSet": "appeal_archive.records.recordset",
+    "ValidationReport": "appeal_archive.records.validate",
+    "load_record_set": "appeal_archive.records.validate",
+    "validate_records": "appeal_archive.records.validate",
+    "make_manifest": "appeal_archive.ledger.manifest",
+    "manifest_root": "appeal_archive.ledger.manifest",
+    "manifest_report": "appeal_archive.build.manifest_report",
+    "BuildResult": "appeal_archive.build.archive",
+    "build_archive": "appeal_archive.build.archive",
+    "VerifyReport": "appeal_archive.verify",
+    "verify_archive": "appeal_archive.verify",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -32,4 +40,4 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str):
     if name not in _EXPORTS:
         raise AttributeError(f"module 'appeal_archive' has no attribute {name!r}")
-    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    return getattr(import_module(_EXPORTS[name]), name)

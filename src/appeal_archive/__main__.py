@@ -1,5 +1,5 @@
 """`python -m appeal_archive`: the same command line as `appeal-archive`."""
 
-from .cli import run
+from appeal_archive.cli.main import run
 
 run()

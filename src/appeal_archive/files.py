@@ -1,4 +1,5 @@
-"""Opening files that may be hostile: regular files only, checked before reading, read within a limit.
+"""Opening files that may be hostile (regular files only, checked before reading, read within a limit), and
+writing a file whole or not at all, never inside a records folder.
 
 A FIFO would block a reader forever, a device never ends, a symlink can point anywhere, and a file can
 be larger than memory. Every file validate and verify read comes through here: it is opened without
@@ -11,10 +12,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from .errors import Issue
+from appeal_archive.errors import EXIT_USAGE, AppealArchiveError, Issue, fail
 
 _FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
@@ -108,3 +111,47 @@ def _kind(mode: int) -> str:
         if test(mode):
             return name
     return "not a regular file"
+
+
+# --- writing ------------------------------------------------------------------------------------------
+
+
+def refuse_records_folder(path: Path) -> None:
+    """No command writes an output inside a records folder (one holding archive.yaml or the salt ledger): the
+    records, captures and ledger are written only by the commands that own them (fmt, salt, build's salting),
+    and an output there would replace one, or be salted and published as a record."""
+    from appeal_archive.layout import CONFIG_FILE, SALTS_FILE
+
+    target = Path(os.path.realpath(path))
+    for folder in (target, *target.parents):
+        if (folder / CONFIG_FILE).is_file() or os.path.lexists(folder / SALTS_FILE):
+            raise fail("output.in-records", f"{path} is inside the records folder {folder}", "write outputs "
+                       "outside the records folder, e.g. --out build/ or --out proofs/record.json",
+                       file=str(path), exit_code=EXIT_USAGE)
+
+
+def write_failure(error: OSError, where: Path) -> AppealArchiveError:
+    """An OSError while writing a build, as the exit-3 error a user can act on."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return fail("build.disk-full", f"the disk holding {where} is full", "free some space there (or give --out "
+                    "on another disk), then build again; the previous build is as it was")
+    return fail("build.write-failed", f"cannot write the build in {where}: {error.strerror or error}",
+                "check the folder's permissions and the disk; the previous build is as it was")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write one file whole or not at all: a temporary file beside it, flushed, then renamed over it."""
+    path = Path(path)
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise write_failure(error, path) from error

@@ -25,9 +25,13 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .recordset import CONFIG_FILE, RecordSet
+if TYPE_CHECKING:
+    from appeal_archive.records.recordset import RecordSet
+
+CONFIG_FILE = "archive.yaml"  # a records folder's settings
+SALTS_FILE = "salts.txt"  # the salt ledger of a records folder (records/salts.py)
 
 MANIFEST = "manifest.json"
 CRATE = "ro-crate-metadata.json"  # crate.py: in the output folder, and in a bag's data/

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from appeal_archive.cli import main
-from appeal_archive.verify import verify_archive
 from conftest import EPOCH, need_tool
 from pki import PASSPHRASE
+
+from appeal_archive.cli.main import main
+from appeal_archive.verify import verify_archive
 
 pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from appeal_archive.build import build_archive
-from appeal_archive.cli import main
-from appeal_archive.keys import SignerConfig
-from appeal_archive.verify import verify_archive
 from conftest import EPOCH, need_tool
+
+from appeal_archive.build.archive import build_archive
+from appeal_archive.cli.main import main
+from appeal_archive.signing.keys import SignerConfig
+from appeal_archive.verify import verify_archive
 
 pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
 
@@ -70,8 +70,8 @@ def test_a_bundle_without_its_signature_fails(build: Path, tmp_path: Path):
 
 def test_a_changed_record_hash_inside_a_resigned_bundle_breaks_the_root(build: Path, pki, tmp_path: Path):
     """Even signed again by the key holder, a bundle whose hashes no longer give its root is rejected."""
-    from appeal_archive.keys import load_key_material, utc_now
-    from appeal_archive.sign import sign_bundle
+    from appeal_archive.signing.keys import load_key_material, utc_now
+    from appeal_archive.signing.sign import sign_bundle
 
     forged = tmp_path / f"{NAME}.jsonld"
     text = (build / f"{NAME}.jsonld").read_text(encoding="utf-8")
@@ -186,7 +186,7 @@ def test_a_rebagged_bag_with_edited_records_and_manifest_is_rejected(build: Path
 def test_a_rebagged_bag_with_a_bundle_signed_by_someone_else_is_rejected(build: Path):
     from attacks import attacker_material
 
-    from appeal_archive.sign import sign_bundle
+    from appeal_archive.signing.sign import sign_bundle
 
     bag = build / f"{NAME}-bag"
     bundle = bag / "data" / f"{NAME}.jsonld"
@@ -198,7 +198,6 @@ def test_a_rebagged_bag_with_a_bundle_signed_by_someone_else_is_rejected(build: 
 def test_the_bag_is_bagit_1_0_and_passes_its_profile_with_bagit_profile(signed_build_dir: Path, tmp_path: Path):
     import bagit
     import bagit_profile
-
     from conftest import REPO
 
     bag = signed_build_dir / f"{NAME}-bag"

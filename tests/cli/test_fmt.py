@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from appeal_archive.cli import main
+from appeal_archive.cli.main import main
 
 
 def test_check_is_clean_on_real_records(records: Path):

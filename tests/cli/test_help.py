@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-
-from appeal_archive.cli import main
 from conftest import REPO
+
+from appeal_archive.cli.main import main
 
 COMMANDS = sorted(main.commands)
 

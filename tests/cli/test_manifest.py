@@ -7,9 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from appeal_archive.cli import main
-from appeal_archive.manifest import make_manifest, manifest_report
-from appeal_archive.validate import load_record_set
+from appeal_archive.build.manifest_report import manifest_report
+from appeal_archive.cli.main import main
+from appeal_archive.ledger.manifest import make_manifest
+from appeal_archive.records.validate import load_record_set
 
 
 def test_manifest_json_equals_library(records: Path):

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from appeal_archive.cli import main
-from appeal_archive.validate import validate_records
+from appeal_archive.cli.main import main
+from appeal_archive.records.validate import validate_records
 
 
 def _described(records: Path, name: str, data: bytes, media_type: str = "text/plain") -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from appeal_archive.cli import main
-from appeal_archive.validate import validate_records
 from casefiles import materialize
+from click.testing import CliRunner
 from conftest import CASES
+
+from appeal_archive.cli.main import main
+from appeal_archive.records.validate import validate_records
 
 
 def run(*args: str):
@@ -53,7 +53,7 @@ def test_an_unexpected_failure_is_exit_3_without_traceback(records: Path, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("appeal_archive.validate.validate_records", broken)
+    monkeypatch.setattr("appeal_archive.records.validate.validate_records", broken)
     result = CliRunner().invoke(main, ["validate", "records"])
     assert result.exit_code == 3
     assert "internal.error" in result.output and "Traceback" not in result.output

@@ -10,10 +10,10 @@ from pathlib import Path
 import pikepdf
 import pytest
 from click.testing import CliRunner
-
-from appeal_archive.cli import main
-from appeal_archive.verify import verify_archive
 from conftest import REAL_RECORDS, need_tool
+
+from appeal_archive.cli.main import main
+from appeal_archive.verify import verify_archive
 
 pytestmark = pytest.mark.slow  # a module of many seconds, handed out early (run_layout.py)
 
@@ -149,9 +149,9 @@ def test_rebuild_accepts_a_fresh_build(signed_build: Path, pki):
 def test_rebuild_rejects_a_document_edited_before_signing(records: Path, pki, isolated_identity, monkeypatch):
     """A renderer that misstates a count, signed with a real key: the signature, attachments and cover all
     check out, and only --rebuild sees that these pages are not what the records render to."""
-    from appeal_archive import render_pdf
-    from appeal_archive.build import build_archive
-    from appeal_archive.keys import SignerConfig
+    from appeal_archive.build.archive import build_archive
+    from appeal_archive.signing.keys import SignerConfig
+    from appeal_archive.views import pdf as render_pdf
 
     with monkeypatch.context() as patch:
         patch.setattr(render_pdf, "count_text", lambda count: f"{count.as_printed} (recorded as exactly 5,000)")

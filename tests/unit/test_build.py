@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from appeal_archive.build import build_archive, build_date_from
+from appeal_archive.build.archive import build_archive, build_date_from
+from appeal_archive.build.publish import Staging, remove_leftovers
 from appeal_archive.errors import AppealArchiveError
-from appeal_archive.publish import Staging, remove_leftovers
 
 CLOCK = datetime(2026, 11, 24, 12, 30, 45, 123456, tzinfo=UTC)
 
@@ -60,13 +60,13 @@ def test_leftovers_are_removed_only_when_their_build_is_gone_and_they_hold_only_
 
 
 def _boot() -> str:
-    from appeal_archive import publish
+    from appeal_archive.build import publish
 
     return publish._boot_id()
 
 
 def _start(pid: int) -> int:
-    from appeal_archive import publish
+    from appeal_archive.build import publish
 
     return publish._start_time(pid)
 
@@ -79,7 +79,7 @@ def test_an_interrupted_build_leaves_the_previous_build(records: Path, custodian
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("appeal_archive.sign.sign_pdf", interrupted)
+    monkeypatch.setattr("appeal_archive.signing.sign.sign_pdf", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_archive("records", "build")
     assert {path.as_posix(): path.read_bytes() for path in Path("build").rglob("*") if path.is_file()} == before

@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from appeal_archive import custodian
-from appeal_archive.cli import main
+from appeal_archive.cli.main import main
 from appeal_archive.errors import AppealArchiveError
-from appeal_archive.keys import SignerConfig, load_key_material, utc_now
+from appeal_archive.signing import custodian
+from appeal_archive.signing.keys import SignerConfig, load_key_material, utc_now
 
 
 def openssl(*args: str, **kwargs) -> subprocess.CompletedProcess:

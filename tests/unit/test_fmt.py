@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import yaml
+from conftest import REAL_RECORDS
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from appeal_archive import loader
-from appeal_archive.fmt import FormatRefused, format_records, format_text
-from conftest import REAL_RECORDS
+from appeal_archive.records import loader
+from appeal_archive.records.fmt import FormatRefused, format_records, format_text
 
 
 def data_of(text: str):

@@ -11,14 +11,14 @@ from pathlib import Path
 import pyshacl
 import pytest
 import rdflib
-from pyld import jsonld
-from rdflib.namespace import RDF, SH
-from rdflib.compare import isomorphic
-
-from appeal_archive.jsonld import VOCAB, bundle_bytes
-from appeal_archive.manifest import make_manifest
-from appeal_archive.validate import load_record_set
 from conftest import REAL_RECORDS, REPO, dossier_of
+from pyld import jsonld
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, SH
+
+from appeal_archive.ledger.manifest import make_manifest
+from appeal_archive.records.validate import load_record_set
+from appeal_archive.views.jsonld import VOCAB, bundle_bytes
 
 SHAPES = REPO / "schema" / "shapes.ttl"
 VOCABULARY = REPO / "schema" / "vocab.ttl"
@@ -167,7 +167,7 @@ def test_readme_queries_answer_a_lawyers_questions_without_text_search(graph):
 
 
 def test_the_readme_mapping_lists_every_term_of_the_context():
-    from appeal_archive.jsonld import CONTEXT
+    from appeal_archive.views.jsonld import CONTEXT
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = readme.split("| records | JSON-LD |", 1)[1].split("\n\n", 1)[0]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pikepdf
+from conftest import NAME
 
 from appeal_archive import layout
 from appeal_archive.verify import verify_archive
-from conftest import NAME
 
 
 def files_in(folder: Path) -> set[str]:

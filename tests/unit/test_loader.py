@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appeal_archive import loader
+from appeal_archive.records import loader
 
 
 @pytest.mark.parametrize(("text", "value"), [

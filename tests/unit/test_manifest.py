@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from appeal_archive.canonical import canonical_json, digest, root_hash, root_hash_v1
-from appeal_archive.manifest import construction, make_manifest, manifest_root, manifest_shape_problem, tree_leaves
-from appeal_archive.merkle import audit_path, tree_hash, verify_inclusion
-from appeal_archive.validate import load_record_set
 from conftest import REAL_RECORDS, REPO
+
+from appeal_archive.canonical import canonical_json, digest
+from appeal_archive.ledger.leaves import root_hash, root_hash_v1
+from appeal_archive.ledger.manifest import (
+    construction,
+    make_manifest,
+    manifest_root,
+    manifest_shape_problem,
+    tree_leaves,
+)
+from appeal_archive.ledger.merkle import audit_path, tree_hash, verify_inclusion
+from appeal_archive.records.validate import load_record_set
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "manifest.json"
 

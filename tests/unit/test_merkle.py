@@ -9,8 +9,13 @@ from pathlib import Path
 import pytest
 from conftest import need_vectors, vectors
 
-from appeal_archive.merkle import (
-    audit_path, consistency_proof, leaf_hash, tree_hash, verify_consistency, verify_inclusion,
+from appeal_archive.ledger.merkle import (
+    audit_path,
+    consistency_proof,
+    leaf_hash,
+    tree_hash,
+    verify_consistency,
+    verify_inclusion,
 )
 
 VECTORS = vectors("rfc9162")

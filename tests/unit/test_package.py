@@ -23,18 +23,31 @@ def test_the_import_graph_has_no_cycle():
     assert import_graph.cycles(import_graph.graph()) == []
 
 
-def test_the_walk_sees_imports_inside_functions():
+def test_the_walk_sees_imports_inside_functions_and_not_those_for_type_checking():
     edges = import_graph.graph()
-    assert "appeal_archive.render_pdf" in edges["appeal_archive.build"]  # imported inside build_archive
+    assert "appeal_archive.views.pdf" in edges["appeal_archive.build.archive"]  # imported inside build_archive
     assert "appeal_archive.verify.rebuild" in edges["appeal_archive.verify.pdf"]
+    assert "appeal_archive.records.recordset" not in edges["appeal_archive.layout"]  # under TYPE_CHECKING
 
 
-def test_verification_imports_no_build_and_no_signing():
+def test_every_room_imports_only_what_its_rule_allows():
+    """records <- ledger <- views; signing beside them; verify reads records (not their writers), the ledger
+    and the views; build puts every room together; the command line is above all; the shared vocabulary at
+    the top imports only itself."""
     edges = import_graph.graph()
-    verify_modules = [name for name in edges if name.startswith("appeal_archive.verify")]
-    assert len(verify_modules) >= 6
-    for name in verify_modules:
-        assert not edges[name] & {"appeal_archive.build", "appeal_archive.sign", "appeal_archive.bag"}, name
+    rooms = {import_graph.room_of(name) for name in edges}
+    assert rooms == set(import_graph.ROOMS)
+    assert import_graph.broken_rules(edges) == []
+
+
+def test_the_rules_are_the_architecture_and_catch_a_leak():
+    rules = import_graph.MAY_IMPORT
+    assert "build" not in rules["views"] | rules["signing"] | rules["verify"]
+    assert "signing" not in rules["views"] | rules["verify"] | rules["records"]
+    assert rules["shared"] == {"shared"} and rules["records"] == {"shared", "records"}
+    leak = {"appeal_archive.verify.pdf": {"appeal_archive.signing.sign", "appeal_archive.records.fmt"},
+            "appeal_archive.views.jsonld": {"appeal_archive.build.archive"}}
+    assert len(import_graph.broken_rules(leak)) == 3
 
 
 def test_no_module_is_over_500_lines():

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 import yaml
+from conftest import REAL_RECORDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appeal_archive import loader, schema
 from appeal_archive.canonical import digest
-from conftest import REAL_RECORDS
+from appeal_archive.records import loader, schema
 
 SIGNATORY = yaml.safe_load((REAL_RECORDS / "signatories/appeal-of-belarusians-to-the-eu-02.yaml").read_text())
 

@@ -7,10 +7,10 @@ import io
 import shutil
 from pathlib import Path
 
+import attacks
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-import attacks
 from appeal_archive.verify import reading
 
 

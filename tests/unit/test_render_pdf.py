@@ -10,19 +10,25 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REAL_RECORDS, dossier_of, need_tool
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from appeal_archive.dossier import Dossier
 from appeal_archive.errors import AppealArchiveError
 from appeal_archive.identity import UNSIGNED
-from appeal_archive.manifest import make_manifest
-from appeal_archive.pdfa import pdfa_findings
-from appeal_archive.render_pdf import RenderContext, count_text, human_date, render, render_archival_pdf
-from appeal_archive.validate import load_record_set
+from appeal_archive.ledger.manifest import make_manifest
+from appeal_archive.records.validate import load_record_set
 from appeal_archive.verify.pdf import cover_text, stated_root
-from conftest import REAL_RECORDS, dossier_of, need_tool
+from appeal_archive.views.dossier import Dossier
+from appeal_archive.views.pdf import (
+    RenderContext,
+    count_text,
+    human_date,
+    render,
+    render_archival_pdf,
+)
+from appeal_archive.views.pdfa import pdfa_findings
 
 BUILD_DATE = datetime(2023, 5, 21, tzinfo=UTC)
 
@@ -143,7 +149,7 @@ def test_two_renders_are_identical_and_a_changed_record_changes_the_cover(tmp_pa
 
 
 def test_helpers_keep_the_qualifier():
-    from appeal_archive.models import Count
+    from appeal_archive.records.models import Count
 
     assert human_date("2023-05-21") == "21 May 2023"
     assert count_text(Count(value=1000, qualifier="more-than", as_printed="more than 1,000 participants")) == (

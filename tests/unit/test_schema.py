@@ -10,11 +10,11 @@ import jsonschema
 import pytest
 import referencing
 import yaml
-
-from appeal_archive import schema
-from appeal_archive.models import RECORD_MODELS
-from appeal_archive.schema_export import export_schemas, render, stale_files
 from conftest import REAL_RECORDS, REPO
+
+from appeal_archive.records import schema
+from appeal_archive.records.models import RECORD_MODELS
+from appeal_archive.records.schema_export import export_schemas, render, stale_files
 
 SCHEMA_DIR = REPO / "schema"
 FILES = sorted(SCHEMA_DIR.glob("*.schema.json"))

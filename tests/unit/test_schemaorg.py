@@ -9,9 +9,8 @@ import json
 
 import pytest
 import rdflib
-from rdflib.namespace import RDF, RDFS, XSD
-
 from conftest import REPO, dossier_of
+from rdflib.namespace import RDF, RDFS, XSD
 
 SCHEMA = rdflib.Namespace("https://schema.org/")
 HTTP_SCHEMA = "http://schema.org/"
@@ -113,6 +112,6 @@ def test_the_role_pattern_leads_from_the_appeal_to_who_signed_and_from_a_person_
 
 
 def _bundle() -> bytes:
-    from appeal_archive.jsonld import bundle_bytes
+    from appeal_archive.views.jsonld import bundle_bytes
 
     return bundle_bytes(dossier_of())

@@ -5,21 +5,22 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from appeal_archive.verify import verify_archive
 from conftest import need_tool
+
+from appeal_archive.verify import verify_archive
 
 
 def test_b_t_signature_is_an_incremental_update_with_a_token_openssl_accepts(signed_build: Path, pki, tmp_path: Path):
     """The session's build was signed with a time stamp from a local authority (conftest)."""
     from datetime import UTC, datetime
 
+    from conftest import EPOCH, dossier_of
     from cryptography import x509
 
     from appeal_archive.identity import identity_of
-    from appeal_archive.pdfa import pdfa_findings
-    from appeal_archive.render_pdf import render_archival_pdf
     from appeal_archive.version import tool_name
-    from conftest import EPOCH, dossier_of
+    from appeal_archive.views.pdf import render_archival_pdf
+    from appeal_archive.views.pdfa import pdfa_findings
 
     signer = identity_of(x509.load_pem_x509_certificate(pki.signer_cert.read_bytes()))
     unsigned = render_archival_pdf(dossier_of(), datetime.fromtimestamp(int(EPOCH), UTC), signer, tool_name())[0]

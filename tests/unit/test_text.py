@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appeal_archive.text import QuoteIndex, normalize_for_quote, text_problems
+from appeal_archive.records.text import QuoteIndex, normalize_for_quote, text_problems
 
 
 def codes(value: str) -> list[str]:

@@ -10,14 +10,14 @@ import unicodedata
 import urllib.parse
 
 import pytest
+from conftest import REAL_RECORDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appeal_archive.access import exposure_issues
-from appeal_archive.checks import Locations
-from appeal_archive.unmask import NameFinder
-from appeal_archive.validate import check_records
-from conftest import REAL_RECORDS
+from appeal_archive.records.access import exposure_issues
+from appeal_archive.records.checks import Locations
+from appeal_archive.records.unmask import NameFinder
+from appeal_archive.records.validate import check_records
 
 RESTRICTED = {"persons": ("alexander-azarov", "volha-paulava")}
 NAMES = {"Alexander Azarov": "person alexander-azarov", "Volha Paulava": "person volha-paulava",
@@ -144,7 +144,7 @@ def test_a_restricted_persons_surname_alone_is_found_in_any_of_its_disguises():
 
 
 def test_the_surnames_searched_alone_are_restricted_persons_last_names_no_public_one_shares(scanned):
-    from appeal_archive.access import distinctive_words
+    from appeal_archive.records.access import distinctive_words
 
     records, restricted, _, _ = scanned
     assert distinctive_words(records, restricted) == {"Azarov": "person alexander-azarov",

@@ -6,9 +6,10 @@ import hashlib
 import sys
 from pathlib import Path
 
-from appeal_archive import validate as validate_module
-from appeal_archive.validate import check_records, validate_records
 from conftest import REAL_RECORDS, REPO
+
+from appeal_archive.records import validate as validate_module
+from appeal_archive.records.validate import check_records, validate_records
 
 sys.path.insert(0, str(REPO / "bench"))
 import generate  # noqa: E402

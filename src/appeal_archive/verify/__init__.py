@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from .report import VerifyReport
-from .signature import Judging
+from appeal_archive.verify.report import VerifyReport
+from appeal_archive.verify.signature import Judging
 
 __all__ = ["VerifyReport", "verify_archive"]
 
@@ -28,11 +28,11 @@ def verify_archive(path: str | Path, records_dir: str | Path | None = None, rebu
     Raises AppealArchiveError (exit 3) only when the path cannot be read at all. The checks run in a jailed
     child process (jail.py): a file made to exhaust memory or time fails verification instead.
     """
-    from .jail import ResourceLimit, limits_for, run_jailed
+    from appeal_archive.verify.jail import ResourceLimit, limits_for, run_jailed
 
     path = Path(path)
     if path.is_symlink():
-        from ..errors import fail
+        from appeal_archive.errors import fail
 
         raise fail("verify.unreadable", f"cannot read {path}: it is a symbolic link, which verify does not follow",
                    "give the file or folder itself", file=str(path))
@@ -56,10 +56,10 @@ def _load_checkers() -> None:
     of a 0.8 s verification). The jail's memory cap then also counts from a baseline that holds them."""
     import bagit  # noqa: F401
     import pikepdf  # noqa: F401
-    import pypdf  # noqa: F401
     import pyhanko.sign.validation  # noqa: F401
+    import pypdf  # noqa: F401
 
-    from . import bag, bundle, pdf  # noqa: F401
+    from appeal_archive.verify import bag, bundle, pdf  # noqa: F401
 
 
 def _input_size(path: Path) -> int:
@@ -77,9 +77,9 @@ def _input_size(path: Path) -> int:
 
 
 def _verify(path: Path, records: Path | None, rebuild: bool, judging: Judging) -> VerifyReport:
-    from .bag import verify_bag
-    from .bundle import verify_bundle
-    from .pdf import verify_pdf
+    from appeal_archive.verify.bag import verify_bag
+    from appeal_archive.verify.bundle import verify_bundle
+    from appeal_archive.verify.pdf import verify_pdf
 
     if path.is_dir():
         report = verify_bag(path, records, rebuild, judging)

@@ -17,13 +17,14 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .. import layout, loader
-from ..canonical import digest
-from ..manifest import manifest_root, manifest_shape_problem
-from .inputs import BadJson, parse_json
-from .records import check_root
-from .report import VerifyReport
-from .signature import plain_message
+from appeal_archive import layout
+from appeal_archive.canonical import digest
+from appeal_archive.ledger.manifest import manifest_root, manifest_shape_problem
+from appeal_archive.records import loader
+from appeal_archive.verify.inputs import BadJson, parse_json
+from appeal_archive.verify.records import check_root
+from appeal_archive.verify.report import VerifyReport
+from appeal_archive.verify.signature import plain_message
 
 MAX_LOOSE_BYTES = 64 << 20  # records attached one by one: at most ZIP_THRESHOLD of them, each a few kilobytes
 PARALLEL_MEMBERS = 4000  # records; fewer are checked in this process, where starting workers costs more
@@ -249,7 +250,7 @@ def _in_workers(function, spans: list, alongside, parallel: bool) -> tuple[Any, 
     returns what `alongside` gave and each span's result, in order."""
     if not (parallel and "fork" in multiprocessing.get_all_start_methods() and len(os.sched_getaffinity(0)) > 1):
         return alongside(), [function(span) for span in spans]
-    from ..memory import frozen_heap, release_memory
+    from appeal_archive.memory import frozen_heap, release_memory
 
     release_memory()  # what earlier stages freed should not be resident, and shared, in every worker
     with frozen_heap(), ProcessPoolExecutor(min(len(os.sched_getaffinity(0)), 8),

@@ -12,15 +12,15 @@ import os
 import stat
 from pathlib import Path
 
-from .. import layout
-from ..crate import CrateFile
-from ..errors import AppealArchiveError
-from ..files import FileRefused, has_holes, sha256_of
-from .bundle import verify_bundle
-from .inputs import read_input
-from .pdf import verify_pdf
-from .report import VerifyReport
-from .signature import Judging
+from appeal_archive import layout
+from appeal_archive.errors import AppealArchiveError
+from appeal_archive.files import FileRefused, has_holes, sha256_of
+from appeal_archive.verify.bundle import verify_bundle
+from appeal_archive.verify.inputs import read_input
+from appeal_archive.verify.pdf import verify_pdf
+from appeal_archive.verify.report import VerifyReport
+from appeal_archive.verify.signature import Judging
+from appeal_archive.views.crate import CrateFile
 
 _LISTED = 20  # how many unexpected or missing files a report names
 
@@ -81,7 +81,7 @@ def _check_crate(report: VerifyReport, path: Path, files: dict[str, int], digest
                  pdf_report: VerifyReport) -> None:
     """data/ro-crate-metadata.json describes exactly the payload (its sizes, and the SHA-256 BagIt has just
     checked): an error when not, for nothing unsigned may say anything in a bag."""
-    from .crate import crate_as_built
+    from appeal_archive.verify.crate import crate_as_built
 
     try:
         entries = [CrateFile(name[5:], files[name], digests[name]) for name in files

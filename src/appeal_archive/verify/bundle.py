@@ -10,16 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Any
 
-from .. import layout
-from ..canonical import document_entry, record_entry
-from ..files import FileRefused
-from ..manifest import manifest_root, manifest_shape_problem
-from ..quiet import quiet_pyhanko
-from ..schema import FOLDER_TYPES
-from .inputs import BadJson, open_input, parse_json, read_input
-from .records import check_root, compare_records
-from .report import VerifyReport
-from .signature import Judging, check_detached_cms
+from appeal_archive import layout
+from appeal_archive.files import FileRefused
+from appeal_archive.ledger.leaves import document_entry, record_entry
+from appeal_archive.ledger.manifest import manifest_root, manifest_shape_problem
+from appeal_archive.quiet import quiet_pyhanko
+from appeal_archive.records.schema import FOLDER_TYPES
+from appeal_archive.verify.inputs import BadJson, open_input, parse_json, read_input
+from appeal_archive.verify.records import check_root, compare_records
+from appeal_archive.verify.report import VerifyReport
+from appeal_archive.verify.signature import Judging, check_detached_cms
 
 GRAPH_START = b'  "@graph": ['
 
@@ -80,7 +80,7 @@ def _small_file(path: Path, report: VerifyReport) -> bytes:
 
 def bundle_manifest(stream: IO[bytes]) -> dict[str, Any]:
     """The manifest entries and root the bundle states, rebuilt from its nodes, read one line at a time."""
-    from .inputs import parse_json
+    from appeal_archive.verify.inputs import parse_json
 
     records, documents, withheld, roots, facts = [], [], [], [], {}
     for line in _graph_lines(stream):

@@ -7,10 +7,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import layout
-from ..crate import CrateFile, crate_bytes
-from ..files import FileRefused, read_regular, sha256_of
-from .report import VerifyReport
+from appeal_archive import layout
+from appeal_archive.files import FileRefused, read_regular, sha256_of
+from appeal_archive.verify.report import VerifyReport
+from appeal_archive.views.crate import CrateFile, crate_bytes
 
 
 def crate_as_built(crate: Path, files: list[CrateFile], facts: dict[str, Any], manifest: dict[str, Any]) -> bool:

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import EXIT_CANNOT_RUN, AppealArchiveError
-from ..files import FileRefused, opened, read_regular
+from appeal_archive.errors import EXIT_CANNOT_RUN, AppealArchiveError
+from appeal_archive.files import FileRefused, opened, read_regular
 
 
 class BadJson(ValueError):

@@ -13,7 +13,7 @@ import signal
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
-from ..memory import frozen_heap
+from appeal_archive.memory import frozen_heap
 
 T = TypeVar("T")
 

@@ -17,8 +17,13 @@ import re
 from dataclasses import dataclass
 from typing import IO
 
-from .report import VerifyReport
-from .signature import Judging, judge, judge_time_stamp, plain_message
+from appeal_archive.verify.report import VerifyReport
+from appeal_archive.verify.signature import (
+    Judging,
+    judge,
+    judge_time_stamp,
+    plain_message,
+)
 
 MAX_GAP = 4 << 20
 
@@ -135,8 +140,8 @@ def check_unsigned_tail(reader, stream: IO[bytes], size: int, newest, report: Ve
     from pyhanko.pdf_utils.reader import process_data_at_eof
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    from .judgement import MODIFIED, Change
-    from .updates import changes_since
+    from appeal_archive.verify.judgement import MODIFIED, Change
+    from appeal_archive.verify.updates import changes_since
 
     if newest.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE:
         return True
@@ -165,7 +170,7 @@ def check_unsigned_tail(reader, stream: IO[bytes], size: int, newest, report: Ve
 def report_changes(report: VerifyReport, changes: list, modified_code: str) -> None:
     """What updates changed beyond what they may, as one issue for each kind: changes to the document (under
     `modified_code`), and validation data taken away (sig.validation-data-removed)."""
-    from .judgement import MODIFIED
+    from appeal_archive.verify.judgement import MODIFIED
 
     for code in dict.fromkeys(change.code for change in changes):
         found = [change for change in changes if change.code == code]
@@ -273,8 +278,8 @@ def check_updates(reader, stream: IO[bytes], signed_revision: int, report: Verif
     """Every update after the signature adds only validation data and time stamps, and takes none away
     (updates.py), and every reader reads what the updates wrote as pyHanko does (reading.py). Whether that
     holds."""
-    from .reading import reading_changes
-    from .updates import changes_since
+    from appeal_archive.verify.reading import reading_changes
+    from appeal_archive.verify.updates import changes_since
 
     changes = reading_changes(stream, reader, signed_revision) or changes_since(reader, signed_revision)
     report_changes(report, changes, "sig.modified-after-signing")
@@ -289,7 +294,11 @@ def pyhanko_floor(report: VerifyReport, signatures: list[tuple[str, object]]) ->
     """pyHanko's own difference analysis of what follows each signature and document time stamp, under the
     allow-list: anything beyond signature maintenance (new validation data and time stamps), or that it finds
     suspicious, is a change after signing whatever check_updates found. Whether nothing is."""
-    from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel, SuspiciousModification
+    from pyhanko.sign.diff_analysis import (
+        DEFAULT_DIFF_POLICY,
+        ModificationLevel,
+        SuspiciousModification,
+    )
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     for what, signature in signatures:

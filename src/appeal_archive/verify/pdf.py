@@ -13,16 +13,17 @@ import warnings
 from pathlib import Path
 from typing import IO, Any
 
-from .. import layout, loader
-from ..files import FileRefused
-from ..quiet import quiet_pyhanko
-from .attachments import check_attachments, stream_chunks
-from .inputs import Prefix, open_input
-from .pades import check_pdf_signature
-from .records import compare_records
-from .crate import check_crate_beside
-from .report import VerifyReport
-from .signature import Judging, plain_message
+from appeal_archive import layout
+from appeal_archive.files import FileRefused
+from appeal_archive.quiet import quiet_pyhanko
+from appeal_archive.records import loader
+from appeal_archive.verify.attachments import check_attachments, stream_chunks
+from appeal_archive.verify.crate import check_crate_beside
+from appeal_archive.verify.inputs import Prefix, open_input
+from appeal_archive.verify.pades import check_pdf_signature
+from appeal_archive.verify.records import compare_records
+from appeal_archive.verify.report import VerifyReport
+from appeal_archive.verify.signature import Judging, plain_message
 
 _TAIL = 2048
 MAX_METADATA_BYTES = 1 << 20
@@ -82,7 +83,7 @@ def _verify_open_pdf(path: Path, whole: IO[bytes], size: int, report: VerifyRepo
         if records_dir is not None:
             compare_records(manifest, Path(records_dir), report, report.signed_facts.get("config"))
         if rebuild and signature is not None and records is not None:
-            from .rebuild import check_rebuild
+            from appeal_archive.verify.rebuild import check_rebuild
 
             check_rebuild(stream, size, records, manifest, signature, report)
 
@@ -142,7 +143,7 @@ def check_metadata_kept(whole: IO[bytes], signed: IO[bytes], report: VerifyRepor
     producer and the dates that signing and time-stamp updates rewrite."""
     import pikepdf
 
-    from .xmp import xmp_changes
+    from appeal_archive.verify.xmp import xmp_changes
 
     try:
         whole.seek(0)

@@ -27,7 +27,7 @@ from typing import IO
 
 from pyhanko.pdf_utils import generic
 
-from .judgement import MODIFIED, Change
+from appeal_archive.verify.judgement import MODIFIED, Change
 
 
 def reading_changes(stream: IO[bytes], reader, older: int) -> list[Change]:

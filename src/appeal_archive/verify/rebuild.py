@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .pades import SignatureFacts
+from appeal_archive.verify.pades import SignatureFacts
 
 WITHHELD_GAPS = ("ref.dangling", "signatory.missing-position")
-from .report import VerifyReport
+from appeal_archive.verify.report import VerifyReport
 
 
 def check_rebuild(stream: IO[bytes], size: int, records: Path, manifest: dict[str, Any],
@@ -23,11 +23,11 @@ def check_rebuild(stream: IO[bytes], size: int, records: Path, manifest: dict[st
     (`stream` holds the file as signed, `size` bytes)."""
     from cryptography import x509
 
-    from ..dossier import Dossier
-    from ..identity import identity_of
-    from ..render_pdf import render_archival_pdf
-    from ..validate import check_records
-    from ..version import tool_name
+    from appeal_archive.identity import identity_of
+    from appeal_archive.records.validate import check_records
+    from appeal_archive.version import tool_name
+    from appeal_archive.views.dossier import Dossier
+    from appeal_archive.views.pdf import render_archival_pdf
 
     facts = report.signed_facts
     try:
@@ -75,7 +75,7 @@ def signing_update_changes(signed: IO[bytes], signed_revision: int) -> list[str]
     """What the signing update changes beyond adding a signature (updates.py's allow-list)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    from .updates import changes_between
+    from appeal_archive.verify.updates import changes_between
 
     signed.seek(0)
     return [str(change) for change in

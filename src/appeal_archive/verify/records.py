@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .report import VerifyReport
+from appeal_archive.verify.report import VerifyReport
 
 
 def check_root(report: VerifyReport, manifest: dict[str, Any], recomputed: str, code: str, entries: str) -> None:
     """The root a manifest (or a bundle) states must be the one its entries give."""
-    from ..manifest import construction
+    from appeal_archive.ledger.manifest import construction
 
     report.root = manifest.get("root")
     if recomputed != report.root:
@@ -26,7 +26,7 @@ def check_root(report: VerifyReport, manifest: dict[str, Any], recomputed: str, 
 def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyReport,
                     signed_config: dict[str, Any] | None = None) -> None:
     """List what changed in a records folder since the manifest (and, from a PDF, archive.yaml) was signed."""
-    from ..validate import load_record_set
+    from appeal_archive.records.validate import load_record_set
 
     current_report, record_set = load_record_set(records_dir, keep_data=False, salt=False)
     if record_set is None:
@@ -59,7 +59,7 @@ def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyR
 
 
 def _digest(data: Any) -> str | None:
-    from ..canonical import digest
+    from appeal_archive.canonical import digest
 
     try:
         return digest(data)

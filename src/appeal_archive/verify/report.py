@@ -15,8 +15,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..codes import part_of
-from ..errors import EXIT_INVALID, EXIT_OK, Issue
+from appeal_archive.codes import part_of
+from appeal_archive.errors import EXIT_INVALID, EXIT_OK, Issue
 
 PARTS = ("integrity", "signer", "time", "completeness")
 

@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO
 
-from .report import SignerEvidence, TimeEvidence, VerifyReport
+from appeal_archive.verify.report import SignerEvidence, TimeEvidence, VerifyReport
 
 # A time stamp may follow the signer's claimed time by any amount, but precede it only by clock skew.
 CLOCK_SKEW = timedelta(minutes=10)
@@ -57,7 +57,7 @@ def _subject(certificate) -> str:
     """A certificate's holder, named as the cover names the signer."""
     from cryptography import x509
 
-    from ..identity import identity_of
+    from appeal_archive.identity import identity_of
 
     return identity_of(x509.load_der_x509_certificate(certificate.dump())).name
 
@@ -73,7 +73,7 @@ def _chain(status) -> tuple[tuple[str, ...], str | None]:
 def signer_evidence(status, level: str | None = None, revocation: str | None = None) -> SignerEvidence:
     from cryptography import x509
 
-    from ..identity import identity_of
+    from appeal_archive.identity import identity_of
 
     identity = identity_of(x509.load_der_x509_certificate(status.signing_cert.dump()))
     chain, anchor = _chain(status)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from asn1crypto import cms, crl, ocsp, x509
 from pyhanko.pdf_utils import generic
 
-from .. import layout
-from .judgement import REMOVED, Judgement, get, items, ref_of
+from appeal_archive import layout
+from appeal_archive.verify.judgement import REMOVED, Judgement, get, items, ref_of
 
 _DATA_KINDS = {"/Certs": x509.Certificate, "/Cert": x509.Certificate, "/OCSPs": ocsp.OCSPResponse,
                "/OCSP": ocsp.OCSPResponse, "/CRLs": crl.CertificateList, "/CRL": crl.CertificateList,

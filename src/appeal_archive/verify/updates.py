@@ -27,9 +27,19 @@ from typing import IO
 
 from pyhanko.pdf_utils import generic
 
-from .. import layout
-from .judgement import MODIFIED, REMOVED, Change, Judgement, get, items, plain, ref_of, signed_kind
-from .store import judge_store
+from appeal_archive import layout
+from appeal_archive.verify.judgement import (
+    MODIFIED,
+    REMOVED,
+    Change,
+    Judgement,
+    get,
+    items,
+    plain,
+    ref_of,
+    signed_kind,
+)
+from appeal_archive.verify.store import judge_store
 
 # What pyHanko writes as a producer: the earlier one (if any), then its own name and version.
 _PRODUCER = re.compile(r"(?:.{1,200}; )?pyHanko \d+(?:\.\d+){1,3}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .. import layout
+from appeal_archive import layout
 
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -1,0 +1,171 @@
+"""Stage 11, build: records/ -> build/ (manifest, signed PDF, signed JSON-LD bundle, bag), written atomically.
+
+Validation comes first: any error and nothing is written. Each record file is read, parsed and hashed
+once; the dossier is built once and every view reads it. Outputs are made in a staging folder beside the
+output folder and swapped in at once, so a failed or interrupted build leaves the previous build/ as it
+was. What the folder holds is declared in layout.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from appeal_archive.build.publish import Staging
+from appeal_archive.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Issue, fail
+from appeal_archive.files import refuse_records_folder, write_failure
+from appeal_archive.layout import (
+    CRATE,
+    LINKED_ART,
+    MANIFEST,
+    PLACEHOLDER,
+    Outputs,
+    bag_info,
+    bag_payload,
+    manifest_bytes,
+)
+from appeal_archive.ledger.manifest import make_manifest
+from appeal_archive.records.validate import ValidationReport, load_record_set
+from appeal_archive.views.crate import crate_bytes, crate_file, crate_of
+
+
+def build_date_from(environ: dict[str, str] | os._Environ, clock: datetime) -> datetime:
+    """SOURCE_DATE_EPOCH (UTC) when set, as reproducible-builds.org defines it; the clock otherwise."""
+    value = environ.get("SOURCE_DATE_EPOCH")
+    if value is None or value == "":
+        return clock.astimezone(UTC).replace(microsecond=0)
+    try:
+        if not value.isdigit():
+            raise ValueError(value)
+        return datetime.fromtimestamp(int(value), UTC)
+    except (ValueError, OverflowError, OSError) as error:
+        raise fail("build.source-date-epoch", f"SOURCE_DATE_EPOCH={value!r} is not a date's whole number of "
+                   "seconds since 1970", "set it to seconds since 1970-01-01 UTC, e.g. "
+                   "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)", exit_code=EXIT_USAGE) from error
+
+
+@dataclass
+class BuildResult:
+    """What a build did: the validation report, and (when valid) what it wrote."""
+
+    report: ValidationReport
+    out_dir: str
+    files: list[str] = field(default_factory=list)
+    root: str | None = None
+    pages: int | None = None
+    signer: str | None = None
+    level: str | None = None  # the PAdES level the PDF was signed at
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self.report.issues
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok and bool(self.files)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_INVALID
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "out_dir": self.out_dir, "files": self.files, "root": self.root, "pages": self.pages,
+                "signer": self.signer, "level": self.level, "notices": self.notices,
+                "validation": self.report.to_dict()}
+
+
+def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.PathLike = "build", *,
+                  unsigned: bool = False, signer_config=None, bag: bool = False, jobs: int | None = None,
+                  environ: dict[str, str] | None = None, edition: str = "full") -> BuildResult:
+    """Validate, render, sign and publish the full edition (everything) or the public one (editions.py).
+    Raises AppealArchiveError (exit 3) when it cannot run."""
+    from appeal_archive.identity import UNSIGNED, identity_of
+    from appeal_archive.ledger.editions import edition_of
+    from appeal_archive.memory import release_memory
+    from appeal_archive.signing.keys import SignerConfig, load_key_material, utc_now
+    from appeal_archive.signing.sign import choose_level, sign_bundle, sign_pdf
+    from appeal_archive.version import tool_name
+    from appeal_archive.views.bag import bagit_version, make_bag
+    from appeal_archive.views.dossier import Dossier
+    from appeal_archive.views.jsonld import bundle_bytes
+    from appeal_archive.views.linkedart import linked_art_documents
+    from appeal_archive.views.pdf import render_archival_pdf
+
+    out = Path(out_dir)
+    refuse_records_folder(out)
+    report, record_set = load_record_set(records_dir, keep_data=True, jobs=jobs)
+    result = BuildResult(report, os.fspath(out))
+    if record_set is None:
+        return result
+    names = Outputs(record_set.config["archival_id"])
+    _check_output_folder(out, names)
+    now = utc_now()
+    build_date = build_date_from(os.environ if environ is None else environ, now)
+    config = signer_config or SignerConfig()
+    material, identity = None, UNSIGNED
+    if not unsigned:
+        level = choose_level(config.level, config.tsa_urls)
+        material, result.notices = load_key_material(config, now)
+        identity = identity_of(material.certificate)
+    tool = tool_name()
+    manifest = make_manifest(record_set)
+    record_set, manifest, edition_notices = edition_of(record_set, manifest, edition)
+    result.notices += edition_notices
+    dossier = Dossier.from_record_set(record_set, manifest)
+    try:
+        with Staging(out, names.names()) as staging:
+            pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool, scratch=staging.path)
+            release_memory(len(pdf))  # the PDF's stages are done with; the bundle's peak should not stack on them
+            outputs = {MANIFEST: manifest_bytes(manifest), names.pdf: pdf,
+                       names.bundle: bundle_bytes(dossier, build_date, names.distribution(bag))}
+            if material is not None:
+                outputs[names.pdf] = sign_pdf(pdf, material, reason=f"Archival record {names.archival_id}",
+                                              level=level, tsa_urls=config.tsa_urls, trust_roots=config.trust_roots)
+                outputs[names.bundle_signature] = sign_bundle(
+                    outputs[names.bundle], material, config.tsa_urls[0] if config.tsa_urls else None)
+            described = [crate_file(name, data) for name, data in outputs.items()]
+            for name, data in linked_art_documents(dossier):  # written as made, never all held
+                staging.write(name, data, durable=False)
+                described.append(crate_file(name, data))
+            outputs[CRATE] = crate_bytes(record_set.config, manifest, build_date, described)
+            for name, data in outputs.items():
+                staging.write(name, data)
+            if bag:
+                payload = bag_payload(record_set, outputs)
+                payload[CRATE] = crate_of(record_set.config, manifest, build_date, payload)
+                make_bag(staging.path / names.bag, bag_info(record_set.config, build_date, tool, bagit_version()),
+                         payload)
+            staging.publish(keep=(PLACEHOLDER,))
+    except OSError as error:
+        raise write_failure(error, out) from error
+    result.files = [os.fspath(out / name) for name in [*outputs, LINKED_ART, *([names.bag] if bag else [])]]
+    result.root = manifest["root"]
+    if not unsigned:
+        result.signer, result.level = identity.describe(), f"PAdES {level}"
+    return result
+
+
+# --- atomic publication -----------------------------------------------------------------------------
+
+
+def _check_output_folder(out: Path, names: Outputs) -> None:
+    """Refuse to replace a folder that holds anything but what builds of this unit write (or of the unit
+    its manifest.json names, when the archival id changed since)."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise fail("build.out-not-folder", f"{out} exists and is not a folder", "give --out a folder")
+    allowed = names.names()
+    try:
+        allowed |= Outputs(json.loads((out / MANIFEST).read_bytes())["archival_id"]).names()
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    strangers = sorted(entry.name for entry in out.iterdir() if entry.name not in allowed)
+    if strangers:
+        raise fail("build.out-not-empty", f"{out} holds files a build did not make: {', '.join(strangers[:5])}",
+                   "give --out an empty folder or an earlier build folder; builds replace the whole folder")

@@ -1,0 +1,196 @@
+"""Reporters: a command's report -> text for people (compiler style, with hint lines) or JSON (its to_dict()).
+
+Every report (validate, fmt, manifest, build, verify, schema) follows one protocol: `issues`, `ok`,
+`exit_code` and `to_dict()`. The text reporters below read nothing else but that and the report's own
+fields, so the command line holds no logic of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from appeal_archive.errors import Issue
+
+
+class Report(Protocol):
+    issues: list[Issue]
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def exit_code(self) -> int: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def format_issue(issue: Issue) -> str:
+    """`file:line:column: severity[code] pointer: message` and, on the next line, the hint."""
+    location = ":".join(str(part) for part in (issue.file, issue.line, issue.column) if part is not None)
+    head = f"{location}: " if location else ""
+    pointer = f"{issue.pointer}: " if issue.pointer else ""
+    text = f"{head}{issue.severity}[{issue.code}] {pointer}{issue.message}"
+    return text + (f"\n  hint: {issue.hint}" if issue.hint else "")
+
+
+def format_issues(issues: list[Issue]) -> str:
+    return "\n".join(format_issue(issue) for issue in issues)
+
+
+def as_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def summary_line(errors: int, warnings: int, what: str) -> str:
+    if not errors and not warnings:
+        return f"{what}: ok"
+    counts = [f"{errors} error{'s' * (errors != 1)}"] if errors else []
+    counts += [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
+    return f"{what}: {', '.join(counts)}"
+
+
+def _counted(report: Report, what: str) -> str:
+    errors = sum(issue.is_error for issue in report.issues)
+    return summary_line(errors, len(report.issues) - errors, what)
+
+
+def _with_issues(report: Report, lines: list[str]) -> str:
+    return "\n".join(([format_issues(report.issues)] if report.issues else []) + lines)
+
+
+def validation_text(report) -> str:
+    return _with_issues(report, [*salted_lines(report), *restricted_lines(report.restricted),
+                                 _counted(report, f"{report.records_dir}: {report.files_checked} files checked "
+                                          f"({report.contents})")])
+
+
+def salted_lines(report) -> list[str]:
+    return [f"salted {report.salted} new file{'s' * (report.salted != 1)} in {report.records_dir}/salts.txt: commit "
+            "it with them, and keep it as secret as the restricted records"] if getattr(report, "salted", 0) else []
+
+
+def restricted_lines(restricted: dict[str, str], shown: int = 20) -> list[str]:
+    """What is restricted and why: the first few, then how many more."""
+    lines = [f"restricted: {path} ({reason})" for path, reason in sorted(restricted.items())[:shown]]
+    if len(restricted) > shown:
+        lines.append(f"restricted: {len(restricted) - shown} more (--format json lists them all)")
+    return lines
+
+
+def fmt_text(report) -> str:
+    verb = "would reformat" if report.check else "reformatted"
+    documents = (f"; {report.documents} source document{'s' * (report.documents != 1)} left as "
+                 f"{'they are' if report.documents != 1 else 'it is'}" if report.documents else "")
+    return "\n".join([f"{verb} {path}" for path in report.changed] + ([format_issues(report.issues)] if report.issues
+                                                                        else [])
+                     + [f"{report.checked} YAML file{'s' * (report.checked != 1)} checked, {len(report.changed)} "
+                        f"{verb}{documents}"])
+
+
+def salt_text(report) -> str:
+    if report.issues:
+        return format_issues(report.issues)
+    return (f"{report.records_dir}: salted {report.added} new file{'s' * (report.added != 1)}; {report.total} in "
+            f"{report.to_dict()['ledger']} (keep it secret: it holds the restricted records' salts)")
+
+
+def prove_text(report) -> str:
+    return (f"wrote {report.out}: {report.path} is leaf {report.leaf_index} of {report.tree_size} under root "
+            f"{report.root}; its audit path has {report.path_length} hashes ({report.size} bytes in all)\n"
+            f"check it with: appeal-archive verify {report.out} --against SIGNED.pdf")
+
+
+def manifest_text(report) -> str:
+    manifest = report.manifest
+    if manifest is None:
+        return _with_issues(report, [_counted(report, f"{report.validation.records_dir}: no manifest")])
+    lines = salted_lines(report.validation)
+    lines += [f"{entry['sha256']}  {entry['path']}" for entry in manifest["records"] + manifest["source_documents"]]
+    documents = len(manifest["source_documents"])
+    lines.append(f"root {manifest['root']} ({len(manifest['records'])} records, {documents} source document"
+                 f"{'s' * (documents != 1)})")
+    return _with_issues(report, lines)
+
+
+def build_text(result) -> str:
+    lines = [f"note: {line}" for line in salted_lines(result.report)] + [f"note: {notice}" for notice in result.notices]
+    if result.ok:
+        lines += [f"wrote {name}" for name in result.files]
+        lines.append(f"{result.pages} pages; root {result.root}; "
+                     + (f"signed by {result.signer}; {result.level}" if result.signer else "unsigned"))
+    else:
+        lines.append(_counted(result, f"{result.report.records_dir}: nothing written"))
+    return _with_issues(result, lines)
+
+
+def verify_text(report) -> str:
+    """The verdict in its four parts, then the problems."""
+    lines = [f"{report.file}: {'verified' if report.ok else 'FAILED'}"]
+    if report.root:
+        lines.append(f"  root: {report.root}")
+    for part in ("integrity", "signer", "time", "completeness"):
+        state = report.part(part)
+        lines.append(f"  {part}: " + ("FAILED" if not state["ok"] else "ok, with warnings" if state["issues"] else "ok"))
+        if part == "signer":
+            for signer in report.signers:
+                trust = (f"trusted: chains to {signer.anchor}" if signer.trusted
+                         else "not trusted: no chain to a --trust-root given")
+                lines.append(f"    {signer.describe()} ({trust})")
+        if part == "time":
+            for evidence in report.times:
+                if evidence.authority is None:
+                    lines.append(f"    {evidence.what}: {evidence.time} (a claim, not proof)")
+                else:
+                    proof = (f"proven: {evidence.authority} chains to {evidence.anchor}" if evidence.proven
+                             else f"NOT proven: {evidence.authority} has no chain to a --trust-root given")
+                    lines.append(f"    {evidence.what}: {evidence.time} ({proof})")
+        if part == "completeness" and report.covered:
+            lines.append(f"    {len(report.covered)} files checked against what was signed")
+        if part == "completeness" and report.unsigned:
+            lines.append(f"    {len(report.unsigned)} files beside it are unsigned and not checked (first: "
+                         f"{report.unsigned[0]})")
+        lines += [f"    ok: {check}" for check_part, check in report.checks if check_part == part]
+    lines += [f"  {change['change']}: {change['path']}" for change in report.changes]
+    if report.issues:
+        lines.append(format_issues(report.issues))
+    return "\n".join(lines)
+
+
+def identity_text(report) -> str:
+    lines = [f"note: {notice}" for notice in report.notices]
+    if report.kind is None:
+        lines.append(f"{report.folder}: no signing identity yet; `appeal-archive identity --create` or the first "
+                     "signed build makes one")
+        return "\n".join(lines)
+    kind = {"custodian": "a custodian CA and the signing certificate it issued",
+            "self-signed": "a self-signed certificate (made by an earlier version)"}[report.kind]
+    lines.append(f"{report.folder}: {kind}")
+    for title, facts in (("signer", report.signer), ("custodian CA", report.ca)):
+        if facts is not None:
+            lines += [f"  {title}: {facts.subject}", f"    SHA-256 fingerprint: {facts.sha256}",
+                      f"    valid {facts.valid_from} to {facts.valid_to}"]
+            if facts.extended_key_usages:
+                lines.append(f"    extended key usage: {', '.join(facts.extended_key_usages)}")
+    if report.exported:
+        lines.append(f"wrote the custodian CA's certificate to {report.exported}: recipients make it a trust anchor "
+                     "(see the README, \"Trusting a custodian\")")
+    return "\n".join(lines)
+
+
+def extend_text(report) -> str:
+    lines = [f"wrote {report.out} ({report.added_bytes:,} bytes added to {report.file})",
+             "document time stamps, oldest first:"]
+    lines += [f"  {stamp.time} by {stamp.authority} (its certificate ends {stamp.certificate_ends})"
+              for stamp in report.time_stamps]
+    if report.time_stamps:
+        lines.append(f"renew again before {report.time_stamps[-1].certificate_ends}")
+    return "\n".join(lines)
+
+
+def schema_text(report) -> str:
+    if report.write:
+        written = report.missing + report.stale
+        return "\n".join([f"wrote {report.directory}/{name}" for name in written]
+                         + [f"{report.directory}: {len(written)} schema files written"])
+    return _with_issues(report, [_counted(report, f"{report.directory}: schema files")])

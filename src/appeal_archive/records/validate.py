@@ -1,0 +1,197 @@
+"""Stage 5, validation: a records/ folder -> ValidationReport and the RecordSet later stages build from.
+
+Order matters: the source documents are read and indexed first, so every other record can check its
+quotes while it is scanned. Large sets are scanned by a pool of worker processes (forked after the
+indexes exist, so they share them); small sets are scanned in this process, where start-up matters more.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appeal_archive.errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Issue, fail
+from appeal_archive.layout import CONFIG_FILE
+from appeal_archive.records import schema
+from appeal_archive.records.access import exposure_issues, restrictions
+from appeal_archive.records.checks import Locations, check_documents, check_set
+from appeal_archive.records.recordset import RecordSet, ScannedRecord, display_path
+from appeal_archive.records.salts import (
+    ledger_issues,
+    read_ledger,
+    salt_new,
+    tracked_issue,
+)
+from appeal_archive.records.scan import (
+    ScanContext,
+    discover,
+    scan_file,
+    source_quote_issues,
+)
+
+PARALLEL_THRESHOLD = 2000
+_CHUNK = 500
+
+
+@dataclass
+class ValidationReport:
+    """Every issue found in a records folder. `ok` when there is no error (warnings allowed)."""
+
+    records_dir: str
+    issues: list[Issue] = field(default_factory=list)
+    files_checked: int = 0
+    records_valid: int = 0
+    contents: str = ""  # what the folder holds, e.g. "29 records, 1 source document, archive.yaml"
+    restricted: dict[str, str] = field(default_factory=dict)  # path -> why (access.py)
+    salted: int = 0  # files given their salt by this run (salts.py)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [issue for issue in self.issues if issue.is_error]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [issue for issue in self.issues if not issue.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_INVALID
+
+    def to_dict(self) -> dict:
+        return {
+            "records_dir": self.records_dir,
+            "ok": self.ok,
+            "files_checked": self.files_checked,
+            "contents": self.contents,
+            "records_valid": self.records_valid,
+            "salted": self.salted,
+            "restricted": [{"path": path, "reason": reason} for path, reason in sorted(self.restricted.items())],
+            "error_count": len(self.errors),
+            "warning_count": len(self.warnings),
+            "issues": [issue.to_dict() for issue in self.issues],
+        }
+
+
+def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs: int | None = None,
+                  digests: bool = True, salt: bool = False) -> tuple[ValidationReport, RecordSet]:
+    """Run every check on a records folder. Raises AppealArchiveError only when it cannot run at all.
+
+    The pipeline, in order: find the files; scan archive.yaml and the source records; read and index the
+    source documents (every other record's quotes are checked against them); scan the other records, in
+    parallel for large sets; then the checks that need the whole set. `digests=False` skips hashing
+    (validation alone does not need it); `keep_data` keeps every record's bytes and data for the
+    stages that render them. `salt` gives each file without a salt its salt (salts.py), as a build does.
+    """
+    display_root = os.fspath(records_dir)
+    root = Path(records_dir)
+    if not root.is_dir():
+        raise fail("records.not-found", f"{display_root} is not a folder",
+                   "give the records folder, e.g. `appeal-archive validate records/`", file=display_root)
+    listing = discover(root, display_root)
+    ledger = read_ledger(root, display_root)
+    salted_paths = listing.leaf_files
+    salted = salt_new(root, salted_paths, ledger) if salt and not ledger.issues else []
+    context = ScanContext(root, display_root, keep_data=keep_data, digests=digests)
+    config = _scan_config(context, listing.config)
+    sources = [scan_file(context, path, "source") for path in listing.records["source"]]
+    locations = Locations(root, display_root, sources)
+    context.quote_indexes, documents, document_issues = check_documents(
+        sources, listing.documents, root, locations, keep_data)
+    document_issues += [locations.issue(source.path, issue.pointer, issue.code, issue.message, issue.hint,
+                                        issue.severity)
+                        for source in sources if source.valid and source.id in context.quote_indexes
+                        for issue in source_quote_issues(context, source)]
+    others = [(path, record_type) for record_type, paths in listing.records.items() if record_type != "source"
+              for path in paths]
+    records = sorted(sources + _scan_all(context, others, jobs), key=lambda record: record.path)
+    locations = Locations(root, display_root, records)
+    set_issues = list(check_set(records, locations))
+    restricted = restrictions(records, context.quote_indexes, root)
+    set_issues += exposure_issues(records, restricted, root, locations, config)
+    if restricted and (tracked := tracked_issue(root, display_root)):
+        set_issues.append(tracked)
+
+    issues = [*listing.issues, *ledger_issues(ledger, salted_paths, display_root), *config.issues, *document_issues,
+              *(issue for record in records for issue in record.issues), *set_issues]
+    report = ValidationReport(display_root, sorted(set(issues), key=Issue.sort_key),
+                              files_checked=len(records) + len(listing.documents) + (listing.config is not None),
+                              records_valid=sum(record.valid for record in records), contents=listing.describe())
+    present = set(salted_paths)
+    salts = {path: value for path, value in ledger.salts.items() if path in present}
+    report.restricted, report.salted = restricted, len(salted)
+    return report, RecordSet(root, display_root, config, records, documents, salts, restricted)
+
+
+def validate_records(records_dir: str | os.PathLike = "records", jobs: int | None = None) -> ValidationReport:
+    """Check a records folder; the report lists every problem in every file."""
+    return check_records(records_dir, jobs=jobs, digests=False)[0]
+
+
+def load_record_set(records_dir: str | os.PathLike = "records", keep_data: bool = True,
+                    jobs: int | None = None, salt: bool = True) -> tuple[ValidationReport, RecordSet | None]:
+    """The validated record set, or None (with the report saying why) when the records are invalid. Files
+    not yet salted are salted (salts.py) unless `salt` is False: the stages after validation build on the
+    leaves."""
+    report, record_set = check_records(records_dir, keep_data=keep_data, jobs=jobs, salt=salt)
+    if not report.ok:
+        return report, None
+    for record in record_set.records:
+        record.references = ()  # checked; the later stages never need them, and large sets feel it
+    return report, record_set
+
+
+def _scan_config(context: ScanContext, relative: str | None) -> ScannedRecord:
+    """archive.yaml, scanned like a record under its own schema; a placeholder with an issue when missing."""
+    if relative is None:
+        placeholder = ScannedRecord(CONFIG_FILE, schema.CONFIG_TYPE)
+        placeholder.issues = (Issue("config.missing", f"there is no {CONFIG_FILE}",
+                                    file=display_path(context.display_root, CONFIG_FILE),
+                                    hint="create records/archive.yaml with type: archive, archival_id, title and "
+                                    "custodian"),)
+        return placeholder
+    return scan_file(context, relative, schema.CONFIG_TYPE)
+
+
+# --- scanning many files ----------------------------------------------------------------------------
+
+_worker_context: ScanContext | None = None
+
+
+def _scan_chunk(chunk: list[tuple[str, str]]) -> list[ScannedRecord]:
+    assert _worker_context is not None
+    return [scan_file(_worker_context, path, record_type) for path, record_type in chunk]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _scan_all(context: ScanContext, files: list[tuple[str, str]], jobs: int | None) -> list[ScannedRecord]:
+    jobs = jobs or default_jobs()
+    if jobs == 1 or len(files) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return [scan_file(context, path, record_type) for path, record_type in files]
+    global _worker_context
+    _worker_context = context
+    for record_type in {record_type for _, record_type in files}:
+        schema.validator(record_type)
+        schema.marker_paths(record_type)
+    chunks = [files[start:start + _CHUNK] for start in range(0, len(files), _CHUNK)]
+    try:
+        # fork: the workers inherit the loaded schemas and the source indexes instead of rebuilding them.
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [record for batch in pool.map(_scan_chunk, chunks) for record in batch]
+    except (OSError, RuntimeError) as error:
+        raise AppealArchiveError(Issue("validate.workers", f"the worker processes failed: {error}",
+                                       hint="run with --jobs 1")) from error
+    finally:
+        _worker_context = None

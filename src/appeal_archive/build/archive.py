@@ -1,4 +1,4 @@
-"""Stage 11, build: records/ -> build/ (manifest, signed PDF, signed JSON-LD bundle, bag), written atomically.
+"""Build: records/ -> build/ (manifest, signed PDF, signed JSON-LD bundle, bag), written atomically.
 
 Validation comes first: any error and nothing is written. Each record file is read, parsed and hashed
 once; the dossier is built once and every view reads it. Outputs are made in a staging folder beside the

@@ -1,4 +1,4 @@
-"""Stage 6, manifest: a validated RecordSet -> the manifest, with one root hash over the whole set.
+"""Manifest: a validated RecordSet -> the manifest, with one root hash over the whole set.
 
 The construction of digests, leaves and root is in canonical.py (and in the README); the bytes the
 manifest is written as are declared in layout.py.

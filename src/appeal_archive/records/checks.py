@@ -1,4 +1,4 @@
-"""Stage 4, cross-record checks: scanned records -> issues that need more than one file.
+"""Cross-record checks: scanned records -> issues that need more than one file.
 
 Source documents against their recorded SHA-256; unique ids; every reference resolves to a record of
 the right type; each appeal's signatories are numbered 1..n without gaps and match its count.

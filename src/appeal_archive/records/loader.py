@@ -1,4 +1,4 @@
-"""Stage 1, loading: the bytes of one YAML record -> plain JSON-like data, YAML-level issues, and locations.
+"""Loading: the bytes of one YAML record -> plain JSON-like data, YAML-level issues, and locations.
 
 Records are read with libyaml's event parser (PyYAML's C binding) and built here, under the YAML 1.2 core
 schema: the hot path for record sets of 100,000 files. Building from events lets us refuse what a data

@@ -1,4 +1,4 @@
-"""Stage 3, records: a records/ folder -> the files in it, and each file -> a checked, summarised record.
+"""Records: a records/ folder -> the files in it, and each file -> a checked, summarised record.
 
 `discover` lists what is in the folder and refuses what must not be there (symlinks, unknown folders).
 `scan_file` runs every check that needs only the one file (YAML, schema, text, id, quotes) and returns a

@@ -1,4 +1,4 @@
-"""Stage 2, schema: the committed schema/*.json -> one validator per record type, and issues with codes.
+"""Schema: the committed schema/*.json -> one validator per record type, and issues with codes.
 
 The schema files are the published contract and the only thing validation reads; they are exported
 from `models.py` (`appeal-archive schema --write`) and a test fails when they are stale. The same

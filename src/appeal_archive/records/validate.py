@@ -1,4 +1,4 @@
-"""Stage 5, validation: a records/ folder -> ValidationReport and the RecordSet later stages build from.
+"""Validation: a records/ folder -> ValidationReport and the RecordSet later stages build from.
 
 Order matters: the source documents are read and indexed first, so every other record can check its
 quotes while it is scanned. Large sets are scanned by a pool of worker processes (forked after the

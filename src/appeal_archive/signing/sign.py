@@ -1,4 +1,4 @@
-"""Stage 10, signing with pyHanko: the PDF as PAdES (B-B, B-T, B-LT or B-LTA), the bundle as CAdES, and the
+"""Signing with pyHanko: the PDF as PAdES (B-B, B-T, B-LT or B-LTA), the bundle as CAdES, and the
 renewal of a signed PDF with a new document time stamp.
 
 Levels, each adding to the one before (ETSI EN 319 142-1):

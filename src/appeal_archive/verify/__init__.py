@@ -1,11 +1,13 @@
-"""Stage 12, verification: what a build made -> VerifyReport. Offline; needs nothing but the files.
+"""Verification: what a build made -> VerifyReport. Offline; needs nothing but the files.
 
-A leaf of the package: it imports no build orchestration and no signing. One module per thing verified:
-`pdf` (the signed archival PDF), `bundle` (the JSON-LD bundle and its detached signature), `bag` (the
-BagIt package), with `pades` (the PDF's signature and time stamps), `updates` (what an update may change,
-with `store` for the /DSS and `judgement` for what both compare with), `xmp` (the metadata readers show),
-`signature` (pyHanko's judgement, shared), `records` (roots and records folders), `rebuild` (re-rendering)
-and `report` (the outcome) beside them.
+It reads records, the ledger and the views (to re-render with --rebuild), never the signing, build or command
+line rooms, nor the records' writers (tools/import_graph.py). One module per thing verified: `pdf` (the signed
+archival PDF), `bundle` (the JSON-LD bundle and its detached signature), `bag` (the BagIt package) and
+`proof` (an inclusion proof against a signed file), with `pades` (the PDF's signature and time stamps),
+`updates` (what an update may change, with `store` for the /DSS and `judgement` for what both compare with),
+`reading` (one reading of the file in every reader), `xmp` (the metadata readers show), `signature`
+(pyHanko's judgement, shared), `records` (roots and records folders), `rebuild` (re-rendering), `jail`
+(hostile input contained) and `report` (the outcome) beside them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Stage 7, the dossier: a validated RecordSet -> typed models, as every view (PDF, JSON-LD, ...) reads them.
+"""The dossier: a validated RecordSet -> typed models, as every view (PDF, JSON-LD, ...) reads them.
 
 Models are built from validated data only, and on demand: a set of 100,000 signatories is walked once
 in printed order, not held twice in memory.

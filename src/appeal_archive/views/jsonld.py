@@ -1,4 +1,4 @@
-"""Stage 13, linked data: a Dossier and its manifest -> one JSON-LD document (bytes), reproducible.
+"""Linked data: a Dossier and its manifest -> one JSON-LD document (bytes), reproducible.
 
 schema.org first, each term within its documented domain and range, PROV-O for provenance, and the
 project vocabulary (schema/vocab.ttl, prefix "aa") only where neither has a term. Each record is its own

@@ -1,4 +1,4 @@
-"""Stage 8, the PDF view: a Dossier -> the archival PDF's pages, and the whole unsigned PDF/A-3b file.
+"""The PDF view: a Dossier -> the archival PDF's pages, and the whole unsigned PDF/A-3b file.
 
 What each page says is written here; how it is set is typeset.py's. `render_archival_pdf` is a pure
 function of the dossier, the build date, the signer's identity and the tool: `build` calls it before

@@ -1,4 +1,4 @@
-"""Stage 9, PDF/A-3b: reportlab's bytes + attachments -> an archival PDF/A-3b file (pikepdf), reproducible.
+"""PDF/A-3b: reportlab's bytes + attachments -> an archival PDF/A-3b file (pikepdf), reproducible.
 
 reportlab cannot write PDF/A itself. pikepdf adds what PDF/A-3b requires (XMP metadata declaring part 3
 conformance B, the sRGB output intent it ships, associated files with /AFRelationship) and validates the

@@ -443,11 +443,28 @@ def test_a_salted_document_no_record_describes_yet_takes_no_place_in_the_tree(re
     assert CliRunner().invoke(main, ["salt", "records"]).exit_code == 0
     _write(records, "organizations/european-commission.yaml", "id: european-commission\ntype: organization\n"
            f"names:\n  - European Commission\nsources:\n  - {CAPTURE}\n")
+    assert CliRunner().invoke(main, ["salt", "records"]).exit_code == 0
     result = CliRunner().invoke(main, ["manifest", "records", "--format", "json"])
     assert result.exit_code == 0, result.output
     manifest = json.loads(result.output)["manifest"]
     assert sorted(entry["index"] for kind in ("records", "source_documents") for entry in manifest[kind]) == \
         list(range(manifest["tree_size"]))
+
+
+def test_manifest_only_reads_and_names_the_files_that_have_no_salt_yet(records: Path):
+    ledger = (records / "salts.txt").read_bytes()
+    _write(records, "organizations/european-commission.yaml", "id: european-commission\ntype: organization\n"
+           f"names:\n  - European Commission\nsources:\n  - {CAPTURE}\n")
+    result = CliRunner().invoke(main, ["manifest", "records", "--format", "json"])
+    report = json.loads(result.output)
+    assert result.exit_code == 1 and report["manifest"] is None and report["unsalted"] == 1
+    assert [(issue["code"], issue["severity"]) for issue in report["issues"]] == \
+        [("salt.missing", "warning"), ("manifest.unsalted", "error")]
+    assert "organizations/european-commission.yaml" in report["issues"][1]["message"]
+    assert (records / "salts.txt").read_bytes() == ledger
+    salted = json.loads(CliRunner().invoke(main, ["salt", "records", "--format", "json"]).output)
+    assert salted["added"] == 1 and (records / "salts.txt").read_bytes() != ledger
+    assert CliRunner().invoke(main, ["manifest", "records"]).exit_code == 0
 
 
 def test_a_ledger_that_is_a_link_is_neither_read_nor_replaced(records: Path, tmp_path: Path):

@@ -79,6 +79,7 @@ CODES: dict[str, str] = {
     "source.file-missing": "A source record's document is not in records/sources/.",
     "source.hash-mismatch": "A source document's bytes no longer have the SHA-256 its record states.",
     "source.unreferenced": "A document in records/sources/ that no source record describes (warning).",
+    "manifest.unsalted": "manifest: files with no salt yet have no leaf; `salt` (or a build) gives them one.",
     "validate.workers": "The worker processes of a large validation failed (could not run).",
     # fmt
     "fmt.unreadable": "fmt: the file has YAML errors; fix them first.",

@@ -34,7 +34,7 @@ def test_warnings_are_listed_with_the_manifest(records: Path):
     result = CliRunner().invoke(main, ["manifest", "--format", "json", "records"])
     report = json.loads(result.output)
     assert result.exit_code == 0 and report["manifest"] is not None
-    assert [issue["code"] for issue in report["issues"]] == ["source.unreferenced"]
+    assert [issue["code"] for issue in report["issues"]] == ["salt.missing", "source.unreferenced"]
     assert "warning[source.unreferenced]" in CliRunner().invoke(main, ["manifest", "records"]).output
 
 

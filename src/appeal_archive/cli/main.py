@@ -138,11 +138,12 @@ def fmt(ctx: click.Context, paths: tuple[str, ...], check: bool, output_format: 
 @JOBS
 @click.pass_context
 def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int | None) -> None:
-    """Validate RECORDS_DIR and list every record's SHA-256 and the root hash.
+    """Validate RECORDS_DIR and list every record's SHA-256 and the root hash; nothing is written.
 
     Text: one `sha256  path` line per record and source document, then the root. JSON: the report, with
     the manifest (the same one a build signs) under "manifest". Exits 1, listing the problems, when the
-    records are not valid; warnings are listed either way.
+    records are not valid or a file has no salt yet (`salt` or a build gives it one: manifest only reads);
+    warnings are listed either way.
 
     \b
     Example:

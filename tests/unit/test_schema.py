@@ -13,7 +13,7 @@ import yaml
 from conftest import REAL_RECORDS, REPO
 
 from appeal_archive.records import schema
-from appeal_archive.records.models import RECORD_MODELS
+from appeal_archive.records.types import RECORD_TYPES
 from appeal_archive.records.schema_export import export_schemas, render, stale_files
 
 SCHEMA_DIR = REPO / "schema"
@@ -58,8 +58,9 @@ def test_schema_file_is_a_documented_2020_12_schema(path: Path):
 
 
 def test_models_and_schema_agree_on_fields():
-    for record_type, model in RECORD_MODELS.items():
-        committed = json.loads((SCHEMA_DIR / f"{record_type}.schema.json").read_text(encoding="utf-8"))
+    for declared in RECORD_TYPES:
+        model = declared.model
+        committed = json.loads((SCHEMA_DIR / f"{declared.name}.schema.json").read_text(encoding="utf-8"))
         assert list(committed["properties"]) == list(model.model_fields)
         assert set(committed["required"]) == {name for name, field in model.model_fields.items() if field.is_required()}
 
@@ -74,12 +75,12 @@ def independent_validator(record_type: str) -> jsonschema.Draft202012Validator:
 
 
 def test_python_jsonschema_accepts_the_real_records_and_pydantic_loads_them():
-    for folder, record_type in schema.FOLDER_TYPES.items():
-        check = independent_validator(record_type)
-        for path in sorted((REAL_RECORDS / folder).glob("*.yaml")):
+    for declared in RECORD_TYPES:
+        check = independent_validator(declared.name)
+        for path in sorted((REAL_RECORDS / declared.folder).glob("*.yaml")):
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
             assert list(check.iter_errors(data)) == [], path
-            RECORD_MODELS[record_type].model_validate(data)
+            declared.model.model_validate(data)
 
 
 def test_quote_and_reference_fields_are_found_from_the_schema():

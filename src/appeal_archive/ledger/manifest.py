@@ -21,7 +21,7 @@ from appeal_archive.ledger.leaves import (
 )
 from appeal_archive.records.models import RECORD_ID_PATTERN
 from appeal_archive.records.recordset import RecordSet
-from appeal_archive.records.schema import FOLDER_TYPES
+from appeal_archive.records.types import type_of_folder
 
 
 def make_manifest(record_set: RecordSet) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def _entry_problem(entry: Any, kind: str, version: int) -> str | None:
         return f"an entry of its {kind} has no salt of at least 128 bits"
     folder, _, name = entry["path"].partition("/")
     if kind == "records":
-        if entry["kind"] != "record" or FOLDER_TYPES.get(folder) != entry["type"] or not _ID.fullmatch(entry["id"]) \
+        if entry["kind"] != "record" or type_of_folder(folder) != entry["type"] or not _ID.fullmatch(entry["id"]) \
                 or name != f"{entry['id']}.yaml":
             return f"the entry {entry['path']!r} is not a record's path, id and type"
     elif entry["kind"] != "source-document" or folder != "sources" or name in ("", ".", "..") or "/" in name \

@@ -11,7 +11,7 @@ from typing import Any
 
 from appeal_archive.canonical import digest
 from appeal_archive.ledger.merkle import audit_path
-from appeal_archive.records.schema import TYPE_FOLDERS
+from appeal_archive.records.types import BY_NAME
 
 PROOF_FORMAT = "appeal-archive/inclusion-proof/1"
 MAX_PROOF_BYTES = 2_000_000
@@ -61,8 +61,8 @@ def record_problem(proof: dict[str, Any]) -> str | None:
         return "its record is not a record's data"
     if digest(record) != entry["sha256"]:
         return "its record does not give the SHA-256 its entry states (the record was changed)"
-    folder = TYPE_FOLDERS.get(record.get("type"))
+    record_type = BY_NAME.get(entry["type"]) if isinstance(entry.get("type"), str) else None
     if entry["kind"] != "record" or record.get("id") != entry["id"] or record.get("type") != entry["type"] \
-            or entry["path"] != f"{folder}/{entry['id']}.yaml":
+            or record_type is None or entry["path"] != record_type.path_of(entry["id"]):
         return "its record's id, type and path are not its entry's"
     return None

@@ -17,9 +17,8 @@ from appeal_archive.files import FileRefused, read_regular
 from appeal_archive.records.loader import MAX_RECORD_BYTES
 from appeal_archive.records.recordset import ScannedRecord, display_path
 from appeal_archive.records.text import QuoteIndex
+from appeal_archive.records.types import AGENT_TYPES
 from appeal_archive.records.unmask import Found, NameFinder, word_forms, words_of
-
-AGENT_TYPES = ("person", "organization")
 
 
 def restrictions(records: list[ScannedRecord], quote_indexes: dict[str, QuoteIndex | None],

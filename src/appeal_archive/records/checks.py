@@ -24,7 +24,7 @@ from appeal_archive.records.keymaterial import (
 )
 from appeal_archive.records.recordset import ScannedRecord, SourceDocument, display_path
 from appeal_archive.records.scan import read_bytes
-from appeal_archive.records.schema import TYPE_FOLDERS
+from appeal_archive.records.types import BY_NAME
 from appeal_archive.records.text import QuoteIndex
 
 _SUGGEST_LIMIT = 5000  # close-match suggestions cost O(n) each; skip them for very large sets
@@ -157,7 +157,7 @@ def _references(records: Iterable[ScannedRecord], ids: dict[str, dict[str, str]]
             known = ids[reference.target_type]
             close = (difflib.get_close_matches(reference.target_id, list(known), n=1)
                      if len(known) <= _SUGGEST_LIMIT else [])
-            target = display_path(locations.display_root, f"{TYPE_FOLDERS[reference.target_type]}/{reference.target_id}.yaml")
+            target = display_path(locations.display_root, BY_NAME[reference.target_type].path_of(reference.target_id))
             hint = (f"did you mean '{close[0]}'? " if close else "") + f"create {target} or correct the id"
             yield locations.issue(record.path, reference.pointer, "ref.dangling", f"no {reference.target_type} "
                                   f"record has the id '{reference.target_id}'", hint)

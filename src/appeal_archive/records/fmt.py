@@ -1,19 +1,12 @@
-"""fmt: record YAML -> the one canonical style, keeping comments and every value.
+"""fmt: record YAML -> the one canonical style (style.py), keeping comments and every value.
 
-Canonical style: keys in the order the schema lists them (unknown keys after, in their order), 2-space
-indentation with list dashes indented under their key, lines wrapped at 100 columns, quotes only where a
-YAML 1.1 or 1.2 loader would otherwise read something other than the text, a literal block for text
-with line breaks, no byte order mark, one newline at the end.
-
-ruamel.yaml's round-trip mode keeps the comments. It is given the same YAML 1.2 core resolution as the
-loader (no timestamps), and every formatted file is re-read with the loader and compared with the
-original data before it is written: a file whose data would change is refused, never rewritten.
+ruamel.yaml's round-trip mode keeps the comments, and every formatted file is re-read with the loader and
+compared with the original data before it is written: a file whose data would change is refused, never
+rewritten.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import stat
 import tempfile
@@ -21,11 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.compat import ordereddict
 from ruamel.yaml.error import YAMLError as RuamelError
-from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.scalarint import ScalarInt
@@ -35,67 +26,10 @@ from appeal_archive.layout import CONFIG_FILE
 from appeal_archive.records import loader, schema
 from appeal_archive.records.recordset import display_path
 from appeal_archive.records.scan import discover, read_bytes
-from appeal_archive.records.schema import FOLDER_TYPES
+from appeal_archive.records.style import KeyOrder, canonical_yaml, child_order, dumped, same_data
+from appeal_archive.records.types import type_of_folder
 
-WIDTH = 100
 ordereddict_setitem = ordereddict.__setitem__
-
-_CORE_RULES = [
-    ("tag:yaml.org,2002:null", loader._NULL, ["~", "n", "N", ""]),
-    ("tag:yaml.org,2002:bool", loader._BOOL, list("tTfF")),
-    ("tag:yaml.org,2002:int", loader._INT, list("-+0123456789")),
-    ("tag:yaml.org,2002:int", loader._OCT, ["0"]),
-    ("tag:yaml.org,2002:int", loader._HEX, ["0"]),
-    ("tag:yaml.org,2002:float", loader._FLOAT, list("-+.0123456789")),
-    ("tag:yaml.org,2002:float", loader._INF_NAN, list("-+.")),
-]
-
-
-class _CoreResolver(VersionedResolver):
-    """The YAML 1.2 core schema exactly as the loader applies it (ruamel adds timestamps to 1.2)."""
-
-    _rules: dict[str, list] = {}
-    for _tag, _regexp, _firsts in _CORE_RULES:
-        for _first in _firsts:
-            _rules.setdefault(_first, []).append((_tag, _regexp))
-
-    @property
-    def versioned_resolver(self) -> Any:
-        return {first: list(rules) for first, rules in self._rules.items()}
-
-
-def _represent_str(representer, value: str):
-    style = None
-    if "\n" in value:
-        style = "|"
-    elif value and not value[0].isspace() and loader.yaml11_disagrees(value, loader.resolve_plain(value)):
-        style = "'"
-    return representer.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-def _represent_float(representer, value: float):
-    # A form YAML 1.1 and 1.2 both read as this float: a dot in the mantissa, a signed exponent.
-    if value != value:
-        text = ".nan"
-    elif value in (float("inf"), float("-inf")):
-        text = ".inf" if value > 0 else "-.inf"
-    else:
-        mantissa, _, exponent = repr(value).partition("e")
-        mantissa = mantissa if "." in mantissa else mantissa + ".0"
-        text = mantissa + (f"e{'' if exponent[0] in '+-' else '+'}{exponent}" if exponent else "")
-    return representer.represent_scalar("tag:yaml.org,2002:float", text)
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.Resolver = _CoreResolver
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = WIDTH
-    yaml.preserve_quotes = False
-    yaml.allow_unicode = True
-    yaml.representer.add_representer(str, _represent_str)
-    yaml.representer.add_representer(float, _represent_float)
-    return yaml
 
 
 def _set_style(node: CommentedMap | CommentedSeq) -> None:
@@ -104,23 +38,6 @@ def _set_style(node: CommentedMap | CommentedSeq) -> None:
         node.fa.set_block_style()
     else:
         node.fa.set_flow_style()
-
-
-class _Order:
-    """Lazily looks up a mapping's key order in the schema of its record type."""
-
-    def __init__(self, record_type: str | None, tokens: tuple[str, ...] = ()):
-        self.record_type, self.tokens = record_type, tokens
-
-    def __call__(self) -> list[str]:
-        return schema.property_order(self.record_type, list(self.tokens)) if self.record_type else []
-
-    def child(self, token: str) -> _Order:
-        return _Order(self.record_type, self.tokens + (token,))
-
-
-def _child(order: Any, token: str) -> Any:
-    return order.child(token) if isinstance(order, _Order) else None
 
 
 class FormatRefused(Exception):
@@ -150,7 +67,7 @@ def format_text(text: str, record_type: str | None) -> str:
             raise FormatRefused("fmt.unstable", "formatting does not settle on one form")
     except RuamelError as error:  # ruamel wrote YAML it cannot read back (comments beside empty lists)
         raise FormatRefused("fmt.unstable", f"formatting gives YAML that does not read back: {error}") from error
-    if not _same_data(text, formatted):
+    if not same_data(text, formatted):
         raise FormatRefused("fmt.would-change-data", "formatting would change the record's data")
     if sorted(loader.comment_lines(formatted)) != sorted(loader.comment_lines(text)):
         raise FormatRefused("fmt.would-lose-comment", "formatting would lose or alter a comment")
@@ -158,33 +75,23 @@ def format_text(text: str, record_type: str | None) -> str:
 
 
 def _reformat(text: str, record_type: str | None) -> str:
-    yaml = _yaml()
-    data = _plain_tree(yaml.load(text), _Order(record_type))
-    out = io.StringIO()
-    yaml.dump(data, out)
-    formatted = out.getvalue()
-    stripped = _without_trailing_spaces(formatted)
-    return stripped if stripped != formatted and _same_data(formatted, stripped) else formatted
+    yaml = canonical_yaml()
+    return dumped(yaml, _plain_tree(yaml.load(text), KeyOrder(record_type)))
 
 
-def _without_trailing_spaces(text: str) -> str:
-    # ruamel leaves a space at the end of a wrapped plain line; YAML ignores it there, editors strip it.
-    return "\n".join(line.rstrip(" ") for line in text.split("\n"))
-
-
-def _plain_tree(node: Any, order: _Order | None) -> Any:
+def _plain_tree(node: Any, order: KeyOrder | None) -> Any:
     if isinstance(node, CommentedMap):
         wanted = order() if order else []
         for key in [key for key in wanted if key in node] + [key for key in list(node) if key not in wanted]:
             node.move_to_end(key)
         for key in list(node):
             # ruamel's own __setitem__ would re-apply the old scalar style to the new value.
-            ordereddict_setitem(node, key, _plain_tree(node[key], _child(order, str(key))))
+            ordereddict_setitem(node, key, _plain_tree(node[key], child_order(order, str(key))))
         _set_style(node)
         return node
     if isinstance(node, CommentedSeq):
         for index, item in enumerate(node):
-            list.__setitem__(node, index, _plain_tree(item, _child(order, "0")))
+            list.__setitem__(node, index, _plain_tree(item, child_order(order, "0")))
         _set_style(node)
         return node
     if isinstance(node, ScalarBoolean):
@@ -223,7 +130,7 @@ class FmtReport:
 def record_type_of(relative: str) -> str | None:
     if relative == CONFIG_FILE:
         return schema.CONFIG_TYPE
-    return FOLDER_TYPES.get(relative.split("/", 1)[0])
+    return type_of_folder(relative.split("/", 1)[0])
 
 
 def format_file(path: Path, display: str, record_type: str | None, check: bool) -> tuple[bool, list[Issue]]:
@@ -266,12 +173,6 @@ def _replace(path: Path, data: bytes) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
-
-
-def _same_data(original: str, text: str) -> bool:
-    before, after = loader.load(original.encode("utf-8")), loader.load(text.encode("utf-8"))
-    # JSON text tells apart what == does not: True and 1, 1 and 1.0.
-    return json.dumps(after.data, sort_keys=True) == json.dumps(before.data, sort_keys=True)
 
 
 def format_records(paths: list[str | Path], check: bool = False) -> FmtReport:

@@ -448,12 +448,3 @@ class ArchiveConfig(Model):
         examples=[DEFAULT_BASE_IRI],
     )
 
-
-RECORD_MODELS: dict[str, type[Model]] = {
-    "source": Source,
-    "appeal": Appeal,
-    "rally": Rally,
-    "signatory": Signatory,
-    "person": Person,
-    "organization": Organization,
-}

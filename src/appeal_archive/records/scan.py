@@ -35,13 +35,14 @@ from appeal_archive.records.recordset import (
     ScannedRecord,
     display_path,
 )
-from appeal_archive.records.schema import CONFIG_TYPE, FOLDER_TYPES
+from appeal_archive.records.schema import CONFIG_TYPE
+from appeal_archive.records.types import BY_FOLDER, RECORD_TYPES
 from appeal_archive.records.text import INVISIBLE, QuoteIndex, describe_char
 
 
 def discover(root: Path, display_root: str) -> Listing:
     """Walk the records folder without following symlinks; sort every list for stable output."""
-    listing = Listing(records={record_type: [] for record_type in FOLDER_TYPES.values()})
+    listing = Listing(records={record_type.name: [] for record_type in RECORD_TYPES})
 
     def refuse(relative: str, code: str, message: str, hint: str, severity: str = "error") -> None:
         listing.issues.append(Issue(code, message, file=display_path(display_root, relative), hint=hint,
@@ -74,15 +75,15 @@ def discover(root: Path, display_root: str) -> Listing:
             refuse(relative, "file.extension", "has the extension .yml", f"rename it to {name[:-4]}.yaml")
         elif (what := _key_material_at(root, relative)) is not None:
             listing.issues.append(key_material_issue(what).in_file(display_path(display_root, relative)))
-        elif top not in FOLDER_TYPES or "/" not in relative:
+        elif top not in BY_FOLDER or "/" not in relative:
             refuse(relative, "file.unexpected-place", f"is not inside one of the record folders "
-                   f"({', '.join(sorted(FOLDER_TYPES))})", "move it into the folder of its record type",
+                   f"({', '.join(sorted(BY_FOLDER))})", "move it into the folder of its record type",
                    "error" if name.endswith(".yaml") else "warning")
         elif name.endswith(".yaml") and relative.count("/") > 1:
             refuse(relative, "file.unexpected-place", "is in a subfolder; records sit directly in the folder of "
                    "their type", f"move it to {display_path(display_root, top + '/' + name)}")
         elif name.endswith(".yaml"):
-            listing.records[FOLDER_TYPES[top]].append(relative)
+            listing.records[BY_FOLDER[top].name].append(relative)
         elif top == "sources":
             listing.documents.append(relative)
         else:

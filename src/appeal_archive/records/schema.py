@@ -22,18 +22,7 @@ from appeal_archive.errors import Issue, json_pointer
 
 SCHEMA_BASE = "https://w3id.org/appeal-archive/schema/v1/"
 DEFS_FILE = "defs.schema.json"
-RECORD_TYPES = ("source", "appeal", "rally", "signatory", "person", "organization")
 CONFIG_TYPE = "archive"
-# records/<folder>/ holds records of one type.
-FOLDER_TYPES: dict[str, str] = {
-    "sources": "source",
-    "appeals": "appeal",
-    "rallies": "rally",
-    "signatories": "signatory",
-    "persons": "person",
-    "organizations": "organization",
-}
-TYPE_FOLDERS: dict[str, str] = {record_type: folder for folder, record_type in FOLDER_TYPES.items()}
 
 
 def schema_dir() -> Path:

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from appeal_archive.errors import EXIT_INVALID, EXIT_OK, Issue
-from appeal_archive.records.models import RECORD_MODELS, SHARED_STRINGS, ArchiveConfig
+from appeal_archive.records.models import SHARED_STRINGS, ArchiveConfig
 from appeal_archive.records.schema import (
     CONFIG_TYPE,
     DEFS_FILE,
     SCHEMA_BASE,
     schema_file_name,
 )
+from appeal_archive.records.types import RECORD_TYPES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _FRONT = ("$schema", "$id", "title", "description", "type")
@@ -72,7 +73,7 @@ def _absent_not_null(schema: dict) -> dict:
 
 def export_schemas() -> dict[str, dict]:
     """File name -> schema document for every file in schema/."""
-    models = {**RECORD_MODELS, CONFIG_TYPE: ArchiveConfig}
+    models = {**{record_type.name: record_type.model for record_type in RECORD_TYPES}, CONFIG_TYPE: ArchiveConfig}
     raw = {record_type: model.model_json_schema(ref_template="#/$defs/{model}")
            for record_type, model in models.items()}
     usage = Counter(name for schema in raw.values() for name in schema.get("$defs", {}))

@@ -15,7 +15,7 @@ from appeal_archive.files import FileRefused
 from appeal_archive.ledger.leaves import document_entry, record_entry
 from appeal_archive.ledger.manifest import manifest_root, manifest_shape_problem
 from appeal_archive.quiet import quiet_pyhanko
-from appeal_archive.records.schema import FOLDER_TYPES
+from appeal_archive.records.types import type_of_folder
 from appeal_archive.verify.inputs import BadJson, open_input, parse_json, read_input
 from appeal_archive.verify.records import check_root, compare_records
 from appeal_archive.verify.report import VerifyReport
@@ -90,7 +90,7 @@ def bundle_manifest(stream: IO[bytes]) -> dict[str, Any]:
         if "recordPath" in node:
             path = node["recordPath"]
             folder = path.split("/", 1)[0] if isinstance(path, str) else None
-            records.append(_placed(record_entry(path, node.get("identifier"), FOLDER_TYPES.get(folder),
+            records.append(_placed(record_entry(path, node.get("identifier"), type_of_folder(folder),
                                                 node.get("recordSha256"), node.get("recordSalt")), node.get("leafIndex")))
         if "documentPath" in node:
             documents.append(_placed(document_entry(node["documentPath"], node.get("sha256"), node.get("documentSalt")),

@@ -16,7 +16,6 @@ from typing import Any
 
 from appeal_archive.errors import fail
 from appeal_archive.records.models import (
-    RECORD_MODELS,
     Appeal,
     ArchiveConfig,
     Organization,
@@ -26,6 +25,7 @@ from appeal_archive.records.models import (
     Source,
 )
 from appeal_archive.records.recordset import RecordSet, ScannedRecord
+from appeal_archive.records.types import BY_NAME
 
 
 def nfc(value: Any) -> Any:
@@ -49,7 +49,6 @@ def nfc_data(record: ScannedRecord) -> Any:
     return json.loads(text if text.isascii() else unicodedata.normalize("NFC", text))
 
 
-KEPT_TYPES = ("appeal", "rally", "source")
 WITHHELD_ENTRY = "Entry withheld to protect the signatory"
 WITHHELD_RECORD = "Its record is withheld from this edition; its salted leaf is in the manifest."
 WITHHELD_SOURCE = ("The source document is withheld from this edition: its text names a protected signatory. Its "
@@ -82,10 +81,10 @@ class Dossier:
         time, so 100,000 of them are never held as models."""
         if record_type in self._parsed:
             return iter(self._parsed[record_type])
-        model = RECORD_MODELS[record_type]
+        declared = BY_NAME[record_type]
         records = self._by_type.get(record_type, {})
-        models = (model.model_validate(nfc_data(records[record_id])) for record_id in sorted(records))
-        if record_type in KEPT_TYPES:
+        models = (declared.model.model_validate(nfc_data(records[record_id])) for record_id in sorted(records))
+        if declared.few:
             self._parsed[record_type] = list(models)
             return iter(self._parsed[record_type])
         return models

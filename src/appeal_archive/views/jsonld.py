@@ -27,7 +27,7 @@ from appeal_archive.records.models import (
     Signatory,
     Source,
 )
-from appeal_archive.records.schema import TYPE_FOLDERS
+from appeal_archive.records.types import BY_NAME, RECORD_TYPES, RecordType, folder_of
 from appeal_archive.views.dossier import WITHHELD_ENTRY, Dossier
 
 VOCAB = "https://w3id.org/appeal-archive/vocab#"
@@ -158,7 +158,7 @@ class Bundle:
 
     def iri(self, record_type: str, record_id: str, part: str | None = None) -> str:
         """The IRI of a record this edition publishes (the one being written)."""
-        return f"{self.base}{TYPE_FOLDERS[record_type]}/{record_id}" + (f"#{part}" if part else "")
+        return f"{self.base}{folder_of(record_type)}/{record_id}" + (f"#{part}" if part else "")
 
     def link(self, record_type: str, record_id: str) -> str:
         """The IRI of a record another refers to; for one the edition withholds, its leaf's node, which says
@@ -176,18 +176,19 @@ class Bundle:
         self.nodes.append((node["@id"], _NODE_ENCODER.encode(kept).encode("utf-8")))
         return node
 
-    def thing(self, record_type: str, record_id: str, types: list[str], sources: list[str]) -> dict[str, Any]:
+    def thing(self, record_type: str, record_id: str, sources: list[str]) -> dict[str, Any]:
         """The node of what a record describes (a person, an event, the appeal), and, on its own line, the
         record's node: a prov:Entity about it, with its path, hash, salt and leaf, derived from its sources
         and part of this edition. Provenance sits on the record, facts on the thing."""
         iri = self.iri(record_type, record_id)
-        entry = self.entries[f"{TYPE_FOLDERS[record_type]}/{record_id}.yaml"]
+        declared = BY_NAME[record_type]
+        entry = self.entries[declared.path_of(record_id)]
         self.add({"@id": f"{iri}#record", "@type": ["prov:Entity", "schema:CreativeWork", "aa:Record"],
                   "about": iri, "identifier": record_id, "recordPath": entry["path"],
                   "recordSha256": entry["sha256"], "recordSalt": entry["salt"], "leafIndex": entry["index"],
                   "isPartOf": self.record_set,
                   "wasDerivedFrom": [self.link("source", source) for source in sources] or [iri]})
-        return {"@id": iri, "@type": types, "identifier": record_id}
+        return {"@id": iri, "@type": list(declared.linked_data_classes), "identifier": record_id}
 
     # --- records ------------------------------------------------------------------------------------
 
@@ -196,7 +197,7 @@ class Bundle:
         capture = source.capture
         unknown = [label for label, value in (("publisher URL", capture.publisher_url),
                                               ("capture date", capture.captured_on)) if value == "unknown"]
-        node = self.thing("source", source.id, ["schema:DigitalDocument", "schema:MediaObject"], [])
+        node = self.thing("source", source.id, [])
         self.add({**node, "name": self.text(source.title, "en"), "encodingFormat": source.media_type,
                   "inLanguage": source.language, **(self.document_facts(document) if document else {}),
                   "captureKind": capture.kind, "captureDescription": self.text(capture.description, "en"),
@@ -213,7 +214,7 @@ class Bundle:
     def appeal(self, appeal: Appeal) -> None:
         lang = appeal.language
         iri = self.iri("appeal", appeal.id)
-        node = self.thing("appeal", appeal.id, ["schema:Message", "aa:Appeal"], [appeal.source])
+        node = self.thing("appeal", appeal.id, [appeal.source])
         recipients = []
         for number, addressee in enumerate(appeal.addressees, 1):
             recipients.append(self.add({"@id": f"{iri}#addressee-{number}", "@type": ["schema:Organization"],
@@ -265,7 +266,7 @@ class Bundle:
                   "name": self.text(rally.city, "en")})
         self.add({"@id": f"{iri}#address", "@type": ["schema:PostalAddress"], "addressLocality": rally.city,
                   "addressCountry": rally.country})
-        node = self.thing("rally", rally.id, ["schema:Event"], [rally.source])
+        node = self.thing("rally", rally.id, [rally.source])
         self.add({**node, "name": self.text(rally.as_printed, "en"), "startDate": rally.date,
                   "datePrinted": self.text(rally.date_as_printed, "en"), "location": f"{iri}#place",
                   "participants": self.count(f"{iri}#participants", rally.participants, "en")})
@@ -287,7 +288,7 @@ class Bundle:
                 "organizationAsPrinted": self.text(organization.name, "en") if organization else None})["@id"])
         notes = [self.entry_note(f"{iri}#note-{number}", number, note, person, signatory.source)
                  for number, note in enumerate(signatory.notes, 1)]
-        node = self.thing("signatory", signatory.id, ["schema:Role", "aa:SignatoryEntry"], [signatory.source])
+        node = self.thing("signatory", signatory.id, [signatory.source])
         signed_as = person or next((self.link("organization", capacity.organization.ref)
                                     for capacity in signatory.capacities if capacity.organization), None)
         self.add({**node, "order": signatory.position, "asPrinted": self.text(signatory.as_printed, "en"),
@@ -335,13 +336,14 @@ class Bundle:
                          "appearance": document, "text": self.text(status.as_printed, "en"),
                          "status": STATUSES[status.status]})["@id"]
 
-    def agent(self, record_type: str, agent: Person | Organization, schema_type: str) -> None:
-        iri = self.iri(record_type, agent.id)
+    def agent(self, agent: Person | Organization) -> None:
+        """A person or an organization: the names its sources print, and those an archivist added."""
+        iri = self.iri(agent.type, agent.id)
         forms = [self.name_form(f"{iri}#name-{number}", name, "en", "aa:SourceText", None)
                  for number, name in enumerate(agent.names, 1)]
         forms += [self.name_form(f"{iri}#added-name-{number}", added.text, added.lang, "aa:ArchivistAddition",
                                  added) for number, added in enumerate(agent.archivist_names, 1)]
-        node = self.thing(record_type, agent.id, [schema_type], agent.sources)
+        node = self.thing(agent.type, agent.id, agent.sources)
         self.add({**node, "name": [self.text(name, "en") for name in agent.names],
                   "alternateName": [self.text(added.text, added.lang) for added in agent.archivist_names],
                   "nameForm": forms,
@@ -361,18 +363,16 @@ class Bundle:
         id, which is @id order because every IRI is <base><folder>/<id>, and a record's own nodes
         (<id>#part) sort right after it ('#' comes before every character an id may hold).
         """
-        handlers = {"appeal": self.appeal, "rally": self.rally, "signatory": self.signatory, "source": self.source,
-                    "person": lambda person: self.agent("person", person, "schema:Person"),
-                    "organization": lambda organization: self.agent("organization", organization,
-                                                                    "schema:Organization")}
-        steps = [(folder, record_type) for record_type, folder in TYPE_FOLDERS.items()] + [("record-sets", None)]
+        steps: list[tuple[str, RecordType | None]] = [(declared.folder, declared) for declared in RECORD_TYPES]
+        steps.append(("record-sets", None))
         context = json.dumps(CONTEXT, ensure_ascii=False, sort_keys=True, indent=2).replace("\n", "\n  ")
         with tempfile.TemporaryFile() as out:
             out.write(f'{{\n  "@context": {context},\n  "@graph": [\n    '.encode("utf-8"))
             first = True
-            for _, record_type in sorted(steps):
-                for model in self.dossier.each(record_type) if record_type else [None]:
-                    handlers[record_type](model) if record_type else self.record_set_node()
+            for _, declared in sorted(steps, key=lambda step: step[0]):
+                write = getattr(self, declared.linked_data_writer) if declared else None
+                for model in self.dossier.each(declared.name) if declared else [None]:
+                    write(model) if write else self.record_set_node()
                     for _, line in sorted(self.nodes):
                         out.write(line if first else b",\n    " + line)
                         first = False

@@ -1,17 +1,11 @@
-"""What an archive holds, declared once: every output name, attachment, ZIP member and bag file.
+"""What an archive holds inside its files, declared once: the records folder's names, the PDF's attachments and
+ZIP members, its signature fields and metadata properties, the bag's tag files and bag-info, the limits verify
+reads within. (The files of a build's output folder are views: views/registry.py declares them.)
 
 `build` writes through these names and functions and `verify` reads through them, so the two can never
 disagree about what an archive contains. Nothing here renders, signs or checks a signature.
 
-A build's output folder holds:
-  manifest.json                     the manifest (bytes: `manifest_bytes`)
-  <archival-id>.pdf                 the signed archival PDF; its attachments are `pdf_files`
-  <archival-id>.jsonld              the JSON-LD bundle
-  <archival-id>.jsonld.p7s          its detached CAdES signature (with --tsa, the signature's time stamp
-                                    travels inside it, as CAdES-T)
-  <archival-id>-bag/                the BagIt package (with --bag); its payload is `bag_payload`
-
-The PDF states the record set's root in its XMP metadata (`ROOT_PROPERTY`) and in its attached manifest.
+The manifest travels as `manifest_bytes`, in the output folder and attached to the PDF (`pdf_files`). The PDF states the record set's root in its XMP metadata (`ROOT_PROPERTY`) and in its attached manifest.
 It is signed in its `SIGNATURE_FIELD`, then time-stamped in `TIME_STAMP_FIELD`s; what those later updates
 may change is `UPDATE_*`.
 """
@@ -34,8 +28,6 @@ CONFIG_FILE = "archive.yaml"  # a records folder's settings
 SALTS_FILE = "salts.txt"  # the salt ledger of a records folder (records/salts.py)
 
 MANIFEST = "manifest.json"
-CRATE = "ro-crate-metadata.json"  # crate.py: in the output folder, and in a bag's data/
-LINKED_ART = "linked-art"  # linkedart.py: a folder of the build, one document per entity (not in the bag)
 PLACEHOLDER = ".gitkeep"  # kept in a build folder that is under version control
 RECORDS = "records/"  # the records folder, as attachments and bag payload carry it
 CANONICAL = "canonical/"  # each record's RFC 8785 JSON
@@ -73,7 +65,6 @@ UPDATE_SIGNATURE_KEYS = frozenset({"/Type", "/Filter", "/SubFilter", "/Contents"
                                    "/Prop_AuthType"})
 UPDATE_DSS_KEYS = frozenset({"/Type", "/Certs", "/OCSPs", "/CRLs", "/VRI"})
 UPDATE_VRI_KEYS = frozenset({"/Type", "/Cert", "/OCSP", "/CRL", "/TS", "/TU"})
-UPDATE_INFO_KEYS = frozenset({"/Producer", "/ModDate"})
 XMP_UPDATED = frozenset({"{http://ns.adobe.com/pdf/1.3/}Producer", "{http://ns.adobe.com/xap/1.0/}ModifyDate",
                          "{http://ns.adobe.com/xap/1.0/}MetadataDate", "{adobe:ns:meta/}xmptk"})
 
@@ -82,44 +73,6 @@ ROOT_PROPERTY = "dc:source"
 ROOT_PREFIX = "sha256:"
 TOOL_PROPERTY = "xmp:CreatorTool"
 BUILD_DATE_PROPERTY = "xmp:CreateDate"
-
-
-@dataclass(frozen=True)
-class Outputs:
-    """The names of a build's outputs for one archival unit."""
-
-    archival_id: str
-
-    @property
-    def pdf(self) -> str:
-        return f"{self.archival_id}.pdf"
-
-    @property
-    def bundle(self) -> str:
-        return f"{self.archival_id}.jsonld"
-
-    @property
-    def bundle_signature(self) -> str:
-        return signature_of(self.bundle)
-
-    @property
-    def bag(self) -> str:
-        return f"{self.archival_id}-bag"
-
-    def distribution(self, bag: bool) -> tuple[tuple[str, str], ...]:
-        """The edition's files as the bundle's Dataset lists them: name and format (file_format's media type)."""
-        files = tuple((name, file_format(name)[0]) for name in (self.pdf, self.bundle, self.bundle_signature, MANIFEST))
-        return files + (((self.bag, "https://www.rfc-editor.org/rfc/rfc8493"),) if bag else ())
-
-    def names(self) -> set[str]:
-        """Everything a build of this unit may write into its output folder (and may replace there: builds
-        before the bundle's signature became CAdES-T wrote its time stamp beside it)."""
-        return {MANIFEST, PLACEHOLDER, CRATE, LINKED_ART, self.pdf, self.bundle, self.bundle_signature, self.bundle + ".tst",
-                self.bag}
-
-
-def signature_of(bundle_name: str) -> str:
-    return bundle_name + ".p7s"
 
 
 def record_file(path: str) -> str:
@@ -326,37 +279,6 @@ def unzip_members(name: str, data: bytes, problems: list[str]) -> Iterator[tuple
 # --- the BagIt package ------------------------------------------------------------------------------
 
 
-def file_format(name: str) -> tuple[str, str]:
-    """The media type and a description of a file an edition holds, from its name."""
-    if name == CRATE:
-        return "application/ld+json", "RO-Crate metadata of the edition's folder"
-    if name == MANIFEST:
-        return "application/json", "Manifest of the record set: each record's SHA-256, salt and leaf, and the root"
-    if name.endswith(".pdf"):
-        return "application/pdf", "The signed archival PDF (PDF/A-3b, PAdES) with its records attached"
-    if name.endswith(".jsonld"):
-        return "application/ld+json", "The record set as linked data (schema.org, PROV-O)"
-    if name.startswith(LINKED_ART + "/"):
-        return "application/ld+json", "A Linked Art 1.0 document of one entity, for museum collection systems"
-    if name.endswith(".p7s"):
-        return "application/pkcs7-signature", "Detached CAdES signature of the JSON-LD bundle"
-    if name.startswith(RECORDS + "sources/"):
-        return ("text/plain" if name.endswith(".txt") else "application/octet-stream"), "A captured source document"
-    if name.endswith(".yaml"):
-        return "application/yaml", "A record of the record set (YAML)"
-    return "application/octet-stream", "A file of the edition"
-
-
-def bag_payload(record_set: RecordSet, outputs: dict[str, bytes]) -> dict[str, bytes]:
-    """The bag's data/: the build's outputs and the records folder as it was validated (the crate
-    metadata of data/ is added over all of them: crate.py)."""
-    payload = {name: data for name, data in outputs.items() if name != CRATE}
-    payload[CONFIG] = record_set.config_raw
-    payload.update((record_file(record.path), record.raw) for record in record_set.records)
-    payload.update((record_file(document.path), document.data) for document in record_set.documents)
-    return payload
-
-
 BAG_TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
                  "tagmanifest-sha256.txt", "tagmanifest-sha512.txt")
 MAX_TAG_FILE_BYTES = 64 << 20
@@ -388,11 +310,6 @@ def bag_info(config: dict[str, Any], build_date: datetime, tool: str, bagit_vers
 
 def bag_agent(tool: str, bagit_version: str) -> str:
     return f"{tool} (bagit-python {bagit_version})"
-
-
-def bag_payload_names(names: Outputs, record_files: set[str]) -> set[str]:
-    """What a bag's data/ holds, from what the signed PDF carries: the outputs and its record files."""
-    return {MANIFEST, CRATE, names.pdf, names.bundle, names.bundle_signature} | record_files
 
 
 def payload_limit(name: str) -> int:

@@ -1,5 +1,6 @@
-"""The archive layout is one contract: every file a build writes is one that verify checks, and verify
-expects nothing that a build does not write."""
+"""The archive layout and the views' registry are one contract: a build writes exactly the views the registry
+declares, every file it writes is one that verify checks (or names as unsigned, as the registry says), and
+verify expects nothing that a build does not write."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from conftest import NAME
 
 from appeal_archive import layout
 from appeal_archive.verify import verify_archive
+from appeal_archive.views.registry import CRATE, LINKED_ART, VIEWS, Outputs, file_format, unsigned_views
 
 
 def files_in(folder: Path) -> set[str]:
@@ -17,13 +19,15 @@ def files_in(folder: Path) -> set[str]:
 
 
 def test_every_file_of_a_build_is_checked_by_verify(signed_build_dir: Path, pki):
-    outputs = layout.Outputs(NAME)
+    outputs = Outputs(NAME)
+    assert {entry.name for entry in signed_build_dir.iterdir()} == {view.name_for(NAME) for view in VIEWS}
     written = files_in(signed_build_dir)
     bag_files = {f"{outputs.bag}/{name}" for name in files_in(signed_build_dir / outputs.bag)}
-    views = {name for name in written if name.startswith(layout.LINKED_ART + "/")}
+    views = {name for name in written if name.startswith(LINKED_ART + "/")}
     top = written - bag_files
-    assert top - views == {layout.MANIFEST, layout.CRATE, outputs.pdf, outputs.bundle, outputs.bundle_signature}
+    assert top - views == {view.name_for(NAME) for view in VIEWS if not view.folder}
     assert len(views) > 20 and {name.split("/")[0] for name in top} <= outputs.names()
+    assert all(file_format(name)[0] != "application/octet-stream" for name in top)
 
     covered, unsigned = set(), set()
     for name in (outputs.pdf, outputs.bundle):
@@ -34,7 +38,8 @@ def test_every_file_of_a_build_is_checked_by_verify(signed_build_dir: Path, pki)
     with pikepdf.open(signed_build_dir / outputs.pdf) as pdf:
         attachments = {f"{outputs.pdf}#{name}" for name in pdf.attachments}
     assert covered == (top - views) | attachments
-    assert unsigned == views  # the Linked Art view: named, never counted as checked (nothing signs it)
+    # The Linked Art view: named, never counted as checked (nothing signs it), as the registry says of it.
+    assert unsigned == views and [view.key for view in unsigned_views()] == ["linked_art"]
 
     bag = verify_archive(signed_build_dir / outputs.bag, trust_roots=[pki.root_cert])
     assert bag.ok, bag.issues
@@ -49,11 +54,12 @@ def test_verify_expects_exactly_what_build_attaches(signed_build_dir: Path):
 
 
 def test_bag_payload_is_the_build_and_its_records(signed_build_dir: Path):
-    outputs = layout.Outputs(NAME)
+    outputs = Outputs(NAME)
     payload = files_in(signed_build_dir / outputs.bag / "data")
     records = {name for name in payload if name.startswith(layout.RECORDS)}
     outside = files_in(signed_build_dir) - {f"{outputs.bag}/{name}" for name in files_in(signed_build_dir / outputs.bag)}
     # The bag carries the evidence and its own crate; the Linked Art view is a view of it, made again at will.
-    assert payload - records == {name for name in outside if not name.startswith(layout.LINKED_ART + "/")}
+    assert payload - records == {name for name in outside if not name.startswith(LINKED_ART + "/")}
+    assert payload - records == {view.name_for(NAME) for view in VIEWS if view.in_bag} >= {CRATE}
     with pikepdf.open(signed_build_dir / outputs.pdf) as pdf:
         assert records == {name for name in pdf.attachments if name.startswith(layout.RECORDS)}

@@ -18,19 +18,11 @@ from typing import Any
 from appeal_archive.build.publish import Staging
 from appeal_archive.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Issue, fail
 from appeal_archive.files import refuse_records_folder, write_failure
-from appeal_archive.layout import (
-    CRATE,
-    LINKED_ART,
-    MANIFEST,
-    PLACEHOLDER,
-    Outputs,
-    bag_info,
-    bag_payload,
-    manifest_bytes,
-)
+from appeal_archive.layout import MANIFEST, PLACEHOLDER, bag_info, manifest_bytes
 from appeal_archive.ledger.manifest import make_manifest
 from appeal_archive.records.validate import ValidationReport, load_record_set
 from appeal_archive.views.crate import crate_bytes, crate_file, crate_of
+from appeal_archive.views.registry import CRATE, LINKED_ART, Outputs, bag_payload
 
 
 def build_date_from(environ: dict[str, str] | os._Environ, clock: datetime) -> datetime:

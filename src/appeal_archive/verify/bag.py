@@ -21,6 +21,7 @@ from appeal_archive.verify.pdf import verify_pdf
 from appeal_archive.verify.report import VerifyReport
 from appeal_archive.verify.signature import Judging
 from appeal_archive.views.crate import CrateFile
+from appeal_archive.views.registry import CRATE, Outputs
 
 _LISTED = 20  # how many unexpected or missing files a report names
 
@@ -59,14 +60,14 @@ def _check_bag(path: Path, records_dir: Path | None, rebuild: bool, judging: Jud
     config = pdf_report.signed_facts.get("config") or {}
     if pdf_report.manifest is None or not isinstance(config.get("archival_id"), str):
         return files  # nothing signed to hold the rest of the bag against (bag.unchecked, when nothing failed)
-    names = layout.Outputs(config["archival_id"])
+    names = Outputs(config["archival_id"])
     bundle = path / "data" / names.bundle
     if f"data/{names.bundle}" in files:
         bundle_report = verify_bundle(bundle, records_dir, judging)
         report.merge(bundle_report, names.bundle, prefix="data/")
         _check_same(report, [pdf_report, bundle_report])
     records = {name for name in pdf_report.attachment_digests if name.startswith(layout.RECORDS)}
-    expected = {f"data/{name}" for name in layout.bag_payload_names(names, records)}
+    expected = {f"data/{name}" for name in names.bag_payload_names(records)}
     if not _check_complete(report, files, folders, expected):
         return files  # BagIt would hash files nothing signed: they can be any size
     digests = _check_bagit(report, path)
@@ -85,16 +86,16 @@ def _check_crate(report: VerifyReport, path: Path, files: dict[str, int], digest
 
     try:
         entries = [CrateFile(name[5:], files[name], digests[name]) for name in files
-                   if name.startswith("data/") and name != f"data/{layout.CRATE}"]
+                   if name.startswith("data/") and name != f"data/{CRATE}"]
     except KeyError:
         entries = None
-    if entries is None or not crate_as_built(path / "data" / layout.CRATE, entries, pdf_report.signed_facts,
+    if entries is None or not crate_as_built(path / "data" / CRATE, entries, pdf_report.signed_facts,
                                              pdf_report.manifest):
-        report.fail("bag.crate-mismatch", f"data/{layout.CRATE} is not the RO-Crate metadata a build makes of this "
+        report.fail("bag.crate-mismatch", f"data/{CRATE} is not the RO-Crate metadata a build makes of this "
                     "bag's payload", "the crate metadata was edited or replaced; it must describe exactly the signed files")
     else:
-        report.cover(f"data/{layout.CRATE}")
-        report.passed("integrity", f"data/{layout.CRATE} describes exactly the bag's payload, as a build makes it")
+        report.cover(f"data/{CRATE}")
+        report.passed("integrity", f"data/{CRATE} describes exactly the bag's payload, as a build makes it")
 
 
 def _regular_files(path: Path, report: VerifyReport) -> tuple[dict[str, int], set[str]]:

@@ -20,6 +20,7 @@ from appeal_archive.verify.inputs import BadJson, open_input, parse_json, read_i
 from appeal_archive.verify.records import check_root, compare_records
 from appeal_archive.verify.report import VerifyReport
 from appeal_archive.verify.signature import Judging, check_detached_cms
+from appeal_archive.views.registry import signature_of
 
 GRAPH_START = b'  "@graph": ['
 
@@ -45,7 +46,7 @@ def _verify_open_bundle(path: Path, stream: IO[bytes], report: VerifyReport, rec
                     "no validation data to judge it at another date, and was judged as of now", "verify the PDF "
                     "--at that date; it carries the same records and its signature carries its validation data",
                     severity="warning")
-    signature = path.with_name(layout.signature_of(path.name))
+    signature = path.with_name(signature_of(path.name))
     if signature.exists() or signature.is_symlink():
         report.cover(signature.name)
         check_detached_cms(stream, _small_file(signature, report), signature.name, report, judging)

@@ -11,6 +11,7 @@ from appeal_archive import layout
 from appeal_archive.files import FileRefused, read_regular, sha256_of
 from appeal_archive.verify.report import VerifyReport
 from appeal_archive.views.crate import CrateFile, crate_bytes
+from appeal_archive.views.registry import CRATE, VIEWS, Outputs, unsigned_views
 
 
 def crate_as_built(crate: Path, files: list[CrateFile], facts: dict[str, Any], manifest: dict[str, Any]) -> bool:
@@ -26,16 +27,16 @@ def crate_as_built(crate: Path, files: list[CrateFile], facts: dict[str, Any], m
 def check_crate_beside(report: VerifyReport, pdf: Path, manifest: dict[str, Any]) -> None:
     """The build folder's ro-crate-metadata.json, when the PDF sits in one: a description, not evidence, so a
     difference (as after `extend` renewed the PDF) is a warning."""
-    crate = pdf.parent / layout.CRATE
+    crate = pdf.parent / CRATE
     config = report.signed_facts.get("config") or {}
     in_a_bag = pdf.parent.name == "data" and (pdf.parent.parent / "bagit.txt").is_file()  # the bag checks its own
     if in_a_bag or not crate.is_file() or not isinstance(config.get("archival_id"), str):
         return
-    names = layout.Outputs(config["archival_id"])
-    views = pdf.parent / layout.LINKED_ART
-    described = [layout.MANIFEST, names.pdf, names.bundle, names.bundle_signature]
-    described += sorted(path.relative_to(pdf.parent).as_posix() for path in views.rglob("*.json")) \
-        if views.is_dir() and not views.is_symlink() else []
+    described = Outputs(config["archival_id"]).described_beside()
+    for view in VIEWS:
+        folder = pdf.parent / view.name
+        if view.folder and folder.is_dir() and not folder.is_symlink():
+            described += sorted(path.relative_to(pdf.parent).as_posix() for path in folder.rglob("*.json"))
     files = []
     for name in described:  # hashed in pieces: a bundle beside the PDF can be hundreds of megabytes
         try:
@@ -43,14 +44,14 @@ def check_crate_beside(report: VerifyReport, pdf: Path, manifest: dict[str, Any]
         except FileRefused:
             continue
         files.append(CrateFile(name, (pdf.parent / name).stat().st_size, digest))
-    report.cover(layout.CRATE)
+    report.cover(CRATE)
     # The Linked Art view is made from the same records but signed by nothing: whoever edits it can make the
     # crate describe the edit too. It is named as unsigned, never counted as checked.
-    report.unsigned += [file.path for file in files if file.path.startswith(layout.LINKED_ART + "/")]
+    report.unsigned += [file.path for file in files if any(view.holds(file.path) for view in unsigned_views())]
     if crate_as_built(crate, files, report.signed_facts, manifest):
-        report.passed("completeness", f"{layout.CRATE} beside it describes exactly the files beside it (the "
+        report.passed("completeness", f"{CRATE} beside it describes exactly the files beside it (the "
                       f"{len(report.unsigned)} files of the Linked Art view among them, which are unsigned)")
     else:
-        report.fail("crate.differs", f"{layout.CRATE} beside it does not describe the files beside it as a build "
+        report.fail("crate.differs", f"{CRATE} beside it does not describe the files beside it as a build "
                     "does", "it is a description, not evidence: make it again with a build, or ignore it",
                     severity="warning")

@@ -41,8 +41,8 @@ def crate_of(config: dict[str, Any], manifest: dict[str, Any], build_date: datet
 def crate_bytes(config: dict[str, Any], manifest: dict[str, Any], build_date: datetime,
                 files: list[CrateFile]) -> bytes:
     """The crate's metadata file for `files`; each file's format and description follow from its name
-    (layout.file_format), so verify can make the same bytes from a bag it has checked."""
-    from appeal_archive.layout import CRATE, file_format
+    (registry.file_format), so verify can make the same bytes from a bag it has checked."""
+    from appeal_archive.views.registry import CRATE, file_format
 
     custodian = config.get("custodian_id") or "#custodian"
     licence = config.get("license")

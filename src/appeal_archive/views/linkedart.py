@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from appeal_archive.layout import LINKED_ART as FOLDER
+from appeal_archive.views.registry import LINKED_ART as FOLDER
 from appeal_archive.records.models import Appeal, Organization, Person, Rally
 from appeal_archive.views.dossier import Dossier
 from appeal_archive.views.jsonld import VOCAB

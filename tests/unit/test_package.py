@@ -1,5 +1,6 @@
-"""The package's shape: no import cycle, verification a leaf, no module over 500 lines, and one catalogue of
-issue codes that the source, the README and the reports agree on."""
+"""The package's shape: no import cycle, rooms that import only what their rule allows, no module over 500
+lines, no module that keeps state between calls, and one catalogue of issue codes that the source, the README
+and the reports agree on."""
 
 from __future__ import annotations
 
@@ -65,6 +66,43 @@ def codes_in_source() -> dict[str, str]:
                     and not FILE_NAME.search(node.value) and path.name != "codes.py":
                 found[node.value] = path.relative_to(SOURCE).as_posix()
     return found
+
+
+_MUTATORS = {"append", "extend", "insert", "update", "clear", "pop", "popitem", "setdefault", "add", "discard",
+             "remove"}
+
+
+def module_state(tree: ast.Module) -> set[str]:
+    """The module-level names a module changes after it is loaded (through `global`, a mutating method or an
+    item assignment): state kept between calls."""
+    names = {target.id for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign)
+             for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+             if isinstance(target, ast.Name)}
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            found.update(node.names)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in names:
+            found.add(node.func.value.id)
+        elif isinstance(node, ast.Assign | ast.AugAssign | ast.Delete):
+            targets = node.target if isinstance(node, ast.AugAssign) else node.targets
+            found.update(target.value.id for target in (targets if isinstance(targets, list) else [targets])
+                         if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+                         and target.value.id in names)
+    return found
+
+
+def test_no_module_keeps_state_between_calls():
+    """Two validations or verifications may run side by side in one process (threads of a service). The two
+    exceptions mirror what is one per process by nature: whether the garbage collector's heap is frozen for
+    good, and, in a forked worker process only, the value its pool handed it."""
+    kept = {import_graph.module_name(path): module_state(ast.parse(path.read_text(encoding="utf-8")))
+            for path in SOURCE.rglob("*.py")}
+    assert {name: found for name, found in kept.items() if found} == {
+        "appeal_archive.memory": {"_frozen_for_good"}, "appeal_archive.workers": {"_in_this_worker"}}
+    planted = ast.parse("_seen = {}\ndef remember(key):\n    _seen[key] = 1\n_log = []\ndef log(x):\n    _log.append(x)\n")
+    assert module_state(planted) == {"_seen", "_log"}
 
 
 def test_every_code_the_source_raises_is_in_the_catalogue():

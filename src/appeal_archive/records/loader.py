@@ -13,6 +13,7 @@ anyone can load our records with any loader and get the data we hashed: `country
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -115,26 +116,22 @@ def yaml11_disagrees(value: str, resolved: Any) -> bool:
     return type(other) is not type(resolved) or other != resolved
 
 
-_PLAIN_CACHE: dict[str, tuple[Any, bool]] = {}
-_PLAIN_CACHE_LIMIT = 50_000
-
-
 def read_plain(value: str) -> tuple[Any, bool]:
     """(value under YAML 1.2 core, whether YAML 1.1 reads it differently) for a plain scalar.
 
-    Field names and ids repeat in every record, so answers are cached: this is the loader's hot spot.
+    Field names and ids repeat in every record, so the rarer answers are memoized: this is the loader's hot spot.
     """
     if value and value[0] not in _NON_STRING_FIRST and (not value[0].isalpha() or value not in _SPECIAL_WORDS):
         return value, False
     if len(value) <= MAX_NUMBER_CHARS and _DECIMAL.fullmatch(value):
         return int(value), False
-    answer = _PLAIN_CACHE.get(value)
-    if answer is None:
-        resolved = resolve_plain(value)
-        answer = (resolved, yaml11_disagrees(value, resolved))
-        if len(_PLAIN_CACHE) < _PLAIN_CACHE_LIMIT:
-            _PLAIN_CACHE[value] = answer
-    return answer
+    return _resolved_and_compared(value)
+
+
+@lru_cache(maxsize=50_000)  # a pure function's memo: thread-safe, and the same answers with or without it
+def _resolved_and_compared(value: str) -> tuple[Any, bool]:
+    resolved = resolve_plain(value)
+    return resolved, yaml11_disagrees(value, resolved)
 
 
 def comment_lines(text: str) -> list[str]:

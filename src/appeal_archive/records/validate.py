@@ -7,9 +7,7 @@ indexes exist, so they share them); small sets are scanned in this process, wher
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from appeal_archive.records.scan import (
     scan_file,
     source_quote_issues,
 )
+from appeal_archive.workers import can_fork, forked_map, usable_cores
 
 PARALLEL_THRESHOLD = 2000
 _CHUNK = 500
@@ -161,37 +160,22 @@ def _scan_config(context: ScanContext, relative: str | None) -> ScannedRecord:
 
 # --- scanning many files ----------------------------------------------------------------------------
 
-_worker_context: ScanContext | None = None
-
-
-def _scan_chunk(chunk: list[tuple[str, str]]) -> list[ScannedRecord]:
-    assert _worker_context is not None
-    return [scan_file(_worker_context, path, record_type) for path, record_type in chunk]
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+def _scan_chunk(context: ScanContext, chunk: list[tuple[str, str]]) -> list[ScannedRecord]:
+    return [scan_file(context, path, record_type) for path, record_type in chunk]
 
 
 def _scan_all(context: ScanContext, files: list[tuple[str, str]], jobs: int | None) -> list[ScannedRecord]:
-    jobs = jobs or default_jobs()
-    if jobs == 1 or len(files) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+    jobs = jobs or usable_cores()
+    if jobs == 1 or len(files) < PARALLEL_THRESHOLD or not can_fork():
         return [scan_file(context, path, record_type) for path, record_type in files]
-    global _worker_context
-    _worker_context = context
     for record_type in {record_type for _, record_type in files}:
         schema.validator(record_type)
         schema.marker_paths(record_type)
     chunks = [files[start:start + _CHUNK] for start in range(0, len(files), _CHUNK)]
     try:
         # fork: the workers inherit the loaded schemas and the source indexes instead of rebuilding them.
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [record for batch in pool.map(_scan_chunk, chunks) for record in batch]
+        _, batches = forked_map(_scan_chunk, context, chunks, jobs)
     except (OSError, RuntimeError) as error:
         raise AppealArchiveError(Issue("validate.workers", f"the worker processes failed: {error}",
                                        hint="run with --jobs 1")) from error
-    finally:
-        _worker_context = None
+    return [record for batch in batches for record in batch]

@@ -9,11 +9,8 @@ share the ZIPs' bytes with this one instead of receiving copies.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,6 +22,7 @@ from appeal_archive.verify.inputs import BadJson, parse_json
 from appeal_archive.verify.records import check_root
 from appeal_archive.verify.report import VerifyReport
 from appeal_archive.verify.signature import plain_message
+from appeal_archive.workers import forked_map, usable_cores
 
 MAX_LOOSE_BYTES = 64 << 20  # records attached one by one: at most ZIP_THRESHOLD of them, each a few kilobytes
 PARALLEL_MEMBERS = 4000  # records; fewer are checked in this process, where starting workers costs more
@@ -102,16 +100,24 @@ def bytes_problem(name: str, content: bytes, expected: str) -> str | None:
 
 
 # --- the records of a large set, in its two ZIPs, checked by forked workers --------------------------------
-# The workers inherit `_shared` when they fork and touch only flat arrays and the ZIPs' bytes there: reading
-# Python objects would copy the pages they sit on into every worker.
-_shared: dict[str, Any] = {}
 _MISSING = -1
 
 
-def _records_job(span: tuple[int, int]) -> tuple[list[tuple[int, str]], bytes]:
+class _ZippedRecords(NamedTuple):
+    """What the workers inherit (workers.py): flat arrays and the ZIP's bytes, which they only read; reading
+    Python objects would copy the pages they sit on into every worker."""
+
+    zip: bytes
+    offsets: Any  # array("q"): each record's member's offset in the ZIP, or _MISSING
+    sizes: Any  # array("q")
+    expected: bytes  # each record's SHA-256, 32 bytes each
+    paths: list[str]
+
+
+def _records_job(shared: _ZippedRecords, span: tuple[int, int]) -> tuple[list[tuple[int, str]], bytes]:
     """For records start..stop: (index, problem) for each whose YAML's data does not hash to its entry, and
     the SHA-256 of each one's YAML file."""
-    data, offsets, sizes, expected = _shared["zip"], _shared["offsets"], _shared["sizes"], _shared["expected"]
+    data, offsets, sizes, expected = shared.zip, shared.offsets, shared.sizes, shared.expected
     problems, digests = [], bytearray()
     for index in range(*span):
         if offsets[index] == _MISSING:
@@ -119,8 +125,8 @@ def _records_job(span: tuple[int, int]) -> tuple[list[tuple[int, str]], bytes]:
             digests += bytes(32)
             continue
         try:
-            content = layout.zip_member_bytes(data, layout.ZipMember(_shared["name"](index), offsets[index],
-                                                                     sizes[index]))
+            content = layout.zip_member_bytes(data, layout.ZipMember(layout.record_file(shared.paths[index]),
+                                                                     offsets[index], sizes[index]))
         except ValueError as error:
             problems.append((index, str(error)))
             digests += bytes(32)
@@ -150,7 +156,7 @@ def _pair(names: Iterator[str], members: Iterator[layout.ZipMember], place) -> d
 
 
 def _check_zipped_records(specs: dict, manifest: dict[str, Any], report: VerifyReport,
-                          records: Path | None) -> tuple[str, dict[str, bytes], dict[str, bytes | None]]:
+                          rebuild: RebuildFolder | None) -> tuple[str, dict[str, bytes], dict[str, bytes | None]]:
     """Every record's two files in the ZIPs, against the manifest: canonical.zip's here (each member's bytes
     hash to its entry), then records.zip's in forked workers (each member's data does), one ZIP in memory at
     a time. Returns the root the manifest's entries give, the SHA-256 of each record's YAML by name, and the
@@ -179,7 +185,7 @@ def _check_zipped_records(specs: dict, manifest: dict[str, Any], report: VerifyR
                                                      layout.zip_members(json_zip, data, problems), check_json))
         _bundle_problems(report, problems)
         _missing(report, (layout.canonical_file(paths[index]) for index, seen in enumerate(found) if not seen))
-        _write_members(records, json_zip, data)
+        _write_members(rebuild, json_zip, data)
         del data
     data = _zip_attachment(specs, yaml_zip, report)
     if data is None:
@@ -194,15 +200,12 @@ def _check_zipped_records(specs: dict, manifest: dict[str, Any], report: VerifyR
     _bundle_problems(report, problems)
     strays.update((name, layout.zip_member_bytes(data, member) if name == layout.CONFIG else None)
                   for name, member in left.items())
-    _write_members(records, yaml_zip, data)
-    _shared.update(zip=data, offsets=offsets, sizes=sizes,
-                   expected=b"".join(bytes.fromhex(entry["sha256"]) for entry in manifest["records"]),
-                   name=lambda index: layout.record_file(paths[index]))
+    _write_members(rebuild, yaml_zip, data)
+    shared = _ZippedRecords(data, offsets, sizes,
+                            b"".join(bytes.fromhex(entry["sha256"]) for entry in manifest["records"]), paths)
     spans = [(start, min(start + 2000, len(paths))) for start in range(0, len(paths), 2000)]
-    try:
-        root, done = _in_workers(_records_job, spans, lambda: _root(manifest), parallel=len(paths) > PARALLEL_MEMBERS)
-    finally:
-        _shared.clear()
+    jobs = min(usable_cores(), 8) if len(paths) > PARALLEL_MEMBERS else 1
+    root, done = forked_map(_records_job, shared, spans, jobs, alongside=lambda: _root(manifest))
     digests = {}
     for (start, _), (failed, yaml_digests) in zip(spans, done):
         for index, problem in failed:
@@ -235,29 +238,14 @@ def _missing(report: VerifyReport, names) -> None:
         report.fail("attach.hash-mismatch", f"{name} is missing from the PDF", "an attachment was removed")
 
 
-def _write_members(records: Path | None, zip_name: str, data: bytes) -> None:
-    if records is not None:
+def _write_members(rebuild: RebuildFolder | None, zip_name: str, data: bytes) -> None:
+    if rebuild is not None:
         for name, content in layout.unzip_members(zip_name, data, []):
-            _keep(content, records, name)
+            _keep(content, rebuild, name)
 
 
 def _root(manifest: dict[str, Any]) -> str:
     return manifest_root(manifest)
-
-
-def _in_workers(function, spans: list, alongside, parallel: bool) -> tuple[Any, list]:
-    """`function` over every span, in forked workers when parallel (this process runs `alongside` meanwhile);
-    returns what `alongside` gave and each span's result, in order."""
-    if not (parallel and "fork" in multiprocessing.get_all_start_methods() and len(os.sched_getaffinity(0)) > 1):
-        return alongside(), [function(span) for span in spans]
-    from appeal_archive.memory import frozen_heap, release_memory
-
-    release_memory()  # what earlier stages freed should not be resident, and shared, in every worker
-    with frozen_heap(), ProcessPoolExecutor(min(len(os.sched_getaffinity(0)), 8),
-                                            mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(function, span) for span in spans]
-        beside = alongside()
-        return beside, [future.result() for future in futures]
 
 
 # --- the whole set ------------------------------------------------------------------------------------
@@ -279,16 +267,14 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
     if manifest is None:
         return None
     documents = {layout.record_file(entry["path"]): entry["sha256"] for entry in manifest["source_documents"]}
-    _rebuild_names.clear()
-    if records is not None:
-        _rebuild_names.update({layout.CONFIG, *documents}, (layout.record_file(entry["path"]) for entry
-                                                            in manifest["records"]))
+    rebuild = RebuildFolder(records, frozenset({layout.CONFIG, *documents, *(
+        layout.record_file(entry["path"]) for entry in manifest["records"])})) if records is not None else None
     files: dict[str, bytes] = {}  # attached files (not ZIPs), by name; documents only hashed
     kept = 0
     for name in sorted(specs):
         try:
             if name in documents or is_document(name):
-                digest_hex = _hash_chunks(attachment_chunks(specs[name], name), records, name)
+                digest_hex = _hash_chunks(attachment_chunks(specs[name], name), rebuild, name)
                 report.attachment_digests[name] = bytes.fromhex(digest_hex)
                 if name not in documents or digest_hex != documents[name]:
                     _mismatch(report, name, documents.get(name))
@@ -297,12 +283,12 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
                 kept += len(files[name])
                 if kept > MAX_LOOSE_BYTES:
                     raise ValueError(f"the loose attachments hold more than {MAX_LOOSE_BYTES:,} bytes in all")
-                _keep(files[name], records, name)
+                _keep(files[name], rebuild, name)
         except Exception as error:  # noqa: BLE001 - a hostile attachment is a failed check
             report.fail("attach.hash-mismatch", f"the attachment {name} cannot be read: {plain_message(error)}",
                         "the file was altered")
     if any(name in layout.ZIPS for name in specs):
-        root, digests, strays = _check_zipped_records(specs, manifest, report, records)
+        root, digests, strays = _check_zipped_records(specs, manifest, report, rebuild)
         report.attachment_digests.update(digests)
         for name, content in strays.items():  # only archive.yaml is read; the rest is named
             files.setdefault(name, content or b"")
@@ -347,27 +333,29 @@ def _mismatch(report: VerifyReport, name: str, expected: str | None) -> None:
         report.fail("attach.hash-mismatch", f"{name} does not hash to {expected}", "the attachment was replaced")
 
 
-def _keep(content: bytes, records: Path | None, name: str) -> None:
-    _hash_chunks([content], records, name)
+def _keep(content: bytes, rebuild: RebuildFolder | None, name: str) -> None:
+    _hash_chunks([content], rebuild, name)
 
 
-def _rebuild_path(records: Path | None, name: str) -> Path | None:
-    """Where --rebuild writes a record file: only names the manifest accounts for (`_shared_names`), and
-    only inside the scratch folder. An attachment named '../../.bashrc' is never written anywhere."""
-    if records is None or name not in _rebuild_names:
-        return None
-    path = records.joinpath(*name.removeprefix(layout.RECORDS).split("/"))
-    return path if path.resolve().is_relative_to(records.resolve()) else None
+class RebuildFolder(NamedTuple):
+    """Where --rebuild receives the record files: a scratch folder, and the only names written there, those the
+    manifest accounts for. An attachment named '../../.bashrc' is never written anywhere."""
+
+    root: Path
+    names: frozenset[str]
+
+    def path_of(self, name: str) -> Path | None:
+        if name not in self.names:
+            return None
+        path = self.root.joinpath(*name.removeprefix(layout.RECORDS).split("/"))
+        return path if path.resolve().is_relative_to(self.root.resolve()) else None
 
 
-_rebuild_names: set[str] = set()
-
-
-def _hash_chunks(chunks, records: Path | None, name: str) -> str:
-    """SHA-256 of a file given in pieces, which are also written into `records` (for --rebuild) when given."""
+def _hash_chunks(chunks, rebuild: RebuildFolder | None, name: str) -> str:
+    """SHA-256 of a file given in pieces, which are also written into the rebuild folder when there is one."""
     hasher = hashlib.sha256()
     target = None
-    path = _rebuild_path(records, name)
+    path = rebuild.path_of(name) if rebuild is not None else None
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         target = open(path, "wb")  # noqa: SIM115 - closed below, after the last piece

@@ -8,7 +8,7 @@ RECORDS ?= records
 OUT ?= build
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: build test bench validate fmt manifest verify clean
+.PHONY: build test check bench validate fmt manifest verify clean
 
 build: $(STAMP)
 	$(BIN)/appeal-archive build $(RECORDS) --out $(OUT) --bag
@@ -17,6 +17,11 @@ build: $(STAMP)
 # hypothesis's, a plugin) only in __pycache__, and compiling them again costs each worker 2 s a run.
 test: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder
+
+# The static checks CI runs before the tests: ruff (its rules are in pyproject.toml) and mypy on src/.
+check: $(STAMP)
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

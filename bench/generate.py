@@ -82,7 +82,8 @@ def write(count: int, target: Path, seed: int = 2023, restricted_every: int = 0)
     write_config(target, {"type": "archive", "archival_id": "SYNTHETIC-BENCH",
                           "title": "Synthetic record set for benchmarks", "custodian": "appeal-archive project",
                           "contact": {"name": "Custodian of the synthetic set", "email": "custodian@example.org"}})
-    write_record(target, {"id": SOURCE_ID, "type": "source", "title": f"Synthetic petition export ({count} signatories)",
+    write_record(target, {"id": SOURCE_ID, "type": "source",
+                          "title": f"Synthetic petition export ({count} signatories)",
                           "file": "petition-export.txt", "sha256": hashlib.sha256(text).hexdigest(),
                           "media_type": "text/plain; charset=utf-8", "language": "en",
                           "capture": {"kind": "other", "publisher_url": "unknown", "captured_on": "unknown",

@@ -154,7 +154,8 @@ def bench_validate(sizes: list[int], reference: bool) -> None:
         use_reference = reference and shutil.which("check-jsonschema", path=str(BIN))
         reference_s, reference_rss = check_jsonschema(target) if use_reference else (0, 0)
         ratio = f"{reference_s / validate_s:.1f}x" if reference_s else "n/a"
-        print(f"{size:>11,} {files:>7,} | {validate_s:>12.2f} s {files / validate_s:>7,.0f} {validate_rss / 1e6:>5.0f} | "
+        print(f"{size:>11,} {files:>7,} | "
+              f"{validate_s:>12.2f} s {files / validate_s:>7,.0f} {validate_rss / 1e6:>5.0f} | "
               f"{manifest_s:>12.2f} s {files / manifest_s:>7,.0f} {manifest_rss / 1e6:>5.0f} | "
               f"{reference_s:>14.2f} s {reference_rss / 1e6:>5.0f} | {ratio}", flush=True)
 
@@ -274,8 +275,9 @@ def bench_hostile() -> None:
                               ("2,034 records", generate.beside_real_records(REPO / "records", 1000,
                                                                              folder / "large" / "records"))):
             builds[size] = folder / f"build-{len(builds)}"
-            result = build_archive(records, builds[size], bag=True, environ=dict(os.environ), signer_config=SignerConfig(
-                key=pki.signer_key, cert=pki.signer_cert, tsa_urls=pki.tsa_urls, trust_roots=(pki.root_cert,)))
+            result = build_archive(records, builds[size], bag=True, environ=dict(os.environ),
+                                   signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert,
+                                                              tsa_urls=pki.tsa_urls, trust_roots=(pki.root_cert,)))
             assert result.ok, result.issues[:3]
 
         def fresh(name: str, size: str = "seed") -> Path:
@@ -315,7 +317,8 @@ def bench_hostile() -> None:
             with open(document, "ab") as handle:
                 handle.write(line * (megabytes * 1_000_000 // len(line)))
             capture = records / "sources" / "appeal-of-belarusians-to-the-eu-capture.yaml"
-            capture.write_text(re.sub(r"sha256: [0-9a-f]{64}", "sha256: " + hashlib.sha256(document.read_bytes()).hexdigest(),
+            capture.write_text(re.sub(r"sha256: [0-9a-f]{64}",
+                                      "sha256: " + hashlib.sha256(document.read_bytes()).hexdigest(),
                                       capture.read_text()))
             return records
 

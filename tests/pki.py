@@ -97,7 +97,8 @@ def certomancer_config(keys: Path, url: str) -> dict:
                     _key_usage("digital_signature", "key_cert_sign", "crl_sign"), _crl_from("root")]),
                 "ocsp": _cert("interm", "2000-01-01", "2090-01-01", [
                     _key_usage("digital_signature"),
-                    {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]}, {"id": "ocsp_no_check"}]),
+                    {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]},
+                    {"id": "ocsp_no_check"}]),
                 "signer": signer,
                 "expired": {**signer, "validity": {"valid-from": "2020-01-01T00:00:00+0000",
                                                    "valid-to": "2022-01-01T00:00:00+0000"}},
@@ -125,12 +126,12 @@ def _keys_parsed_once() -> None:
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def parsed(der: bytes):
         return serialization.load_der_private_key(der, password=None)
 
     class KeysParsedOnce(crypto_utils.PycaCryptographyBackend):
-        @functools.lru_cache(maxsize=None)  # noqa: B019 - one back end for the process, its keys are few
+        @functools.cache  # noqa: B019 - one back end for the process, its keys are few
         def load_private_key(self, key_bytes: bytes, password):
             return super().load_private_key(key_bytes, password)
 

@@ -144,8 +144,9 @@ def test_the_linked_art_view_beside_a_pdf_is_reported_unsigned_never_checked(bui
     described = [f"{NAME}.pdf", f"{NAME}.jsonld", f"{NAME}.jsonld.p7s", "manifest.json",
                  *(view.relative_to(build_copy).as_posix() for view in views)]
     (build_copy / "ro-crate-metadata.json").write_bytes(crate_bytes(  # described anew, as whoever edits the view would
-        yaml.safe_load((REAL_RECORDS / "archive.yaml").read_text()), json.loads((build_copy / "manifest.json").read_text()),
-        datetime.fromtimestamp(int(EPOCH), UTC), [crate_file(name, (build_copy / name).read_bytes()) for name in described]))
+        yaml.safe_load((REAL_RECORDS / "archive.yaml").read_text()),
+        json.loads((build_copy / "manifest.json").read_text()), datetime.fromtimestamp(int(EPOCH), UTC),
+        [crate_file(name, (build_copy / name).read_bytes()) for name in described]))
     report = verify_archive(pdf, trust_roots=[pki.root_cert])
     after = report.to_dict()["completeness"]
     assert report.ok and after["files_unsigned"] == len(views)

@@ -590,8 +590,8 @@ def test_a_given_name_alone_is_no_ones_and_a_source_document_that_is_not_text_on
 
 
 @pytest.mark.parametrize("media_type, data", [
-    ("application/json", '{"speaker": "Volha Paulava", "words": "..."}'.encode()),
-    ("application/xhtml+xml", "<p>Read by <b>Volha Pau</b>lava.</p>".encode()),
+    ("application/json", b'{"speaker": "Volha Paulava", "words": "..."}'),
+    ("application/xhtml+xml", b"<p>Read by <b>Volha Pau</b>lava.</p>"),
     ("text/plain; charset=utf-16", "Read by Volha Paulava.".encode("utf-16")),
     ("message/rfc822", b"From: a@example.org\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
                        b"Content-Transfer-Encoding: quoted-printable\n\nRead by =56olha =50aulava.\n"),
@@ -609,7 +609,8 @@ def test_a_document_naming_the_protected_is_withheld_whatever_its_media_type(rec
            f"sha256: {hashlib.sha256(data).hexdigest()}\nmedia_type: {media_type}\nlanguage: en\ncapture:\n"
            "  kind: other\n  description: A test document.\n  publisher_url: unknown\n  captured_on: unknown\n")
     report = validate_records("records")
-    assert report.restricted.get("sources/statement.yaml", "").startswith("its document's text names"), report.restricted
+    assert report.restricted.get("sources/statement.yaml", "").startswith("its document's text names"), \
+        report.restricted
 
 
 def test_a_public_edition_with_every_appeal_restricted_is_refused(records: Path, tmp_path: Path):

@@ -76,6 +76,7 @@ def test_mutated_records_never_crash_validate_or_manifest(tmp_path: Path, monkey
         for command in ("validate", "manifest"):
             result = CliRunner().invoke(main, [command, str(folder / "records")])
             assert result.exit_code in (0, 1), (round_number, command, result.output[-500:])
-            assert result.exception is None or isinstance(result.exception, SystemExit), (round_number, result.exception)
+            assert (result.exception is None
+                    or isinstance(result.exception, SystemExit)), (round_number, result.exception)
             assert "internal.error" not in result.output and "Traceback" not in result.output
         shutil.rmtree(folder)

@@ -108,7 +108,8 @@ def appended(data: bytes, objects: dict[tuple[int, int], bytes], info: int | Non
         packed = zlib.compress(rows)
         stream_offset = len(data) + len(body)
         body += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 1] /Index [%s] /Filter /FlateDecode /Length %d >>\n"
-                 b"stream\n" % (stream_number, stream_number + 1, index, len(packed)) + packed + b"\nendstream\nendobj\n")
+                 b"stream\n" % (stream_number, stream_number + 1, index, len(packed))
+                 + packed + b"\nendstream\nendobj\n")
         offsets[(stream_number, 0)] = stream_offset
         size = stream_number + 1
         extra = b" /XRefStm %d" % stream_offset
@@ -147,7 +148,8 @@ def _body(data: bytes, path: str) -> tuple[int, bytes] | None:
 
 def _with_key(body: bytes, key: bytes, value: bytes) -> bytes:
     """A dictionary's syntax with `key` set to `value` (replaced when present, added when not)."""
-    pattern = re.escape(key) + rb"(?=[\s/<\[(])\s*(\d+ \d+ R|/[^\s/<>\[\]()]+|<<.*?>>|\[[^\]]*\]|\([^)]*\)|[-\d.]+|true|false)"
+    pattern = re.escape(key) + (rb"(?=[\s/<\[(])\s*"
+                                rb"(\d+ \d+ R|/[^\s/<>\[\]()]+|<<.*?>>|\[[^\]]*\]|\([^)]*\)|[-\d.]+|true|false)")
     replaced, count = re.subn(pattern, key + b" " + value, body, count=1, flags=re.S)
     return replaced if count else body[:2] + b" " + key + b" " + value + b" " + body[2:]
 
@@ -194,8 +196,10 @@ def forgeries(data: bytes) -> Iterator[Forgery]:
         for target in objects:
             yield Forgery(f"re-point the trailer's /Info at object {target.number}", update({}, info=target.number))
     for target in objects:
-        yield Forgery(f"rewrite object {target.number} unchanged", update({(target.number, target.generation): target.body}))
-        yield Forgery(f"rewrite object {target.number} changed", update({(target.number, target.generation): _changed(target)}))
+        yield Forgery(f"rewrite object {target.number} unchanged",
+                      update({(target.number, target.generation): target.body}))
+        yield Forgery(f"rewrite object {target.number} changed",
+                      update({(target.number, target.generation): _changed(target)}))
         yield Forgery(f"shadow object {target.number} with generation {target.generation + 1}",
                       update({(target.number, target.generation + 1): _changed(target)}))
         if target.generation == 0:
@@ -203,8 +207,9 @@ def forgeries(data: bytes) -> Iterator[Forgery]:
                           update({}, hybrid={target.number: _changed(target)}))
     for target in objects:  # one update's table lists the object twice: readers differ on which entry holds
         for first, last in ((_changed(target), target.body), (target.body, _changed(target))):
-            yield Forgery(f"list object {target.number} twice in one table, the {'changed' if first != target.body else 'same'} "
-                          "body first", update({}, twice=(target.number, target.generation, first, last)))
+            yield Forgery(f"list object {target.number} twice in one table, "
+                          f"the {'changed' if first != target.body else 'same'} body first",
+                          update({}, twice=(target.number, target.generation, first, last)))
     page = _body(data, "Pages/Kids/0")
     if page is not None:
         for target in objects:

@@ -43,8 +43,10 @@ CODES: dict[str, str] = {
     "path.escape": "A source record names a document outside records/sources/.",
     "path.not-a-file": "An entry in the records folder is not a regular file (a FIFO, a device).",
     "path.symlink": "An entry in the records folder is a symbolic link.",
-    "path.hard-link": "A file in the records folder has another name (a hard link) elsewhere; records are copies, never links.",
-    "path.bad-name": "A file's name holds a control or line-separating character, or a space at an end: the salt ledger cannot hold it.",
+    "path.hard-link": "A file in the records folder has another name (a hard link) elsewhere; records are copies, "
+    "never links.",
+    "path.bad-name": "A file's name holds a control or line-separating character, or a space at an end: the salt "
+    "ledger cannot hold it.",
     "file.key-material": "A file in the records folder is a private key (PEM, DER) or a PKCS#12 key store.",
     "records.not-found": "The records folder given does not exist.",
     "config.missing": "The records folder has no archive.yaml.",
@@ -106,7 +108,8 @@ CODES: dict[str, str] = {
     "sign.identity": "The signing identity (custodian CA and signing certificate) cannot be created.",
     "sign.identity-incomplete": "The signing identity folder has a key without a certificate, or the reverse.",
     "build.disk-full": "The disk filled up while the build was written; the previous build is untouched.",
-    "build.write-failed": "The build could not be written (permissions, a vanished disk); the previous one is untouched.",
+    "build.write-failed": "The build could not be written (permissions, a vanished disk); the previous one is "
+    "untouched.",
     "sign.key-invalid": "The key file holds no private key this passphrase opens.",
     "sign.key-mismatch": "The private key does not belong to the certificate.",
     "sign.key-type": "The signing key is not an RSA key.",
@@ -114,19 +117,25 @@ CODES: dict[str, str] = {
     "sign.not-incremental": "The signed file does not start with the unsigned bytes (a bug).",
     "sign.passphrase": "The key is encrypted and the passphrase is missing or wrong.",
     "sign.tsa": "The time-stamp authority did not answer usefully; nothing was written.",
-    "sign.revocation-missing": "No CRL or OCSP response could be had for a certificate B-LT and B-LTA must carry; nothing was written.",
-    "sign.chain-incomplete": "The signer's or an authority's certificate does not chain to a known root (give --trust-root); nothing was written.",
-    "sign.usage": "Signing options that do not go together (--key without --cert, a --level the --tsa options do not allow).",
+    "sign.revocation-missing": "No CRL or OCSP response could be had for a certificate B-LT and B-LTA must carry; "
+    "nothing was written.",
+    "sign.chain-incomplete": "The signer's or an authority's certificate does not chain to a known root (give "
+    "--trust-root); nothing was written.",
+    "sign.usage": "Signing options that do not go together (--key without --cert, a --level the --tsa options do not "
+    "allow).",
     "identity.none": "There is no signing identity yet to export (run `identity --create`).",
-    "identity.self-signed": "The identity is a self-signed certificate from an earlier version: it has no CA to export.",
+    "identity.self-signed": "The identity is a self-signed certificate from an earlier version: it has no CA to "
+    "export.",
     # the salt ledger and access (protected signatories)
     "salt.duplicate": "salts.txt gives a file a second line, or two files one salt.",
     "salt.malformed": "A line of salts.txt is not `<salt in lower-case hex> <path>`.",
-    "salt.missing": "A record or source document has no salt yet; `appeal-archive salt` or a build gives it one (warning).",
+    "salt.missing": "A record or source document has no salt yet; `appeal-archive salt` or a build gives it one "
+    "(warning).",
     "salt.stale": "salts.txt names a file that is not in the records (warning).",
     "salt.unreadable": "salts.txt cannot be read.",
     "salt.unwritable": "salts.txt cannot be locked or written (a link, or a folder that is not writable).",
-    "salt.tracked": "salts.txt is tracked by git while records are restricted: anyone with the repository can confirm a guess (warning).",
+    "salt.tracked": "salts.txt is tracked by git while records are restricted: anyone with the repository can confirm "
+    "a guess (warning).",
     "salt.weak": "A salt in salts.txt has fewer than 128 bits.",
     "access.names-restricted": "A public record quotes a name of a restricted person or organization.",
     "access.refers-to-restricted": "A public record refers by id to a restricted person or organization.",
@@ -139,7 +148,8 @@ CODES: dict[str, str] = {
     "proof.not-in-root": "verify --against: the proof's audit path does not lead to the root the signed file signs.",
     "proof.record-mismatch": "verify --against: the proof's record is not the one its entry names.",
     "extend.no-validation-data": "extend: the file is PAdES B-B or B-T; only B-LT and B-LTA files can be renewed.",
-    "extend.not-intact": "extend: verify refuses the file (changed or downgraded after signing, or not trusted); it is not renewed.",
+    "extend.not-intact": "extend: verify refuses the file (changed or downgraded after signing, or not trusted); it "
+    "is not renewed.",
     "extend.unreadable": "extend: the file cannot be read as a PDF.",
     "extend.unsigned": "extend: the file carries no signature.",
     # verify: the PDF
@@ -148,11 +158,12 @@ CODES: dict[str, str] = {
     "sig.missing": "The file (or the bundle) carries no signature.",
     "sig.several": "The PDF carries another signature than the archive's, or a document time stamp before it.",
     "sig.modified-after-signing": "An update after the signature changes more than validation data and time stamps.",
-    "sig.validation-data-removed": "An update after a document time stamp removes or replaces validation data (certificates, "
-    "OCSP responses, CRLs, VRI entries) that the file held.",
+    "sig.validation-data-removed": "An update after a document time stamp removes or replaces validation data "
+    "(certificates, OCSP responses, CRLs, VRI entries) that the file held.",
     "sig.revoked": "The file's own validation data says the signer's certificate was revoked.",
     "sig.invalid-at": "verify --at: as of that date, the evidence the file carries does not show the signature valid.",
-    "sig.not-cades": "The bundle's signature does not name its signer's certificate (no signing-certificate-v2): not CAdES.",
+    "sig.not-cades": "The bundle's signature does not name its signer's certificate (no signing-certificate-v2): not "
+    "CAdES.",
     "sig.invalid": "The signature cannot be validated or does not verify with the signer's certificate.",
     "sig.digest-mismatch": "The signed bytes changed after signing.",
     "sig.not-whole-file": "Bytes were added to the PDF after it was signed.",
@@ -196,12 +207,15 @@ CODES: dict[str, str] = {
     "bag.unchecked": "Files of a bag that no check held against anything signed: the bag is not verified as a whole.",
     "bag.info-mismatch": "A bag-info.txt field is missing, unknown, or differs from what the signed PDF says.",
     "sig.gap-invalid": "The unsigned gap of the PDF is not exactly the hex-encoded signature and its zero padding.",
-    "bag.timestamps-differ": "The PDF and the bundle in a bag are time-stamped by different authorities, or one is not.",
+    "bag.timestamps-differ": "The PDF and the bundle in a bag are time-stamped by different authorities, or one is "
+    "not.",
     "time.untrusted": "A time stamp's authority does not chain to a trust root given with --trust-root.",
     "time.not-checked": "No --trust-root was given, so a time stamp's authority was not checked (warning).",
-    "time.inconsistent": "A time stamp predates what it stamps (the claimed signing time, or the time stamp before it).",
+    "time.inconsistent": "A time stamp predates what it stamps (the claimed signing time, or the time stamp before "
+    "it).",
     "verify.at-not-applied": "verify --at judges PDF signatures only; a bundle's was judged as of now (warning).",
-    "verify.resource-limit": "Checking the file needed more memory or time than anything of its size can: it was made to exhaust its reader.",
+    "verify.resource-limit": "Checking the file needed more memory or time than anything of its size can: it was made "
+    "to exhaust its reader.",
     "verify.not-a-file": "The path to verify is a FIFO, a device or a socket, which is never read (could not run).",
 }
 
@@ -211,8 +225,8 @@ PARTS: dict[str, tuple[str, ...]] = {
                "verify.at-not-applied"),
     "time": ("sig.timestamp-invalid", "time.untrusted", "time.not-checked", "time.inconsistent",
              "bag.timestamps-differ"),
-    "completeness": ("crate.differs", "bag.file-missing", "bag.unexpected-file", "bag.incomplete", "bag.special-file", "bag.fetch", "bag.unchecked",
-                     "attach.unexpected"),
+    "completeness": ("crate.differs", "bag.file-missing", "bag.unexpected-file", "bag.incomplete", "bag.special-file",
+                     "bag.fetch", "bag.unchecked", "attach.unexpected"),
 }
 _PART_OF = {code: part for part, codes in PARTS.items() for code in codes}
 

@@ -5,7 +5,8 @@ reads within. (The files of a build's output folder are views: views/registry.py
 `build` writes through these names and functions and `verify` reads through them, so the two can never
 disagree about what an archive contains. Nothing here renders, signs or checks a signature.
 
-The manifest travels as `manifest_bytes`, in the output folder and attached to the PDF (`pdf_files`). The PDF states the record set's root in its XMP metadata (`ROOT_PROPERTY`) and in its attached manifest.
+The manifest travels as `manifest_bytes`, in the output folder and attached to the PDF (`pdf_files`). The PDF
+states the record set's root in its XMP metadata (`ROOT_PROPERTY`) and in its attached manifest.
 It is signed in its `SIGNATURE_FIELD`, then time-stamped in `TIME_STAMP_FIELD`s; what those later updates
 may change is `UPDATE_*`.
 """
@@ -125,18 +126,18 @@ def pdf_files(record_set: RecordSet, manifest: dict[str, Any], build_date: datet
     yield ArchiveFile(MANIFEST, manifest_bytes(manifest), "application/json", "Data",
                       f"Manifest of the record set, root {root}")
     for document in record_set.documents:
-        yield ArchiveFile(record_file(document.path), document.data, "text/plain", "Source",
+        yield ArchiveFile(record_file(document.path), document.kept_data, "text/plain", "Source",
                           f"Source document, SHA-256 {document.sha256}")
 
     def yaml_files() -> Iterator[ArchiveFile]:
         yield ArchiveFile(CONFIG, record_set.config_raw, "application/yaml", "Source", "Archive settings")
         for record in record_set.records:
-            yield ArchiveFile(record_file(record.path), record.raw, "application/yaml", "Source",
+            yield ArchiveFile(record_file(record.path), record.kept_raw, "application/yaml", "Source",
                               f"Record {record.id} ({record.record_type})")
 
     def json_files() -> Iterator[ArchiveFile]:
         for record in record_set.records:
-            yield ArchiveFile(canonical_file(record.path), record.canonical, "application/json", "Data",
+            yield ArchiveFile(canonical_file(record.path), record.kept_canonical, "application/json", "Data",
                               f"RFC 8785 canonical JSON of {record.path}, SHA-256 {record.digest}")
 
     if not zipped(len(record_set.records)):

@@ -20,10 +20,8 @@ def release_memory(held: int | None = None) -> None:
     if held is not None and held < WORTH_RELEASING:
         return
     gc.collect()
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
 
 
 _frozen_for_good = False

@@ -39,7 +39,8 @@ def test_round_trip_through_the_cli_then_library_and_pdfsig(records: Path, pki, 
     report = verify_archive(pdf, trust_roots=[pki.root_cert])
     assert report.ok and report.trusted, report.issues
     assert report.signer.chain == ("Test Archivist (appeal-archive test PKI)",
-                                   "Test Intermediate CA (appeal-archive test PKI)", "Test Root CA (appeal-archive test PKI)")
+                                   "Test Intermediate CA (appeal-archive test PKI)",
+                                   "Test Root CA (appeal-archive test PKI)")
     assert report.signer.anchor == "Test Root CA (appeal-archive test PKI)"
     assert CliRunner().invoke(main, ["verify", str(pdf), "--trust-root", str(pki.root_cert)]).exit_code == 0
     output = subprocess.run([need_tool("pdfsig"), str(pdf)], capture_output=True, text=True).stdout
@@ -130,9 +131,9 @@ def test_unusable_signing_material_is_exit_3_and_writes_nothing(case: str, recor
     args = args() if callable(args) else args
     result = CliRunner().invoke(main, ["build", "records", *args], env={"APPEAL_ARCHIVE_PASSPHRASE": "wrong"})
     assert result.exit_code == 3, result.output
-    code = {"missing-key": "sign.key-unreadable", "garbage-key": "sign.key-invalid", "wrong-passphrase": "sign.passphrase",
-            "expired": "sign.certificate-expired", "unreachable-tsa": "sign.tsa", "unreachable-second-tsa": "sign.tsa",
-            "no-revocation-data": "sign.revocation-missing"}[case]
+    code = {"missing-key": "sign.key-unreadable", "garbage-key": "sign.key-invalid",
+            "wrong-passphrase": "sign.passphrase", "expired": "sign.certificate-expired", "unreachable-tsa": "sign.tsa",
+            "unreachable-second-tsa": "sign.tsa", "no-revocation-data": "sign.revocation-missing"}[case]
     assert f"error[{code}]" in result.output
     assert "Traceback" not in result.output
     assert tree(Path("build")) == before

@@ -97,7 +97,8 @@ def test_key_material_in_disguise_is_refused(records: Path, place: str):
     elif place == "openssh-body-in-a-comment":
         openssh = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
                                     serialization.NoEncryption())
-        person.write_text(person.read_text() + "".join(f"# {line}\n" for line in _pem_body(openssh).decode().splitlines()))
+        person.write_text(person.read_text() + "".join(f"# {line}\n"
+                                                       for line in _pem_body(openssh).decode().splitlines()))
     else:
         (records / "persons" / "k.pem").write_bytes(pem)
     assert "file.key-material" in _codes(validate_records("records"), expected)

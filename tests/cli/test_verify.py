@@ -155,7 +155,8 @@ def test_rebuild_rejects_a_document_edited_before_signing(records: Path, pki, is
 
     with monkeypatch.context() as patch:
         patch.setattr(render_pdf, "count_text", lambda count: f"{count.as_printed} (recorded as exactly 5,000)")
-        result = build_archive("records", "forged", signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert))
+        result = build_archive("records", "forged",
+                               signer_config=SignerConfig(key=pki.signer_key, cert=pki.signer_cert))
     forged = Path("forged") / "AA-2023-05-21-belarusians-to-eu.pdf"
     assert result.ok
     plain = verify_archive(forged, trust_roots=[pki.root_cert])
@@ -206,7 +207,8 @@ def test_an_oversized_member_of_a_record_bundle_is_not_read():
 def test_records_compare_holds_archive_yaml_to_the_signed_one(signed_build: Path, records: Path):
     """Found by a tester: --records once ignored archive.yaml, which the PDF signs too."""
     settings = records / "archive.yaml"
-    settings.write_text(settings.read_text().replace("custodian: appeal-archive project", "custodian: Ministry of Truth"))
+    settings.write_text(settings.read_text().replace("custodian: appeal-archive project",
+                                                     "custodian: Ministry of Truth"))
     report = verify_archive(signed_build, records_dir=records)
     assert {"path": "archive.yaml", "change": "changed"} in report.changes
     assert "records.changed" in {issue.code for issue in report.issues}

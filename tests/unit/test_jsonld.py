@@ -94,7 +94,8 @@ def test_strings_carry_language_tags(graph):
 def test_every_project_term_is_defined_in_the_vocabulary(graph):
     vocabulary = rdflib.Graph().parse(VOCABULARY)
     label, comment = rdflib.RDFS.label, rdflib.RDFS.comment
-    used = {term for triple in graph for term in triple if isinstance(term, rdflib.URIRef) and str(term).startswith(VOCAB)}
+    used = {term for triple in graph for term in triple
+            if isinstance(term, rdflib.URIRef) and str(term).startswith(VOCAB)}
     assert len(used) > 20
     for term in used:
         assert (term, label, None) in vocabulary and (term, comment, None) in vocabulary, term
@@ -110,7 +111,8 @@ def test_bundle_is_stable_and_the_base_iri_changes_only_iris(tmp_path: Path):
     archive.write_text(archive.read_text().replace("https://w3id.org/appeal-archive/id/", "https://example.org/museum/"))
     moved = bundle_of(tmp_path / "records")
     assert moved != first
-    assert moved.decode().replace("https://example.org/museum/", "https://w3id.org/appeal-archive/id/") == first.decode()
+    assert moved.decode().replace("https://example.org/museum/",
+                                  "https://w3id.org/appeal-archive/id/") == first.decode()
 
 
 def readme_queries() -> list[str]:

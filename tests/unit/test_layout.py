@@ -57,7 +57,8 @@ def test_bag_payload_is_the_build_and_its_records(signed_build_dir: Path):
     outputs = Outputs(NAME)
     payload = files_in(signed_build_dir / outputs.bag / "data")
     records = {name for name in payload if name.startswith(layout.RECORDS)}
-    outside = files_in(signed_build_dir) - {f"{outputs.bag}/{name}" for name in files_in(signed_build_dir / outputs.bag)}
+    outside = files_in(signed_build_dir) - {f"{outputs.bag}/{name}"
+                                            for name in files_in(signed_build_dir / outputs.bag)}
     # The bag carries the evidence and its own crate; the Linked Art view is a view of it, made again at will.
     assert payload - records == {name for name in outside if not name.startswith(LINKED_ART + "/")}
     assert payload - records == {view.name_for(NAME) for view in VIEWS if view.in_bag} >= {CRATE}

@@ -22,7 +22,8 @@ def test_yaml_12_core_values(text: str, value):
     assert loaded.issues == []
 
 
-@pytest.mark.parametrize("plain", ["NO", "no", "on", "Off", "yes", "1:20", "010", "0o17", "2023-05-21", "1e3", "1_000", "<<"])
+@pytest.mark.parametrize("plain", ["NO", "no", "on", "Off", "yes", "1:20", "010", "0o17",
+                                   "2023-05-21", "1e3", "1_000", "<<"])
 def test_values_yaml_11_reads_differently_are_refused(plain: str):
     loaded = loader.load(f"country: {plain}\n".encode())
     assert [(issue.code, issue.line, issue.column, issue.pointer) for issue in loaded.issues] == [
@@ -57,7 +58,7 @@ def test_bom_is_accepted_with_a_warning_and_the_first_key_intact():
 
 
 def test_invalid_utf8_is_located():
-    loaded = loader.load("id: x\nname: Łódź \xff\n".encode("utf-8").replace("ÿ".encode(), b"\xff"))
+    loaded = loader.load("id: x\nname: Łódź \xff\n".encode().replace("ÿ".encode(), b"\xff"))
     assert loaded.data is None
     assert [(issue.code, issue.line, issue.column) for issue in loaded.issues] == [("encoding.invalid-utf8", 2, 12)]
 

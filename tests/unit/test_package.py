@@ -101,7 +101,8 @@ def test_no_module_keeps_state_between_calls():
             for path in SOURCE.rglob("*.py")}
     assert {name: found for name, found in kept.items() if found} == {
         "appeal_archive.memory": {"_frozen_for_good"}, "appeal_archive.workers": {"_in_this_worker"}}
-    planted = ast.parse("_seen = {}\ndef remember(key):\n    _seen[key] = 1\n_log = []\ndef log(x):\n    _log.append(x)\n")
+    planted = ast.parse("_seen = {}\ndef remember(key):\n    _seen[key] = 1\n"
+                        "_log = []\ndef log(x):\n    _log.append(x)\n")
     assert module_state(planted) == {"_seen", "_log"}
 
 

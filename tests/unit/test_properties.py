@@ -28,7 +28,8 @@ def restyle(data, rng: random.Random):
 
     text = yaml.safe_dump(shuffle(data), allow_unicode=True, sort_keys=False,
                           default_flow_style=rng.choice([False, None, True]),
-                          default_style=rng.choice([None, '"']), width=rng.choice([40, 80, 1000]), indent=rng.choice([2, 4]))
+                          default_style=rng.choice([None, '"']), width=rng.choice([40, 80, 1000]),
+                          indent=rng.choice([2, 4]))
     # Full-line comments only before lines that start a top-level key: never inside a scalar.
     lines = [("# note\n" if rng.random() < 0.5 and line[:1] not in (" ", "") else "") + line
              for line in text.splitlines()]

@@ -219,7 +219,8 @@ def test_an_entry_quoting_another_source_is_printed_under_that_sources_heading(t
     from conftest import CASES
 
     records = materialize(CASES / "valid" / "added-signatory", tmp_path / "records")
-    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(unsigned_pdf(records))).pages).split())
+    text = " ".join(" ".join(page.extract_text()
+                             for page in PdfReader(io.BytesIO(unsigned_pdf(records))).pages).split())
     original, later = "Transcribed from: Appeal of Belarusians to the EU", "Entries from here on: Transcribed from:"
     assert text.index(original) < text.index("8. Member of the Coordination Council") < text.index(later) \
         < text.index("9. ")

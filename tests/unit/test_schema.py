@@ -13,8 +13,8 @@ import yaml
 from conftest import REAL_RECORDS, REPO
 
 from appeal_archive.records import schema
-from appeal_archive.records.types import RECORD_TYPES
 from appeal_archive.records.schema_export import export_schemas, render, stale_files
+from appeal_archive.records.types import RECORD_TYPES
 
 SCHEMA_DIR = REPO / "schema"
 FILES = sorted(SCHEMA_DIR.glob("*.schema.json"))

@@ -107,7 +107,8 @@ def test_the_role_pattern_leads_from_the_appeal_to_who_signed_and_from_a_person_
     members = graph.query("""
         PREFIX schema: <https://schema.org/>
         SELECT ?person ?organization WHERE { ?p a schema:Person ; schema:name ?person ; schema:memberOf ?role .
-            ?role a schema:OrganizationRole ; schema:memberOf ?o . ?o a schema:Organization ; schema:name ?organization }""")
+            ?role a schema:OrganizationRole ; schema:memberOf ?o . """
+                          "?o a schema:Organization ; schema:name ?organization }")
     assert ("Pavel Latushka", "National Anti-Crisis Management") in {(str(a), str(b)) for a, b in members}
 
 

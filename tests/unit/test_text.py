@@ -40,7 +40,8 @@ def test_quotes_match_across_whitespace_differences():
 
 
 def big_text(lines: list[str]) -> str:
-    return "\n".join(f"{number}. {line}" for number, line in enumerate(lines * (70_000 // max(1, sum(map(len, lines))) + 1), 1))
+    return "\n".join(f"{number}. {line}"
+                     for number, line in enumerate(lines * (70_000 // max(1, sum(map(len, lines))) + 1), 1))
 
 
 @settings(max_examples=60, deadline=None)

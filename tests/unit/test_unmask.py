@@ -35,8 +35,8 @@ ACCENTS = ["\u0301", "\u0300", "\u0308", "\u0302", "\u030c", "\u0327", "\u0328",
 
 @st.composite
 def disguised(draw, name: str, continuation: str = "") -> str:
-    """`name` written as a reader still reads it: case changed, letters swapped for look-alikes, accents, full-width forms,
-    invisible characters between letters, another separator between words, then some characters as HTML
+    """`name` written as a reader still reads it: case changed, letters swapped for look-alikes, accents, full-width
+    forms, invisible characters between letters, another separator between words, then some characters as HTML
     references or percent-encoding, then a word hyphenated across a line end (`continuation` starts the next
     line, e.g. "# " in a YAML comment)."""
     units: list[str] = []

@@ -8,6 +8,7 @@ was. What the folder holds is declared in layout.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -111,7 +112,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     dossier = Dossier.from_record_set(record_set, manifest)
     try:
         with Staging(out, names.names()) as staging:
-            pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool, scratch=staging.path)
+            pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool, scratch=staging.folder)
             release_memory(len(pdf))  # the PDF's stages are done with; the bundle's peak should not stack on them
             outputs = {MANIFEST: manifest_bytes(manifest), names.pdf: pdf,
                        names.bundle: bundle_bytes(dossier, build_date, names.distribution(bag))}
@@ -130,7 +131,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
             if bag:
                 payload = bag_payload(record_set, outputs)
                 payload[CRATE] = crate_of(record_set.config, manifest, build_date, payload)
-                make_bag(staging.path / names.bag, bag_info(record_set.config, build_date, tool, bagit_version()),
+                make_bag(staging.folder / names.bag, bag_info(record_set.config, build_date, tool, bagit_version()),
                          payload)
             staging.publish(keep=(PLACEHOLDER,))
     except OSError as error:
@@ -153,10 +154,8 @@ def _check_output_folder(out: Path, names: Outputs) -> None:
     if not out.is_dir():
         raise fail("build.out-not-folder", f"{out} exists and is not a folder", "give --out a folder")
     allowed = names.names()
-    try:
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         allowed |= Outputs(json.loads((out / MANIFEST).read_bytes())["archival_id"]).names()
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
     strangers = sorted(entry.name for entry in out.iterdir() if entry.name not in allowed)
     if strangers:
         raise fail("build.out-not-empty", f"{out} holds files a build did not make: {', '.join(strangers[:5])}",

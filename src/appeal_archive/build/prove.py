@@ -47,7 +47,8 @@ def prove_record(records_dir, record: str, out: Path) -> ProveReport:
                    f"{records_dir}", "give the record's path, e.g. persons/alexander-azarov.yaml",
                    exit_code=EXIT_INVALID)
     manifest = make_manifest(record_set)
-    proof = make_proof(manifest, _data_of(Path(records_dir) / matches[0].path, matches[0].digest), matches[0].path)
+    found = matches[0]
+    proof = make_proof(manifest, _data_of(Path(records_dir) / found.path, found.known_digest), found.path)
     data = json.dumps(proof, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
     write_atomically(out, data)
     return ProveReport(str(out), matches[0].path, proof["leaf_index"], proof["tree_size"], proof["root"],

@@ -47,6 +47,13 @@ class Staging:
         self.path: Path | None = None
         self.unsynced = False
 
+    @property
+    def folder(self) -> Path:
+        """The staging folder, while the block runs and until it is published."""
+        if self.path is None:
+            raise RuntimeError("the staging folder is not there: outside the `with` block, or published")
+        return self.path
+
     def __enter__(self) -> Staging:
         self.out.parent.mkdir(parents=True, exist_ok=True)
         remove_leftovers(self.out, self.allowed)
@@ -64,8 +71,8 @@ class Staging:
     def write(self, name: str, data: bytes, durable: bool = True) -> None:
         """One file of the build; `durable=False` for the many small files of a view (linked-art/<kind>/<id>.json),
         which one sync before publishing makes durable together instead of one fsync each."""
-        (self.path / name).parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path / name, "wb") as handle:
+        (self.folder / name).parent.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / name, "wb") as handle:
             handle.write(data)
             handle.flush()
             if durable:
@@ -79,12 +86,12 @@ class Staging:
             os.sync()
         for name in keep:
             if (self.out / name).exists():
-                shutil.copy2(self.out / name, self.path / name)
-        os.chmod(self.path, 0o755)
+                shutil.copy2(self.out / name, self.folder / name)
+        os.chmod(self.folder, 0o755)
         if self.out.exists():
-            _exchange(self.path, self.out)  # the previous build is now at self.path, removed on exit
+            _exchange(self.folder, self.out)  # the previous build is now at self.path, removed on exit
         else:
-            os.rename(self.path, self.out)
+            os.rename(self.folder, self.out)
             self.path = None
 
 

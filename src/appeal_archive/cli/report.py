@@ -131,7 +131,8 @@ def verify_text(report) -> str:
         lines.append(f"  root: {report.root}")
     for part in ("integrity", "signer", "time", "completeness"):
         state = report.part(part)
-        lines.append(f"  {part}: " + ("FAILED" if not state["ok"] else "ok, with warnings" if state["issues"] else "ok"))
+        verdict = "FAILED" if not state["ok"] else "ok, with warnings" if state["issues"] else "ok"
+        lines.append(f"  {part}: {verdict}")
         if part == "signer":
             for signer in report.signers:
                 trust = (f"trusted: chains to {signer.anchor}" if signer.trusted

@@ -37,7 +37,7 @@ def edition_of(record_set: RecordSet, manifest: dict[str, Any], edition: str
                        "the full edition, which is not for publication", file=published.display_root,
                        exit_code=EXIT_INVALID)
         places = {entry["path"]: entry["index"] for entry in manifest["records"]}
-        published.withheld_leaves = {(record.record_type, record.id): places[record.path]
+        published.withheld_leaves = {(record.record_type, record.known_id): places[record.path]
                                      for record in record_set.records if record.path in withheld}
         return published, public_manifest(manifest, withheld), [
             f"public edition: {len(withheld)} records and documents withheld, each replaced by its leaf; the root "

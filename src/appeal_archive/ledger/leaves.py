@@ -25,11 +25,13 @@ MANIFEST_VERSION = 2
 TREE = "RFC 9162 Merkle Tree Hash (SHA-256) over the leaves in index order; leaf = SHA-256(0x00 || RFC 8785 entry)"
 
 
-def record_entry(path: str, record_id: str, record_type: str, sha256: str, salt: str) -> dict[str, str]:
+# The fields are text in every entry a build makes; verify also makes entries of what a bundle states, whatever
+# its values are, and checks them afterwards (manifest.manifest_shape_problem).
+def record_entry(path: Any, record_id: Any, record_type: Any, sha256: Any, salt: Any) -> dict[str, Any]:
     return {"kind": "record", "path": path, "id": record_id, "type": record_type, "sha256": sha256, "salt": salt}
 
 
-def document_entry(path: str, sha256: str, salt: str) -> dict[str, str]:
+def document_entry(path: Any, sha256: Any, salt: Any) -> dict[str, Any]:
     return {"kind": "source-document", "path": path, "sha256": sha256, "salt": salt}
 
 

@@ -31,7 +31,8 @@ def make_manifest(record_set: RecordSet) -> dict[str, Any]:
     included = {record.path for record in record_set.records} | {document.path for document in record_set.documents}
     # A salted file that is no leaf (a document no source record describes yet) takes no place in the tree.
     place = {path: index for index, path in enumerate(path for path in salts if path in included)}
-    records = [{**record_entry(record.path, record.id, record.record_type, record.digest, salts[record.path]),
+    records = [{**record_entry(record.path, record.known_id, record.record_type, record.known_digest,
+                                   salts[record.path]),
                 "index": place[record.path]} for record in record_set.records]
     documents = [{**document_entry(document.path, document.sha256, salts[document.path]),
                   "index": place[document.path]} for document in record_set.documents]
@@ -53,12 +54,12 @@ def make_manifest(record_set: RecordSet) -> dict[str, Any]:
 
 def tree_leaves(manifest: dict[str, Any]) -> list[str]:
     """The leaves of a manifest_version 2 manifest in tree order: its entries' and the withheld ones'."""
-    leaves: list[str | None] = [None] * manifest["tree_size"]
+    leaves = [""] * manifest["tree_size"]  # manifest_shape_problem has checked every place is filled once
     for entry in [*manifest["records"], *manifest["source_documents"]]:
         leaves[entry["index"]] = leaf(entry)
     for withheld in manifest["withheld"]:
         leaves[withheld["index"]] = withheld["leaf"]
-    return leaves  # type: ignore[return-value] - manifest_shape_problem has checked every place is filled once
+    return leaves
 
 
 def manifest_root(manifest: dict[str, Any]) -> str:
@@ -94,7 +95,7 @@ _SALT = re.compile(r"(?:[0-9a-f]{2}){16,64}")
 
 
 def _entry_problem(entry: Any, kind: str, version: int) -> str | None:
-    fields = ("path", "id", "type", "sha256") if kind == "records" else ("path", "sha256")
+    fields: tuple[str, ...] = ("path", "id", "type", "sha256") if kind == "records" else ("path", "sha256")
     fields += ("salt",) if version > 1 else ()
     placed = {"index"} if version > 1 else set()
     if not isinstance(entry, dict) or set(entry) != {"kind", *fields, *placed} or not all(

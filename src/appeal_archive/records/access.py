@@ -39,15 +39,15 @@ def restrictions(records: list[ScannedRecord], quote_indexes: dict[str, QuoteInd
     protected = {key: agent for key, agent in agents.items() if agent.path in restricted}
     for record in records:
         if record.record_type == "signatory" and record.path not in restricted:
-            named = next((reference for reference in record.references
-                          if (reference.target_type, reference.target_id) in protected), None)
-            if named:
-                restricted[record.path] = f"it refers to the restricted {named.target_type} {named.target_id}"
+            naming = next((reference for reference in record.references
+                           if (reference.target_type, reference.target_id) in protected), None)
+            if naming:
+                restricted[record.path] = f"it refers to the restricted {naming.target_type} {naming.target_id}"
     finder = name_finder(records, restricted)
     for record in records:
         if record.record_type != "source" or record.path in restricted:
             continue
-        index = quote_indexes.get(record.id)
+        index = quote_indexes.get(record.id or "")
         text = index.text if index is not None else _document_text(root, record)
         # One pass over the document, whatever the number of names; a message's encoded parts are read decoded.
         found = next(filter(None, map(finder.first_in, [text, *_message_parts(root, record, text)])), None) \
@@ -73,7 +73,7 @@ def _message_parts(root: Path | None, record: ScannedRecord, text: str) -> list[
         payloads = [part.get_payload(decode=True) or b"" for part in message.walk() if not part.is_multipart()]
     except (FileRefused, ValueError, LookupError):
         return []
-    return [payload.decode("utf-8", errors="replace") for payload in payloads]
+    return [payload.decode("utf-8", errors="replace") for payload in payloads if isinstance(payload, bytes)]
 
 
 def _document_text(root: Path | None, record: ScannedRecord) -> str | None:

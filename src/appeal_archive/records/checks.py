@@ -9,11 +9,11 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
 from appeal_archive.canonical import sha256_hex
-from appeal_archive.errors import Issue
+from appeal_archive.errors import Issue, Severity
 from appeal_archive.files import FileRefused, read_regular, sha256_of
 from appeal_archive.layout import MAX_DOCUMENT_BYTES
 from appeal_archive.records import loader
@@ -24,8 +24,8 @@ from appeal_archive.records.keymaterial import (
 )
 from appeal_archive.records.recordset import ScannedRecord, SourceDocument, display_path
 from appeal_archive.records.scan import read_bytes
-from appeal_archive.records.types import BY_NAME
 from appeal_archive.records.text import QuoteIndex
+from appeal_archive.records.types import BY_NAME
 
 _SUGGEST_LIMIT = 5000  # close-match suggestions cost O(n) each; skip them for very large sets
 # A text source is indexed for quotes in memory (about five times its size at the peak): 32 MB holds a
@@ -36,14 +36,15 @@ MAX_TEXT_DOCUMENT_BYTES = 32_000_000
 class Locations:
     """Places cross-record issues in their files, re-reading a file only when an issue falls in it."""
 
-    def __init__(self, root: Path, display_root: str, records: list[ScannedRecord] = ()):
+    def __init__(self, root: Path, display_root: str, records: Sequence[ScannedRecord] = ()):
         self.root, self.display_root = root, display_root
         self._kept = {record.path: record.raw for record in records if record.raw is not None}
         self._locators: dict[str, loader.Locator] = {}
 
-    def issue(self, path: str, pointer: str, code: str, message: str, hint: str, severity: str = "error") -> Issue:
+    def issue(self, path: str, pointer: str | None, code: str, message: str, hint: str | None,
+              severity: Severity = "error") -> Issue:
         if path not in self._locators:
-            raw = self._kept.get(path)
+            raw: bytes | Issue | None = self._kept.get(path)
             raw = read_bytes(self.root / path) if raw is None else raw
             self._locators[path] = loader.Locator(loader.load(raw).text if isinstance(raw, bytes) else None)
         return self._locators[path].place(Issue(code, message, pointer=pointer, hint=hint, severity=severity),
@@ -59,9 +60,9 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
     sources_root = (root / "sources").resolve()
     referenced: set[str] = set()
     for source in sources:
-        if not source.valid:
-            continue
         facts = source.document
+        if not source.valid or facts is None or source.id is None:
+            continue
         relative = f"sources/{facts.file}"
         segments = facts.file.split("/")
         if facts.file.startswith("/") or "\\" in facts.file or any(segment in ("", ".", "..") for segment in segments) \
@@ -89,13 +90,14 @@ def check_documents(sources: list[ScannedRecord], documents: list[str], root: Pa
                 "(never edit a source); a new capture needs a new source record"))
             continue
         kept.setdefault(relative, SourceDocument(relative, actual, raw if keep_data else None))
-        indexes[source.id] = QuoteIndex.of_bytes(raw) if is_text else None
+        indexes[source.id] = QuoteIndex.of_bytes(raw) if is_text and raw is not None else None
         del raw
     for document in documents:
         if document not in referenced:
             where = display_path(locations.display_root, document)
             issues.append(Issue("source.unreferenced", "no source record describes this document", file=where,
-                                severity="warning", hint="add a source record for it in records/sources/, or remove it"))
+                                severity="warning",
+                                hint="add a source record for it in records/sources/, or remove it"))
             try:
                 found = _key_material_in(root / document, None)
             except FileRefused as refused:
@@ -168,23 +170,27 @@ def _signatory_order(records: list[ScannedRecord], locations: Locations) -> Iter
     unchecked: set[str | None] = set()
     for record in records:
         if record.record_type == "signatory":
-            if record.valid:
+            if record.valid and record.appeal is not None:
                 by_appeal[record.appeal].append(record)
             else:
                 # Numbering is checked once every entry of the appeal reads cleanly; until then a broken
                 # entry would show up as a false gap.
                 unchecked.add(record.appeal)
     for appeal in records:
-        if appeal.record_type != "appeal" or not appeal.valid or appeal.id in unchecked or None in unchecked:
+        if appeal.record_type != "appeal" or not appeal.valid or appeal.id in unchecked or None in unchecked \
+                or appeal.id is None or appeal.signatory_count is None:
             continue
         entries = sorted(by_appeal.get(appeal.id, []), key=lambda entry: (entry.position, entry.path))
         expected = appeal.signatory_count
         seen: dict[int, str] = {}
         for entry in entries:
             position = entry.position
+            if position is None:
+                continue  # a valid entry always has one
             if position in seen:
-                yield locations.issue(entry.path, "/position", "signatory.duplicate-position", f"position "
-                                      f"{position} is also given to {display_path(locations.display_root, seen[position])}",
+                other = display_path(locations.display_root, seen[position])
+                yield locations.issue(entry.path, "/position", "signatory.duplicate-position",
+                                      f"position {position} is also given to {other}",
                                       "number the entries in printed order, each position once")
             seen.setdefault(position, entry.path)
         missing = list(itertools.islice((position for position in range(1, max([expected, *seen]) + 1)

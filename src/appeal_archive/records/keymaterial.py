@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -39,10 +40,8 @@ _OVERLAP = 64 << 10
 def key_material(data: bytes) -> str | None:
     """What `data` is, or holds, when it is private key material; else None."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             data = data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            pass
     if _PEM_KEY.search(data):
         return "a private key in PEM"
     if _JWK_PRIVATE.search(data) and b'"kty"' in data:
@@ -83,7 +82,7 @@ def _base64_blobs(data: bytes) -> Iterator[bytes]:
     it, an id or a word, shifts it). Pieces are found by one linear search, then joined where only such marks
     stand between."""
     run: list[bytes] = []
-    end = None
+    end = 0
     for piece in _BASE64_PIECE.finditer(data):
         if run and not _BASE64_GAP.fullmatch(data, end, piece.start()):
             yield from _decoded_base64(b"".join(run))

@@ -13,12 +13,12 @@ anyone can load our records with any loader and get the data we hashed: `country
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import yaml
-from yaml.cyaml import CParser
+from yaml._yaml import CParser
 from yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -30,7 +30,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from appeal_archive.errors import Issue, json_pointer
+from appeal_archive.errors import Issue, Severity, json_pointer
 from appeal_archive.files import too_large
 from appeal_archive.records.text import text_problems
 
@@ -100,8 +100,8 @@ def yaml11_value(value: str) -> Any:
 
 # A plain scalar that starts with a letter is a string under both YAML 1.1 and 1.2 unless it is one of
 # these words; one that starts with any other character outside this set is always a string.
-_SPECIAL_WORDS = frozenset(
-    "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL".split())
+_SPECIAL_WORDS = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+                            "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"])
 _NON_STRING_FIRST = frozenset("~-+.0123456789<=")
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
@@ -147,9 +147,10 @@ def comment_lines(text: str) -> list[str]:
             event = parser.get_event()
             if isinstance(event, ScalarEvent):
                 start, end = event.start_mark, event.end_mark
-                for line in range(start.line, end.line + 1):
-                    spans.setdefault(line, []).append((start.column if line == start.line else 0,
-                                                       end.column if line == end.line else 1 << 30))
+                assert start is not None and end is not None  # libyaml marks every event
+                for row in range(start.line, end.line + 1):
+                    spans.setdefault(row, []).append((start.column if row == start.line else 0,
+                                                      end.column if row == end.line else 1 << 30))
     finally:
         parser.dispose()
     found = []
@@ -255,14 +256,14 @@ class _Builder:
         self.issues: list[Issue] = []
         self.positions: dict[str, tuple[int, int]] = {}
         self.path: list = []
-        self.parser: CParser | None = None
+        self.parser: Any = None  # libyaml's parser while it runs; its events are typed loosely
         self.anchors_reported = False
 
     def positions_only(self) -> dict[str, tuple[int, int]]:
         self.run()
         return self.positions
 
-    def issue(self, code: str, message: str, mark, hint: str, severity: str = "error") -> None:
+    def issue(self, code: str, message: str, mark, hint: str, severity: Severity = "error") -> None:
         self.issues.append(Issue(code, message, line=mark.line + 1, column=mark.column + 1,
                                  pointer=json_pointer(self.path), hint=hint, severity=severity))
 

@@ -3,12 +3,13 @@
 `appeal-archive schema --write` exports these classes as the published JSON Schema files, and a test
 fails when the committed files are stale. Validation reads only the exported schema: a `Quote` field
 becomes a `$ref` to the shared "quote" definition (its text must occur in the record's source) and a
-`Ref(...)` field carries `x-references` naming the record type its id must resolve to.
+`...Ref` field (SourceRef, PersonRef, ...) carries `x-references` naming the record type its id must
+resolve to.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -78,15 +79,17 @@ DEFAULT_BASE_IRI = "https://w3id.org/appeal-archive/id/"
 MAX_LIST_POSITION = 10_000_000  # no printed list is longer; a bound keeps hostile numbers from costing memory
 
 
-def Ref(record_type: str) -> type:  # noqa: N802 - reads as a type in annotations
-    """A record id that must resolve to a record of `record_type`."""
-    return Annotated[  # type: ignore[return-value]
-        str, Field(pattern=RECORD_ID_PATTERN, max_length=120), _shared("record-id", **{"x-references": record_type})
-    ]
+# A record id that must resolve to a record of the type its `x-references` names.
+_REF_FIELD = Field(pattern=RECORD_ID_PATTERN, max_length=120)
+SourceRef = Annotated[str, _REF_FIELD, _shared("record-id", **{"x-references": "source"})]
+AppealRef = Annotated[str, _REF_FIELD, _shared("record-id", **{"x-references": "appeal"})]
+RallyRef = Annotated[str, _REF_FIELD, _shared("record-id", **{"x-references": "rally"})]
+PersonRef = Annotated[str, _REF_FIELD, _shared("record-id", **{"x-references": "person"})]
+OrganizationRef = Annotated[str, _REF_FIELD, _shared("record-id", **{"x-references": "organization"})]
 
 
 Access = Literal["public", "restricted"]
-ACCESS_FIELD = Field(
+ACCESS_FIELD: Any = Field(
     default="public", description="Whether the record may be published. A restricted record (e.g. a signatory at "
     "risk) is withheld from the public edition, where only its salted leaf appears; a signatory entry naming a "
     "restricted person or organization is restricted with it.")
@@ -125,14 +128,14 @@ class ArchivistName(Model):
 class PersonMention(Model):
     """A person as named in one place of the source, tied to the person record."""
 
-    ref: Ref("person") = Field(description="Id of the person record.")
+    ref: PersonRef = Field(description="Id of the person record.")
     name: Quote = Field(description="The name exactly as printed at this place, e.g. 'Pavel Latushka'.")
 
 
 class OrganizationMention(Model):
     """An organization as named in one place of the source, tied to the organization record."""
 
-    ref: Ref("organization") = Field(description="Id of the organization record.")
+    ref: OrganizationRef = Field(description="Id of the organization record.")
     name: Quote = Field(description="The organization's name exactly as printed at this place.")
 
 
@@ -173,7 +176,8 @@ class Source(Model):
         examples=["appeal-of-belarusians-to-the-eu.txt"],
     )
     sha256: Sha256 = Field(description="SHA-256 of the file's bytes; validate recomputes it.")
-    media_type: str = Field(min_length=1, description="IANA media type of the file, e.g. 'text/plain; charset=us-ascii'.")
+    media_type: str = Field(min_length=1,
+                            description="IANA media type of the file, e.g. 'text/plain; charset=us-ascii'.")
     language: LanguageTag = Field(description="Main language of the document.")
     capture: Capture
     omitted: list[Omission] = Field(
@@ -200,7 +204,7 @@ class Adoption(Model):
     date: IsoDate = Field(description="The adoption date.")
     date_as_printed: Quote = Field(description="The date as printed, e.g. 'May 21, 2023'.")
     occasion: Quote | None = Field(default=None, description="The occasion as printed, if the source names one.")
-    rally: Ref("rally") = Field(description="Id of the rally at which the appeal was adopted.")
+    rally: RallyRef = Field(description="Id of the rally at which the appeal was adopted.")
     remark_as_printed: Quote | None = Field(
         default=None, description="A remark the source prints right after the adoption sentence, as printed.",
         examples=["(more than 1,000 participants in the demonstration )"])
@@ -233,7 +237,7 @@ class SimilarAppeals(Model):
     """The source's note that similar appeals were adopted elsewhere."""
 
     as_printed: Quote = Field(description="The sentence as printed.")
-    rallies: list[Ref("rally")] = Field(min_length=1, description="Ids of the rallies where they were adopted.")
+    rallies: list[RallyRef] = Field(min_length=1, description="Ids of the rallies where they were adopted.")
 
 
 class Appeal(Model):
@@ -242,7 +246,7 @@ class Appeal(Model):
     id: RecordId
     type: Literal["appeal"]
     access: Access = ACCESS_FIELD
-    source: Ref("source") = Field(description="Id of the source record the appeal is transcribed from.")
+    source: SourceRef = Field(description="Id of the source record the appeal is transcribed from.")
     title: Quote = Field(description="The title as printed.")
     language: LanguageTag = Field(description="Language of the appeal's text as transcribed.")
     addressees: list[Quote] = Field(min_length=1, description="The addressees in printed order, as printed.")
@@ -273,7 +277,7 @@ class Rally(Model):
     id: RecordId
     type: Literal["rally"]
     access: Access = ACCESS_FIELD
-    source: Ref("source") = Field(description="Id of the source record that reports the rally.")
+    source: SourceRef = Field(description="Id of the source record that reports the rally.")
     as_printed: Quote = Field(description="The words describing the rally, e.g. 'a demonstration in Warsaw'.")
     date: IsoDate
     date_as_printed: Quote = Field(description="The date as printed.")
@@ -360,9 +364,9 @@ class Signatory(Model):
     id: RecordId
     type: Literal["signatory"]
     access: Access = ACCESS_FIELD
-    appeal: Ref("appeal") = Field(description="Id of the appeal the entry belongs to.")
+    appeal: AppealRef = Field(description="Id of the appeal the entry belongs to.")
     position: int = Field(ge=1, le=MAX_LIST_POSITION, description="Position of the entry in the printed list, from 1.")
-    source: Ref("source") = Field(description="Id of the source record the entry is transcribed from.")
+    source: SourceRef = Field(description="Id of the source record the entry is transcribed from.")
     as_printed: Quote = Field(description="The whole entry exactly as printed, without its number.")
     person: PersonMention | None = Field(
         default=None, description="The person the entry names; absent when it names none. Never inferred."
@@ -382,12 +386,13 @@ class Person(Model):
     type: Literal["person"]
     access: Access = ACCESS_FIELD
     names: list[Quote] = Field(
-        min_length=1, description="Every spelling the sources print, each as printed (e.g. both Lukashenko and Lukashenka)."
+        min_length=1,
+        description="Every spelling the sources print, each as printed (e.g. both Lukashenko and Lukashenka).",
     )
     archivist_names: list[ArchivistName] = Field(
         default_factory=list, description="Spellings or scripts added by the archivist, never source text."
     )
-    sources: list[Ref("source")] = Field(min_length=1, description="Ids of the sources that name the person.")
+    sources: list[SourceRef] = Field(min_length=1, description="Ids of the sources that name the person.")
     archivist_note: str | None = Field(default=None, description="The archivist's remark; not source text.")
 
 
@@ -401,7 +406,7 @@ class Organization(Model):
     archivist_names: list[ArchivistName] = Field(
         default_factory=list, description="Names added by the archivist, never source text."
     )
-    sources: list[Ref("source")] = Field(min_length=1, description="Ids of the sources that name it.")
+    sources: list[SourceRef] = Field(min_length=1, description="Ids of the sources that name it.")
     archivist_note: str | None = Field(default=None, description="The archivist's remark; not source text.")
 
 

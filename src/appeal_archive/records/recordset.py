@@ -11,8 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from appeal_archive.errors import Issue
+from appeal_archive.errors import Issue, fail
 from appeal_archive.layout import CONFIG_FILE
+
+
+def kept(data: bytes | None, path: str) -> bytes:
+    """Bytes a record set holds only when it was loaded with keep_data (the stages that render them ask)."""
+    if data is None:
+        raise fail("internal.no-data", f"{path}: the record set was loaded without its data",
+                   "load it with load_record_set(..., keep_data=True)")
+    return data
 
 
 def display_path(display_root: str, relative: str) -> str:
@@ -73,6 +81,30 @@ class ScannedRecord:
         """The record's data, read back from its canonical JSON (kept only with keep_data)."""
         return None if self.canonical is None else json.loads(self.canonical)
 
+    @property
+    def known_id(self) -> str:
+        """The id of a record that validated (each has one); the stages after validation read this."""
+        if self.id is None:
+            raise fail("internal.no-data", f"{self.path}: the record has no id: it did not validate",
+                       "build only from a record set that validates")
+        return self.id
+
+    @property
+    def known_digest(self) -> str:
+        """The SHA-256 of a record that validated (each has one)."""
+        if self.digest_bytes is None:
+            raise fail("internal.no-data", f"{self.path}: the record was not hashed: it did not validate",
+                       "build only from a record set that validates")
+        return self.digest_bytes.hex()
+
+    @property
+    def kept_raw(self) -> bytes:
+        return kept(self.raw, self.path)
+
+    @property
+    def kept_canonical(self) -> bytes:
+        return kept(self.canonical, self.path)
+
 
 @dataclass(frozen=True, slots=True)
 class SourceDocument:
@@ -81,6 +113,10 @@ class SourceDocument:
     path: str
     sha256: str
     data: bytes | None = field(default=None, repr=False)
+
+    @property
+    def kept_data(self) -> bytes:
+        return kept(self.data, self.path)
 
 
 @dataclass

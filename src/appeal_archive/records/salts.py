@@ -52,11 +52,11 @@ def read_ledger(root: Path, display_root: str) -> Ledger:
     """The ledger of a records folder (empty when there is none yet)."""
     ledger = Ledger()
     where = display_path(display_root, SALTS_FILE)
-    path = root / SALTS_FILE
-    if not os.path.lexists(path):
+    ledger_file = root / SALTS_FILE
+    if not os.path.lexists(ledger_file):
         return ledger
     try:
-        text = read_regular(path, MAX_LEDGER_BYTES).decode("utf-8-sig")  # never a link, a FIFO or a device
+        text = read_regular(ledger_file, MAX_LEDGER_BYTES).decode("utf-8-sig")  # never a link, a FIFO or a device
     except (FileRefused, UnicodeDecodeError) as error:
         reason = error.issue.message if isinstance(error, FileRefused) else "is not UTF-8"
         ledger.issues.append(Issue("salt.unreadable", f"cannot be used: it {reason}", file=where,
@@ -216,7 +216,8 @@ class SaltReport:
 
     def to_dict(self) -> dict:
         return {"ok": self.exit_code == 0, "records_dir": self.records_dir, "added": self.added, "total": self.total,
-                "ledger": display_path(self.records_dir, SALTS_FILE), "issues": [issue.to_dict() for issue in self.issues]}
+                "ledger": display_path(self.records_dir, SALTS_FILE),
+                "issues": [issue.to_dict() for issue in self.issues]}
 
 
 def salt_records(records_dir) -> SaltReport:

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from appeal_archive.canonical import canonical_json
-from appeal_archive.errors import Issue
+from appeal_archive.errors import Issue, Severity
 from appeal_archive.files import FileRefused, read_regular
 from appeal_archive.layout import CONFIG_FILE, MAX_DOCUMENT_BYTES, SALTS_FILE
 from appeal_archive.records import loader, schema
@@ -36,15 +36,15 @@ from appeal_archive.records.recordset import (
     display_path,
 )
 from appeal_archive.records.schema import CONFIG_TYPE
-from appeal_archive.records.types import BY_FOLDER, RECORD_TYPES
 from appeal_archive.records.text import INVISIBLE, QuoteIndex, describe_char
+from appeal_archive.records.types import BY_FOLDER, RECORD_TYPES
 
 
 def discover(root: Path, display_root: str) -> Listing:
     """Walk the records folder without following symlinks; sort every list for stable output."""
     listing = Listing(records={record_type.name: [] for record_type in RECORD_TYPES})
 
-    def refuse(relative: str, code: str, message: str, hint: str, severity: str = "error") -> None:
+    def refuse(relative: str, code: str, message: str, hint: str, severity: Severity = "error") -> None:
         listing.issues.append(Issue(code, message, file=display_path(display_root, relative), hint=hint,
                                     severity=severity))
 
@@ -294,7 +294,7 @@ def _summarise(scanned: ScannedRecord, data: dict, context: ScanContext) -> list
     references, quotes = [], []
     for path, kind, target_type in schema.marker_paths(scanned.record_type):
         for pointer, value in iter_marked(data, path):
-            if kind == "ref":
+            if kind == "ref" and target_type is not None:
                 # Interned: the same few pointers repeat in every record of a type.
                 references.append(Reference(sys.intern(pointer), target_type, value))
             else:
@@ -304,10 +304,11 @@ def _summarise(scanned: ScannedRecord, data: dict, context: ScanContext) -> list
 
 
 def _quote_issues(quotes: list[tuple[str, str]], source_ids: list[str], context: ScanContext) -> Iterator[Issue]:
-    indexes = [context.quote_indexes[source_id] for source_id in source_ids if source_id in context.quote_indexes]
-    if not indexes:
+    found = [context.quote_indexes[source_id] for source_id in source_ids if source_id in context.quote_indexes]
+    if not found:
         return  # the references check reports the missing sources
-    if any(index is None for index in indexes):
+    indexes = [index for index in found if index is not None]
+    if len(indexes) < len(found):
         yield Issue("quote.unverifiable", "the quotes cannot be checked: the source is not a text document",
                     pointer="/" + ("source" if len(source_ids) == 1 else "sources"), severity="warning",
                     hint="add a text transcription of the source as a source record, and cite it")

@@ -83,7 +83,7 @@ def locate_schema(record_type: str, tokens: list[str]) -> tuple[dict, dict] | No
     document = load_schema(schema_file_name(record_type))
     candidates = list(_branches(document, document))
     for token in tokens:
-        following = []
+        following: list[tuple[dict, dict]] = []
         for node, node_document in candidates:
             if token.isdigit() and "items" in node:
                 following.extend(_branches(node["items"], node_document))
@@ -217,8 +217,8 @@ def _issues_for(record_type: str, error: Any, tokens: list[str]) -> Iterator[Iss
         for name in details.get("unexpected", []):
             close = difflib.get_close_matches(name, allowed, n=1)
             hint = (f"did you mean '{close[0]}'? " if close else "") + "fields allowed here: " + ", ".join(allowed)
-            yield Issue("schema.unknown-field", f"unknown field '{name}'", pointer=json_pointer(tokens + [name]) + "#key",
-                        hint=hint)
+            yield Issue("schema.unknown-field", f"unknown field '{name}'",
+                        pointer=json_pointer([*tokens, name]) + "#key", hint=hint)
     elif kind == "type":
         expected = details.get("types") or details.get("type") or here and here.get("type")
         expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)

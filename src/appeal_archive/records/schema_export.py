@@ -116,7 +116,8 @@ def _self_contained(document: dict, shared: dict[str, Any]) -> dict:
     given this one file (check-jsonschema --schemafile) needs nothing else, and no network for its $id's
     host. defs.schema.json still publishes them together."""
     document = json.loads(json.dumps(document).replace(f'"{DEFS_FILE}#/$defs/', '"#/$defs/'))
-    needed, todo = set(), [document]
+    needed: set[str] = set()
+    todo = [document]
     while todo:
         text = json.dumps(todo.pop())
         for name in set(re.findall(r'"#/\$defs/([^"/]+)"', text)) - needed:

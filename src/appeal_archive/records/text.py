@@ -12,15 +12,17 @@ from dataclasses import dataclass
 
 import regex
 
+from appeal_archive.errors import Severity
+
 # Characters that render as nothing or reorder text: Unicode's default-ignorable code points, format characters
 # (category Cf) and bidirectional controls, by the `regex` module's properties. Inside a name they hide
 # homographs or reverse what a reader sees ("Trojan Source"), so they are refused, in values and comments alike.
 INVISIBLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Bidi_Control}]")
 # Control characters (tab and line feed aside), line and paragraph separators, and noncharacters: a YAML
 # escape ("\0", "\e", "\N", "\L") writes them where no printable text needs them, and they break readers.
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff"
-                     + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17))
-                     + "]")
+_PLANE_NONCHARACTERS = "".join(chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF)
+                               for plane in range(1, 17))
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff" + _PLANE_NONCHARACTERS + "]")
 
 _SCRIPTS = {
     "Latin": re.compile(r"[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u1E00-\u1EFF]"),
@@ -35,7 +37,7 @@ class TextProblem:
     code: str
     message: str
     hint: str
-    severity: str = "error"
+    severity: Severity = "error"
 
 
 def describe_char(char: str) -> str:
@@ -148,10 +150,12 @@ class QuoteIndex:
 
     def _entries_of(self, key: str) -> range:
         """Which entries hold this key's hash (a few more, rarely, on a hash collision): one binary search."""
-        bits = self._SLOT_BITS
+        bits, entries = self._SLOT_BITS, self._entries
+        if entries is None:
+            return range(0)
         digest = hash(key) & _HASH_MASK
-        first = bisect_left(self._entries, digest << bits)
-        return range(first, bisect_left(self._entries, (digest + 1) << bits, first))
+        first = bisect_left(entries, digest << bits)
+        return range(first, bisect_left(entries, (digest + 1) << bits, first))
 
     def __contains__(self, quote: str) -> bool:
         return self.find(normalize_for_quote(quote)) >= 0

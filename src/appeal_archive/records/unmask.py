@@ -25,7 +25,7 @@ import html
 import unicodedata
 import urllib.parse
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import accumulate, islice
 
 import regex
@@ -93,7 +93,7 @@ def _joined(lines: list[str]) -> list[str]:
     return lines
 
 
-@lru_cache(maxsize=None)
+@cache
 def _skeleton_of(character: str) -> str:
     """ICU's skeleton of one character; for a symbol that Unicode names after a Latin letter and no mapping reads
     as one (small capitals `ᴀ`, negative circled `🅐`, squared `🅰`, regional indicators `🇦`), that letter."""
@@ -132,8 +132,9 @@ def comparable(text: str) -> tuple[str, str, str]:
     letter may look like another only in one of its cases (Cyrillic `Л` and `л` look like different letters,
     Greek `ν` looks like `v` and `Ν` like `N`), so case is also first made the same on both sides."""
     plain = _CAMEL.sub(" ", unicodedata.normalize("NFKC", _IGNORABLE.sub("", text)))
-    return tuple(_MARKS.sub("", unicodedata.normalize("NFKD", skeleton(form).casefold()))
-                 for form in (plain, plain.upper(), plain.casefold()))
+    as_written, capitals, small = (_MARKS.sub("", unicodedata.normalize("NFKD", skeleton(form).casefold()))
+                                   for form in (plain, plain.upper(), plain.casefold()))
+    return as_written, capitals, small
 
 
 def _compact(text: str) -> str:
@@ -162,7 +163,8 @@ class NameFinder:
         # For each compared form: the names by their first letters, then by their whole letters, with the
         # lengths that occur under those first letters (10,000 names sharing a given name are looked up, not
         # compared one by one).
-        self.index: list[dict[str, tuple[list[int], dict[str, list[tuple[bool, str, str]]]]]] = [{}, {}, {}]
+        # Each entry: (whether it ends only at a word's end, whether it is a whole name, the name, whose it is).
+        self.index: list[dict[str, tuple[list[int], dict[str, list[tuple[bool, bool, str, str]]]]]] = [{}, {}, {}]
         for entries, whole in ((names, True), ((words or {}), False)):
             for name, whose in entries.items():
                 ends_a_word = whole or len(_compact(unicodedata.normalize("NFKC", name))) < _STEM
@@ -176,8 +178,8 @@ class NameFinder:
         for index in self.index:
             for lengths, by_letters in index.values():
                 lengths.sort(reverse=True)  # a whole name before one of its words
-                for entries in by_letters.values():
-                    entries.sort(key=lambda entry: not entry[0])
+                for candidates in by_letters.values():
+                    candidates.sort(key=lambda entry: not entry[0])
 
     def __bool__(self) -> bool:
         return any(self.index)
@@ -211,8 +213,11 @@ def _first(form: str, index: dict) -> tuple[int, int, str, str] | None:
         for inner in range(len(word) - _PREFIX + 1) if len(word) >= _LONG else (0,):
             here = offset + inner
             bucket = index.get(run[here:here + _PREFIX])
-            for length in bucket[0] if bucket else ():
-                for ends_a_word, whole, name, whose in bucket[1].get(run[here:here + length], ()):
+            if bucket is None:
+                continue
+            lengths, by_letters = bucket
+            for length in lengths:
+                for ends_a_word, whole, name, whose in by_letters.get(run[here:here + length], ()):
                     if (whole or not inner) and (here + length in ends or (
                             not ends_a_word and length <= len(word) <= length + _ENDING)):
                         start = next(islice(_WORD.finditer(form), number, None)).start()

@@ -60,7 +60,8 @@ def _as_json(data: Any) -> str | None:
 def write_record(records_dir: str | os.PathLike, data: Mapping[str, Any], *, durable: bool = True) -> Path:
     """Write a new record into its type's folder as <id>.yaml, whole or not at all; never over a file.
     `durable=False` skips flushing each file to disk, for sets a program can make again."""
-    declared = BY_NAME.get(data.get("type")) if isinstance(data.get("type"), str) else None
+    stated = data.get("type")
+    declared = BY_NAME.get(stated) if isinstance(stated, str) else None
     record_id = data.get("id")
     if declared is None or not isinstance(record_id, str) or not record_id or "/" in record_id:
         raise fail("record.not-writable", f"a record needs a known type and an id to be written, not "

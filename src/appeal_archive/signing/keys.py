@@ -15,6 +15,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from appeal_archive.errors import EXIT_USAGE, fail
@@ -40,7 +41,7 @@ class SignerConfig:
 
 @dataclass(frozen=True)
 class KeyMaterial:
-    private_key: rsa.RSAPrivateKey
+    private_key: PrivateKeyTypes  # an RSA key, which _check_material requires
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]  # the issuers, up to the root when the holder has it
     source: str
@@ -139,7 +140,7 @@ def _check_material(material: KeyMaterial, now: datetime) -> None:
     if not isinstance(material.private_key, rsa.RSAPrivateKey):
         raise fail("sign.key-type", "the signing key is not an RSA key",
                    "use an RSA key (2048 bits or more): other key types make the PDF 2.0, not PDF/A-3")
-    if material.private_key.public_key().public_numbers() != material.certificate.public_key().public_numbers():
+    if material.private_key.public_key() != material.certificate.public_key():
         raise fail("sign.key-mismatch", "the private key does not belong to the certificate",
                    "give the certificate issued for this key")
     certificate = material.certificate

@@ -12,6 +12,7 @@ archival PDF), `bundle` (the JSON-LD bundle and its detached signature), `bag` (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +23,7 @@ __all__ = ["VerifyReport", "verify_archive"]
 
 
 def verify_archive(path: str | Path, records_dir: str | Path | None = None, rebuild: bool = False,
-                   trust_roots: list[Path] = (), at: datetime | None = None) -> VerifyReport:
+                   trust_roots: Sequence[Path] = (), at: datetime | None = None) -> VerifyReport:
     """Verify what a build made: a signed PDF, a JSON-LD bundle (with its .p7s), or a BagIt bag folder.
     `trust_roots` are the anchors the signer and the time-stamp authorities must chain to; with `at`, the
     PDF's signature is also judged as of that date by long-term validation.

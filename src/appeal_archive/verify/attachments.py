@@ -170,7 +170,7 @@ def _check_zipped_records(specs: dict, manifest: dict[str, Any], report: VerifyR
     if data is not None:
         found = bytearray(len(paths))
 
-        def check_json(index: int, member: layout.ZipMember) -> None:
+        def check_json(index: int, member: layout.ZipMember, data: bytes = data) -> None:
             found[index] = 1
             try:
                 problem = bytes_problem(member.name, layout.zip_member_bytes(data, member),
@@ -207,7 +207,7 @@ def _check_zipped_records(specs: dict, manifest: dict[str, Any], report: VerifyR
     jobs = min(usable_cores(), 8) if len(paths) > PARALLEL_MEMBERS else 1
     root, done = forked_map(_records_job, shared, spans, jobs, alongside=lambda: _root(manifest))
     digests = {}
-    for (start, _), (failed, yaml_digests) in zip(spans, done):
+    for (start, _), (failed, yaml_digests) in zip(spans, done, strict=True):
         for index, problem in failed:
             name = layout.record_file(paths[index])
             report.fail("attach.hash-mismatch", f"{name}: {problem}", "the attachment was replaced or removed")

@@ -27,16 +27,17 @@ _LISTED = 20  # how many unexpected or missing files a report names
 
 
 def verify_bag(path: Path, records_dir: Path | None = None, rebuild: bool = False,
-               judging: Judging = Judging()) -> VerifyReport:
+               judging: Judging | None = None) -> VerifyReport:
     """Check a bag's files, then verify the PDF and the bundle it carries, then BagIt and agreement. A bag is
     verified only when every file in it was checked against what was signed, whatever path the checks took."""
+    judging = judging or Judging()
     report = VerifyReport(str(path))
     files = _check_bag(path, records_dir, rebuild, judging, report)
     unchecked = sorted(set(files) - set(report.covered))
     if report.ok and unchecked:
         report.fail("bag.unchecked", f"{len(unchecked)} files of the bag were not checked against anything signed "
-                    f"(first: {unchecked[0]})", "the bag cannot be verified as a whole; this is a bug in appeal-archive "
-                    "if the bag is one it made: report it")
+                    f"(first: {unchecked[0]})", "the bag cannot be verified as a whole; this is a bug in "
+                    "appeal-archive if the bag is one it made: report it")
     return report
 
 
@@ -89,10 +90,11 @@ def _check_crate(report: VerifyReport, path: Path, files: dict[str, int], digest
                    if name.startswith("data/") and name != f"data/{CRATE}"]
     except KeyError:
         entries = None
-    if entries is None or not crate_as_built(path / "data" / CRATE, entries, pdf_report.signed_facts,
-                                             pdf_report.manifest):
+    if entries is None or pdf_report.manifest is None or not crate_as_built(
+            path / "data" / CRATE, entries, pdf_report.signed_facts, pdf_report.manifest):
         report.fail("bag.crate-mismatch", f"data/{CRATE} is not the RO-Crate metadata a build makes of this "
-                    "bag's payload", "the crate metadata was edited or replaced; it must describe exactly the signed files")
+                    "bag's payload",
+                    "the crate metadata was edited or replaced; it must describe exactly the signed files")
     else:
         report.cover(f"data/{CRATE}")
         report.passed("integrity", f"data/{CRATE} describes exactly the bag's payload, as a build makes it")
@@ -262,7 +264,8 @@ def _check_same(report: VerifyReport, inner_reports: list[VerifyReport]) -> None
 
 def _check_carried(report: VerifyReport, data: Path, pdf_report: VerifyReport) -> None:
     """data/manifest.json is the signed manifest, and data/records/ holds the PDF's record files, byte for byte."""
-    if _digest_of(data / layout.MANIFEST, layout.MAX_MANIFEST_BYTES) != pdf_report.attachment_digests.get(layout.MANIFEST):
+    signed_manifest = pdf_report.attachment_digests.get(layout.MANIFEST)
+    if _digest_of(data / layout.MANIFEST, layout.MAX_MANIFEST_BYTES) != signed_manifest:
         report.fail("bag.manifest-mismatch", f"data/{layout.MANIFEST} is not, byte for byte, the manifest signed in "
                     "the PDF", "the manifest in the bag was replaced")
     else:
@@ -280,7 +283,8 @@ def _check_carried(report: VerifyReport, data: Path, pdf_report: VerifyReport) -
                     "the records in the bag were changed; the PDF's attachments are the signed ones")
     else:
         report.cover(*(f"data/{name}" for name in signed))
-        report.passed("integrity", f"data/{layout.RECORDS} holds exactly the {len(signed)} record files signed in the PDF")
+        report.passed("integrity",
+                      f"data/{layout.RECORDS} holds exactly the {len(signed)} record files signed in the PDF")
 
 
 def _digest_of(path: Path, limit: int) -> bytes | None:

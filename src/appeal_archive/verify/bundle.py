@@ -8,7 +8,7 @@ The bundle is read as appeal-archive writes it, one node per line, and never par
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from appeal_archive import layout
 from appeal_archive.files import FileRefused
@@ -25,9 +25,10 @@ from appeal_archive.views.registry import signature_of
 GRAPH_START = b'  "@graph": ['
 
 
-def verify_bundle(path: Path, records_dir: Path | None = None, judging: Judging = Judging()) -> VerifyReport:
+def verify_bundle(path: Path, records_dir: Path | None = None, judging: Judging | None = None) -> VerifyReport:
     """Verify a JSON-LD bundle: its signature and the signature's time stamp, and the root its record hashes
     give."""
+    judging = judging or Judging()
     report = VerifyReport(str(path))
     try:
         with open_input(path, layout.MAX_BUNDLE_BYTES) as (stream, _size):
@@ -37,7 +38,7 @@ def verify_bundle(path: Path, records_dir: Path | None = None, judging: Judging 
     return report
 
 
-def _verify_open_bundle(path: Path, stream: IO[bytes], report: VerifyReport, records_dir: Path | None,
+def _verify_open_bundle(path: Path, stream: BinaryIO, report: VerifyReport, records_dir: Path | None,
                         judging: Judging) -> None:
     quiet_pyhanko()
     report.cover(path.name)
@@ -75,11 +76,12 @@ def _small_file(path: Path, report: VerifyReport) -> bytes:
     try:
         return read_input(path, layout.MAX_SIGNATURE_BYTES)
     except FileRefused as refused:
-        report.fail("file.too-large", f"{path.name} {refused.issue.message}", "it is not a signature appeal-archive made")
+        report.fail("file.too-large", f"{path.name} {refused.issue.message}",
+                    "it is not a signature appeal-archive made")
         return b""
 
 
-def bundle_manifest(stream: IO[bytes]) -> dict[str, Any]:
+def bundle_manifest(stream: BinaryIO) -> dict[str, Any]:
     """The manifest entries and root the bundle states, rebuilt from its nodes, read one line at a time."""
     from appeal_archive.verify.inputs import parse_json
 
@@ -90,9 +92,10 @@ def bundle_manifest(stream: IO[bytes]) -> dict[str, Any]:
             raise BadJson("a node of its graph is not an object")
         if "recordPath" in node:
             path = node["recordPath"]
-            folder = path.split("/", 1)[0] if isinstance(path, str) else None
-            records.append(_placed(record_entry(path, node.get("identifier"), type_of_folder(folder),
-                                                node.get("recordSha256"), node.get("recordSalt")), node.get("leafIndex")))
+            record_type = type_of_folder(path.split("/", 1)[0]) if isinstance(path, str) else None
+            entry = record_entry(path, node.get("identifier"), record_type, node.get("recordSha256"),
+                                 node.get("recordSalt"))
+            records.append(_placed(entry, node.get("leafIndex")))
         if "documentPath" in node:
             documents.append(_placed(document_entry(node["documentPath"], node.get("sha256"), node.get("documentSalt")),
                                      node.get("documentLeafIndex")))
@@ -119,7 +122,7 @@ def _placed(entry: dict[str, Any], index: Any) -> dict[str, Any]:
     return {**entry, "index": index}
 
 
-def _graph_lines(stream: IO[bytes]):
+def _graph_lines(stream: BinaryIO):
     """The lines of the bundle's @graph, each one node: the form `jsonld.bundle_bytes` writes."""
     for line in iter(lambda: stream.readline(layout.MAX_BUNDLE_LINE + 1), b""):
         if len(line) > layout.MAX_BUNDLE_LINE:

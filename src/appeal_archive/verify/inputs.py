@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from appeal_archive.errors import EXIT_CANNOT_RUN, AppealArchiveError
 from appeal_archive.files import FileRefused, opened, read_regular
@@ -26,15 +26,14 @@ def cannot_read(path: Path, refused: FileRefused) -> AppealArchiveError:
 
 
 @contextmanager
-def open_input(path: Path, limit: int) -> Iterator[tuple[IO[bytes], int]]:
+def open_input(path: Path, limit: int) -> Iterator[tuple[BinaryIO, int]]:
     """The file to verify, open for reading, and its size. Not a regular file: exit 3; too large: the
     FileRefused propagates for the caller to report as a failed check."""
     import os
 
     try:
-        with opened(path, limit) as (descriptor, status):
-            with os.fdopen(os.dup(descriptor), "rb") as stream:
-                yield stream, status.st_size
+        with opened(path, limit) as (descriptor, status), os.fdopen(os.dup(descriptor), "rb") as stream:
+            yield stream, status.st_size
     except FileRefused as refused:
         if refused.issue.code == "file.too-large":
             raise
@@ -97,7 +96,7 @@ class Prefix(io.RawIOBase):
     """The first `length` bytes of a seekable stream, as a stream of their own: a signed PDF as it was when
     signed, before any later update, read in place."""
 
-    def __init__(self, stream: IO[bytes], length: int):
+    def __init__(self, stream: BinaryIO, length: int):
         super().__init__()
         self._stream, self._length, self._position = stream, length, 0
 

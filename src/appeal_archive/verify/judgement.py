@@ -5,8 +5,12 @@ signed object another role."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pyhanko.pdf_utils import generic
+
+if TYPE_CHECKING:
+    from pyhanko.pdf_utils.reader import HistoricalResolver
 
 
 def plain(value):
@@ -53,8 +57,8 @@ class Change:
 class Judgement:
     """One comparison: the older revision's objects, the newer's, what was written in between."""
 
-    older: object  # pyHanko's historical resolvers
-    newer: object
+    older: HistoricalResolver
+    newer: HistoricalResolver
     written: set  # references written after the older revision (rewritten or new)
     introduced: set  # of those, the ones that did not exist in the older revision
     validation_data_only: bool

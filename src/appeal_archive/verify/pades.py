@@ -15,9 +15,12 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import IO
+from typing import TYPE_CHECKING, BinaryIO
 
 from appeal_archive.verify.report import VerifyReport
+
+if TYPE_CHECKING:
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from appeal_archive.verify.signature import (
     Judging,
     judge,
@@ -38,7 +41,7 @@ class SignatureFacts:
     signed_length: int
 
 
-def check_pdf_signature(stream: IO[bytes], size: int, report: VerifyReport,
+def check_pdf_signature(stream: BinaryIO, size: int, report: VerifyReport,
                         judging: Judging) -> SignatureFacts | None:
     """The archive's signature and the document time stamps after it; see the module's description."""
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -95,7 +98,7 @@ def check_pdf_signature(stream: IO[bytes], size: int, report: VerifyReport,
     return SignatureFacts(signature.signer_cert.dump(), signature.signed_revision, second + second_length)
 
 
-def check_gap(stream: IO[bytes], signature, report: VerifyReport) -> bool:
+def check_gap(stream: BinaryIO, signature, report: VerifyReport) -> bool:
     """The signed ranges run from the file's start to the end of the signature's revision but for one gap,
     and the gap is exactly `<hex>` of the CMS signature followed by zero padding. Anything else there (PDF
     syntax, a second dictionary) would be read by PDF readers without being signed."""
@@ -133,7 +136,7 @@ def check_gap(stream: IO[bytes], signature, report: VerifyReport) -> bool:
     return True
 
 
-def check_unsigned_tail(reader, stream: IO[bytes], size: int, newest, report: VerifyReport) -> bool:
+def check_unsigned_tail(reader, stream: BinaryIO, size: int, newest, report: VerifyReport) -> bool:
     """After the newest signature or document time stamp, only validation data may follow unsigned: a B-LT
     file's /DSS, or the validation data of the newest time stamp (what the next renewal time-stamps), each
     update whole, and nothing after the last one."""
@@ -274,7 +277,7 @@ def _judge_document_time_stamps(report: VerifyReport, status, stamp_statuses: li
         not_before = stamp.timestamp
 
 
-def check_updates(reader, stream: IO[bytes], signed_revision: int, report: VerifyReport) -> bool:
+def check_updates(reader, stream: BinaryIO, signed_revision: int, report: VerifyReport) -> bool:
     """Every update after the signature adds only validation data and time stamps, and takes none away
     (updates.py), and every reader reads what the updates wrote as pyHanko does (reading.py). Whether that
     holds."""
@@ -290,7 +293,7 @@ def check_updates(reader, stream: IO[bytes], signed_revision: int, report: Verif
     return not changes
 
 
-def pyhanko_floor(report: VerifyReport, signatures: list[tuple[str, object]]) -> bool:
+def pyhanko_floor(report: VerifyReport, signatures: list[tuple[str, EmbeddedPdfSignature]]) -> bool:
     """pyHanko's own difference analysis of what follows each signature and document time stamp, under the
     allow-list: anything beyond signature maintenance (new validation data and time stamps), or that it finds
     suspicious, is a change after signing whatever check_updates found. Whether nothing is."""
@@ -354,6 +357,8 @@ def judge_at(report: VerifyReport, signature, stamps: list, judging: Judging, ex
             raise RuntimeError("verify does not use the network")
 
     at = judging.at
+    if at is None:  # pragma: no cover - only asked with --at
+        return
     day = at.isoformat(timespec="seconds")
     if existed_by is None or at < existed_by:
         report.fail("sig.invalid-at", f"as of {day}, the signature did not yet exist (the file shows it from "
@@ -386,7 +391,8 @@ def judge_at(report: VerifyReport, signature, stamps: list, judging: Judging, ex
         report.passed("signer", f"as of {day}, the signature stands by pyHanko's long-term validation (ETSI EN "
                       f"319 102-1) with only the evidence the file carries{caveat}")
         return
+    why = f"{indication.status.name}/{getattr(indication, 'name', indication)}"
     report.fail("sig.invalid-at", f"as of {day}, the evidence the file carries does not show the signature valid "
-                f"({indication.status.name}/{indication.name}: {plain_message(Exception(result.failure_msg or ''))})",
+                f"({why}: {plain_message(Exception(result.failure_msg or ''))})",
                 "a signature without a document time stamp cannot outlive its certificates: ask the custodian for "
                 "a B-LTA file, renewed with `appeal-archive extend` before its newest time stamp's certificate ends")

@@ -9,9 +9,10 @@ layout.py; this module only reads and compares.
 from __future__ import annotations
 
 import io
+import tempfile
 import warnings
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO, cast
 
 from appeal_archive import layout
 from appeal_archive.files import FileRefused
@@ -34,8 +35,9 @@ UNSIGNED_CONTENT = ("pdf.damaged", "sig.missing", "sig.invalid", "sig.digest-mis
 
 
 def verify_pdf(path: Path, records_dir: Path | None = None, rebuild: bool = False,
-               judging: Judging = Judging()) -> VerifyReport:
+               judging: Judging | None = None) -> VerifyReport:
     """Verify a signed archival PDF: signatures, attachments, manifest, root; optionally records and rebuild."""
+    judging = judging or Judging()
     report = VerifyReport(str(path))
     try:
         with open_input(path, layout.MAX_PDF_BYTES) as (stream, size):
@@ -46,7 +48,7 @@ def verify_pdf(path: Path, records_dir: Path | None = None, rebuild: bool = Fals
     return report
 
 
-def _verify_open_pdf(path: Path, whole: IO[bytes], size: int, report: VerifyReport, records_dir: Path | None,
+def _verify_open_pdf(path: Path, whole: BinaryIO, size: int, report: VerifyReport, records_dir: Path | None,
                      rebuild: bool, judging: Judging) -> None:
     problem = _shape_problem(whole, size)
     if problem:
@@ -60,7 +62,7 @@ def _verify_open_pdf(path: Path, whole: IO[bytes], size: int, report: VerifyRepo
     import pikepdf
 
     # From here on, what is read is what the archive's signature covers: the file as it was signed.
-    stream = Prefix(whole, signature.signed_length)
+    stream = cast(BinaryIO, Prefix(whole, signature.signed_length))  # a file object to every reader
     if signature.signed_length < size and not check_metadata_kept(whole, stream, report):
         return
     size = signature.signed_length
@@ -88,10 +90,10 @@ def _verify_open_pdf(path: Path, whole: IO[bytes], size: int, report: VerifyRepo
             check_rebuild(stream, size, records, manifest, signature, report)
 
 
-def _shape_problem(stream: IO[bytes], size: int) -> str | None:
+def _shape_problem(stream: BinaryIO, size: int) -> str | None:
     """What, at a glance, keeps the file from being a PDF: cheap to ask before any parser reads it all."""
     stream.seek(0)
-    if not stream.read(5) == b"%PDF-":
+    if stream.read(5) != b"%PDF-":
         return "does not start with a PDF header"
     stream.seek(max(0, size - _TAIL))
     tail = stream.read(_TAIL)
@@ -104,13 +106,12 @@ class _records_folder:  # noqa: N801 - a context manager named for what it gives
     """A scratch folder to rebuild the records in, when --rebuild asks for one."""
 
     def __init__(self, wanted: bool):
-        self.wanted, self.folder = wanted, None
+        self.wanted = wanted
+        self.folder: tempfile.TemporaryDirectory[str] | None = None
 
     def __enter__(self) -> Path | None:
         if not self.wanted:
             return None
-        import tempfile
-
         self.folder = tempfile.TemporaryDirectory(prefix="appeal-archive-rebuild-")
         return Path(self.folder.name) / "records"
 
@@ -138,7 +139,7 @@ def _metadata_within_limits(pdf, report: VerifyReport) -> bool:
     return True
 
 
-def check_metadata_kept(whole: IO[bytes], signed: IO[bytes], report: VerifyReport) -> bool:
+def check_metadata_kept(whole: BinaryIO, signed: BinaryIO, report: VerifyReport) -> bool:
     """The XMP metadata a reader shows (the last update's) says what the signed revision's says, but for the
     producer and the dates that signing and time-stamp updates rewrite."""
     import pikepdf
@@ -177,7 +178,7 @@ def signed_facts(pdf, config: bytes | None) -> dict[str, Any]:
     return facts
 
 
-def stated_root(data: bytes | IO[bytes]) -> str | None:
+def stated_root(data: bytes | BinaryIO) -> str | None:
     """The root the PDF's XMP metadata states (where layout.py puts it), or None."""
     import pikepdf
 
@@ -189,7 +190,7 @@ def _metadata_root(pdf) -> str | None:
     return layout.root_from_value(str(pdf.open_metadata().get(layout.ROOT_PROPERTY, "")))
 
 
-def cover_text(data: bytes | IO[bytes] | Any) -> str:
+def cover_text(data: bytes | BinaryIO | Any) -> str:
     """The text of the first page, as a reader (pypdf) extracts it. Given an open pikepdf document, the page
     is first copied into a document of its own: pypdf would otherwise read the whole page tree first."""
     import pikepdf
@@ -206,7 +207,7 @@ def cover_text(data: bytes | IO[bytes] | Any) -> str:
     return PdfReader(io.BytesIO(data) if isinstance(data, bytes) else data).pages[0].extract_text() or ""
 
 
-def check_stated_root(pdf, stream: IO[bytes], root: str, report: VerifyReport) -> None:
+def check_stated_root(pdf, stream: BinaryIO, root: str, report: VerifyReport) -> None:
     """The root in the metadata is the attachments' root, and the cover prints it for people to compare."""
     try:
         in_metadata = _metadata_root(pdf)
@@ -216,7 +217,8 @@ def check_stated_root(pdf, stream: IO[bytes], root: str, report: VerifyReport) -
                     "the file is damaged")
         return
     if in_metadata != root:
-        report.fail("metadata.root-mismatch", f"the metadata states the root {in_metadata}, the attachments give {root}",
+        report.fail("metadata.root-mismatch",
+                    f"the metadata states the root {in_metadata}, the attachments give {root}",
                     "the metadata and the attached records disagree; the file was altered")
     elif root not in "".join(on_cover.split()):
         report.fail("cover.root-mismatch", f"the cover does not show the root {root} that the attachments give",

@@ -3,6 +3,7 @@ as ledger/proof.py defines it, leads from its record's leaf to the root that fil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from appeal_archive.files import FileRefused
@@ -12,7 +13,7 @@ from appeal_archive.ledger.proof import MAX_PROOF_BYTES, proof_problem, record_p
 from appeal_archive.verify.inputs import BadJson, cannot_read, parse_json, read_input
 
 
-def verify_proof(proof_file: str | Path, signed: str | Path, trust_roots: list[Path] = ()):
+def verify_proof(proof_file: str | Path, signed: str | Path, trust_roots: Sequence[Path] = ()):
     """Verify `signed` (a signed PDF or bundle), then the proof against the root it signs."""
     from appeal_archive.verify import verify_archive
 

@@ -23,14 +23,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from decimal import Decimal
-from typing import IO
+from typing import BinaryIO
 
 from pyhanko.pdf_utils import generic
 
 from appeal_archive.verify.judgement import MODIFIED, Change
 
 
-def reading_changes(stream: IO[bytes], reader, older: int) -> list[Change]:
+def reading_changes(stream: BinaryIO, reader, older: int) -> list[Change]:
     """Where the file, or the revisions after `older`, may be read in more than one way; empty when there is one
     reading."""
     try:
@@ -44,7 +44,7 @@ _LAST_SECTION = 64 << 20  # a last cross-reference section, and its trailer, are
 _END = re.compile(rb"startxref\r?\n([0-9]+)\r?\n%%EOF\r?\n?")
 
 
-def _tail_problems(stream: IO[bytes], reader) -> list[Change]:
+def _tail_problems(stream: BinaryIO, reader) -> list[Change]:
     """The last update, from its cross-reference section to the end, names one offset: `startxref`, the
     section's offset in plain digits, `%%EOF`, and nothing after."""
     start = reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)
@@ -68,7 +68,7 @@ def _place(location) -> tuple | None:
     return ("at offset", location)
 
 
-def _tables_differ(stream: IO[bytes], reader) -> list[Change]:
+def _tables_differ(stream: BinaryIO, reader) -> list[Change]:
     """qpdf opens the file without repairing it, and places every object where pyHanko does."""
     import pikepdf
 
@@ -98,7 +98,7 @@ def _tables_differ(stream: IO[bytes], reader) -> list[Change]:
     return []
 
 
-def _ambiguous_sections(stream: IO[bytes], reader, older: int) -> list[Change]:
+def _ambiguous_sections(stream: BinaryIO, reader, older: int) -> list[Change]:
     from pyhanko.pdf_utils.xref import XRefSectionType, parse_xref_table
 
     changes = []
@@ -122,7 +122,7 @@ def _ambiguous_sections(stream: IO[bytes], reader, older: int) -> list[Change]:
     return changes
 
 
-def _readers_disagree(stream: IO[bytes], reader, older: int) -> list[Change]:
+def _readers_disagree(stream: BinaryIO, reader, older: int) -> list[Change]:
     import pikepdf
 
     xrefs = reader.xrefs
@@ -175,10 +175,10 @@ def _as_read_by_qpdf(value, top: bool = True):
     if not top and getattr(value, "is_indirect", False):
         return ("ref", *value.objgen)
     if isinstance(value, pikepdf.Stream):
-        dictionary = {str(key): _as_read_by_qpdf(value.stream_dict[key], False) for key in value.stream_dict.keys()}
+        dictionary = {str(key): _as_read_by_qpdf(item, False) for key, item in value.stream_dict.items()}
         return ("stream", dictionary, bytes(value.read_raw_bytes()))
     if isinstance(value, pikepdf.Dictionary):
-        return {str(key): _as_read_by_qpdf(value[key], False) for key in value.keys()}
+        return {str(key): _as_read_by_qpdf(item, False) for key, item in value.items()}
     if isinstance(value, pikepdf.Array):
         return [_as_read_by_qpdf(item, False) for item in value]
     if isinstance(value, pikepdf.Name):

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from appeal_archive.verify.pades import SignatureFacts
-
-WITHHELD_GAPS = ("ref.dangling", "signatory.missing-position")
 from appeal_archive.verify.report import VerifyReport
 
+WITHHELD_GAPS = ("ref.dangling", "signatory.missing-position")
 
-def check_rebuild(stream: IO[bytes], size: int, records: Path, manifest: dict[str, Any],
+
+def check_rebuild(stream: BinaryIO, size: int, records: Path, manifest: dict[str, Any],
                   signature: SignatureFacts, report: VerifyReport) -> None:
     """Re-render from the records the PDF carries (extracted into `records`) and compare the signed bytes
     (`stream` holds the file as signed, `size` bytes)."""
@@ -71,7 +71,7 @@ def check_rebuild(stream: IO[bytes], size: int, records: Path, manifest: dict[st
     report.passed("integrity", "the signed bytes are exactly this version's rendering of the file's own attachments")
 
 
-def signing_update_changes(signed: IO[bytes], signed_revision: int) -> list[str]:
+def signing_update_changes(signed: BinaryIO, signed_revision: int) -> list[str]:
     """What the signing update changes beyond adding a signature (updates.py's allow-list)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 

@@ -34,7 +34,7 @@ def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyR
                     f"({len(current_report.errors)} errors)", f"run `appeal-archive validate {records_dir}`")
         return
     signed = _entries(manifest)
-    current = {record.path: record.digest for record in record_set.records}
+    current = {record.path: record.known_digest for record in record_set.records}
     current.update((document.path, document.sha256) for document in record_set.documents)
     if manifest.get("edition") == "public":  # what the edition withholds is not compared
         current = {path: value for path, value in current.items() if path in signed}
@@ -58,14 +58,15 @@ def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyR
         report.passed("integrity", f"the records in {records_dir} are exactly the ones signed")
 
 
-def _digest(data: Any) -> str | None:
+def _digest(data: Any) -> str:
     from appeal_archive.canonical import digest
 
     try:
         return digest(data)
     except Exception:  # noqa: BLE001 - settings no canonical JSON can hold differ from any that it can
-        return None
+        return "not canonical JSON"
 
 
 def _entries(manifest: dict[str, Any]) -> dict[str, str]:
-    return {entry["path"]: entry["sha256"] for entry in manifest.get("records", []) + manifest.get("source_documents", [])}
+    return {entry["path"]: entry["sha256"]
+            for entry in manifest.get("records", []) + manifest.get("source_documents", [])}

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from appeal_archive.codes import part_of
-from appeal_archive.errors import EXIT_INVALID, EXIT_OK, Issue
+from appeal_archive.errors import EXIT_INVALID, EXIT_OK, Issue, Severity
 
 PARTS = ("integrity", "signer", "time", "completeness")
 
@@ -88,7 +88,7 @@ class VerifyReport:
     def manifest(self) -> dict[str, Any] | None:
         if isinstance(self.signed_manifest, bytes):
             self.signed_manifest = json.loads(self.signed_manifest)
-        return self.signed_manifest
+        return self.signed_manifest if isinstance(self.signed_manifest, dict) else None
 
     @manifest.setter
     def manifest(self, manifest: dict[str, Any] | None) -> None:
@@ -128,7 +128,7 @@ class VerifyReport:
         proven = sorted(evidence.time for evidence in self.times if evidence.proven)
         return proven[0] if proven else None
 
-    def fail(self, code: str, message: str, hint: str, severity: str = "error") -> None:
+    def fail(self, code: str, message: str, hint: str, severity: Severity = "error") -> None:
         issue = Issue(code, message, file=self.file, hint=hint, severity=severity)
         if issue not in self.issues:
             self.issues.append(issue)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 
 from appeal_archive.verify.report import SignerEvidence, TimeEvidence, VerifyReport
 
@@ -142,7 +142,7 @@ def judge_time_stamp(report: VerifyReport, stamp, what: str, not_before: datetim
                     "root to prove the time", severity="warning")
 
 
-def check_detached_cms(data: IO[bytes], signature: bytes, name: str, report: VerifyReport,
+def check_detached_cms(data: BinaryIO, signature: bytes, name: str, report: VerifyReport,
                        judging: Judging) -> None:
     """A detached CAdES signature over `data` (the bundle's .p7s), and the signature time stamp it carries."""
     from asn1crypto import cms

@@ -31,7 +31,8 @@ def judge_store(judgement: Judgement, old_value, new_value) -> None:
         if isinstance(old_vri, generic.DictionaryObject) else {}
     # A data stream's role is its kind: pyHanko files one certificate under /Certs and under VRI entries' /Cert.
     held = {key: [*items(judgement.older_object(get(old, key))),
-                  *(item for entry in old_entries.values() for item in items(judgement.older_object(get(entry, short))))]
+                  *(item for entry in old_entries.values()
+                    for item in items(judgement.older_object(get(entry, short))))]
             for key, short in _VRI_KEYS.items()}
     held["/TS"] = [get(entry, "/TS") for entry in old_entries.values()]
     for key in _VRI_KEYS:

@@ -23,7 +23,7 @@ however this allow-list judges it.
 from __future__ import annotations
 
 import re
-from typing import IO
+from typing import BinaryIO
 
 from pyhanko.pdf_utils import generic
 
@@ -317,7 +317,7 @@ def _pages(judgement: Judgement) -> None:
                                f"page object {ref.idnum}'s /Annots")
 
 
-def all_update_changes(stream: IO[bytes]) -> dict[int, list[str]]:
+def all_update_changes(stream: BinaryIO) -> dict[int, list[Change]]:
     """For a test or a recipient's script: what each update changes beyond the allow-list, by revision."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 

@@ -45,7 +45,7 @@ def nfc_data(record: ScannedRecord) -> Any:
     JSON punctuation never composes with a letter, so normalising the whole text equals normalising
     each string in it.
     """
-    text = record.canonical.decode("utf-8")
+    text = record.kept_canonical.decode("utf-8")
     return json.loads(text if text.isascii() else unicodedata.normalize("NFC", text))
 
 
@@ -72,7 +72,7 @@ class Dossier:
                        "load it with load_record_set(..., keep_data=True)")
         by_type: dict[str, dict[str, ScannedRecord]] = defaultdict(dict)
         for record in record_set.records:
-            by_type[record.record_type][record.id] = record
+            by_type[record.record_type][record.known_id] = record
         return cls(ArchiveConfig.model_validate(nfc(record_set.config)), manifest, record_set, dict(by_type))
 
     def each(self, record_type: str) -> Iterator[Any]:
@@ -121,7 +121,7 @@ class Dossier:
     def signatories(self, appeal_id: str) -> Iterator[Signatory]:
         """The appeal's signatories in printed order, one model at a time."""
         entries = sorted((record for record in self._by_type.get("signatory", {}).values()
-                          if record.appeal == appeal_id), key=lambda record: record.position)
+                          if record.appeal == appeal_id), key=lambda record: record.position or 0)
         for record in entries:
             yield Signatory.model_validate(nfc_data(record))
 

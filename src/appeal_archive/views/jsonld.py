@@ -6,8 +6,8 @@ node (<thing>#record, about the thing it describes); facts sit on things. Every 
 capacity, has an absolute IRI (<base><folder>/<id>, with #fragments for parts of a record): nothing is a
 blank node. Order is carried by schema:position (creative works) or aa:order on each node, never by @list,
 and links between the many and the one (an entry and its appeal, a record and its record set) are written
-on the many's line, with @reverse where schema.org points from the one: both keep canonicalisation linear. The @context is
-embedded, so processing needs no network; every key in the document is a term of that context.
+on the many's line, with @reverse where schema.org points from the one: both keep canonicalisation linear.
+The @context is embedded, so processing needs no network; every key in the document is a term of that context.
 """
 
 from __future__ import annotations
@@ -230,7 +230,8 @@ class Bundle:
                               "caption": self.text(appeal.photo.caption, lang),
                               "creditText": self.text(appeal.photo.credit, lang),
                               "imageAvailable": appeal.photo.image_available,
-                              "archivistNote": self.text(appeal.photo.note, "en") if appeal.photo.note else None})["@id"]
+                              "archivistNote": self.text(appeal.photo.note, "en") if appeal.photo.note else None,
+                              })["@id"]
         similar = appeal.similar_appeals
         self.add({**node, "name": self.text(appeal.title, lang), "inLanguage": lang,
                   "recipient": recipients, "text": self.text("\n\n".join(appeal.body), lang), "demand": demands,
@@ -284,7 +285,8 @@ class Bundle:
                 "@id": f"{iri}#capacity-{number}", "@type": ["schema:OrganizationRole"], "order": number,
                 "roleName": self.text(capacity.role, "en"), "roleOf": person,
                 # schema:memberOf needs a member (the Role pattern): an entry naming no person has none.
-                "memberOf" if person else "roleIn": self.link("organization", organization.ref) if organization else None,
+                "memberOf" if person else "roleIn":
+                    self.link("organization", organization.ref) if organization else None,
                 "organizationAsPrinted": self.text(organization.name, "en") if organization else None})["@id"])
         notes = [self.entry_note(f"{iri}#note-{number}", number, note, person, signatory.source)
                  for number, note in enumerate(signatory.notes, 1)]
@@ -317,7 +319,8 @@ class Bundle:
                 if sentence.in_absentia_as_printed else None,
                 "sentencedBy": self.text(sentence.by, "en") if sentence.by else None,
                 "term": self.add({"@id": f"{iri}-term", "@type": ["schema:QuantitativeValue"], "value": term.value,
-                                  "qualifier": "exact", "unitText": term.unit, "asPrinted": self.text(term.as_printed, "en")})["@id"]
+                                  "qualifier": "exact", "unitText": term.unit,
+                                  "asPrinted": self.text(term.as_printed, "en")})["@id"]
                 if term else None})["@id"])
         if note.relation:
             relation = note.relation
@@ -367,7 +370,7 @@ class Bundle:
         steps.append(("record-sets", None))
         context = json.dumps(CONTEXT, ensure_ascii=False, sort_keys=True, indent=2).replace("\n", "\n  ")
         with tempfile.TemporaryFile() as out:
-            out.write(f'{{\n  "@context": {context},\n  "@graph": [\n    '.encode("utf-8"))
+            out.write(f'{{\n  "@context": {context},\n  "@graph": [\n    '.encode())
             first = True
             for _, declared in sorted(steps, key=lambda step: step[0]):
                 write = getattr(self, declared.linked_data_writer) if declared else None

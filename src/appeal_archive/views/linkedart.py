@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from appeal_archive.views.registry import LINKED_ART as FOLDER
 from appeal_archive.records.models import Appeal, Organization, Person, Rally
 from appeal_archive.views.dossier import Dossier
 from appeal_archive.views.jsonld import VOCAB
+from appeal_archive.views.registry import LINKED_ART as FOLDER
 
 CONTEXT = "https://linked.art/ns/v1/linked-art.json"
 AAT = "http://vocab.getty.edu/aat/"
@@ -45,7 +45,7 @@ class LinkedArt:
         return {"id": self.iri(kind, name), "type": entity_type, "_label": label}
 
     @staticmethod
-    def names(names: list[str], added: list = ()) -> list[dict[str, Any]]:
+    def names(names: list[str], added: Sequence[Any] = ()) -> list[dict[str, Any]]:
         forms = [{"type": "Name", "content": name, "classified_as": [PRIMARY_NAME if number == 0 else ALTERNATE_NAME]}
                  for number, name in enumerate(names)]
         for form in added:
@@ -91,7 +91,8 @@ class LinkedArt:
 
     def appeal(self, appeal: Appeal) -> dict[str, Any]:
         rally = self.dossier.rallies.get(appeal.adoption.rally)  # None: an edition that withholds it names nothing
-        adoption = {"type": "Creation", "timespan": _day(appeal.adoption.date, appeal.adoption.date_as_printed)}
+        adoption: dict[str, Any] = {"type": "Creation",
+                                    "timespan": _day(appeal.adoption.date, appeal.adoption.date_as_printed)}
         if rally is None:
             adoption["_label"] = "Adoption of the appeal"
         else:

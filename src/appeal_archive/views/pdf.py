@@ -20,7 +20,7 @@ from appeal_archive.errors import AppealArchiveError, Issue
 from appeal_archive.identity import SignerIdentity
 from appeal_archive.layout import pdf_files
 from appeal_archive.memory import release_memory
-from appeal_archive.records.models import Appeal, Count, Signatory
+from appeal_archive.records.models import Appeal, Count, Organization, Person, Signatory
 from appeal_archive.views.dossier import (
     WITHHELD_ENTRY,
     WITHHELD_RECORD,
@@ -266,8 +266,8 @@ def _claims_and_photo(layout: Layout, appeal: Appeal) -> None:
 
 
 def _name_variants(layout: Layout, dossier: Dossier) -> None:
-    entries = [entry for entry in itertools.chain(dossier.persons(), dossier.organizations())
-               if len(entry.names) > 1 or entry.archivist_names]
+    agents: Iterator[Person | Organization] = itertools.chain(dossier.persons(), dossier.organizations())
+    entries = [entry for entry in agents if len(entry.names) > 1 or entry.archivist_names]
     if not entries:
         return
     layout.heading("Names and their spellings")
@@ -294,7 +294,8 @@ def _appendix(layout: Layout, dossier: Dossier, context: RenderContext) -> None:
         layout.paragraph(f"File: sources/{source.file} ({source.media_type}); SHA-256 {source.sha256}", SMALL,
                          indent=12)
         layout.paragraph(f"Capture: {source.capture.kind}; {source.capture.description} Publisher URL: "
-                         f"{source.capture.publisher_url}. Captured on: {source.capture.captured_on}.", SMALL, indent=12)
+                         f"{source.capture.publisher_url}. Captured on: {source.capture.captured_on}.", SMALL,
+                         indent=12)
         for note in source.notes:
             layout.paragraph(f"Note: {note}", SMALL, indent=12)
     layout.heading("How the root hash is made", H2)

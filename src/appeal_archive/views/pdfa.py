@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -98,12 +98,12 @@ def _describe(pdf: pikepdf.Pdf, *, title: str, creator: str, description: str, r
     # The producer and the modification date live in the XMP only. pyHanko rewrites both at every signing,
     # DSS and time-stamp update, in the XMP and in whichever of them the information dictionary has: one
     # it lacks cannot come to disagree with the XMP (PDF/A-1's rule binds only entries that are present).
-    for key in (Name.Producer, Name.ModDate):
-        if key in pdf.docinfo:
-            del pdf.docinfo[key]
+    for name in (Name.Producer, Name.ModDate):
+        if name in pdf.docinfo:
+            del pdf.docinfo[name]
 
 
-def _attach(pdf: pikepdf.Pdf, specs: list[tuple[str, pikepdf.Object]]) -> None:
+def _attach(pdf: pikepdf.Pdf, specs: Sequence[tuple[str, pikepdf.Object]]) -> None:
     """Register file specifications as embedded files and PDF/A-3 associated files (/AF).
 
     The /EmbeddedFiles name tree is built here in one pass, balanced, because inserting names one by

@@ -151,6 +151,6 @@ def bag_payload(record_set: RecordSet, outputs: dict[str, bytes]) -> dict[str, b
     carried = [view for view in VIEWS if view.in_bag and view.key != "crate"]
     payload = {name: data for name, data in outputs.items() if any(view.holds(name) for view in carried)}
     payload[CONFIG] = record_set.config_raw
-    payload.update((record_file(record.path), record.raw) for record in record_set.records)
-    payload.update((record_file(document.path), document.data) for document in record_set.documents)
+    payload.update((record_file(record.path), record.kept_raw) for record in record_set.records)
+    payload.update((record_file(document.path), document.kept_data) for document in record_set.documents)
     return payload

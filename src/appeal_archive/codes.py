@@ -124,6 +124,8 @@ CODES: dict[str, str] = {
     "sign.usage": "Signing options that do not go together (--key without --cert, a --level the --tsa options do not "
     "allow).",
     "identity.none": "There is no signing identity yet to export (run `identity --create`).",
+    "identity.exists": "identity --create --name: an identity exists under another name; a new name is a new identity.",
+    "identity.usage": "identity: --name without --create, or an empty name.",
     "identity.self-signed": "The identity is a self-signed certificate from an earlier version: it has no CA to "
     "export.",
     # the salt ledger and access (protected signatories)

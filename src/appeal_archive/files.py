@@ -139,12 +139,14 @@ def write_failure(error: OSError, where: Path) -> AppealArchiveError:
                 "check the folder's permissions and the disk; the previous build is as it was")
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write one file whole or not at all: a temporary file beside it, flushed, then renamed over it."""
+def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write one file whole or not at all: a temporary file beside it, flushed, then renamed over it. Only its
+    owner may read it unless `mode` says otherwise (0o644 for what is published: a proof, a certificate)."""
     path = Path(path)
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
         try:
+            os.fchmod(descriptor, mode)
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(data)
                 handle.flush()

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 CONFIG_FILE = "archive.yaml"  # a records folder's settings
 SALTS_FILE = "salts.txt"  # the salt ledger of a records folder (records/salts.py)
 
+# The editions a record set is built in: the full one (everything; not for publication when any record is
+# restricted) and the public one (restricted records withheld: ledger/editions.py).
+EDITIONS = ("full", "public")
+
 MANIFEST = "manifest.json"
 PLACEHOLDER = ".gitkeep"  # kept in a build folder that is under version control
 RECORDS = "records/"  # the records folder, as attachments and bag payload carry it

@@ -36,14 +36,20 @@ def can_fork() -> bool:
 
 
 def forked_map(function: Callable[[Shared, Item], Result], shared: Shared, items: Sequence[Item], jobs: int,
-               alongside: Callable[[], Any] = lambda: None) -> tuple[Any, list[Result]]:
+               alongside: Callable[[], Any] = lambda: None,
+               each_done: Callable[[Item], None] = lambda item: None) -> tuple[Any, list[Result]]:
     """`function(shared, item)` for every item, in `jobs` forked workers (this process runs `alongside`
-    meanwhile); returns what `alongside` gave and the results in the items' order. With one job, or where
-    processes cannot fork, all of it runs here. Errors in a worker are raised here; a worker that dies raises
-    BrokenProcessPool (a RuntimeError)."""
+    meanwhile); returns what `alongside` gave and the results in the items' order, calling `each_done` with
+    each item as its result arrives (for progress). With one job, or where processes cannot fork, all of it
+    runs here. Errors in a worker are raised here; a worker that dies raises BrokenProcessPool (a
+    RuntimeError)."""
     if jobs <= 1 or not can_fork():
         beside = alongside()
-        return beside, [function(shared, item) for item in items]
+        results = []
+        for item in items:
+            results.append(function(shared, item))
+            each_done(item)
+        return beside, results
     from appeal_archive.memory import frozen_heap, release_memory
 
     release_memory()  # what earlier stages freed should not be resident, and shared, in every worker
@@ -51,7 +57,11 @@ def forked_map(function: Callable[[Shared, Item], Result], shared: Shared, items
                                             initializer=_receive, initargs=(shared,)) as pool:
         futures = [pool.submit(_call, function, item) for item in items]
         beside = alongside()
-        return beside, [future.result() for future in futures]
+        results = []
+        for item, future in zip(items, futures, strict=True):
+            results.append(future.result())
+            each_done(item)
+        return beside, results
 
 
 def _receive(shared: Any) -> None:

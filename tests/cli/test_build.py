@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import EPOCH, need_tool
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from pki import PASSPHRASE
 
 from appeal_archive.cli.main import main
@@ -61,6 +63,11 @@ def test_the_custodian_identity_is_created_once_outside_the_project_and_trusted_
     first = CliRunner().invoke(main, ["build", "records"])
     assert first.exit_code == 0, first.output
     assert "created a custodian CA and a signing certificate" in first.output
+    assert "identity --create --name" in first.output  # the placeholder name, and how to choose another
+    signer_ends = x509.load_pem_x509_certificate((isolated_identity / "signer" / "cert.pem").read_bytes())\
+        .not_valid_after_utc
+    assert f"PAdES B-B: it can be verified only while the signing certificate is valid (until {signer_ends:%Y-%m-%d})" \
+        in " ".join(first.output.split()) and "--tsa" in first.output
     assert (isolated_identity / "signer" / "key.pem").stat().st_mode & 0o777 == 0o600
     second = CliRunner().invoke(main, ["build", "records"])
     assert "created" not in second.output and "PAdES B-B" in second.output
@@ -74,8 +81,12 @@ def test_the_custodian_identity_is_created_once_outside_the_project_and_trusted_
     from appeal_archive.verify.pdf import cover_text, stated_root
 
     data = (Path("build") / PDF).read_bytes()
-    assert "appeal-archive local custodian CA as its issuer" in " ".join(cover_text(data).split())
+    cover = " ".join(cover_text(data).split())
+    ca_fingerprint = x509.load_pem_x509_certificate(ca.read_bytes()).fingerprint(hashes.SHA256()).hex()
+    assert "appeal-archive local custodian CA as its issuer" in cover
+    assert f"Compare the issuer's (the custodian CA's) SHA-256 fingerprint {ca_fingerprint}" in cover
     assert stated_root(data) == report.root
+    assert verify_archive(Path("build") / PDF, records_dir="records", rebuild=True, trust_roots=[ca]).ok
 
 
 def test_no_secret_reaches_the_build_folder(records: Path, pki, isolated_identity):

@@ -186,3 +186,22 @@ def test_a_build_folder_given_through_a_symbolic_link_is_built_and_nothing_is_le
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert json.loads((target / "manifest.json").read_text())["root"]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["build-link", "elsewhere", "records"]
+
+
+def test_git_ignores_what_builds_write_by_default_and_never_the_records(tmp_path: Path):
+    """The default output folders of both editions stay out of the records' repository; the records do not."""
+    import shutil
+    import subprocess
+
+    from conftest import REPO
+
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    shutil.copy(REPO / ".gitignore", tmp_path / ".gitignore")
+    subprocess.run([git, "init", "-q", str(tmp_path)], check=True)
+    names = ["build/AA.pdf", "build-public/AA.pdf", "build-public/AA-bag/bagit.txt", "records/persons/x.yaml",
+             "records/salts.txt", "build/.gitkeep"]
+    ignored = subprocess.run([git, "-C", str(tmp_path), "check-ignore", "--no-index", *names],
+                             capture_output=True, text=True).stdout.split()
+    assert ignored == ["build/AA.pdf", "build-public/AA.pdf", "build-public/AA-bag/bagit.txt"]

@@ -42,11 +42,40 @@ def test_json_output_equals_the_library_report(tmp_path: Path, monkeypatch):
     assert json.loads(result.output) == validate_records("records").to_dict()
 
 
-def test_missing_folder_is_a_usage_error(tmp_path: Path, monkeypatch):
+def test_a_missing_folder_is_records_not_found_for_every_command_that_reads_one(tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["validate", "nowhere"])
-    assert result.exit_code == 2
-    assert "nowhere" in result.output
+    (tmp_path / "a-file").write_text("not a folder\n")
+    for command in ("validate", "manifest", "build", "salt"):
+        for where in ("nowhere", "a-file"):
+            result = CliRunner().invoke(main, [command, where, "--format", "json"])
+            issues = json.loads(result.stdout)["issues"]
+            assert result.exit_code == 3 and [issue["code"] for issue in issues] == ["records.not-found"], \
+                (command, result.output)
+            assert issues[0]["file"] == where
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_a_text_ending_in_a_colon_is_explained(records: Path):
+    person = records / "persons" / "alexander-azarov.yaml"
+    person.write_text(person.read_text().replace("names:\n  - ", "names:\n  - Signed by:\n  - ", 1))
+    result = json.loads(run("validate", "records", "--format", "json").stdout)
+    found = [issue for issue in result["issues"] if issue["code"] == "schema.type"]
+    assert [issue["pointer"] for issue in found] == ["/names/0"]
+    assert "ends with ':' is read as a field name" in found[0]["hint"] and '"Signed by:"' in found[0]["hint"]
+
+
+def test_progress_goes_to_stderr_only_and_never_into_the_report(records: Path, monkeypatch):
+    from appeal_archive import progress
+
+    monkeypatch.setattr(progress, "QUIET_FOR", 0.0)
+    monkeypatch.setattr(progress, "EVERY", 0.0)
+    shown = CliRunner().invoke(main, ["validate", "records", "--format", "json", "--progress"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["ok"]
+    assert "records: files checked: 1 of" in shown.stderr and "checking the records against each other" in shown.stderr
+    quiet = CliRunner().invoke(main, ["validate", "records", "--no-progress"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    formatted = CliRunner().invoke(main, ["fmt", "--check", "records", "--progress"])
+    assert "files checked: 1 of" in formatted.stderr and "..." not in formatted.stdout
 
 
 def test_an_unexpected_failure_is_exit_3_without_traceback(records: Path, monkeypatch):

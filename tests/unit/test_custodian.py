@@ -145,3 +145,38 @@ def test_a_self_signed_identity_has_no_ca_to_export(tmp_path: Path, monkeypatch:
     result = CliRunner().invoke(main, ["identity", "--export-ca", str(tmp_path / "ca.pem")])
     assert result.exit_code == 3 and "self-signed" in result.output
     assert not (tmp_path / "ca.pem").exists()
+
+
+def test_the_custodian_chooses_the_name_once_and_the_ca_certificate_is_readable_by_all(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = tmp_path / "identity"
+    monkeypatch.setenv(custodian.IDENTITY_ENV, str(folder))
+    monkeypatch.delenv(custodian.SIGNER_NAME_ENV, raising=False)
+    runner = CliRunner()
+    alone = runner.invoke(main, ["identity", "--name", "Museum of Free Belarus"])
+    assert alone.exit_code == 2 and "--create" in alone.output and not folder.exists()
+    exported = tmp_path / "custodian-ca.pem"
+    created = runner.invoke(main, ["identity", "--create", "--name", "Museum of Free Belarus", "--export-ca",
+                                   str(exported)])
+    assert created.exit_code == 0, created.output
+    ca = x509.load_pem_x509_certificate(exported.read_bytes())
+    signer = x509.load_pem_x509_certificate((folder / custodian.SIGNER_CERT).read_bytes())
+    assert ca.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "Museum of Free Belarus CA"
+    assert signer.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "Museum of Free Belarus"
+    assert exported.stat().st_mode & 0o777 == 0o644 and (folder / custodian.CA_CERT).stat().st_mode & 0o777 == 0o644
+    assert (folder / custodian.CA_KEY).stat().st_mode & 0o777 == 0o600
+    assert f"recipients compare the custodian CA's fingerprint, {ca.fingerprint(hashes.SHA256()).hex()}" \
+        in created.output
+    again = runner.invoke(main, ["identity", "--create", "--name", "Museum of Free Belarus"])
+    assert again.exit_code == 0, again.output
+    renamed = runner.invoke(main, ["identity", "--create", "--name", "Someone else", "--format", "json"])
+    assert renamed.exit_code == 3 and json.loads(renamed.output)["issues"][0]["code"] == "identity.exists"
+    assert x509.load_pem_x509_certificate((folder / custodian.CA_CERT).read_bytes()) == ca
+
+
+def test_an_identity_made_without_a_name_says_how_to_choose_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv(custodian.SIGNER_NAME_ENV, raising=False)
+    notices = custodian.ensure_identity(tmp_path / "identity", utc_now())
+    assert "identity --create --name" in notices[0] and custodian.DEFAULT_NAME in notices[0]
+    named = custodian.ensure_identity(tmp_path / "named", utc_now(), "Museum of Free Belarus")
+    assert "--name" not in named[0]

@@ -21,6 +21,7 @@ from appeal_archive.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Issue, fail
 from appeal_archive.files import refuse_records_folder, write_failure
 from appeal_archive.layout import MANIFEST, PLACEHOLDER, bag_info, manifest_bytes
 from appeal_archive.ledger.manifest import make_manifest
+from appeal_archive.progress import Progress
 from appeal_archive.records.validate import ValidationReport, load_record_set
 from appeal_archive.views.crate import crate_bytes, crate_file, crate_of
 from appeal_archive.views.registry import CRATE, LINKED_ART, Outputs, bag_payload
@@ -74,7 +75,8 @@ class BuildResult:
 
 def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.PathLike = "build", *,
                   unsigned: bool = False, signer_config=None, bag: bool = False, jobs: int | None = None,
-                  environ: dict[str, str] | None = None, edition: str = "full") -> BuildResult:
+                  environ: dict[str, str] | None = None, edition: str = "full",
+                  progress: Progress | None = None) -> BuildResult:
     """Validate, render, sign and publish the full edition (everything) or the public one (editions.py).
     Raises AppealArchiveError (exit 3) when it cannot run."""
     from appeal_archive.identity import UNSIGNED, identity_of
@@ -91,7 +93,8 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
 
     out = Path(out_dir)
     refuse_records_folder(out)
-    report, record_set = load_record_set(records_dir, keep_data=True, jobs=jobs)
+    progress = progress or Progress()
+    report, record_set = load_record_set(records_dir, keep_data=True, jobs=jobs, progress=progress)
     result = BuildResult(report, os.fspath(out))
     if record_set is None:
         return result
@@ -104,7 +107,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     if not unsigned:
         level = choose_level(config.level, config.tsa_urls)
         material, result.notices = load_key_material(config, now)
-        identity = identity_of(material.certificate)
+        identity = identity_of(material.certificate, material.chain)
     tool = tool_name()
     manifest = make_manifest(record_set)
     record_set, manifest, edition_notices = edition_of(record_set, manifest, edition)
@@ -112,16 +115,20 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     dossier = Dossier.from_record_set(record_set, manifest)
     try:
         with Staging(out, names.names()) as staging:
+            progress.stage("rendering the archival PDF")
             pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool, scratch=staging.folder)
             release_memory(len(pdf))  # the PDF's stages are done with; the bundle's peak should not stack on them
+            progress.stage("writing the JSON-LD bundle")
             outputs = {MANIFEST: manifest_bytes(manifest), names.pdf: pdf,
                        names.bundle: bundle_bytes(dossier, build_date, names.distribution(bag))}
             if material is not None:
+                progress.stage(f"signing (PAdES {level})")
                 outputs[names.pdf] = sign_pdf(pdf, material, reason=f"Archival record {names.archival_id}",
                                               level=level, tsa_urls=config.tsa_urls, trust_roots=config.trust_roots)
                 outputs[names.bundle_signature] = sign_bundle(
                     outputs[names.bundle], material, config.tsa_urls[0] if config.tsa_urls else None)
             described = [crate_file(name, data) for name, data in outputs.items()]
+            progress.stage("writing the Linked Art view")
             for name, data in linked_art_documents(dossier):  # written as made, never all held
                 staging.write(name, data, durable=False)
                 described.append(crate_file(name, data))
@@ -129,6 +136,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
             for name, data in outputs.items():
                 staging.write(name, data)
             if bag:
+                progress.stage("writing the BagIt bag")
                 payload = bag_payload(record_set, outputs)
                 payload[CRATE] = crate_of(record_set.config, manifest, build_date, payload)
                 make_bag(staging.folder / names.bag, bag_info(record_set.config, build_date, tool, bagit_version()),
@@ -140,6 +148,12 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     result.root = manifest["root"]
     if not unsigned:
         result.signer, result.level = identity.describe(), f"PAdES {level}"
+        if level == "B-B" and material is not None:
+            result.notices.append(
+                f"the PDF's signature is PAdES B-B: it can be verified only while the signing certificate is valid "
+                f"(until {material.certificate.not_valid_after_utc:%Y-%m-%d}). For evidence that outlives it, "
+                "build with a time-stamp authority (--tsa URL gives B-LTA) and renew it with `appeal-archive "
+                "extend` before its time stamp's certificate ends")
     return result
 
 

@@ -50,7 +50,7 @@ def prove_record(records_dir, record: str, out: Path) -> ProveReport:
     found = matches[0]
     proof = make_proof(manifest, _data_of(Path(records_dir) / found.path, found.known_digest), found.path)
     data = json.dumps(proof, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
-    write_atomically(out, data)
+    write_atomically(out, data, mode=0o644)
     return ProveReport(str(out), matches[0].path, proof["leaf_index"], proof["tree_size"], proof["root"],
                        len(proof["audit_path"]), len(data))
 

@@ -87,5 +87,5 @@ def extend_file(path: Path, tsa_url: str, trust_roots: tuple[Path, ...] = (), ou
     _refuse_what_verify_refuses(path, trust_roots)
     renewed = extend_pdf(original, tsa_url, trust_roots)
     target = out or path
-    write_atomically(target, renewed)
+    write_atomically(target, renewed, mode=0o644)
     return ExtendReport(str(path), str(target), len(renewed) - len(original), document_time_stamps(renewed))

@@ -14,11 +14,15 @@ import click
 
 from appeal_archive.cli.report import as_json, format_issues
 from appeal_archive.errors import EXIT_CANNOT_RUN, AppealArchiveError, Issue
+from appeal_archive.layout import EDITIONS
 
 FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="text: for people; json: the report as data, for programs "
                       "(its fields are listed in the README).")
-RECORDS_DIR = click.argument("records_dir", default="records", type=click.Path(file_okay=False, exists=True))
+RECORDS_DIR = click.argument("records_dir", default="records", type=click.Path())  # records.not-found when absent
+PROGRESS = click.option("--progress/--no-progress", "show_progress", default=None,
+                        help="Say how far a run is, on stderr, once it takes more than a few seconds "
+                        "[default: when stderr is a terminal].")
 JOBS = click.option("--jobs", type=click.IntRange(min=1), default=None,
                     help="Worker processes for large record sets [default: one per CPU].")
 
@@ -88,8 +92,10 @@ def main(ctx: click.Context, debug: bool) -> None:
 @RECORDS_DIR
 @FORMAT
 @JOBS
+@PROGRESS
 @click.pass_context
-def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int | None) -> None:
+def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int | None,
+             show_progress: bool | None) -> None:
     """Check every record in RECORDS_DIR and report every problem.
 
     Checks YAML syntax and pitfalls, the JSON Schema, ids and file names, references between records,
@@ -104,7 +110,7 @@ def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int
     from appeal_archive.records.validate import validate_records
 
     with reported_errors(ctx, output_format):
-        report = validate_records(records_dir, jobs=jobs)
+        report = validate_records(records_dir, jobs=jobs, progress=_progress(show_progress))
     finish(ctx, report, output_format, validation_text)
 
 
@@ -112,8 +118,10 @@ def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 listing the files that would change.")
 @FORMAT
+@PROGRESS
 @click.pass_context
-def fmt(ctx: click.Context, paths: tuple[str, ...], check: bool, output_format: str) -> None:
+def fmt(ctx: click.Context, paths: tuple[str, ...], check: bool, output_format: str,
+        show_progress: bool | None) -> None:
     """Rewrite records in the canonical YAML style, keeping comments and every value.
 
     PATHS are records folders or single record files [default: records]. Source documents are never
@@ -128,7 +136,7 @@ def fmt(ctx: click.Context, paths: tuple[str, ...], check: bool, output_format: 
     from appeal_archive.records.fmt import format_records
 
     with reported_errors(ctx, output_format):
-        report = format_records(list(paths) or ["records"], check=check)
+        report = format_records(list(paths) or ["records"], check=check, progress=_progress(show_progress))
     finish(ctx, report, output_format, fmt_text)
 
 
@@ -163,7 +171,7 @@ def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Output folder; replaced as a whole, only when the build succeeds [default: build, or "
               "build-public for the public edition].")
-@click.option("--edition", type=click.Choice(["full", "public"]), default="full", show_default=True,
+@click.option("--edition", type=click.Choice(EDITIONS), default="full", show_default=True,
               help="full: every record (not for publication when any is restricted); public: restricted records "
               "withheld, each replaced by its salted leaf, with the same root.")
 @click.option("--unsigned", is_flag=True, help="Write the PDF without signing it (byte-identical for the same "
@@ -184,11 +192,12 @@ def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int
               "and hashes every file again: seconds for a real appeal, minutes for 100,000 signatories).")
 @FORMAT
 @JOBS
+@PROGRESS
 @click.pass_context
 def build(ctx: click.Context, records_dir: str, out_dir: str | None, edition: str, unsigned: bool, key: str | None,
-          cert: str | None,
-          pkcs12: str | None, passphrase_env: str, tsa_urls: tuple[str, ...], level: str | None,
-          trust_roots: tuple[str, ...], bag: bool, output_format: str, jobs: int | None) -> None:
+          cert: str | None, pkcs12: str | None, passphrase_env: str, tsa_urls: tuple[str, ...], level: str | None,
+          trust_roots: tuple[str, ...], bag: bool, output_format: str, jobs: int | None,
+          show_progress: bool | None) -> None:
     """Validate RECORDS_DIR, then write the manifest, the signed archival PDF and the signed JSON-LD
     bundle into --out (and, with --bag, a BagIt package of all of it).
 
@@ -212,8 +221,19 @@ def build(ctx: click.Context, records_dir: str, out_dir: str | None, edition: st
                           tsa_urls=tsa_urls, level=level, trust_roots=tuple(Path(root) for root in trust_roots))
     with reported_errors(ctx, output_format):
         result = build_archive(records_dir, out_dir or ("build-public" if edition == "public" else "build"),
-                               unsigned=unsigned, signer_config=config, bag=bag, jobs=jobs, edition=edition)
+                               unsigned=unsigned, signer_config=config, bag=bag, jobs=jobs, edition=edition,
+                               progress=_progress(show_progress))
     finish(ctx, result, output_format, build_text)
+
+
+def _progress(show: bool | None):
+    """Progress lines on stderr (never in the report on stdout), when asked or when stderr is a terminal."""
+    import sys
+
+    from appeal_archive.progress import Progress
+
+    shown = sys.stderr.isatty() if show is None else show
+    return Progress((lambda line: click.echo(f"... {line}", err=True)) if shown else None)
 
 
 def _path(value: str | None) -> Path | None:
@@ -361,11 +381,13 @@ def extend(ctx: click.Context, file: str, tsa_url: str, trust_roots: tuple[str, 
 
 @main.command()
 @click.option("--create", is_flag=True, help="Make the identity now if there is none (a signed build would).")
+@click.option("--name", metavar="NAME", help="With --create: the custodian's name, as certificates and the cover "
+              "state it (default: $APPEAL_ARCHIVE_SIGNER_NAME, else a placeholder).")
 @click.option("--export-ca", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the custodian CA's certificate (PEM) to FILE, for recipients to trust.")
 @FORMAT
 @click.pass_context
-def identity(ctx: click.Context, create: bool, export_ca: str | None, output_format: str) -> None:
+def identity(ctx: click.Context, create: bool, name: str | None, export_ca: str | None, output_format: str) -> None:
     """Show the default signing identity: the custodian CA and the signing certificate it issued.
 
     It lives in ~/.config/appeal-archive/identity (or $APPEAL_ARCHIVE_IDENTITY_DIR); its keys never leave
@@ -373,14 +395,15 @@ def identity(ctx: click.Context, create: bool, export_ca: str | None, output_for
     signed with this identity.
 
     \b
-    Example:
+    Examples:
+      appeal-archive identity --create --name "Museum of Free Belarus"
       appeal-archive identity --export-ca custodian-ca.pem
     """
     from appeal_archive.cli.report import identity_text
     from appeal_archive.signing.custodian import default_identity_dir, describe_identity
 
     with reported_errors(ctx, output_format):
-        report = describe_identity(default_identity_dir(), create=create, export_ca=_path(export_ca))
+        report = describe_identity(default_identity_dir(), create=create, name=name, export_ca=_path(export_ca))
     finish(ctx, report, output_format, identity_text)
 
 

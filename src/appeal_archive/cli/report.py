@@ -173,9 +173,12 @@ def identity_text(report) -> str:
                       f"    valid {facts.valid_from} to {facts.valid_to}"]
             if facts.extended_key_usages:
                 lines.append(f"    extended key usage: {', '.join(facts.extended_key_usages)}")
+    if report.ca is not None:
+        lines.append(f"recipients compare the custodian CA's fingerprint, {report.ca.sha256}, with the one you "
+                     "publish and the one on each archive's cover, then make the CA a trust anchor")
     if report.exported:
         lines.append(f"wrote the custodian CA's certificate to {report.exported}: recipients make it a trust anchor "
-                     "(see the README, \"Trusting a custodian\")")
+                     "(docs/verifying.md, \"Trusting a custodian\")")
     return "\n".join(lines)
 
 

@@ -14,8 +14,6 @@ from appeal_archive.ledger.manifest import public_manifest
 from appeal_archive.records.access import withheld_documents
 from appeal_archive.records.recordset import RecordSet
 
-EDITIONS = ("full", "public")
-
 
 def public_record_set(record_set: RecordSet) -> tuple[RecordSet, set[str]]:
     """The records and documents the public edition publishes, and the paths it withholds."""

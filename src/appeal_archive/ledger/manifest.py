@@ -19,9 +19,8 @@ from appeal_archive.ledger.leaves import (
     root_hash,
     root_hash_v1,
 )
-from appeal_archive.records.models import RECORD_ID_PATTERN
 from appeal_archive.records.recordset import RecordSet
-from appeal_archive.records.types import type_of_folder
+from appeal_archive.records.types import RECORD_ID_PATTERN, type_of_folder
 
 
 def make_manifest(record_set: RecordSet) -> dict[str, Any]:

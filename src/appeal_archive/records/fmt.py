@@ -23,6 +23,7 @@ from ruamel.yaml.scalarint import ScalarInt
 
 from appeal_archive.errors import EXIT_INVALID, EXIT_OK, Issue
 from appeal_archive.layout import CONFIG_FILE
+from appeal_archive.progress import Progress
 from appeal_archive.records import loader, schema
 from appeal_archive.records.recordset import display_path
 from appeal_archive.records.scan import discover, read_bytes
@@ -175,16 +176,18 @@ def _replace(path: Path, data: bytes) -> None:
         raise
 
 
-def format_records(paths: list[str | Path], check: bool = False) -> FmtReport:
+def format_records(paths: list[str | Path], check: bool = False, progress: Progress | None = None) -> FmtReport:
     """Format record files: each path is a records folder or a single .yaml file inside one."""
     report = FmtReport(check=check)
-    for target in map(Path, paths):
-        for file, display, record_type in _targets(target, report):
-            changed, issues = format_file(file, display, record_type, check)
-            report.checked += 1
-            report.issues += issues
-            if changed:
-                report.changed.append(display)
+    targets = [target for path in map(Path, paths) for target in _targets(path, report)]
+    done = (progress or Progress()).counter("files formatted" if not check else "files checked", len(targets))
+    for file, display, record_type in targets:
+        changed, issues = format_file(file, display, record_type, check)
+        done.advance()
+        report.checked += 1
+        report.issues += issues
+        if changed:
+            report.changed.append(display)
     return report
 
 

@@ -13,9 +13,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from appeal_archive.records.types import RECORD_ID_PATTERN
+
 # A shared string type is written once into schema/defs.schema.json; the "x-def" placeholder is turned
 # into a $ref to it when the schemas are exported (pydantic cannot emit cross-file references itself).
-RECORD_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 BCP47_PATTERN = (
     r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?(?:-(?:[0-9A-Za-z]{5,8}|[0-9][0-9A-Za-z]{3}))*$"
 )

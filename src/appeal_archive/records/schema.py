@@ -227,6 +227,12 @@ def _issues_for(record_type: str, error: Any, tokens: list[str]) -> Iterator[Iss
             hint = _mapping_hint(tokens[-1] if tokens else "the record", here)
         elif expected_text == "string" and not isinstance(value, (dict, list)):
             hint = f"put the value in quotes: \"{value}\"" if value is not None else "write the text after the colon"
+        elif expected_text == "string" and isinstance(value, dict) and len(value) == 1 \
+                and next(iter(value.values())) is None:
+            # `- Signed by:` is YAML for a field named "Signed by" with no value, not for the text.
+            text = next(iter(value))
+            hint = (f"a text that ends with ':' is read as a field name: put it in quotes, \"{text}:\" (a "
+                    "line ending in ':' starts a new field in YAML)")
         yield Issue("schema.type", f"expected {expected_text}, found {json_type(value)}", pointer=pointer, hint=hint)
     elif kind in ("enum", "constant"):
         options = details.get("options") or details.get("expected_value")

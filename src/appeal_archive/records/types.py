@@ -10,6 +10,10 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
+# What a record's id may be: lower-case letters and digits in words joined by single hyphens (it is its file's
+# name and part of its IRI).
+RECORD_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
 
 @dataclass(frozen=True)
 class RecordType:

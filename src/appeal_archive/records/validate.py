@@ -8,11 +8,13 @@ indexes exist, so they share them); small sets are scanned in this process, wher
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from appeal_archive.errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Issue, fail
 from appeal_archive.layout import CONFIG_FILE
+from appeal_archive.progress import Progress
 from appeal_archive.records import schema
 from appeal_archive.records.access import exposure_issues, restrictions
 from appeal_archive.records.checks import Locations, check_documents, check_set
@@ -79,7 +81,8 @@ class ValidationReport:
 
 
 def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs: int | None = None,
-                  digests: bool = True, salt: bool = False) -> tuple[ValidationReport, RecordSet]:
+                  digests: bool = True, salt: bool = False,
+                  progress: Progress | None = None) -> tuple[ValidationReport, RecordSet]:
     """Run every check on a records folder. Raises AppealArchiveError only when it cannot run at all.
 
     The pipeline, in order: find the files; scan archive.yaml and the source records; read and index the
@@ -88,6 +91,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     (validation alone does not need it); `keep_data` keeps every record's bytes and data for the
     stages that render them. `salt` gives each file without a salt its salt (salts.py), as a build does.
     """
+    progress = progress or Progress()
     display_root = os.fspath(records_dir)
     root = Path(records_dir)
     if not root.is_dir():
@@ -109,7 +113,10 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
                         for issue in source_quote_issues(context, source)]
     others = [(path, record_type) for record_type, paths in listing.records.items() if record_type != "source"
               for path in paths]
-    records = sorted(sources + _scan_all(context, others, jobs), key=lambda record: record.path)
+    scanned = progress.counter(f"{display_root}: files checked", len(others) + len(sources))
+    scanned.advance(len(sources))
+    records = sorted(sources + _scan_all(context, others, jobs, scanned.advance), key=lambda record: record.path)
+    progress.stage(f"{display_root}: checking the records against each other")
     locations = Locations(root, display_root, records)
     set_issues = list(check_set(records, locations))
     restricted = restrictions(records, context.quote_indexes, root)
@@ -128,17 +135,19 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     return report, RecordSet(root, display_root, config, records, documents, salts, restricted)
 
 
-def validate_records(records_dir: str | os.PathLike = "records", jobs: int | None = None) -> ValidationReport:
+def validate_records(records_dir: str | os.PathLike = "records", jobs: int | None = None,
+                     progress: Progress | None = None) -> ValidationReport:
     """Check a records folder; the report lists every problem in every file."""
-    return check_records(records_dir, jobs=jobs, digests=False)[0]
+    return check_records(records_dir, jobs=jobs, digests=False, progress=progress)[0]
 
 
 def load_record_set(records_dir: str | os.PathLike = "records", keep_data: bool = True,
-                    jobs: int | None = None, salt: bool = True) -> tuple[ValidationReport, RecordSet | None]:
+                    jobs: int | None = None, salt: bool = True,
+                    progress: Progress | None = None) -> tuple[ValidationReport, RecordSet | None]:
     """The validated record set, or None (with the report saying why) when the records are invalid. Files
     not yet salted are salted (salts.py) unless `salt` is False: the stages after validation build on the
     leaves."""
-    report, record_set = check_records(records_dir, keep_data=keep_data, jobs=jobs, salt=salt)
+    report, record_set = check_records(records_dir, keep_data=keep_data, jobs=jobs, salt=salt, progress=progress)
     if not report.ok:
         return report, None
     for record in record_set.records:
@@ -164,17 +173,22 @@ def _scan_chunk(context: ScanContext, chunk: list[tuple[str, str]]) -> list[Scan
     return [scan_file(context, path, record_type) for path, record_type in chunk]
 
 
-def _scan_all(context: ScanContext, files: list[tuple[str, str]], jobs: int | None) -> list[ScannedRecord]:
+def _scan_all(context: ScanContext, files: list[tuple[str, str]], jobs: int | None,
+              advance: Callable[[int], None]) -> list[ScannedRecord]:
     jobs = jobs or usable_cores()
     if jobs == 1 or len(files) < PARALLEL_THRESHOLD or not can_fork():
-        return [scan_file(context, path, record_type) for path, record_type in files]
+        scanned = []
+        for path, record_type in files:
+            scanned.append(scan_file(context, path, record_type))
+            advance(1)
+        return scanned
     for record_type in {record_type for _, record_type in files}:
         schema.validator(record_type)
         schema.marker_paths(record_type)
     chunks = [files[start:start + _CHUNK] for start in range(0, len(files), _CHUNK)]
     try:
         # fork: the workers inherit the loaded schemas and the source indexes instead of rebuilding them.
-        _, batches = forked_map(_scan_chunk, context, chunks, jobs)
+        _, batches = forked_map(_scan_chunk, context, chunks, jobs, each_done=lambda chunk: advance(len(chunk)))
     except (OSError, RuntimeError) as error:
         raise AppealArchiveError(Issue("validate.workers", f"the worker processes failed: {error}",
                                        hint="run with --jobs 1")) from error

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from appeal_archive.errors import EXIT_OK, AppealArchiveError, fail
+from appeal_archive.errors import EXIT_OK, EXIT_USAGE, AppealArchiveError, fail
 
 IDENTITY_ENV = "APPEAL_ARCHIVE_IDENTITY_DIR"
 SIGNER_NAME_ENV = "APPEAL_ARCHIVE_SIGNER_NAME"
@@ -33,7 +33,6 @@ DEFAULT_NAME = "appeal-archive local custodian"
 
 CA_KEY, CA_CERT = "ca/key.pem", "ca/cert.pem"
 SIGNER_KEY, SIGNER_CERT = "signer/key.pem", "signer/cert.pem"
-CUSTODIAN_FILES = (CA_KEY, CA_CERT, SIGNER_KEY, SIGNER_CERT)
 SELF_SIGNED_FILES = ("key.pem", "cert.pem")  # the identity earlier versions made
 
 DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning, RFC 9336
@@ -52,7 +51,15 @@ def default_identity_dir() -> Path:
 
 
 def custodian_name() -> str:
+    """The name a new identity is made with, unless one is given: $APPEAL_ARCHIVE_SIGNER_NAME, or a placeholder
+    that says it was not chosen."""
     return os.environ.get(SIGNER_NAME_ENV) or DEFAULT_NAME
+
+
+def _holder_of(ca_certificate: x509.Certificate) -> str:
+    """The custodian's name, as its CA states it: each signing certificate it issues bears the same."""
+    common_names = ca_certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(common_names[0].value).removesuffix(" CA") if common_names else DEFAULT_NAME
 
 
 def _present(folder: Path, names: tuple[str, ...]) -> list[str]:
@@ -80,19 +87,31 @@ def _incomplete(folder: Path, present: str, missing: str) -> None:
                f"{folder} and build again to make a new identity")
 
 
-def ensure_identity(folder: Path, now: datetime) -> list[str]:
-    """Make the custodian identity in `folder` unless one is there; give the custodian a new signing
-    certificate when the last one has ended or is about to. Returns notices for the user."""
+def ensure_identity(folder: Path, now: datetime, name: str | None = None) -> list[str]:
+    """Make the custodian identity in `folder` unless one is there, in `name` (by default custodian_name());
+    give the custodian a new signing certificate when the last one has ended or is about to. Returns notices
+    for the user. A name given for an identity that exists under another is refused: the name is part of the
+    CA that recipients trust, so a new name is a new identity."""
     kind = identity_kind(folder)
+    if name is not None and kind == "custodian":
+        held = _holder_of(_load_certificates(folder / CA_CERT)[0])
+        if held != name:
+            raise fail("identity.exists", f"the identity in {folder} is {held!r}; its name cannot change",
+                       f"a new name is a new identity: move {folder} aside (keep it, it proves what was signed "
+                       f"with it), then run `appeal-archive identity --create --name {name!r}`")
     if kind == "self-signed":
         return [f"signing with the self-signed identity in {folder}, made by an earlier version: recipients "
                 "cannot make it a trust anchor in pdfsig. To move to a custodian CA, move that folder aside "
                 "and build again (keep it: it proves the archives signed with it)"]
     if kind is None:
-        _create_atomically(folder, lambda fresh: _make_custodian(fresh, now))
-        return [f"created a custodian CA and a signing certificate in {folder} (the keys never leave it); "
-                "publish the CA certificate (`appeal-archive identity --export-ca custodian-ca.pem`) so that "
-                "recipients can trust your signatures"]
+        holder = name or custodian_name()
+        _create_atomically(folder, lambda fresh: _make_custodian(fresh, now, holder))
+        chosen = "" if holder != DEFAULT_NAME else (
+            f" It is named {DEFAULT_NAME!r}: to sign in your institution's name, before you publish anything, "
+            f"move {folder} aside and run `appeal-archive identity --create --name \"Your institution\"`.")
+        return [f"created a custodian CA and a signing certificate for {holder!r} in {folder} (the keys never "
+                "leave it); publish the CA certificate (`appeal-archive identity --export-ca custodian-ca.pem`) "
+                f"so that recipients can trust your signatures.{chosen}"]
     if not (folder / SIGNER_CERT).exists():  # a renewal was interrupted between its two renames
         _write_signer(folder, now)
         return [f"issued a signing certificate in {folder / 'signer'}"]
@@ -122,10 +141,11 @@ def _cannot_create(folder: Path, error: OSError) -> AppealArchiveError:
                 f"set {IDENTITY_ENV} to a writable folder outside the project")
 
 
-def _make_custodian(folder: Path, now: datetime) -> None:
+def _make_custodian(folder: Path, now: datetime, holder: str) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     _write_key(folder / CA_KEY, key)
-    (folder / CA_CERT).write_bytes(_pem(_ca_certificate(key, now)))
+    (folder / CA_CERT).write_bytes(_pem(_ca_certificate(key, now, holder)))
+    os.chmod(folder / CA_CERT, 0o644)  # a certificate is public: only the keys are kept to their owner
     _write_signer(folder, now)
 
 
@@ -169,8 +189,8 @@ def _key_usage(**granted: bool) -> x509.KeyUsage:
     return x509.KeyUsage(**{**usages, **granted})
 
 
-def _ca_certificate(key: rsa.RSAPrivateKey, now: datetime) -> x509.Certificate:
-    name = _name(f"{custodian_name()} CA")
+def _ca_certificate(key: rsa.RSAPrivateKey, now: datetime, holder: str) -> x509.Certificate:
+    name = _name(f"{holder} CA")
     return (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -188,7 +208,7 @@ def _signer_certificate(key: rsa.RSAPrivateKey, ca_key: rsa.RSAPrivateKey, ca_ce
     # usage is documentSigning ("Unknown issue with Certificate").
     ends = min(now + timedelta(days=365 * SIGNER_YEARS), ca_certificate.not_valid_after_utc)
     return (
-        x509.CertificateBuilder().subject_name(_name(custodian_name())).issuer_name(ca_certificate.subject)
+        x509.CertificateBuilder().subject_name(_name(_holder_of(ca_certificate))).issuer_name(ca_certificate.subject)
         .public_key(key.public_key()).serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5)).not_valid_after(ends)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -278,12 +298,20 @@ class IdentityReport:
         return asdict(self)
 
 
-def describe_identity(folder: Path, *, create: bool = False, export_ca: Path | None = None,
+def describe_identity(folder: Path, *, create: bool = False, name: str | None = None, export_ca: Path | None = None,
                       now: datetime | None = None) -> IdentityReport:
-    """The identity in `folder` (made first with `create`); with `export_ca`, its CA certificate written there."""
+    """The identity in `folder` (made first with `create`, in `name`); with `export_ca`, its CA certificate
+    written there."""
     notices: list[str] = []
+    if name is not None and not create:
+        raise fail("identity.usage", "--name names a new identity: give it with --create",
+                   "run `appeal-archive identity --create --name \"Your institution\"`", exit_code=EXIT_USAGE)
+    if name is not None and not name.strip():
+        raise fail("identity.usage", "the name is empty", "give the custodian's name, e.g. --name \"Museum of "
+                   "Free Belarus\"", exit_code=EXIT_USAGE)
     if create:
-        notices = ensure_identity(folder, now or datetime.now(UTC).replace(microsecond=0))
+        notices = ensure_identity(folder, now or datetime.now(UTC).replace(microsecond=0),
+                                  name.strip() if name is not None else None)
     kind = identity_kind(folder)
     report = IdentityReport(str(folder), kind, notices=tuple(notices))
     if kind is None:
@@ -300,7 +328,7 @@ def describe_identity(folder: Path, *, create: bool = False, export_ca: Path | N
             from appeal_archive.files import refuse_records_folder, write_atomically
 
             refuse_records_folder(export_ca)
-            write_atomically(export_ca, _pem(ca_certificate))
+            write_atomically(export_ca, _pem(ca_certificate), mode=0o644)
             report.exported = str(export_ca)
     elif export_ca:
         raise fail("identity.self-signed", f"the identity in {folder} is a self-signed certificate, made by an "

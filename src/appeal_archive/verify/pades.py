@@ -39,6 +39,7 @@ class SignatureFacts:
     certificate_der: bytes
     signed_revision: int
     signed_length: int
+    carried_certificates_der: tuple[bytes, ...] = ()  # the others the signature carries (its chain)
 
 
 def check_pdf_signature(stream: BinaryIO, size: int, report: VerifyReport,
@@ -95,7 +96,8 @@ def check_pdf_signature(stream: BinaryIO, size: int, report: VerifyReport,
     if judging.at is not None and report.ok:
         judge_at(report, signature, stamps, judging, _existed_by(status))
     first, first_length, second, second_length = signature.byte_range
-    return SignatureFacts(signature.signer_cert.dump(), signature.signed_revision, second + second_length)
+    return SignatureFacts(signature.signer_cert.dump(), signature.signed_revision, second + second_length,
+                          tuple(certificate.dump() for certificate in signature.other_embedded_certs))
 
 
 def check_gap(stream: BinaryIO, signature, report: VerifyReport) -> bool:

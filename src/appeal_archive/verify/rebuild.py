@@ -7,12 +7,16 @@ root all check out, and only its rendering differs.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from appeal_archive.verify.pades import SignatureFacts
 from appeal_archive.verify.report import VerifyReport
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 WITHHELD_GAPS = ("ref.dangling", "signatory.missing-position")
 
@@ -55,7 +59,8 @@ def check_rebuild(stream: BinaryIO, size: int, records: Path, manifest: dict[str
         report.fail("rebuild.manifest", "the attached records give a different manifest than the one attached",
                     "the attachments were altered")
         return
-    identity = identity_of(x509.load_der_x509_certificate(signature.certificate_der))
+    identity = identity_of(x509.load_der_x509_certificate(signature.certificate_der),
+                           _certificates(signature.carried_certificates_der))
     unsigned, _ = render_archival_pdf(Dossier.from_record_set(record_set, manifest), build_date, identity,
                                       made_with, scratch=records.parent)
     stream.seek(0)
@@ -69,6 +74,17 @@ def check_rebuild(stream: BinaryIO, size: int, records: Path, manifest: dict[str
                     "the signed revision adds more than a signature")
         return
     report.passed("integrity", "the signed bytes are exactly this version's rendering of the file's own attachments")
+
+
+def _certificates(ders: tuple[bytes, ...]) -> Iterator[x509.Certificate]:
+    """The certificates a signature carries that can be read (one that cannot issued nothing on the cover)."""
+    from cryptography import x509
+
+    for der in ders:
+        try:
+            yield x509.load_der_x509_certificate(der)
+        except ValueError:
+            continue
 
 
 def signing_update_changes(signed: BinaryIO, signed_revision: int) -> list[str]:

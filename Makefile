@@ -23,8 +23,9 @@ check: $(STAMP)
 	$(BIN)/ruff check src tests tools bench
 	$(BIN)/mypy
 
+# make bench: every benchmark at full size (about half an hour); make bench BENCH=--smoke: a small run (CI).
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH)
 
 validate: $(STAMP)
 	$(BIN)/appeal-archive validate $(RECORDS)

@@ -14,6 +14,9 @@
 --levels:   build at each PAdES level (B-B to B-LTA, with the test PKI served on 127.0.0.1) of the real
             records and of SIZE signatories (default 0: the real records only): time, PDF size, verify time.
 
+--smoke:    every benchmark above but --hostile at a small size (200 signatories), as CI runs it: it shows
+            the benchmarks run, not how fast (targets at small sizes are not judged).
+
 Each size is a record set from bench/generate.py (one signatory and one person record per signatory).
 Figures: wall time, records (or pages) per second, and the peak resident memory of the whole process
 tree, worker processes included. Targets: validate + manifest of 100k signatories <= 15 s and <= 500 MB,
@@ -126,22 +129,45 @@ def check_jsonschema(records: Path) -> tuple[float, int]:
 
 
 def synthetic(size: int, restricted_every: int = 0) -> Path:
-    """The record set of `size` signatories (every n-th restricted), made again when the generator changed
-    since it was made."""
+    """The record set of `size` signatories (every n-th restricted), salted as an archivist's would be, made
+    again when the generator changed since it was made."""
     target = HERE / "out" / (f"{size}-restricted-{restricted_every}" if restricted_every else str(size)) / "records"
     stamp = target.parent / "generator.sha256"
-    made_by = hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()
+    made_by = hashlib.sha256((HERE / "generate.py").read_bytes() + b"salted").hexdigest()
     if not stamp.exists() or stamp.read_text() != made_by:
         shutil.rmtree(target.parent, ignore_errors=True)
         generate.write(size, target, restricted_every=restricted_every)
+        subprocess.run([str(BIN / "appeal-archive"), "salt", str(target)], check=True, capture_output=True)
         stamp.write_text(made_by)
     return target
+
+
+def header() -> None:
+    """When, on which commit and on what machine the figures below were measured (docs quote them with it)."""
+    from datetime import UTC, datetime
+
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True)
+        return run.stdout.strip() if run.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    changed = " (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    print(f"bench run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}{changed}, Python "
+          f"{sys.version.split()[0]}, {len(os.sched_getaffinity(0))} cores, {memory:.0f} GiB", flush=True)
+
+
+def judge(what: str, value: float, limit: float, unit: str) -> None:
+    """A target, and whether this run met it."""
+    print(f"  target: {what} <= {limit:g} {unit}: {value:.2f} {unit}, {'met' if value <= limit else 'NOT met'}",
+          flush=True)
 
 
 def bench_validate(sizes: list[int], reference: bool) -> None:
     cli = str(BIN / "appeal-archive")
     elapsed, rss, code = measure([cli, "validate", str(REPO / "records")])
     print(f"real records: validate {elapsed * 1000:.0f} ms, peak {rss / 1e6:.0f} MB, exit {code}")
+    judge("validate of the real records", elapsed * 1000, 250, "ms")
     print(f"{'signatories':>11} {'files':>7} | {'validate':>14} {'rec/s':>7} {'MB':>5} | "
           f"{'manifest':>14} {'rec/s':>7} {'MB':>5} | {'check-jsonschema':>16} {'MB':>5} | ratio")
     for size in sizes:
@@ -158,6 +184,9 @@ def bench_validate(sizes: list[int], reference: bool) -> None:
               f"{validate_s:>12.2f} s {files / validate_s:>7,.0f} {validate_rss / 1e6:>5.0f} | "
               f"{manifest_s:>12.2f} s {files / manifest_s:>7,.0f} {manifest_rss / 1e6:>5.0f} | "
               f"{reference_s:>14.2f} s {reference_rss / 1e6:>5.0f} | {ratio}", flush=True)
+        if size == 100_000:
+            judge("validate + manifest of 100,000 signatories", validate_s + manifest_s, 15, "s")
+            judge("their peak memory", max(validate_rss, manifest_rss) / 1e6, 500, "MB")
 
 
 def bench_pdf(sizes: list[int]) -> None:
@@ -181,6 +210,10 @@ def bench_pdf(sizes: list[int]) -> None:
             print(f"{size:>11,} | {build_s:>7.2f} s {pages:>6,} {pages / build_s:>8,.0f} "
                   f"{pdf.stat().st_size / 1e6:>7.1f} {build_rss / 1e6:>8.0f} | {verify_s:>6.2f} s "
                   f"{verify_rss / 1e6:>8.0f} {verify_pss / 1e6:>8.0f}", flush=True)
+            if size in (10_000, 100_000):
+                judge(f"build of {size:,} signatories", build_s, 5 if size == 10_000 else 40, "s")
+            if size == 100_000:
+                judge("its peak memory", build_rss / 1e6, 700, "MB")
 
 
 def bench_levels(sizes: list[int]) -> None:
@@ -369,7 +402,16 @@ def main() -> None:
     parser.add_argument("--editions", nargs="*", type=int, metavar="SIZE",
                         help="full and public edition with every tenth signatory restricted, and a proof")
     parser.add_argument("--no-reference", action="store_true", help="skip check-jsonschema")
+    parser.add_argument("--smoke", action="store_true", help="every benchmark but --hostile, at 200 signatories")
     options = parser.parse_args()
+    header()
+    if options.smoke:
+        bench_validate([200], reference=False)
+        bench_pdf([200])
+        bench_jsonld([200])
+        bench_levels([0])
+        bench_editions([200])
+        return
     everything = (options.validate is None and options.pdf is None and options.jsonld is None and not options.hostile
                   and options.levels is None and options.editions is None)
     if options.validate is not None or everything:

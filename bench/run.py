@@ -392,7 +392,7 @@ def bench_jsonld(sizes: list[int]) -> None:
               f"{done - parsed:>7.2f} s", flush=True)
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--validate", nargs="*", type=int, metavar="SIZE")
     parser.add_argument("--pdf", nargs="*", type=int, metavar="SIZE")
@@ -403,7 +403,11 @@ def main() -> None:
                         help="full and public edition with every tenth signatory restricted, and a proof")
     parser.add_argument("--no-reference", action="store_true", help="skip check-jsonschema")
     parser.add_argument("--smoke", action="store_true", help="every benchmark but --hostile, at 200 signatories")
-    options = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    options = parser().parse_args()
     header()
     if options.smoke:
         bench_validate([200], reference=False)

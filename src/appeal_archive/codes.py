@@ -237,24 +237,25 @@ def part_of(code: str) -> str:
     """The part of a verification verdict a code belongs to; everything not listed is integrity."""
     return _PART_OF.get(code, "integrity")
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+CATALOGUE_PAGE = Path(__file__).resolve().parents[2] / "docs" / "codes.md"  # in a source checkout
 START, END = "<!-- codes:start -->", "<!-- codes:end -->"
 
 
 def markdown() -> str:
-    """The catalogue as the README's table."""
+    """The catalogue as the table of docs/codes.md."""
     rows = ["| code | meaning |", "| --- | --- |"]
     rows += [f"| `{code}` | {meaning.replace('|', '/')} |" for code, meaning in CODES.items()]
     return "\n".join(rows)
 
 
-def readme_with_catalogue(text: str) -> str:
+def with_catalogue(text: str) -> str:
+    """A page with the catalogue between its markers brought up to date."""
     head, rest = text.split(START, 1)
     return f"{head}{START}\n{markdown()}\n{END}{rest.split(END, 1)[1]}"
 
 
-if __name__ == "__main__":  # python -m appeal_archive.codes --readme
-    if "--readme" in sys.argv:
-        README.write_text(readme_with_catalogue(README.read_text(encoding="utf-8")), encoding="utf-8")
+if __name__ == "__main__":  # python -m appeal_archive.codes --write: docs/codes.md brought up to date
+    if "--write" in sys.argv:
+        CATALOGUE_PAGE.write_text(with_catalogue(CATALOGUE_PAGE.read_text(encoding="utf-8")), encoding="utf-8")
     else:
         print(markdown())

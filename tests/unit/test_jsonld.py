@@ -1,5 +1,5 @@
 """The JSON-LD bundle as researchers' tools see it: offline, lossless on expansion, IRIs only, stable,
-answering the README's questions, and conforming to the SHACL shapes."""
+answering docs/linked-data.md's questions, and conforming to the SHACL shapes."""
 
 from __future__ import annotations
 
@@ -115,16 +115,19 @@ def test_bundle_is_stable_and_the_base_iri_changes_only_iris(tmp_path: Path):
                                   "https://w3id.org/appeal-archive/id/") == first.decode()
 
 
-def readme_queries() -> list[str]:
-    return re.findall(r"```sparql\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"), re.S)
+LINKED_DATA_PAGE = REPO / "docs" / "linked-data.md"
+
+
+def page_queries() -> list[str]:
+    return re.findall(r"```sparql\n(.*?)```", LINKED_DATA_PAGE.read_text(encoding="utf-8"), re.S)
 
 
 def rows(graph: rdflib.Graph, query: str) -> list[tuple]:
     return [tuple(None if value is None else value.toPython() for value in row) for row in graph.query(query)]
 
 
-def test_readme_queries_answer_the_researchers_questions(graph):
-    who, rallies, demands, addressees, provenance = readme_queries()[:5]
+def test_page_queries_answer_the_researchers_questions(graph):
+    who, rallies, demands, addressees, provenance = page_queries()[:5]
     signed = rows(graph, who)
     assert [row[0] for row in signed][:3] == [1, 2, 2]
     assert signed[0][1:] == ("Initiative group of former political prisoners in Belarus, Head Aliaksandr Kabanau, "
@@ -150,8 +153,8 @@ def test_readme_queries_answer_the_researchers_questions(graph):
         assert source_sha256 == "c33cacb0477b1b5288045d92395bbfcc228573f9a3d23d40efcacf5468ec4671"
 
 
-def test_readme_queries_answer_a_lawyers_questions_without_text_search(graph):
-    former, sentenced, relatives, cabinet = readme_queries()[5:9]
+def test_page_queries_answer_a_lawyers_questions_without_text_search(graph):
+    former, sentenced, relatives, cabinet = page_queries()[5:9]
     # Entry 2 says "brother of political prisoner Anatoly Latushka": a text search for "political prisoner"
     # finds it too; the facts do not confuse the brother with the prisoner.
     assert rows(graph, former) == [("Aliaksandr Kabanau", "former political prisoner")]
@@ -168,11 +171,10 @@ def test_readme_queries_answer_a_lawyers_questions_without_text_search(graph):
     assert any(graph.triples((None, rdflib.URIRef("https://schema.org/about"), anatoly)))
 
 
-def test_the_readme_mapping_lists_every_term_of_the_context():
+def test_the_pages_mapping_lists_every_term_of_the_context():
     from appeal_archive.views.jsonld import CONTEXT
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    table = readme.split("| records | JSON-LD |", 1)[1].split("\n\n", 1)[0]
+    table = LINKED_DATA_PAGE.read_text(encoding="utf-8").split("| records | JSON-LD |", 1)[1].split("\n\n", 1)[0]
     terms = {value if isinstance(value, str) else value.get("@id") or value.get("@reverse")
              for key, value in CONTEXT.items() if key not in ("schema", "prov", "xsd", "aa")}
     assert sorted(term for term in terms if f"`{term}`" not in table) == []

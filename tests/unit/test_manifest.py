@@ -1,4 +1,4 @@
-"""manifest and canonical: the real records' manifest is pinned, and the README recipe recomputes its root."""
+"""manifest and canonical: the real records' manifest is pinned, and docs/ledger.md's recipe recomputes its root."""
 
 from __future__ import annotations
 
@@ -28,23 +28,25 @@ def test_real_records_manifest_matches_golden():
     assert make_manifest(record_set) == json.loads(GOLDEN.read_text(encoding="utf-8"))
 
 
-def readme_recipe() -> str:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## How the root hash is made", 1)[1]
-    return section.split("```python\n", 1)[1].split("```", 1)[0]
+LEDGER_PAGE = REPO / "docs" / "ledger.md"
 
 
-def test_readme_recipe_recomputes_the_root_without_our_code(monkeypatch, capsys):
-    """The README's twenty lines, run as written (PyYAML, hashlib and rfc8785 only), print the golden root,
+def ledger_recipe() -> str:
+    """The recipe of docs/ledger.md, the page that says how the root hash is made."""
+    return LEDGER_PAGE.read_text(encoding="utf-8").split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_ledger_recipe_recomputes_the_root_without_our_code(monkeypatch, capsys):
+    """docs/ledger.md's twenty lines, run as written (PyYAML, hashlib and rfc8785 only), print the golden root,
     and their audit paths are the ones RFC 9162's verification accepts."""
-    recipe = readme_recipe()
+    recipe = ledger_recipe()
     assert "appeal_archive" not in recipe and len(recipe.strip().splitlines()) <= 22
     monkeypatch.chdir(REPO)
     names: dict = {}
-    exec(compile(recipe, "README.md", "exec"), names)
+    exec(compile(recipe, "docs/ledger.md", "exec"), names)
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert capsys.readouterr().out.strip() == golden["root"]
-    assert golden["root"] in (REPO / "README.md").read_text(encoding="utf-8")
+    assert golden["root"] in LEDGER_PAGE.read_text(encoding="utf-8")
     leaves, root = names["leaves"], bytes.fromhex(golden["root"])
     assert [leaf.hex() for leaf in leaves] == tree_leaves(golden)
     for index, leaf in enumerate(leaves):
@@ -87,12 +89,12 @@ def test_canonical_json_is_rfc8785():
     assert canonical_json({"b": 1, "a": [True, None, "ł"]}) == '{"a":[true,null,"ł"],"b":1}'.encode()
 
 
-def test_readme_recipe_agrees_on_another_record_set(tmp_path, monkeypatch, capsys):
+def test_ledger_recipe_agrees_on_another_record_set(tmp_path, monkeypatch, capsys):
     from casefiles import materialize
     from conftest import CASES
 
     materialize(CASES / "valid" / "added-signatory", tmp_path / "records")
     monkeypatch.chdir(tmp_path)
     root = make_manifest(load_record_set("records")[1])["root"]  # which salts the new record
-    exec(compile(readme_recipe(), "README.md", "exec"), {})
+    exec(compile(ledger_recipe(), "docs/ledger.md", "exec"), {})
     assert capsys.readouterr().out.strip() == root

@@ -70,7 +70,7 @@ class BuildResult:
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "out_dir": self.out_dir, "files": self.files, "root": self.root, "pages": self.pages,
                 "signer": self.signer, "level": self.level, "notices": self.notices,
-                "validation": self.report.to_dict()}
+                "validation": self.report.to_dict(), "issues": [issue.to_dict() for issue in self.issues]}
 
 
 def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.PathLike = "build", *,

@@ -27,7 +27,7 @@ class ProveReport:
     exit_code: int = EXIT_OK
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": True, **asdict(self)}
+        return {"ok": True, **asdict(self), "issues": []}
 
 
 def prove_record(records_dir, record: str, out: Path) -> ProveReport:

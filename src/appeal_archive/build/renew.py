@@ -33,7 +33,7 @@ class ExtendReport:
     exit_code: int = EXIT_OK
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"ok": self.exit_code == EXIT_OK, **asdict(self), "issues": []}
 
 
 def _refuse_what_verify_refuses(path: Path, trust_roots: tuple[Path, ...]) -> None:

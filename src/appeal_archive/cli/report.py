@@ -178,7 +178,7 @@ def identity_text(report) -> str:
                      "publish and the one on each archive's cover, then make the CA a trust anchor")
     if report.exported:
         lines.append(f"wrote the custodian CA's certificate to {report.exported}: recipients make it a trust anchor "
-                     "(docs/verifying.md, \"Trusting a custodian\")")
+                     "(docs/verifying.md, \"Without appeal-archive, with standard tools\")")
     return "\n".join(lines)
 
 

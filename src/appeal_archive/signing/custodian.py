@@ -295,7 +295,7 @@ class IdentityReport:
     exit_code: int = EXIT_OK
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"ok": self.exit_code == EXIT_OK, **asdict(self), "issues": []}
 
 
 def describe_identity(folder: Path, *, create: bool = False, name: str | None = None, export_ca: Path | None = None,

@@ -27,6 +27,13 @@ FAMILY_CYR = ["Каваленка", "Новік", "Шэўчык", "Бяляцк�
 CITIES = ["Minsk", "Hrodna", "Brest", "Vilnius", "Warszawa", "Białystok", "Kaunas", "Мінск", "Гродна", "Гомель"]
 ORGANIZATIONS = ["Coordination Council of Belarus", "Museum of Free Belarus", "Belarusian diaspora in Lithuania",
                  "Association of Belarusians in Poland"]
+# Surnames are made unique (as a real petition's names mostly are: a repeated name would let a short quote be
+# found near the start of the export and hide the cost of finding one near its end): a stem spelling the
+# signatory's number in syllables, then a common ending.
+SYLLABLES = ["ka", "lo", "vi", "ra", "mi", "su", "no", "te", "bu", "da", "ze", "po", "ly", "ša", "čo", "ŭe"]
+SYLLABLES_CYR = ["ка", "ло", "ві", "ра", "мі", "су", "но", "це", "бу", "да", "зе", "по", "лы", "ша", "чо", "ўе"]
+ENDINGS = ["enka", "ski", "auskas", "ovič", "uk", "ienė"]
+ENDINGS_CYR = ["енка", "скі", "овіч", "ук", "ёнак"]
 SOURCE_ID = "synthetic-petition-export"
 APPEAL_ID = "synthetic-appeal"
 
@@ -35,15 +42,21 @@ def slug(index: int) -> str:
     return f"p{index:07d}"
 
 
+def unique_surname(index: int, syllables: list[str], ending: str) -> str:
+    """Five syllables spelling the index in base 16, lowest digit first (a million signatories), then the ending."""
+    digits = [(index >> shift) & 15 for shift in (0, 4, 8, 12, 16)]
+    return ("".join(syllables[digit] for digit in digits) + ending).capitalize()
+
+
 def entries(count: int, seed: int) -> list[tuple[str, str, str | None]]:
     """(entry as printed, name as printed, organization or None) for each signatory."""
     rng = random.Random(seed)
     result = []
     for index in range(count):
         if index % 3 == 2:
-            name = f"{rng.choice(GIVEN_CYR)} {rng.choice(FAMILY_CYR)}"
+            name = f"{rng.choice(GIVEN_CYR)} {unique_surname(index, SYLLABLES_CYR, rng.choice(ENDINGS_CYR))}"
         else:
-            name = f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}"
+            name = f"{rng.choice(GIVEN)} {unique_surname(index, SYLLABLES, rng.choice(ENDINGS))}"
         organization = rng.choice(ORGANIZATIONS) if index % 7 == 0 else None
         entry = (f"Member of the {organization} {name}" if organization else f"{name}, {rng.choice(CITIES)}")
         result.append((entry, name, organization))

@@ -24,6 +24,15 @@ def records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return target
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own validation cache folder: the commands cache by default, and no test may read another's
+    cache or the user's."""
+    folder = tmp_path / "validation-cache"
+    monkeypatch.setenv("APPEAL_ARCHIVE_CACHE_DIR", str(folder))
+    return folder
+
+
 EPOCH = "1684627200"  # 2023-05-21T00:00:00Z, a fixed build date for reproducible builds
 
 

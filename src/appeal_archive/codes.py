@@ -86,6 +86,8 @@ CODES: dict[str, str] = {
     "source.unreferenced": "A document in records/sources/ that no source record describes (warning).",
     "manifest.unsalted": "manifest: files with no salt yet have no leaf; `salt` (or a build) gives them one.",
     "validate.workers": "The worker processes of a large validation failed (could not run).",
+    "cache.readable-by-others": "The validation cache, which holds what the records say, can be read by other users "
+                                "(warning).",
     # fmt
     "fmt.unreadable": "fmt: the file has YAML errors; fix them first.",
     "fmt.unstable": "fmt: formatting does not settle on one form; the file is left as it is.",

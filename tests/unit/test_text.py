@@ -46,10 +46,14 @@ def big_text(lines: list[str]) -> str:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(alphabet="abcłżўіėų ,.АБВ", min_size=1, max_size=40), min_size=1, max_size=30),
-       st.integers(min_value=0, max_value=10_000), st.integers(min_value=1, max_value=120))
-def test_large_source_index_agrees_with_plain_search(lines: list[str], start: int, length: int):
+       st.integers(min_value=0, max_value=10_000), st.integers(min_value=1, max_value=120),
+       st.sampled_from([1 << 23, 20_000, 4_000]))
+def test_large_source_index_agrees_with_plain_search(lines: list[str], start: int, length: int, most_entries: int):
+    """At every stride (1: the index fits; 4 and 18: the text is large for it), quotes short and long, at a
+    word or inside one."""
     text = big_text(lines)
-    index = QuoteIndex(text)
+    index = type("Index", (QuoteIndex,), {"_MAX_ENTRIES": most_entries, "_MIN_STRIDE": 1})(text)
+    index.prepare()
     assert index._entries is not None
     normalized = normalize_for_quote(text)
     start = start % len(normalized)
@@ -72,6 +76,17 @@ def test_departure_names_the_word_where_a_quote_leaves_its_source():
 def test_departure_in_a_large_indexed_source_agrees_with_the_plain_one():
     text = " ".join(f"line {number} of the petition export" for number in range(20_000))
     large, quote = QuoteIndex(text), "line 15001 of the petition export line 15002 of the petition exports"
+    large.prepare()
     assert large._entries is not None
     small = QuoteIndex(" ".join(f"line {number} of the petition export" for number in range(15_000, 15_100)))
     assert large.departure(quote).describe().split("; ", 1)[1] == small.departure(quote).describe().split("; ", 1)[1]
+
+
+def test_a_source_asked_often_builds_its_index_and_finds_short_names_deep_in_it():
+    """Unique short names near the end of a large export: the index answers them (stride 1), not a scan."""
+    names = [f"Name{number:05d} Fam" for number in range(20_000)]
+    index = QuoteIndex("\n".join(f"{number}. {name}, Minsk" for number, name in enumerate(names, 1)))
+    assert index._entries is None  # a few questions are answered by a plain search
+    assert all(name in index for name in names[-100:])
+    assert index._word_entries is not None
+    assert "Name20000 Fam" not in index and "Name19999 Fam, Minsk" in index

@@ -43,10 +43,11 @@ class ManifestReport:
                 "unsalted": len(self.unsalted), "issues": [issue.to_dict() for issue in self.issues]}
 
 
-def manifest_report(records_dir: str | os.PathLike = "records", jobs: int | None = None) -> ManifestReport:
+def manifest_report(records_dir: str | os.PathLike = "records", jobs: int | None = None,
+                    cache: bool = False) -> ManifestReport:
     """Validate a records folder and, when it is valid and every file has its salt, make its manifest. Nothing
     is written: a file with no salt yet is reported."""
-    report, record_set = load_record_set(records_dir, keep_data=False, jobs=jobs, salt=False)
+    report, record_set = load_record_set(records_dir, keep_data=False, jobs=jobs, salt=False, cache=cache)
     if record_set is None:
         return ManifestReport(report, None)
     leaves = [record.path for record in record_set.records] + [document.path for document in record_set.documents]

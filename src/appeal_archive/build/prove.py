@@ -30,14 +30,14 @@ class ProveReport:
         return {"ok": True, **asdict(self), "issues": []}
 
 
-def prove_record(records_dir, record: str, out: Path) -> ProveReport:
-    """Write the proof for the record whose id or path is `record`."""
+def prove_record(records_dir, record: str, out: Path, cache: bool = False) -> ProveReport:
+    """Write the proof for the record whose id or path is `record` (`cache`: see check_records)."""
     from appeal_archive.files import refuse_records_folder, write_atomically
     from appeal_archive.ledger.manifest import make_manifest
     from appeal_archive.records.validate import load_record_set
 
     refuse_records_folder(out)
-    report, record_set = load_record_set(records_dir, keep_data=False)
+    report, record_set = load_record_set(records_dir, keep_data=False, cache=cache)
     if record_set is None:
         raise fail("prove.invalid-records", f"{records_dir} does not validate ({len(report.errors)} errors)",
                    f"run `appeal-archive validate {records_dir}` and fix what it says", exit_code=EXIT_INVALID)

@@ -18,11 +18,14 @@ from appeal_archive.layout import EDITIONS
 
 FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="text: for people; json: the report as data, for programs "
-                      "(its fields are listed in the README).")
+                      "(its fields are listed in docs/codes.md).")
 RECORDS_DIR = click.argument("records_dir", default="records", type=click.Path())  # records.not-found when absent
 PROGRESS = click.option("--progress/--no-progress", "show_progress", default=None,
                         help="Say how far a run is, on stderr, once it takes more than a few seconds "
                         "[default: when stderr is a terminal].")
+CACHE = click.option("--cache/--no-cache", "use_cache", default=True, show_default=True,
+                     help="Take the checks of files unchanged since the last run from the validation cache, in "
+                     "your cache folder (the same verdicts; docs/scale.md).")
 JOBS = click.option("--jobs", type=click.IntRange(min=1), default=None,
                     help="Worker processes for large record sets [default: one per CPU].")
 
@@ -92,9 +95,10 @@ def main(ctx: click.Context, debug: bool) -> None:
 @RECORDS_DIR
 @FORMAT
 @JOBS
+@CACHE
 @PROGRESS
 @click.pass_context
-def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int | None,
+def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int | None, use_cache: bool,
              show_progress: bool | None) -> None:
     """Check every record in RECORDS_DIR and report every problem.
 
@@ -110,7 +114,7 @@ def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int
     from appeal_archive.records.validate import validate_records
 
     with reported_errors(ctx, output_format):
-        report = validate_records(records_dir, jobs=jobs, progress=_progress(show_progress))
+        report = validate_records(records_dir, jobs=jobs, progress=_progress(show_progress), cache=use_cache)
     finish(ctx, report, output_format, validation_text)
 
 
@@ -144,8 +148,9 @@ def fmt(ctx: click.Context, paths: tuple[str, ...], check: bool, output_format: 
 @RECORDS_DIR
 @FORMAT
 @JOBS
+@CACHE
 @click.pass_context
-def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int | None) -> None:
+def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int | None, use_cache: bool) -> None:
     """Validate RECORDS_DIR and list every record's SHA-256 and the root hash; nothing is written.
 
     Text: one `sha256  path` line per record and source document, then the root. JSON: the report, with
@@ -162,7 +167,7 @@ def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int
     from appeal_archive.cli.report import manifest_text
 
     with reported_errors(ctx, output_format):
-        report = manifest_report(records_dir, jobs=jobs)
+        report = manifest_report(records_dir, jobs=jobs, cache=use_cache)
     finish(ctx, report, output_format, manifest_text)
 
 
@@ -314,8 +319,10 @@ def salt(ctx: click.Context, records_dir: str, output_format: str) -> None:
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False),
               help="Where to write the proof (JSON).")
 @FORMAT
+@CACHE
 @click.pass_context
-def prove(ctx: click.Context, record_id: str, records_dir: str, out_file: str, output_format: str) -> None:
+def prove(ctx: click.Context, record_id: str, records_dir: str, out_file: str, output_format: str,
+          use_cache: bool) -> None:
     """Write an inclusion proof that the record RECORD_ID (its id, or its path such as persons/x.yaml) is in
     the record set's root: the record, its salted entry and its RFC 9162 audit path. With the signed PDF or
     bundle of either edition, `appeal-archive verify PROOF --against SIGNED` checks it, and shows a court
@@ -330,7 +337,7 @@ def prove(ctx: click.Context, record_id: str, records_dir: str, out_file: str, o
     from appeal_archive.cli.report import prove_text
 
     with reported_errors(ctx, output_format):
-        report = prove_record(records_dir, record_id, Path(out_file))
+        report = prove_record(records_dir, record_id, Path(out_file), cache=use_cache)
     finish(ctx, report, output_format, prove_text)
 
 

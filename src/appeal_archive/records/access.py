@@ -115,6 +115,8 @@ def distinctive_words(records: list[ScannedRecord], restricted: dict[str, str]) 
 
 def name_finder(records: list[ScannedRecord], restricted: dict[str, str]) -> NameFinder:
     """What finds the restricted names, however disguised (unmask.py)."""
+    if not restricted:
+        return NameFinder({}, {})
     return NameFinder(protected_words(records, restricted), distinctive_words(records, restricted))
 
 

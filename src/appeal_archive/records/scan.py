@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from appeal_archive.canonical import canonical_json
@@ -49,7 +50,7 @@ def discover(root: Path, display_root: str) -> Listing:
                                     severity=severity))
 
     for relative, mode, target in _walk(root):
-        name = PurePosixPath(relative).name
+        name = relative.rsplit("/", 1)[-1]
         top = relative.split("/", 1)[0]
         unfit = _unfit_name(relative) if not name.startswith(".") else None
         if unfit:  # shown escaped: a line break in a name would break the report's lines too
@@ -106,8 +107,13 @@ def _key_material_at(root: Path, relative: str) -> str | None:
         return None  # larger than anything kept among records, or unreadable: reported for what it is
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*")  # what nearly every path is: fit
+
+
 def _unfit_name(relative: str) -> str | None:
     """Why a path cannot be a line of the salt ledger (`<salt> <path>`, one a line, UTF-8), or None."""
+    if _PLAIN_NAME.fullmatch(relative):
+        return None
     try:
         relative.encode("utf-8")
     except UnicodeEncodeError:
@@ -164,9 +170,13 @@ class ScanContext:
 
 def scan_file(context: ScanContext, relative: str, record_type: str) -> ScannedRecord:
     """Every check on one record file that needs no other record except the sources' texts."""
+    return scan_bytes(context, relative, record_type, read_bytes(os.path.join(context.root, relative)))
+
+
+def scan_bytes(context: ScanContext, relative: str, record_type: str, raw: bytes | Issue) -> ScannedRecord:
+    """scan_file, for a file already read (or the issue that says why it is not)."""
     scanned = ScannedRecord(path=relative, record_type=record_type)
     file = display_path(context.display_root, relative)
-    raw = read_bytes(os.path.join(context.root, relative))
     if isinstance(raw, Issue):
         scanned.issues = (raw.in_file(file),)
         return scanned

@@ -115,30 +115,46 @@ def _sorted_array(values: array, run: int = 1 << 17) -> array:
 class QuoteIndex:
     """Answers `quote in source` for one source document, fast even for sources of many megabytes.
 
-    Small documents use a plain substring search. Large ones (a petition export with 100,000 lines) would
-    make that quadratic over all quotes, so they index an 8-character key at every 16th position: a quote
-    of at least 24 characters contains one such key at a known offset, which pins down where to compare.
-    The index is two flat arrays (key hashes, sorted, and their positions), a few bytes a position:
-    a dictionary of strings would cost a hundred.
+    Small documents, and any document asked only a few times, use a plain substring search. Asked often, a large
+    one (a petition export with 100,000 lines) would make that quadratic over all quotes, so it is indexed
+    twice, by the hash of an 8-character key:
+    - at every `stride`-th position (16, more for texts past 128 million characters): a quote of at least
+      stride + 8 characters contains one such key at a known offset, which pins down where to compare;
+    - at every word's start: a shorter quote (a short unique name deep in the export) that starts a word is
+      found there; one that does not (it starts inside a word, or is not in the text) is searched plainly.
+    Each index is a flat array of 8 bytes an entry (the key's 40-bit hash above its slot), sorted: a
+    dictionary of strings would cost a hundred.
     """
 
     _SMALL = 1 << 16
-    _STRIDE = 16
     _KEY = 8
-    _SLOT_BITS = 24  # positions of up to 16 million keys: a text of 268 million characters
+    _MIN_STRIDE = 16
+    _MAX_ENTRIES = 1 << 23
+    _SLOT_BITS = 24  # slots of up to 16 million keys: more than _MAX_ENTRIES
+    _PLAIN_FINDS = 32  # searches answered without an index before one is built
 
     def __init__(self, text: str):
         self.text = normalize_for_quote(text)
+        self._stride = max(self._MIN_STRIDE, -(-len(self.text) // self._MAX_ENTRIES))
         self._entries: array | None = None
-        if len(self.text) > self._SMALL:
-            text, step, key, bits = self.text, self._STRIDE, self._KEY, self._SLOT_BITS
-            if len(text) // step >= 1 << bits:
-                raise ValueError("the text is too long to index")
-            # Each entry is a 40-bit hash of the key above the key's slot: sorting plain integers, then
-            # keeping them in an array, needs a fraction of what a dictionary of strings would.
-            entries = array("Q", (((hash(text[slot * step:slot * step + key]) & _HASH_MASK) << bits) | slot
-                                  for slot in range((len(text) - key) // step + 1)))
-            self._entries = _sorted_array(entries)
+        self._word_entries: array | None = None
+        self._word_starts: array | None = None
+        self._plain_finds = 0
+
+    def prepare(self) -> None:
+        """Build the indexes now (before worker processes are forked, so that they share them) when the text is
+        large enough to need them."""
+        if self._entries is not None or len(self.text) <= self._SMALL:
+            return
+        text, step, key, bits = self.text, self._stride, self._KEY, self._SLOT_BITS
+        self._entries = _sorted_array(array("Q", (((hash(text[slot * step:slot * step + key]) & _HASH_MASK) << bits)
+                                                  | slot for slot in range((len(text) - key) // step + 1))))
+        starts = array("Q", [0])
+        starts.extend(match.end() for match in re.finditer(" ", text))
+        if len(starts) < 1 << bits:
+            self._word_starts = starts
+            self._word_entries = _sorted_array(array("Q", (((hash(text[start:start + key]) & _HASH_MASK) << bits)
+                                                           | slot for slot, start in enumerate(starts))))
 
     @classmethod
     def of_bytes(cls, raw: bytes) -> QuoteIndex:
@@ -148,12 +164,12 @@ class QuoteIndex:
             return cls(raw.decode("utf-16", errors="replace"))
         return cls(raw.decode("utf-8", errors="replace"))
 
-    def _entries_of(self, key: str) -> range:
+    @classmethod
+    def _holding(cls, entries: array | None, key: str) -> range:
         """Which entries hold this key's hash (a few more, rarely, on a hash collision): one binary search."""
-        bits, entries = self._SLOT_BITS, self._entries
         if entries is None:
             return range(0)
-        digest = hash(key) & _HASH_MASK
+        bits, digest = cls._SLOT_BITS, hash(key) & _HASH_MASK
         first = bisect_left(entries, digest << bits)
         return range(first, bisect_left(entries, (digest + 1) << bits, first))
 
@@ -162,15 +178,47 @@ class QuoteIndex:
 
     def find(self, needle: str) -> int:
         """Where the (already normalised) needle starts in the normalised source, or -1."""
-        if self._entries is None or len(needle) < self._STRIDE + self._KEY:
+        if len(needle) < self._KEY or len(self.text) <= self._SMALL:
             return self.text.find(needle)
-        # For each of the 16 alignments the quote could have, every indexed key inside it must be present;
-        # the rarest one gives the fewest places to compare.
-        text, key = self.text, self._KEY
-        for alignment in range(self._STRIDE):
+        if self._entries is None:
+            self._plain_finds += 1
+            if self._plain_finds <= self._PLAIN_FINDS:
+                return self.text.find(needle)
+            self.prepare()
+        if len(needle) < self._stride + self._KEY:
+            return self._find_at_a_word(needle)
+        return self._find_by_stride(needle)
+
+    def _find_at_a_word(self, needle: str) -> int:
+        """A word inside the needle (after one of its spaces) starts a word of the text wherever the needle
+        occurs, so the needle is among the places its rarest such word's key is, or nowhere. A needle with no
+        such word is looked for where its own start begins a word, then anywhere."""
+        text, key, mask, starts, entries = self.text, self._KEY, (1 << self._SLOT_BITS) - 1, self._word_starts, \
+            self._word_entries
+        if starts is None or entries is None:
+            return text.find(needle)
+        inner = [offset + 1 for offset, character in enumerate(needle) if character == " "
+                 and offset + 1 + key <= len(needle)]
+        if inner:
+            found, offset = min(((self._holding(entries, needle[offset:offset + key]), offset) for offset in inner),
+                                key=lambda pair: len(pair[0]))
+        else:
+            found, offset = self._holding(entries, needle[:key]), 0
+        for index in found:
+            start = starts[entries[index] & mask] - offset
+            if start >= 0 and text.startswith(needle, start):
+                return start
+        return -1 if inner else text.find(needle)
+
+    def _find_by_stride(self, needle: str) -> int:
+        # For each of the `stride` alignments the quote could have, every indexed key inside it must be
+        # present; the rarest one gives the fewest places to compare.
+        text, key, stride, entries = self.text, self._KEY, self._stride, self._entries
+        slot_mask = (1 << self._SLOT_BITS) - 1
+        for alignment in range(stride):
             rarest: tuple[range, int] | None = None
-            for offset in range(alignment, len(needle) - key + 1, self._STRIDE):
-                found = self._entries_of(needle[offset:offset + key])
+            for offset in range(alignment, len(needle) - key + 1, stride):
+                found = self._holding(entries, needle[offset:offset + key])
                 if not found:
                     rarest = None
                     break
@@ -179,9 +227,8 @@ class QuoteIndex:
             if rarest is None:
                 continue
             found, offset = rarest
-            slot_mask = (1 << self._SLOT_BITS) - 1
             for index in found:
-                start = (self._entries[index] & slot_mask) * self._STRIDE - offset
+                start = (entries[index] & slot_mask) * stride - offset  # type: ignore[index]
                 if start >= 0 and text.startswith(needle, start):
                     return start
         return -1

@@ -7,16 +7,19 @@ indexes exist, so they share them); small sets are scanned in this process, wher
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from appeal_archive.errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Issue, fail
 from appeal_archive.layout import CONFIG_FILE
 from appeal_archive.progress import Progress
 from appeal_archive.records import schema
 from appeal_archive.records.access import exposure_issues, restrictions
+from appeal_archive.records.cache import Fingerprint, ScanCache, context_key, tool_key
 from appeal_archive.records.checks import Locations, check_documents, check_set
 from appeal_archive.records.recordset import RecordSet, ScannedRecord, display_path
 from appeal_archive.records.salts import (
@@ -28,6 +31,8 @@ from appeal_archive.records.salts import (
 from appeal_archive.records.scan import (
     ScanContext,
     discover,
+    read_bytes,
+    scan_bytes,
     scan_file,
     source_quote_issues,
 )
@@ -48,6 +53,7 @@ class ValidationReport:
     contents: str = ""  # what the folder holds, e.g. "29 records, 1 source document, archive.yaml"
     restricted: dict[str, str] = field(default_factory=dict)  # path -> why (access.py)
     salted: int = 0  # files given their salt by this run (salts.py)
+    from_cache: int = 0  # records whose scan the validation cache gave (cache.py)
 
     @property
     def errors(self) -> list[Issue]:
@@ -73,6 +79,7 @@ class ValidationReport:
             "contents": self.contents,
             "records_valid": self.records_valid,
             "salted": self.salted,
+            "from_cache": self.from_cache,
             "restricted": [{"path": path, "reason": reason} for path, reason in sorted(self.restricted.items())],
             "error_count": len(self.errors),
             "warning_count": len(self.warnings),
@@ -81,8 +88,8 @@ class ValidationReport:
 
 
 def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs: int | None = None,
-                  digests: bool = True, salt: bool = False,
-                  progress: Progress | None = None) -> tuple[ValidationReport, RecordSet]:
+                  digests: bool = True, salt: bool = False, progress: Progress | None = None,
+                  cache: bool | Path = False) -> tuple[ValidationReport, RecordSet]:
     """Run every check on a records folder. Raises AppealArchiveError only when it cannot run at all.
 
     The pipeline, in order: find the files; scan archive.yaml and the source records; read and index the
@@ -90,6 +97,8 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     parallel for large sets; then the checks that need the whole set. `digests=False` skips hashing
     (validation alone does not need it); `keep_data` keeps every record's bytes and data for the
     stages that render them. `salt` gives each file without a salt its salt (salts.py), as a build does.
+    `cache` (True: in the user's cache folder; a folder: there) takes each unchanged record's scan from the
+    validation cache (cache.py) and keeps the others' for the next run; it is not used with keep_data.
     """
     progress = progress or Progress()
     display_root = os.fspath(records_dir)
@@ -115,7 +124,14 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
               for path in paths]
     scanned = progress.counter(f"{display_root}: files checked", len(others) + len(sources))
     scanned.advance(len(sources))
-    records = sorted(sources + _scan_all(context, others, jobs, scanned.advance), key=lambda record: record.path)
+    scan_cache = _open_cache(root, context, cache) if cache and not keep_data else None
+    if scan_cache is None:
+        records = _scan_all(context, others, jobs, scanned.advance)
+    else:
+        context.digests = True  # a later manifest or proof takes the digests from the cache
+        records = _scan_with_cache(context, others, jobs, scanned.advance, scan_cache)
+        scan_cache.save(path for path, _ in others)
+    records = sorted(sources + records, key=lambda record: record.path)
     progress.stage(f"{display_root}: checking the records against each other")
     locations = Locations(root, display_root, records)
     set_issues = list(check_set(records, locations))
@@ -125,6 +141,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
         set_issues.append(tracked)
 
     issues = [*listing.issues, *ledger_issues(ledger, salted_paths, display_root), *config.issues, *document_issues,
+              *(scan_cache.warnings if scan_cache else ()),
               *(issue for record in records for issue in record.issues), *set_issues]
     report = ValidationReport(display_root, sorted(set(issues), key=Issue.sort_key),
                               files_checked=len(records) + len(listing.documents) + (listing.config is not None),
@@ -132,22 +149,24 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     present = set(salted_paths)
     salts = {path: value for path, value in ledger.salts.items() if path in present}
     report.restricted, report.salted = restricted, len(salted)
+    report.from_cache = scan_cache.hits if scan_cache else 0
     return report, RecordSet(root, display_root, config, records, documents, salts, restricted)
 
 
 def validate_records(records_dir: str | os.PathLike = "records", jobs: int | None = None,
-                     progress: Progress | None = None) -> ValidationReport:
-    """Check a records folder; the report lists every problem in every file."""
-    return check_records(records_dir, jobs=jobs, digests=False, progress=progress)[0]
+                     progress: Progress | None = None, cache: bool | Path = False) -> ValidationReport:
+    """Check a records folder; the report lists every problem in every file (`cache`: see check_records)."""
+    return check_records(records_dir, jobs=jobs, digests=False, progress=progress, cache=cache)[0]
 
 
 def load_record_set(records_dir: str | os.PathLike = "records", keep_data: bool = True,
-                    jobs: int | None = None, salt: bool = True,
-                    progress: Progress | None = None) -> tuple[ValidationReport, RecordSet | None]:
+                    jobs: int | None = None, salt: bool = True, progress: Progress | None = None,
+                    cache: bool | Path = False) -> tuple[ValidationReport, RecordSet | None]:
     """The validated record set, or None (with the report saying why) when the records are invalid. Files
     not yet salted are salted (salts.py) unless `salt` is False: the stages after validation build on the
     leaves."""
-    report, record_set = check_records(records_dir, keep_data=keep_data, jobs=jobs, salt=salt, progress=progress)
+    report, record_set = check_records(records_dir, keep_data=keep_data, jobs=jobs, salt=salt, progress=progress,
+                                       cache=cache)
     if not report.ok:
         return report, None
     for record in record_set.records:
@@ -169,27 +188,81 @@ def _scan_config(context: ScanContext, relative: str | None) -> ScannedRecord:
 
 # --- scanning many files ----------------------------------------------------------------------------
 
-def _scan_chunk(context: ScanContext, chunk: list[tuple[str, str]]) -> list[ScannedRecord]:
-    return [scan_file(context, path, record_type) for path, record_type in chunk]
+Scan = Callable[..., Any]  # (context, path, record type, ...) -> a result
 
 
-def _scan_all(context: ScanContext, files: list[tuple[str, str]], jobs: int | None,
-              advance: Callable[[int], None]) -> list[ScannedRecord]:
+def _scan_chunk(shared: tuple[ScanContext, Scan], chunk: list[tuple]) -> list:
+    context, scan = shared
+    return [scan(context, *item) for item in chunk]
+
+
+def _scan_all(context: ScanContext, files: list[tuple], jobs: int | None, advance: Callable[[int], None],
+              scan: Scan = scan_file) -> list:
+    """`scan(context, *item)` for each item (a path and record type first), in parallel for large sets."""
     jobs = jobs or usable_cores()
     if jobs == 1 or len(files) < PARALLEL_THRESHOLD or not can_fork():
         scanned = []
-        for path, record_type in files:
-            scanned.append(scan_file(context, path, record_type))
+        for item in files:
+            scanned.append(scan(context, *item))
             advance(1)
         return scanned
-    for record_type in {record_type for _, record_type in files}:
+    for record_type in {item[1] for item in files}:
         schema.validator(record_type)
         schema.marker_paths(record_type)
+    for index in context.quote_indexes.values():
+        if index is not None:
+            index.prepare()
     chunks = [files[start:start + _CHUNK] for start in range(0, len(files), _CHUNK)]
     try:
         # fork: the workers inherit the loaded schemas and the source indexes instead of rebuilding them.
-        _, batches = forked_map(_scan_chunk, context, chunks, jobs, each_done=lambda chunk: advance(len(chunk)))
+        _, batches = forked_map(_scan_chunk, (context, scan), chunks, jobs,
+                                each_done=lambda chunk: advance(len(chunk)))
     except (OSError, RuntimeError) as error:
         raise AppealArchiveError(Issue("validate.workers", f"the worker processes failed: {error}",
                                        hint="run with --jobs 1")) from error
     return [record for batch in batches for record in batch]
+
+
+# --- scanning with the validation cache ------------------------------------------------------------------
+
+def _open_cache(root: Path, context: ScanContext, cache: bool | Path) -> ScanCache:
+    texts = {source_id: None if index is None else hashlib.sha256(index.text.encode("utf-8", "surrogatepass"))
+             .hexdigest() for source_id, index in context.quote_indexes.items()}
+    return ScanCache.open(root, context_key(tool_key(), texts), cache if isinstance(cache, Path) else None)
+
+
+def _scan_with_cache(context: ScanContext, files: list[tuple[str, str]], jobs: int | None,
+                     advance: Callable[[int], None], scan_cache: ScanCache) -> list[ScannedRecord]:
+    """Each file's scan: from the cache when its status shows it unchanged, or when read again it holds what
+    the cache has; scanned (and remembered) otherwise."""
+    records, unsure, root = [], [], os.fspath(context.root)
+    for path, record_type in files:
+        entry = scan_cache.unchanged(path, record_type, Fingerprint.of(os.path.join(root, path)))
+        recalled = scan_cache.recall(path, context.display_root) if entry else None
+        if recalled is not None:
+            records.append(recalled)
+            advance(1)
+        else:
+            unsure.append((path, record_type, scan_cache.same_content(path, record_type)))
+    for (path, record_type, _), (scanned, content, fingerprint) in zip(
+            unsure, _scan_all(context, unsure, jobs, advance, _read_and_scan), strict=True):
+        if scanned is None:
+            scanned = scan_cache.recall(path, context.display_root, fingerprint) or scan_file(context, path,
+                                                                                              record_type)
+        elif content is not None:
+            scan_cache.remember(scanned, content, fingerprint, context.display_root)
+        records.append(scanned)
+    return records
+
+
+def _read_and_scan(context: ScanContext, path: str, record_type: str, cached_content: bytes | None
+                   ) -> tuple[ScannedRecord | None, bytes | None, Fingerprint | None]:
+    """(scan or None when the file holds what the cache has, SHA-256 of the bytes read, status before reading)."""
+    fingerprint = Fingerprint.of(context.root / path)
+    raw = read_bytes(context.root / path)
+    if isinstance(raw, Issue):
+        return scan_bytes(context, path, record_type, raw), None, None
+    content = hashlib.sha256(raw).digest()
+    if content == cached_content:
+        return None, content, fingerprint
+    return scan_bytes(context, path, record_type, raw), content, fingerprint

@@ -1,0 +1,316 @@
+"""The validation cache: what scanning each record file found (scan.py), kept between runs, so that a run after
+an edit reads and judges again only the files that changed.
+
+Never wrong, by construction:
+- A file's identity is its content (SHA-256 of its bytes). Its status (device, inode, size, modification and
+  change times, one name) only lets a run skip re-reading a file, and only when the file was last changed
+  well before it was last read (two seconds: a file system's clock may be that coarse).
+- An entry holds only what one file tells (scan_file's result): every check that needs two files (references,
+  restriction spreading, positions, salts, exposure) runs again on every run, from the entries.
+- Everything scan_file depends on besides the file is the context: the tool (the bytes of its own code and
+  schema, the versions of the libraries that parse and check, Python's Unicode tables) and every source
+  document's text as quotes are checked against it. Another context empties the cache.
+- A cache that cannot be read, from another records folder (path, device and inode), or whose entries do not
+  decode, is set aside and rebuilt; an entry is never trusted half.
+- Two runs at once: SQLite's transactions keep the file whole; a run that cannot write in time leaves it as
+  it was.
+
+It holds what the records say (restricted persons' names among it), so it is as secret as the records: it
+lives in the user's cache folder ($APPEAL_ARCHIVE_CACHE_DIR, or $XDG_CACHE_HOME/appeal-archive, or
+~/.cache/appeal-archive), mode 0700, its files 0600; never in the records folder (which is copied and shared,
+and from which a cache made by someone else could come) and never in a build. validate warns when others can
+read it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+import sys
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import NamedTuple
+
+from appeal_archive.errors import Issue
+from appeal_archive.records.recordset import DocumentFacts, Reference, ScannedRecord, display_path
+
+CACHE_ENV = "APPEAL_ARCHIVE_CACHE_DIR"
+FORMAT = 1
+RACY_NS = 2_000_000_000  # a file changed this close before it was read is read again next time
+_LIBRARIES = ("PyYAML", "jsonschema-rs", "regex", "rfc8785")
+_PRIVATE_FOLDER, _PRIVATE_FILE = 0o700, 0o600
+_BUSY_SECONDS = 10
+_status_of = os.lstat  # a file system's clock is as coarse as it is (a test makes one coarser)
+
+
+def cache_folder(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    if env.get(CACHE_ENV):
+        return Path(env[CACHE_ENV])
+    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "appeal-archive"
+
+
+def tool_key() -> str:
+    """What the scan's verdicts depend on in the tool: its code and schema, byte for byte (a changed check is
+    another tool, committed or not), the libraries that parse and check, and Python's Unicode tables."""
+    from appeal_archive.records.schema import schema_dir
+
+    digest = hashlib.sha256(f"format {FORMAT}\n{sys.version}\nunicode {unicodedata.unidata_version}\n".encode())
+    for library in _LIBRARIES:
+        try:
+            digest.update(f"{library} {version(library)}\n".encode())
+        except PackageNotFoundError:
+            digest.update(f"{library} absent\n".encode())
+    package = Path(__file__).resolve().parents[1]
+    for folder, pattern in ((package, "*.py"), (schema_dir(), "*.json")):
+        for path in sorted(folder.rglob(pattern)):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def context_key(tool: str, source_texts: dict[str, str | None]) -> str:
+    """The tool and what every record's quotes are checked against: each source's id and the SHA-256 of its
+    text as normalised for quotes (None: a source that is not text)."""
+    digest = hashlib.sha256(tool.encode())
+    for source_id, text_digest in sorted(source_texts.items()):
+        digest.update(f"\n{source_id}\0{text_digest}".encode())
+    return digest.hexdigest()
+
+
+class Fingerprint(NamedTuple):
+    """A file's status as read, and when it was read: what lets a later run skip reading it again."""
+
+    device: int
+    inode: int
+    size: int
+    modified_ns: int
+    changed_ns: int
+    read_ns: int
+
+    @classmethod
+    def of(cls, path: str | os.PathLike) -> Fingerprint | None:
+        """The status of a path before it is read (None: not a regular file with one name, read every time)."""
+        read_ns = time.time_ns()
+        try:
+            status = _status_of(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(status.st_mode) or status.st_nlink != 1:
+            return None
+        return cls._make((status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns,
+                          read_ns))
+
+    def still(self, now: Fingerprint) -> bool:
+        """Whether the file now has the status it had when read, and was not changed too close to that
+        reading for its times to tell."""
+        return self[:5] == now[:5] and max(self.modified_ns, self.changed_ns) < self.read_ns - RACY_NS
+
+
+@dataclass(slots=True)
+class Entry:
+    record_type: str
+    content: bytes  # SHA-256 of the file's bytes
+    fingerprint: Fingerprint | None
+    result: str  # the ScannedRecord, as JSON (encode/decode below)
+
+
+class ScanCache:
+    """The cache of one records folder, opened for one run; `save` writes what the run learned."""
+
+    def __init__(self, database: Path, connection: sqlite3.Connection | None, entries: dict[str, Entry],
+                 warnings: list[Issue], identity: str = ""):
+        self.database = database
+        self._identity = identity
+        self._connection = connection
+        self._entries = entries
+        self._changed: dict[str, Entry] = {}
+        self.warnings = warnings
+        self.hits = 0
+
+    # --- opening --------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, root: Path, context: str, folder: Path | None = None) -> ScanCache:
+        """The cache of `root` in `folder` (by default cache_folder()), emptied when it was made in another
+        context or for another folder; a cache that cannot be made at all is an empty one that is not saved."""
+        folder = folder or cache_folder()
+        real = os.path.realpath(root)
+        status = os.stat(real)
+        named = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        database = folder / f"validate-{named}.sqlite3"
+        identity = json.dumps([real, status.st_dev, status.st_ino, context])
+        try:
+            _private_folder(folder)
+            connection = _connect(database)
+        except (OSError, sqlite3.Error):
+            return cls(database, None, {}, [])
+        try:
+            warnings = list(_exposure(folder, database))
+            entries = _read(connection, identity)
+        except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, IndexError):
+            connection.close()
+            entries, warnings = {}, []
+            try:
+                database.unlink(missing_ok=True)  # unreadable: set aside, made anew
+                connection = _connect(database)
+                _reset(connection, identity)
+            except (OSError, sqlite3.Error):
+                return cls(database, None, {}, warnings)
+        return cls(database, connection, entries, warnings, identity)
+
+    # --- during the run -------------------------------------------------------------------------------
+
+    def unchanged(self, relative: str, record_type: str, now: Fingerprint | None) -> Entry | None:
+        """The entry of a file whose status shows it unchanged since it was read."""
+        entry = self._entries.get(relative)
+        if entry is None or now is None or entry.fingerprint is None or entry.record_type != record_type:
+            return None
+        return entry if entry.fingerprint.still(now) else None
+
+    def same_content(self, relative: str, record_type: str) -> bytes | None:
+        """The content digest the cache holds for a file, to compare with what it holds now."""
+        entry = self._entries.get(relative)
+        return entry.content if entry is not None and entry.record_type == record_type else None
+
+    def recall(self, relative: str, display_root: str, fingerprint: Fingerprint | None = None) -> ScannedRecord | None:
+        """The cached scan of a file, for the folder as the user named it; None when it does not decode
+        (then the file is scanned again). With a fingerprint, the file was read again and found the same."""
+        entry = self._entries[relative]
+        try:
+            scanned = decode(json.loads(entry.result), relative, entry.record_type,
+                             display_path(display_root, relative))
+        except (ValueError, TypeError, KeyError, IndexError):
+            return None
+        if fingerprint is not None and fingerprint != entry.fingerprint:
+            self._changed[relative] = Entry(entry.record_type, entry.content, fingerprint, entry.result)
+        self.hits += 1
+        return scanned
+
+    def remember(self, scanned: ScannedRecord, content: bytes, fingerprint: Fingerprint | None,
+                 display_root: str) -> None:
+        self._changed[scanned.path] = Entry(scanned.record_type, content, fingerprint,
+                                            encode(scanned, display_path(display_root, scanned.path)))
+
+    def save(self, present: Iterable[str]) -> None:
+        """Write what changed and forget the files that are gone, in one transaction, if the cache is still the
+        one this run read (another run may have emptied it for another context meanwhile); when another run
+        holds the file longer than a few seconds, write nothing (the next run learns it again)."""
+        connection = self._connection
+        if connection is None:
+            return
+        gone = set(self._entries) - set(present)
+        try:
+            if gone or self._changed:
+                connection.execute("BEGIN IMMEDIATE")
+                if list(connection.execute("SELECT identity FROM about")) == [(self._identity,)]:
+                    connection.executemany("DELETE FROM entries WHERE path = ?", ((path,) for path in gone))
+                    connection.executemany(
+                        "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        ((path, entry.record_type, entry.content,
+                          *(entry.fingerprint or (None,) * 6), entry.result,
+                          _checksum(path, entry.record_type, entry.content, entry.result))
+                         for path, entry in self._changed.items()))
+                connection.commit()
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                connection.rollback()
+        finally:
+            connection.close()
+
+
+def _private_folder(folder: Path) -> None:
+    folder.mkdir(mode=_PRIVATE_FOLDER, parents=True, exist_ok=True)
+
+
+def _exposure(folder: Path, database: Path) -> Iterator[Issue]:
+    for path in (folder, database):
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & 0o077:
+            yield Issue("cache.readable-by-others", f"the validation cache {path} can be read by others "
+                        f"(mode {mode:04o}): it holds what the records say, restricted ones too",
+                        file=str(path), severity="warning",
+                        hint=f"chmod {'700' if path == folder else '600'} {path}")
+
+
+def _connect(database: Path) -> sqlite3.Connection:
+    descriptor = os.open(database, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, _PRIVATE_FILE)
+    os.close(descriptor)
+    return sqlite3.connect(database, timeout=_BUSY_SECONDS)  # each `with connection:` one transaction
+
+
+def _reset(connection: sqlite3.Connection, identity: str) -> None:
+    with connection:
+        connection.execute("DROP TABLE IF EXISTS entries")
+        connection.execute("DROP TABLE IF EXISTS about")
+        connection.execute("CREATE TABLE about (identity TEXT NOT NULL)")
+        connection.execute("CREATE TABLE entries (path TEXT PRIMARY KEY, record_type TEXT NOT NULL, "
+                           "content BLOB NOT NULL, device INTEGER, inode INTEGER, size INTEGER, modified_ns INTEGER, "
+                           "changed_ns INTEGER, read_ns INTEGER, result TEXT NOT NULL, checksum BLOB NOT NULL)")
+        connection.execute("INSERT INTO about VALUES (?)", (identity,))
+
+
+def _read(connection: sqlite3.Connection, identity: str) -> dict[str, Entry]:
+    """The entries, when the cache was made for this folder in this context; otherwise it is emptied."""
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    stored = (list(connection.execute("SELECT identity FROM about")) if tables == {"about", "entries"} else [])
+    if stored != [(identity,)]:
+        _reset(connection, identity)
+        return {}
+    entries = {}
+    for path, record_type, content, *status, result, checksum in connection.execute("SELECT * FROM entries"):
+        if checksum != _checksum(path, record_type, content, result):
+            raise ValueError("an entry that is not as it was written")
+        entries[path] = Entry(record_type, content, None if status[0] is None else Fingerprint._make(status), result)
+    return entries
+
+
+def _checksum(path: str, record_type: str, content: bytes, result: str) -> bytes:
+    """What proves an entry whole: a damaged file is set aside, never read as a verdict."""
+    return hashlib.sha256(b"\0".join((path.encode("utf-8", "surrogateescape"), record_type.encode(), content,
+                                      result.encode("utf-8", "surrogateescape")))).digest()
+
+
+# --- a scan as data ---------------------------------------------------------------------------------------
+# JSON, never pickle: reading a cache must never run what it holds.
+
+_HERE = True  # an issue's file is the scanned file itself, however the folder is named in a later run (a
+# file is a string or null, never a boolean)
+
+
+def encode(scanned: ScannedRecord, file: str) -> str:
+    document = scanned.document
+    return json.dumps([
+        scanned.id, scanned.valid, None if scanned.digest_bytes is None else scanned.digest_bytes.hex(),
+        [list(reference) for reference in scanned.references],
+        [[issue.code, issue.message, _HERE if issue.file == file else issue.file, issue.line, issue.column,
+          issue.pointer, issue.hint, issue.severity] for issue in scanned.issues],
+        scanned.appeal, scanned.position, scanned.signatory_count,
+        None if document is None else [document.file, document.sha256, document.media_type],
+        scanned.access, list(scanned.names)], ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(values: list, relative: str, record_type: str, file: str) -> ScannedRecord:
+    """The scan `encode` wrote, parsed (its entry's checksum proved it whole)."""
+    (record_id, valid, digest, references, issues, appeal, position, signatory_count, document, access,
+     names) = values
+    scanned = ScannedRecord(relative, record_type, record_id, valid,
+                            None if digest is None else bytes.fromhex(digest), appeal=appeal, position=position,
+                            signatory_count=signatory_count, access=access, names=tuple(names))
+    if references:
+        scanned.references = tuple(map(Reference._make, references))
+    if issues:
+        scanned.issues = tuple(Issue(code, message, file if where is _HERE else where, line, column, pointer,
+                                     hint, severity)
+                               for code, message, where, line, column, pointer, hint, severity in issues)
+    if document is not None:
+        scanned.document = DocumentFacts(*document)
+    return scanned

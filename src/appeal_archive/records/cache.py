@@ -169,6 +169,10 @@ class ScanCache:
 
     # --- during the run -------------------------------------------------------------------------------
 
+    def known(self, relative: str, record_type: str) -> bool:
+        entry = self._entries.get(relative)
+        return entry is not None and entry.record_type == record_type
+
     def unchanged(self, relative: str, record_type: str, now: Fingerprint | None) -> Entry | None:
         """The entry of a file whose status shows it unchanged since it was read."""
         entry = self._entries.get(relative)
@@ -195,10 +199,10 @@ class ScanCache:
         self.hits += 1
         return scanned
 
-    def remember(self, scanned: ScannedRecord, content: bytes, fingerprint: Fingerprint | None,
-                 display_root: str) -> None:
-        self._changed[scanned.path] = Entry(scanned.record_type, content, fingerprint,
-                                            encode(scanned, display_path(display_root, scanned.path)))
+    def remember(self, relative: str, record_type: str, content: bytes, fingerprint: Fingerprint | None,
+                 encoded: str) -> None:
+        """A file's scan (`encode`d: workers do that) for the next run."""
+        self._changed[relative] = Entry(record_type, content, fingerprint, encoded)
 
     def save(self, present: Iterable[str]) -> None:
         """Write what changed and forget the files that are gone, in one transaction, if the cache is still the

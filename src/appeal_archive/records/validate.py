@@ -19,7 +19,7 @@ from appeal_archive.layout import CONFIG_FILE
 from appeal_archive.progress import Progress
 from appeal_archive.records import schema
 from appeal_archive.records.access import exposure_issues, restrictions
-from appeal_archive.records.cache import Fingerprint, ScanCache, context_key, tool_key
+from appeal_archive.records.cache import Fingerprint, ScanCache, context_key, encode, tool_key
 from appeal_archive.records.checks import Locations, check_documents, check_set
 from appeal_archive.records.recordset import RecordSet, ScannedRecord, display_path
 from appeal_archive.records.salts import (
@@ -237,32 +237,35 @@ def _scan_with_cache(context: ScanContext, files: list[tuple[str, str]], jobs: i
     the cache has; scanned (and remembered) otherwise."""
     records, unsure, root = [], [], os.fspath(context.root)
     for path, record_type in files:
-        entry = scan_cache.unchanged(path, record_type, Fingerprint.of(os.path.join(root, path)))
+        entry = scan_cache.known(path, record_type) and scan_cache.unchanged(
+            path, record_type, Fingerprint.of(os.path.join(root, path)))
         recalled = scan_cache.recall(path, context.display_root) if entry else None
         if recalled is not None:
             records.append(recalled)
             advance(1)
         else:
             unsure.append((path, record_type, scan_cache.same_content(path, record_type)))
-    for (path, record_type, _), (scanned, content, fingerprint) in zip(
+    for (path, record_type, _), (scanned, content, fingerprint, encoded) in zip(
             unsure, _scan_all(context, unsure, jobs, advance, _read_and_scan), strict=True):
         if scanned is None:
             scanned = scan_cache.recall(path, context.display_root, fingerprint) or scan_file(context, path,
                                                                                               record_type)
-        elif content is not None:
-            scan_cache.remember(scanned, content, fingerprint, context.display_root)
+        elif content is not None and encoded is not None:
+            scan_cache.remember(path, record_type, content, fingerprint, encoded)
         records.append(scanned)
     return records
 
 
 def _read_and_scan(context: ScanContext, path: str, record_type: str, cached_content: bytes | None
-                   ) -> tuple[ScannedRecord | None, bytes | None, Fingerprint | None]:
-    """(scan or None when the file holds what the cache has, SHA-256 of the bytes read, status before reading)."""
-    fingerprint = Fingerprint.of(context.root / path)
-    raw = read_bytes(context.root / path)
+                   ) -> tuple[ScannedRecord | None, bytes | None, Fingerprint | None, str | None]:
+    """(the scan, or None when the file holds what the cache has; SHA-256 of the bytes read; the status before
+    reading; the scan as the cache keeps it)."""
+    fingerprint = Fingerprint.of(os.path.join(context.root, path))
+    raw = read_bytes(os.path.join(context.root, path))
     if isinstance(raw, Issue):
-        return scan_bytes(context, path, record_type, raw), None, None
+        return scan_bytes(context, path, record_type, raw), None, None, None
     content = hashlib.sha256(raw).digest()
     if content == cached_content:
-        return None, content, fingerprint
-    return scan_bytes(context, path, record_type, raw), content, fingerprint
+        return None, content, fingerprint, None
+    scanned = scan_bytes(context, path, record_type, raw)
+    return scanned, content, fingerprint, encode(scanned, display_path(context.display_root, path))

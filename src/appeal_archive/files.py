@@ -65,6 +65,11 @@ def opened(path: str | os.PathLike, limit: int, own: bool = False) -> Iterator[t
 
 def read_regular(path: str | os.PathLike, limit: int, own: bool = False) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; FileRefused otherwise (see `opened` for `own`)."""
+    return read_regular_and_status(path, limit, own)[0]
+
+
+def read_regular_and_status(path: str | os.PathLike, limit: int, own: bool = False) -> tuple[bytes, os.stat_result]:
+    """read_regular, and the status of the very file read (not of whatever the path names a moment apart)."""
     with opened(path, limit, own) as (descriptor, status):
         chunks, total = [], 0
         try:
@@ -76,7 +81,7 @@ def read_regular(path: str | os.PathLike, limit: int, own: bool = False) -> byte
         except OSError as error:
             raise FileRefused(Issue("file.unreadable", f"cannot be read: {error.strerror}",
                                     hint="check the file and the disk")) from error
-        return b"".join(chunks)
+        return b"".join(chunks), status
 
 
 def sha256_of(path: str | os.PathLike, limit: int, own: bool = False) -> str:

@@ -188,6 +188,40 @@ def test_an_edit_within_the_clocks_resolution_is_seen(records: Path, tmp_path: P
     assert "record.id-mismatch" in [issue.code for issue in check_records(records, cache=folder)[0].errors]
 
 
+def test_a_folder_swapped_while_a_file_is_read_never_pairs_one_files_status_with_anothers_verdict(
+        records: Path, tmp_path: Path, monkeypatch):
+    """The path names one file when its status is taken and another when it is read (its folder swapped for a
+    moment): the cache keeps no status for what it read, and later runs read the file again."""
+    from appeal_archive.records import validate
+
+    folder, persons = tmp_path / "cache", records / "persons"
+    (persons / "alexander-azarov.yaml").write_text(
+        (persons / "alexander-azarov.yaml").read_text(encoding="utf-8") + "unknown_field: 1\n", encoding="utf-8")
+    valid = tmp_path / "valid-persons"
+    shutil.copytree(REAL_RECORDS / "persons", valid)
+    reading = validate.read_bytes_and_status
+
+    def swapped_while_read(path, *args):
+        if not str(path).endswith("alexander-azarov.yaml"):
+            return reading(path, *args)
+        os.rename(persons, tmp_path / "aside")
+        os.rename(valid, persons)
+        try:
+            return reading(path, *args)
+        finally:
+            os.rename(persons, valid)
+            os.rename(tmp_path / "aside", persons)
+
+    monkeypatch.setattr(validate, "read_bytes_and_status", swapped_while_read)
+    monkeypatch.setattr(cache_module, "time", SimpleNamespace(time_ns=lambda: time.time_ns() + 60 * 10**9))
+    assert check_records(records, cache=folder, jobs=1)[0].ok  # what it read was valid
+    monkeypatch.undo()
+    monkeypatch.setenv("APPEAL_ARCHIVE_CACHE_DIR", str(folder))
+    cold = judged(records, False)
+    assert cold["report"]["ok"] is False
+    assert judged(records, folder) == cold
+
+
 # --- a cache that cannot be trusted ------------------------------------------------------------------------
 
 
@@ -292,6 +326,34 @@ def test_the_cache_is_private_and_says_so_when_it_is_not(records: Path, tmp_path
     warned = [issue for issue in check_records(records, cache=folder)[0].issues
               if issue.code == "cache.readable-by-others"]
     assert [issue.severity for issue in warned] == ["warning", "warning"] and "chmod 700" in warned[0].hint
+
+
+@pytest.mark.parametrize("place", ["records", "records/sources"])
+def test_a_cache_folder_inside_the_records_is_not_used(records: Path, place: str):
+    before = sorted(path.relative_to(records) for path in records.rglob("*"))
+    report, _ = check_records(records, cache=records.parent / place / "cache")
+    assert [issue.code for issue in report.issues] == ["cache.unusable"] and report.from_cache == 0
+    assert sorted(path.relative_to(records) for path in records.rglob("*")) == before
+
+
+def test_a_cache_others_may_write_in_is_not_believed(records: Path, tmp_path: Path):
+    folder = tmp_path / "cache"
+    check_records(records, cache=folder)
+    folder.chmod(0o777)  # anyone could have written its verdicts
+    report, _ = check_records(records, cache=folder)
+    assert report.from_cache == 0 and "cache.unusable" in [issue.code for issue in report.issues]
+    assert "chmod 700" in next(issue.hint for issue in report.issues if issue.code == "cache.unusable")
+
+
+def test_a_cache_that_is_no_file_is_not_used_and_the_run_says_so(records: Path, tmp_path: Path):
+    folder = tmp_path / "cache"
+    check_records(records, cache=folder)
+    database = _database(folder)
+    database.unlink()
+    os.mkfifo(database)  # opening it must not hang the run
+    report, _ = check_records(records, cache=folder)
+    assert report.ok and report.from_cache == 0
+    assert [issue.code for issue in report.issues] == ["cache.unusable"]
 
 
 def test_the_cache_lives_in_the_users_cache_folder_never_among_the_records(records: Path, tmp_path: Path,

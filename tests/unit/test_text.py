@@ -90,3 +90,14 @@ def test_a_source_asked_often_builds_its_index_and_finds_short_names_deep_in_it(
     assert all(name in index for name in names[-100:])
     assert index._word_entries is not None
     assert "Name20000 Fam" not in index and "Name19999 Fam, Minsk" in index
+
+
+def test_where_a_quote_leaves_its_source_does_not_depend_on_what_was_asked_before():
+    """The first place the quote's longest prefix occurs, index built or not."""
+    text = "\n".join(f"{number}. Member of the Association of Belarusians in Poland Name{number:05d}"
+                     for number in range(3_000))
+    quote = "Member of the Association of Belarusians in Poland Zzzzzz Qqqqqq"
+    fresh, asked = QuoteIndex(text), QuoteIndex(text)
+    asked.prepare()
+    assert fresh.departure(quote).describe() == asked.departure(quote).describe()
+    assert "'Name00000 1." in fresh.departure(quote).describe()

@@ -54,8 +54,10 @@ _status_of = os.lstat  # a file system's clock is as coarse as it is (a test mak
 def cache_folder(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     if env.get(CACHE_ENV):
-        return Path(env[CACHE_ENV])
-    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        return Path(env[CACHE_ENV]).absolute()
+    base = env.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG specification: a relative path is ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "appeal-archive"
 
 
@@ -109,6 +111,16 @@ class Fingerprint(NamedTuple):
         return cls._make((status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns,
                           read_ns))
 
+    def of_the_file_read(self, status: os.stat_result) -> Fingerprint | None:
+        """The status of the file actually read (fstat of its descriptor), when it is the file the path named
+        just before (same device and inode); None when the path was pointed elsewhere in between (a folder
+        swapped): the next run then reads the file again rather than pair one file's status with another's
+        verdict."""
+        if (status.st_dev, status.st_ino) != (self.device, self.inode) or status.st_nlink != 1:
+            return None
+        return Fingerprint(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns,
+                           self.read_ns)
+
     def still(self, now: Fingerprint) -> bool:
         """Whether the file now has the status it had when read, and was not changed too close to that
         reading for its times to tell."""
@@ -141,18 +153,26 @@ class ScanCache:
     @classmethod
     def open(cls, root: Path, context: str, folder: Path | None = None) -> ScanCache:
         """The cache of `root` in `folder` (by default cache_folder()), emptied when it was made in another
-        context or for another folder; a cache that cannot be made at all is an empty one that is not saved."""
-        folder = folder or cache_folder()
+        context or for another folder. A cache that cannot be used (inside the records folder, writable by
+        others, not a database file that can be made) is none: the run goes on without it, and says why."""
+        folder = (folder or cache_folder()).absolute()
         real = os.path.realpath(root)
         status = os.stat(real)
         named = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         database = folder / f"validate-{named}.sqlite3"
         identity = json.dumps([real, status.st_dev, status.st_ino, context])
+        if Path(os.path.realpath(folder)).is_relative_to(real):
+            return cls.unusable(database, f"its folder {folder} is inside the records folder, which is copied and "
+                                "shared", f"set {CACHE_ENV} to a folder outside the records, or leave it unset")
         try:
             _private_folder(folder)
+            refusal = _refusal(folder)
+            if refusal:
+                return cls.unusable(database, *refusal)
             connection = _connect(database)
-        except (OSError, sqlite3.Error):
-            return cls(database, None, {}, [])
+        except (OSError, sqlite3.Error) as error:
+            return cls.unusable(database, f"it cannot be opened ({getattr(error, 'strerror', None) or error})",
+                                f"remove {database} or give {CACHE_ENV} another folder")
         try:
             warnings = list(_exposure(folder, database))
             entries = _read(connection, identity)
@@ -163,9 +183,16 @@ class ScanCache:
                 database.unlink(missing_ok=True)  # unreadable: set aside, made anew
                 connection = _connect(database)
                 _reset(connection, identity)
-            except (OSError, sqlite3.Error):
-                return cls(database, None, {}, warnings)
+            except (OSError, sqlite3.Error) as error:
+                return cls.unusable(database, f"it cannot be made anew ({getattr(error, 'strerror', None) or error})",
+                                    f"remove {database} or give {CACHE_ENV} another folder")
         return cls(database, connection, entries, warnings, identity)
+
+    @classmethod
+    def unusable(cls, database: Path, why: str, hint: str) -> ScanCache:
+        """No cache for this run, with the warning that says why."""
+        return cls(database, None, {}, [Issue("cache.unusable", f"the validation cache is not used: {why}",
+                                              file=str(database), hint=hint, severity="warning")])
 
     # --- during the run -------------------------------------------------------------------------------
 
@@ -235,6 +262,18 @@ def _private_folder(folder: Path) -> None:
     folder.mkdir(mode=_PRIVATE_FOLDER, parents=True, exist_ok=True)
 
 
+def _refusal(folder: Path) -> tuple[str, str] | None:
+    """Why a cache folder cannot be trusted: another user owns it, or others may write in it (and so write
+    verdicts the next run would believe)."""
+    status = os.stat(folder)
+    if status.st_uid != os.getuid():
+        return (f"its folder {folder} belongs to another user", f"give {CACHE_ENV} a folder of your own")
+    if status.st_mode & 0o022:
+        return (f"others may write in its folder {folder} (mode {stat.S_IMODE(status.st_mode):04o})",
+                f"chmod 700 {folder}")
+    return None
+
+
 def _exposure(folder: Path, database: Path) -> Iterator[Issue]:
     for path in (folder, database):
         mode = stat.S_IMODE(os.stat(path).st_mode)
@@ -263,17 +302,23 @@ def _reset(connection: sqlite3.Connection, identity: str) -> None:
 
 
 def _read(connection: sqlite3.Connection, identity: str) -> dict[str, Entry]:
-    """The entries, when the cache was made for this folder in this context; otherwise it is emptied."""
-    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    stored = (list(connection.execute("SELECT identity FROM about")) if tables == {"about", "entries"} else [])
+    """The entries, when the cache was made for this folder in this context; otherwise it is emptied. One read
+    transaction: another run cannot empty it and fill it for another context between the two reads."""
+    connection.execute("BEGIN")
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        stored = (list(connection.execute("SELECT identity FROM about")) if tables == {"about", "entries"} else [])
+        entries = {}
+        if stored == [(identity,)]:
+            for path, record_type, content, *status, result, checksum in connection.execute("SELECT * FROM entries"):
+                if checksum != _checksum(path, record_type, content, result):
+                    raise ValueError("an entry that is not as it was written")
+                entries[path] = Entry(record_type, content, None if status[0] is None else Fingerprint._make(status),
+                                      result)
+    finally:
+        connection.rollback()  # it only read
     if stored != [(identity,)]:
         _reset(connection, identity)
-        return {}
-    entries = {}
-    for path, record_type, content, *status, result, checksum in connection.execute("SELECT * FROM entries"):
-        if checksum != _checksum(path, record_type, content, result):
-            raise ValueError("an entry that is not as it was written")
-        entries[path] = Entry(record_type, content, None if status[0] is None else Fingerprint._make(status), result)
     return entries
 
 

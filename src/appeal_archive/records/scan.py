@@ -21,7 +21,7 @@ from typing import Any
 
 from appeal_archive.canonical import canonical_json
 from appeal_archive.errors import Issue, Severity
-from appeal_archive.files import FileRefused, read_regular
+from appeal_archive.files import FileRefused, read_regular_and_status
 from appeal_archive.layout import CONFIG_FILE, MAX_DOCUMENT_BYTES, SALTS_FILE
 from appeal_archive.records import loader, schema
 from appeal_archive.records.keymaterial import (
@@ -149,12 +149,18 @@ def _walk(root: Path) -> Iterator[tuple[str, int, str]]:
 def read_bytes(path: str | os.PathLike, limit: int = loader.MAX_RECORD_BYTES) -> bytes | Issue:
     """A record file's bytes, or the Issue that says why it is not read (see files.py): it must be the archive's own
     (no other name shares it) and no key material."""
+    return read_bytes_and_status(path, limit)[0]
+
+
+def read_bytes_and_status(path: str | os.PathLike, limit: int = loader.MAX_RECORD_BYTES
+                          ) -> tuple[bytes | Issue, os.stat_result | None]:
+    """read_bytes, and the status of the file read (None when it was not read)."""
     try:
-        raw = read_regular(path, limit, own=True)
+        raw, status = read_regular_and_status(path, limit, own=True)
     except FileRefused as refused:
-        return refused.issue
+        return refused.issue, None
     what = key_material(raw)
-    return raw if what is None else key_material_issue(what)
+    return (raw, status) if what is None else (key_material_issue(what), None)
 
 
 @dataclass

@@ -246,7 +246,9 @@ class QuoteIndex:
                 low = middle
             else:
                 high = middle - 1
-        start = self.find(needle[:low]) if low else -1
+        # The first place it occurs, whatever answered the search (an index may find a later one): the
+        # message must not depend on what was asked before.
+        start = self.text.find(needle[:low]) if low else -1
         # Shown from the start of the word where they part: 'Anatol' against 'Anatoly', not 'l' against 'ly'.
         parted = 0 < low < len(needle) and start + low < len(self.text) and needle[low - 1] != " "
         cut = (needle.rfind(" ", 0, low) + 1 or low) if parted else low

@@ -31,7 +31,7 @@ from appeal_archive.records.salts import (
 from appeal_archive.records.scan import (
     ScanContext,
     discover,
-    read_bytes,
+    read_bytes_and_status,
     scan_bytes,
     scan_file,
     source_quote_issues,
@@ -258,12 +258,14 @@ def _scan_with_cache(context: ScanContext, files: list[tuple[str, str]], jobs: i
 
 def _read_and_scan(context: ScanContext, path: str, record_type: str, cached_content: bytes | None
                    ) -> tuple[ScannedRecord | None, bytes | None, Fingerprint | None, str | None]:
-    """(the scan, or None when the file holds what the cache has; SHA-256 of the bytes read; the status before
-    reading; the scan as the cache keeps it)."""
-    fingerprint = Fingerprint.of(os.path.join(context.root, path))
-    raw = read_bytes(os.path.join(context.root, path))
-    if isinstance(raw, Issue):
+    """(the scan, or None when the file holds what the cache has; SHA-256 of the bytes read; the status of the
+    file read, when the path named that same file before it was opened; the scan as the cache keeps it)."""
+    full = os.path.join(context.root, path)
+    named = Fingerprint.of(full)
+    raw, status = read_bytes_and_status(full)
+    if isinstance(raw, Issue) or status is None:
         return scan_bytes(context, path, record_type, raw), None, None, None
+    fingerprint = named.of_the_file_read(status) if named is not None else None
     content = hashlib.sha256(raw).digest()
     if content == cached_content:
         return None, content, fingerprint, None

@@ -23,7 +23,7 @@ from appeal_archive.layout import MANIFEST, PLACEHOLDER, bag_info, manifest_byte
 from appeal_archive.ledger.manifest import make_manifest
 from appeal_archive.progress import Progress
 from appeal_archive.records.validate import ValidationReport, load_record_set
-from appeal_archive.views.crate import crate_bytes, crate_file, crate_of
+from appeal_archive.views.crate import CrateFile, crate_bytes, crate_file, crate_of
 from appeal_archive.views.registry import CRATE, LINKED_ART, Outputs, bag_payload
 
 
@@ -118,33 +118,45 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
             progress.stage("rendering the archival PDF")
             pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool, scratch=staging.folder)
             release_memory(len(pdf))  # the PDF's stages are done with; the bundle's peak should not stack on them
+            # Each output is written as soon as it is made and let go: only what the crate says of it is kept.
+            described: list[CrateFile] = []
+            written: list[str] = []
+
+            def keep(name: str, data: bytes, durable: bool = True) -> None:
+                staging.write(name, data, durable)
+                described.append(crate_file(name, data))
+                if durable:
+                    written.append(name)
+
+            keep(MANIFEST, manifest_bytes(manifest))
             progress.stage("writing the JSON-LD bundle")
-            outputs = {MANIFEST: manifest_bytes(manifest), names.pdf: pdf,
-                       names.bundle: bundle_bytes(dossier, build_date, names.distribution(bag))}
+            bundle = bundle_bytes(dossier, build_date, names.distribution(bag))
             if material is not None:
                 progress.stage(f"signing (PAdES {level})")
-                outputs[names.pdf] = sign_pdf(pdf, material, reason=f"Archival record {names.archival_id}",
-                                              level=level, tsa_urls=config.tsa_urls, trust_roots=config.trust_roots)
-                outputs[names.bundle_signature] = sign_bundle(
-                    outputs[names.bundle], material, config.tsa_urls[0] if config.tsa_urls else None)
-            described = [crate_file(name, data) for name, data in outputs.items()]
+                pdf = sign_pdf(pdf, material, reason=f"Archival record {names.archival_id}", level=level,
+                               tsa_urls=config.tsa_urls, trust_roots=config.trust_roots)
+                signature = sign_bundle(bundle, material, config.tsa_urls[0] if config.tsa_urls else None)
+            keep(names.pdf, pdf)
+            keep(names.bundle, bundle)
+            del pdf, bundle
+            if material is not None:
+                keep(names.bundle_signature, signature)
             progress.stage("writing the Linked Art view")
             for name, data in linked_art_documents(dossier):  # written as made, never all held
-                staging.write(name, data, durable=False)
-                described.append(crate_file(name, data))
-            outputs[CRATE] = crate_bytes(record_set.config, manifest, build_date, described)
-            for name, data in outputs.items():
-                staging.write(name, data)
+                keep(name, data, durable=False)
+            staging.write(CRATE, crate_bytes(record_set.config, manifest, build_date, described))
+            written.append(CRATE)
+            described.clear()
             if bag:
                 progress.stage("writing the BagIt bag")
-                payload = bag_payload(record_set, outputs)
+                payload = bag_payload(record_set, {name: staging.folder / name for name in written})
                 payload[CRATE] = crate_of(record_set.config, manifest, build_date, payload)
                 make_bag(staging.folder / names.bag, bag_info(record_set.config, build_date, tool, bagit_version()),
                          payload)
             staging.publish(keep=(PLACEHOLDER,))
     except OSError as error:
         raise write_failure(error, out) from error
-    result.files = [os.fspath(out / name) for name in [*outputs, LINKED_ART, *([names.bag] if bag else [])]]
+    result.files = [os.fspath(out / name) for name in [*written, LINKED_ART, *([names.bag] if bag else [])]]
     result.root = manifest["root"]
     if not unsigned:
         result.signer, result.level = identity.describe(), f"PAdES {level}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def bagit_version() -> str:
 CHECKSUMS = ("sha256", "sha512")
 
 
-def make_bag(folder: Path, info: dict[str, str], payload: dict[str, bytes]) -> None:
+def make_bag(folder: Path, info: dict[str, str], payload: dict[str, bytes | Path]) -> None:
     """A BagIt 1.0 bag (SHA-256 and SHA-512 manifests) made with the Library of Congress's bagit package.
 
     Its steps, not its `make_bag`: that one moves a finished folder into data/ and then loads the bag it made,
@@ -35,10 +36,13 @@ def make_bag(folder: Path, info: dict[str, str], payload: dict[str, bytes]) -> N
     import bagit
 
     logging.getLogger("bagit").setLevel(logging.WARNING)
-    for name, data in payload.items():
+    for name, data in payload.items():  # bytes, or a file already written (copied, never all held at once)
         target = folder / "data" / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            shutil.copyfile(data, target)
     # bagit writes the payload manifests into the folder it runs in, as its own make_bag does
     previous = os.getcwd()
     os.chdir(folder)

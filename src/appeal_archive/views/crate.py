@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 CONTEXT = "https://w3id.org/ro/crate/1.2/context"
@@ -29,12 +30,22 @@ class CrateFile(NamedTuple):
     sha256: str
 
 
-def crate_file(path: str, content: bytes) -> CrateFile:
-    return CrateFile(path, len(content), hashlib.sha256(content).hexdigest())
+def crate_file(path: str, content: bytes | Path) -> CrateFile:
+    """What the crate says of a file, given by its bytes or where they are written (read a piece at a time)."""
+    if isinstance(content, bytes):
+        return CrateFile(path, len(content), hashlib.sha256(content).hexdigest())
+    digest = hashlib.sha256()
+    with open(content, "rb") as handle:
+        size = 0
+        while piece := handle.read(1 << 20):
+            digest.update(piece)
+            size += len(piece)
+    return CrateFile(path, size, digest.hexdigest())
 
 
-def crate_of(config: dict[str, Any], manifest: dict[str, Any], build_date: datetime, files: dict[str, bytes]) -> bytes:
-    """The crate's metadata file for files given by name and content."""
+def crate_of(config: dict[str, Any], manifest: dict[str, Any], build_date: datetime,
+             files: dict[str, bytes | Path]) -> bytes:
+    """The crate's metadata file for files given by name and content (or where it is written)."""
     return crate_bytes(config, manifest, build_date, [crate_file(name, content) for name, content in files.items()])
 
 

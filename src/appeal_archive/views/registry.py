@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from appeal_archive.layout import CONFIG, MANIFEST, PLACEHOLDER, RECORDS, record_file
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from appeal_archive.records.recordset import RecordSet
 
 
@@ -145,11 +147,12 @@ def file_format(name: str) -> tuple[str, str]:
     return "application/octet-stream", "A file of the edition"
 
 
-def bag_payload(record_set: RecordSet, outputs: dict[str, bytes]) -> dict[str, bytes]:
-    """The bag's data/: the build's outputs a bag carries and the records folder as it was validated (the
-    crate metadata of data/ is added over all of them: crate.py)."""
+def bag_payload(record_set: RecordSet, outputs: dict[str, bytes | Path]) -> dict[str, bytes | Path]:
+    """The bag's data/: the build's outputs a bag carries (their bytes, or where they are written) and the
+    records folder as it was validated (the crate metadata of data/ is added over all of them: crate.py)."""
     carried = [view for view in VIEWS if view.in_bag and view.key != "crate"]
-    payload = {name: data for name, data in outputs.items() if any(view.holds(name) for view in carried)}
+    payload: dict[str, bytes | Path] = {name: data for name, data in outputs.items()
+                                        if any(view.holds(name) for view in carried)}
     payload[CONFIG] = record_set.config_raw
     payload.update((record_file(record.path), record.kept_raw) for record in record_set.records)
     payload.update((record_file(document.path), document.kept_data) for document in record_set.documents)

@@ -121,17 +121,18 @@ class Fingerprint(NamedTuple):
         return Fingerprint(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns,
                            self.read_ns)
 
-    def still(self, now: Fingerprint) -> bool:
-        """Whether the file now has the status it had when read, and was not changed too close to that
-        reading for its times to tell."""
-        return self[:5] == now[:5] and max(self.modified_ns, self.changed_ns) < self.read_ns - RACY_NS
+
+def still(stored: tuple[int, ...], now: Fingerprint) -> bool:
+    """Whether a file now has the status it had when read (a Fingerprint's fields), and was not changed too
+    close to that reading for its times to tell."""
+    return stored[:5] == now[:5] and max(stored[3], stored[4]) < stored[5] - RACY_NS
 
 
 @dataclass(slots=True)
 class Entry:
     record_type: str
     content: bytes  # SHA-256 of the file's bytes
-    fingerprint: Fingerprint | None
+    fingerprint: tuple[int, ...] | None  # a Fingerprint's fields (a plain tuple when read from the file)
     result: str  # the ScannedRecord, as JSON (encode/decode below)
 
 
@@ -147,6 +148,7 @@ class ScanCache:
         self._changed: dict[str, Entry] = {}
         self.warnings = warnings
         self.hits = 0
+        self._references: dict[tuple[str, ...], Reference] = {}  # one object for each (the same few repeat)
 
     # --- opening --------------------------------------------------------------------------------------
 
@@ -205,7 +207,7 @@ class ScanCache:
         entry = self._entries.get(relative)
         if entry is None or now is None or entry.fingerprint is None or entry.record_type != record_type:
             return None
-        return entry if entry.fingerprint.still(now) else None
+        return entry if still(entry.fingerprint, now) else None
 
     def same_content(self, relative: str, record_type: str) -> bytes | None:
         """The content digest the cache holds for a file, to compare with what it holds now."""
@@ -218,7 +220,7 @@ class ScanCache:
         entry = self._entries[relative]
         try:
             scanned = decode(json.loads(entry.result), relative, entry.record_type,
-                             display_path(display_root, relative))
+                             display_path(display_root, relative), self._references)
         except (ValueError, TypeError, KeyError, IndexError):
             return None
         if fingerprint is not None and fingerprint != entry.fingerprint:
@@ -313,7 +315,7 @@ def _read(connection: sqlite3.Connection, identity: str) -> dict[str, Entry]:
             for path, record_type, content, *status, result, checksum in connection.execute("SELECT * FROM entries"):
                 if checksum != _checksum(path, record_type, content, result):
                     raise ValueError("an entry that is not as it was written")
-                entries[path] = Entry(record_type, content, None if status[0] is None else Fingerprint._make(status),
+                entries[path] = Entry(record_type, content, None if status[0] is None else tuple(status),
                                       result)
     finally:
         connection.rollback()  # it only read
@@ -347,7 +349,8 @@ def encode(scanned: ScannedRecord, file: str) -> str:
         scanned.access, list(scanned.names)], ensure_ascii=False, separators=(",", ":"))
 
 
-def decode(values: list, relative: str, record_type: str, file: str) -> ScannedRecord:
+def decode(values: list, relative: str, record_type: str, file: str,
+           references_made: dict[tuple[str, ...], Reference] | None = None) -> ScannedRecord:
     """The scan `encode` wrote, parsed (its entry's checksum proved it whole)."""
     (record_id, valid, digest, references, issues, appeal, position, signatory_count, document, access,
      names) = values
@@ -355,7 +358,9 @@ def decode(values: list, relative: str, record_type: str, file: str) -> ScannedR
                             None if digest is None else bytes.fromhex(digest), appeal=appeal, position=position,
                             signatory_count=signatory_count, access=access, names=tuple(names))
     if references:
-        scanned.references = tuple(map(Reference._make, references))
+        made = {} if references_made is None else references_made
+        scanned.references = tuple(made.get(key) or made.setdefault(key, Reference._make(key))
+                                   for key in map(tuple, references))
     if issues:
         scanned.issues = tuple(Issue(code, message, file if where is _HERE else where, line, column, pointer,
                                      hint, severity)

@@ -51,6 +51,21 @@ def test_the_rules_are_the_architecture_and_catch_a_leak():
     assert len(import_graph.broken_rules(leak)) == 3
 
 
+def test_the_developers_map_names_every_module_in_its_room():
+    """docs/development.md's table of rooms lists each module of the package in the row of its room."""
+    page = (SOURCE.parents[1] / "docs" / "development.md").read_text(encoding="utf-8")
+    rows = {row.split(" | ")[0].strip("| `/").split(" ")[0]: row for row in page.splitlines() if row.startswith("| ")}
+    missing = []
+    for name in import_graph.modules():
+        parts = name.split(".")[1:]
+        if not parts or parts == ["__main__"] or (len(parts) == 1 and parts[0] in import_graph.ROOMS):
+            continue  # the package and its rooms themselves
+        room, module = (parts[0], parts[-1]) if len(parts) > 1 else ("shared", parts[0])
+        if f"`{module}`" not in rows.get(room, ""):
+            missing.append(name)
+    assert missing == []
+
+
 def test_no_module_is_over_500_lines():
     sizes = {path.relative_to(SOURCE).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
              for path in SOURCE.rglob("*.py")}

@@ -239,6 +239,7 @@ def bench_pdf(sizes: list[int]) -> None:
             target = synthetic(size)
             out = target.parent / "build"
             shutil.rmtree(out, ignore_errors=True)  # a build replacing an earlier one would time its removal too
+            os.sync()  # and a build's own sync would wait for the earlier runs' writes
             with tempfile.TemporaryFile() as log:
                 build_s, build_pss, code = measure_pss([cli, "build", str(target), "--out", str(out)], stdout=log)
                 log.seek(0)
@@ -249,6 +250,7 @@ def bench_pdf(sizes: list[int]) -> None:
             verify_s, verify_rss, verify_pss, code = measure_both([cli, "verify", str(pdf)])
             assert code == 0, f"verify failed on {pdf}"
             shutil.rmtree(out)
+            os.sync()
             bag_s, bag_pss, code = measure_pss([cli, "build", str(target), "--out", str(out), "--bag"])
             assert code == 0, "the build with --bag failed"
             print(f"{size:>11,} | {build_s:>7.2f} s {pages:>6,} {pages / build_s:>8,.0f} "

@@ -19,7 +19,7 @@ It holds what the records say (restricted persons' names among it), so it is as 
 lives in the user's cache folder ($APPEAL_ARCHIVE_CACHE_DIR, or $XDG_CACHE_HOME/appeal-archive, or
 ~/.cache/appeal-archive), mode 0700, its files 0600; never in the records folder (which is copied and shared,
 and from which a cache made by someone else could come) and never in a build. validate warns when others can
-read it.
+read it, and runs without it when it is inside the records folder or others could write verdicts into it.
 """
 
 from __future__ import annotations

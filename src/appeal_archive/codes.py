@@ -88,8 +88,9 @@ CODES: dict[str, str] = {
     "validate.workers": "The worker processes of a large validation failed (could not run).",
     "cache.readable-by-others": "The validation cache, which holds what the records say, can be read by other users "
                                 "(warning).",
-    "cache.unusable": "The validation cache is not used this run: inside the records folder, writable by others, or "
-                      "not a file that can be opened (warning; the records are checked all the same).",
+    "cache.unusable": "The validation cache is not used this run: inside the records folder, owned by another user or "
+                      "writable by others, not a file that can be opened, or held by another run (warning; the records "
+                      "are checked all the same).",
     # fmt
     "fmt.unreadable": "fmt: the file has YAML errors; fix them first.",
     "fmt.unstable": "fmt: formatting does not settle on one form; the file is left as it is.",

@@ -345,6 +345,38 @@ def test_a_cache_others_may_write_in_is_not_believed(records: Path, tmp_path: Pa
     assert "chmod 700" in next(issue.hint for issue in report.issues if issue.code == "cache.unusable")
 
 
+def test_a_cache_file_others_may_write_is_not_believed(records: Path, tmp_path: Path):
+    """The folder may be readable by others (a warning); a database, or a journal, they may write is refused."""
+    folder = tmp_path / "cache"
+    check_records(records, cache=folder)
+    database = _database(folder)
+    database.chmod(0o666)
+    report, _ = check_records(records, cache=folder)
+    assert report.from_cache == 0 and "cache.unusable" in [issue.code for issue in report.issues]
+    database.chmod(0o600)
+    Path(f"{database}-journal").write_bytes(b"")
+    Path(f"{database}-journal").chmod(0o662)
+    assert "cache.unusable" in [issue.code for issue in check_records(records, cache=folder)[0].issues]
+
+
+def test_a_cache_another_run_holds_is_left_as_it_is(records: Path, tmp_path: Path, monkeypatch):
+    folder = tmp_path / "cache"
+    check_records(records, cache=folder)
+    database = _database(folder)
+    inode = database.stat().st_ino
+    monkeypatch.setattr(cache_module, "_BUSY_SECONDS", 0.2)
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        report, _ = check_records(records, cache=folder)
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert report.ok and report.from_cache == 0
+    assert [issue.code for issue in report.issues] == ["cache.unusable"] and "another run" in report.issues[0].message
+    assert database.stat().st_ino == inode and check_records(records, cache=folder)[0].from_cache > 0
+
+
 def test_a_cache_that_is_no_file_is_not_used_and_the_run_says_so(records: Path, tmp_path: Path):
     folder = tmp_path / "cache"
     check_records(records, cache=folder)

@@ -163,12 +163,12 @@ class ScanCache:
         named = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         database = folder / f"validate-{named}.sqlite3"
         identity = json.dumps([real, status.st_dev, status.st_ino, context])
-        if Path(os.path.realpath(folder)).is_relative_to(real):
+        if _within(folder, status):
             return cls.unusable(database, f"its folder {folder} is inside the records folder, which is copied and "
                                 "shared", f"set {CACHE_ENV} to a folder outside the records, or leave it unset")
         try:
             _private_folder(folder)
-            refusal = _refusal(folder)
+            refusal = _refusal(folder) or _file_refusal(database)
             if refusal:
                 return cls.unusable(database, *refusal)
             connection = _connect(database)
@@ -178,8 +178,11 @@ class ScanCache:
         try:
             warnings = list(_exposure(folder, database))
             entries = _read(connection, identity)
-        except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, IndexError):
+        except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, IndexError) as error:
             connection.close()
+            if isinstance(error, sqlite3.OperationalError) and _busy(error):  # left as it is, for that run
+                return cls.unusable(database, "another run has held it for more than ten seconds",
+                                    "run again when the other run has finished, or give this one --no-cache")
             entries, warnings = {}, []
             try:
                 database.unlink(missing_ok=True)  # unreadable: set aside, made anew
@@ -284,6 +287,38 @@ def _exposure(folder: Path, database: Path) -> Iterator[Issue]:
                         f"(mode {mode:04o}): it holds what the records say, restricted ones too",
                         file=str(path), severity="warning",
                         hint=f"chmod {'700' if path == folder else '600'} {path}")
+
+
+def _within(folder: Path, records: os.stat_result) -> bool:
+    """Whether the cache folder is the records folder or inside it, by device and inode (a bind mount or a
+    case-insensitive file system names the same folder by another path)."""
+    for place in (Path(os.path.realpath(folder)), *Path(os.path.realpath(folder)).parents):
+        try:
+            status = os.stat(place)
+        except OSError:
+            continue  # not made yet
+        if (status.st_dev, status.st_ino) == (records.st_dev, records.st_ino):
+            return True
+    return False
+
+
+def _file_refusal(database: Path) -> tuple[str, str] | None:
+    """Why the database (or a journal beside it) cannot be trusted: another user owns it, or others may write
+    it."""
+    for path in (database, *(Path(f"{database}{suffix}") for suffix in ("-journal", "-wal", "-shm"))):
+        try:
+            status = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        if status.st_uid != os.getuid():
+            return (f"{path} belongs to another user", f"remove {path}")
+        if status.st_mode & 0o022:
+            return (f"others may write {path} (mode {stat.S_IMODE(status.st_mode):04o})", f"chmod 600 {path}")
+    return None
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
 
 
 def _connect(database: Path) -> sqlite3.Connection:

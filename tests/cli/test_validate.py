@@ -125,3 +125,21 @@ def test_a_misquote_near_the_end_of_a_long_quote_is_shown_where_it_departs(recor
     assert issue.code == "quote.not-in-source"
     assert "political prisoner'; then the quote has 'Anatol Latushka' where the source has " \
            "'Anatoly Latushka 3. BYPOL" in issue.message
+
+
+def test_the_json_report_is_utf_8_for_a_folder_whose_name_is_not(tmp_path: Path):
+    """A records folder named in bytes that are not UTF-8: the JSON report escapes them (\\udcfe), so that it reads
+    as UTF-8 and gives the same name back, byte for byte."""
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import REAL_RECORDS
+
+    name = b"records-\xfe".decode("utf-8", "surrogateescape")
+    shutil.copytree(REAL_RECORDS, tmp_path / name)
+    done = subprocess.run([sys.executable, "-m", "appeal_archive", "validate", name, "--format", "json"],
+                          cwd=tmp_path, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.decode("utf-8"))
+    assert report["records_dir"].encode("utf-8", "surrogateescape") == b"records-\xfe"

@@ -8,6 +8,7 @@ fields, so the command line holds no logic of its own.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Protocol
 
 from appeal_archive.errors import Issue
@@ -38,8 +39,14 @@ def format_issues(issues: list[Issue]) -> str:
     return "\n".join(format_issue(issue) for issue in issues)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def as_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    """The report as JSON, in UTF-8 whatever it holds: a path that is not UTF-8 (its bytes kept by Python as lone
+    surrogates) is written with JSON's escapes (\\udcfe), which a JSON reader turns back into the same string,
+    never as raw bytes that would make the whole output unreadable as UTF-8."""
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def summary_line(errors: int, warnings: int, what: str) -> str:

@@ -135,6 +135,14 @@ class Entry:
     fingerprint: tuple[int, ...] | None  # a Fingerprint's fields (a plain tuple when read from the file)
     result: str  # the ScannedRecord, as JSON (encode/decode below)
 
+    def unchanged_at(self, path: str) -> bool:
+        """Whether the file at `path` shows, by its status alone, that it is unchanged since it was read (its
+        status is taken only when the entry has one to compare with)."""
+        if self.fingerprint is None:
+            return False
+        now = Fingerprint.of(path)
+        return now is not None and still(self.fingerprint, now)
+
 
 class ScanCache:
     """The cache of one records folder, opened for one run; `save` writes what the run learned."""
@@ -201,21 +209,10 @@ class ScanCache:
 
     # --- during the run -------------------------------------------------------------------------------
 
-    def known(self, relative: str, record_type: str) -> bool:
+    def entry(self, relative: str, record_type: str) -> Entry | None:
+        """What the cache holds for a file, when it holds it as a record of this type."""
         entry = self._entries.get(relative)
-        return entry is not None and entry.record_type == record_type
-
-    def unchanged(self, relative: str, record_type: str, now: Fingerprint | None) -> Entry | None:
-        """The entry of a file whose status shows it unchanged since it was read."""
-        entry = self._entries.get(relative)
-        if entry is None or now is None or entry.fingerprint is None or entry.record_type != record_type:
-            return None
-        return entry if still(entry.fingerprint, now) else None
-
-    def same_content(self, relative: str, record_type: str) -> bytes | None:
-        """The content digest the cache holds for a file, to compare with what it holds now."""
-        entry = self._entries.get(relative)
-        return entry.content if entry is not None and entry.record_type == record_type else None
+        return entry if entry is not None and entry.record_type == record_type else None
 
     def recall(self, relative: str, display_root: str, fingerprint: Fingerprint | None = None) -> ScannedRecord | None:
         """The cached scan of a file, for the folder as the user named it; None when it does not decode
@@ -270,12 +267,29 @@ def _private_folder(folder: Path) -> None:
 def _refusal(folder: Path) -> tuple[str, str] | None:
     """Why a cache folder cannot be trusted: another user owns it, or others may write in it (and so write
     verdicts the next run would believe)."""
-    status = os.stat(folder)
+    return _not_private(f"its folder {folder}", os.stat(folder), f"give {CACHE_ENV} a folder of your own",
+                        f"chmod 700 {folder}")
+
+
+def _file_refusal(database: Path) -> tuple[str, str] | None:
+    """Why the database (or a journal beside it) cannot be trusted: another user owns it, or others may write
+    it."""
+    for path in (database, *(Path(f"{database}{suffix}") for suffix in ("-journal", "-wal", "-shm"))):
+        try:
+            status = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        refusal = _not_private(str(path), status, f"remove {path}", f"chmod 600 {path}")
+        if refusal:
+            return refusal
+    return None
+
+
+def _not_private(what: str, status: os.stat_result, if_foreign: str, if_writable: str) -> tuple[str, str] | None:
     if status.st_uid != os.getuid():
-        return (f"its folder {folder} belongs to another user", f"give {CACHE_ENV} a folder of your own")
+        return (f"{what} belongs to another user", if_foreign)
     if status.st_mode & 0o022:
-        return (f"others may write in its folder {folder} (mode {stat.S_IMODE(status.st_mode):04o})",
-                f"chmod 700 {folder}")
+        return (f"others may write {what} (mode {stat.S_IMODE(status.st_mode):04o})", if_writable)
     return None
 
 
@@ -300,21 +314,6 @@ def _within(folder: Path, records: os.stat_result) -> bool:
         if (status.st_dev, status.st_ino) == (records.st_dev, records.st_ino):
             return True
     return False
-
-
-def _file_refusal(database: Path) -> tuple[str, str] | None:
-    """Why the database (or a journal beside it) cannot be trusted: another user owns it, or others may write
-    it."""
-    for path in (database, *(Path(f"{database}{suffix}") for suffix in ("-journal", "-wal", "-shm"))):
-        try:
-            status = os.lstat(path)
-        except FileNotFoundError:
-            continue
-        if status.st_uid != os.getuid():
-            return (f"{path} belongs to another user", f"remove {path}")
-        if status.st_mode & 0o022:
-            return (f"others may write {path} (mode {stat.S_IMODE(status.st_mode):04o})", f"chmod 600 {path}")
-    return None
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:

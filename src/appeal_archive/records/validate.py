@@ -237,14 +237,14 @@ def _scan_with_cache(context: ScanContext, files: list[tuple[str, str]], jobs: i
     the cache has; scanned (and remembered) otherwise."""
     records, unsure, root = [], [], os.fspath(context.root)
     for path, record_type in files:
-        entry = scan_cache.known(path, record_type) and scan_cache.unchanged(
-            path, record_type, Fingerprint.of(os.path.join(root, path)))
-        recalled = scan_cache.recall(path, context.display_root) if entry else None
+        entry = scan_cache.entry(path, record_type)
+        unchanged = entry is not None and entry.unchanged_at(os.path.join(root, path))
+        recalled = scan_cache.recall(path, context.display_root) if unchanged else None
         if recalled is not None:
             records.append(recalled)
             advance(1)
         else:
-            unsure.append((path, record_type, scan_cache.same_content(path, record_type)))
+            unsure.append((path, record_type, entry.content if entry is not None else None))
     for (path, record_type, _), (scanned, content, fingerprint, encoded) in zip(
             unsure, _scan_all(context, unsure, jobs, advance, _read_and_scan), strict=True):
         if scanned is None:

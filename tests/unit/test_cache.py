@@ -31,15 +31,15 @@ from appeal_archive.records.validate import check_records
 SKIPPED_FIELDS = {"raw", "canonical"}  # kept only for builds, which never use the cache
 
 
-def judged(records: Path, cache: Path | bool) -> dict:
+def judged(records: Path, cache: Path | bool, jobs: int | None = None) -> dict:
     """Everything the commands conclude: validate's report (but for how much came from the cache), every
     record's scan with its digest, the restricted set, and the manifest (with its root) when there is one."""
-    printed = check_records(records, digests=False, cache=cache)[0].to_dict()
+    printed = check_records(records, digests=False, cache=cache, jobs=jobs)[0].to_dict()
     printed.pop("from_cache")
-    _, record_set = check_records(records, cache=cache)
+    _, record_set = check_records(records, cache=cache, jobs=jobs)
     scans = [{field.name: getattr(record, field.name) for field in fields(record) if field.name not in SKIPPED_FIELDS}
              for record in record_set.records]
-    manifest = manifest_report(records, cache=cache)
+    manifest = manifest_report(records, cache=cache, jobs=jobs)
     return {"report": printed, "scans": scans, "restricted": record_set.restricted,
             "manifest": {**manifest.to_dict(), "from_cache": None}}
 
@@ -217,9 +217,9 @@ def test_a_folder_swapped_while_a_file_is_read_never_pairs_one_files_status_with
     assert check_records(records, cache=folder, jobs=1)[0].ok  # what it read was valid
     monkeypatch.undo()
     monkeypatch.setenv("APPEAL_ARCHIVE_CACHE_DIR", str(folder))
-    cold = judged(records, False)
+    cold = judged(records, False, jobs=2)
     assert cold["report"]["ok"] is False
-    assert judged(records, folder) == cold
+    assert judged(records, folder, jobs=2) == cold
 
 
 # --- a cache that cannot be trusted ------------------------------------------------------------------------
@@ -396,3 +396,33 @@ def test_the_cache_lives_in_the_users_cache_folder_never_among_the_records(recor
     assert CliRunner().invoke(main, ["validate", "records"]).exit_code == 0
     assert list((tmp_path / "xdg" / "appeal-archive").glob("validate-*.sqlite3"))
     assert sorted(path.relative_to(records) for path in records.rglob("*")) == before
+
+
+@pytest.mark.slow
+def test_above_the_parallel_threshold_the_workers_fill_and_use_the_cache_alike(tmp_path: Path, monkeypatch):
+    """Above PARALLEL_THRESHOLD the files are read, scanned and encoded for the cache in forked workers: the
+    same verdicts as a cold run, filled, full and after an edit (an invalid one, which workers find)."""
+    import sys
+
+    from conftest import REPO
+
+    from appeal_archive.records import validate
+    from appeal_archive.records.validate import PARALLEL_THRESHOLD
+
+    forked = []
+    real_map = validate.forked_map
+    monkeypatch.setattr(validate, "forked_map", lambda *args, **kwargs: forked.append(args[1][1]) or
+                        real_map(*args, **kwargs))
+    sys.path.insert(0, str(REPO / "bench"))
+    import generate
+
+    records, folder = generate.write(PARALLEL_THRESHOLD // 2 + 50, tmp_path / "records"), tmp_path / "cache"
+    cold = judged(records, False, jobs=2)
+    assert judged(records, folder, jobs=2) == cold  # filled by the workers
+    assert validate._read_and_scan in forked
+    assert check_records(records, cache=folder, jobs=2)[0].from_cache == _cacheable(records)
+    edited = records / "signatories" / "s0000007.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("position: 7", "position: 8"), encoding="utf-8")
+    cold = judged(records, False, jobs=2)
+    assert cold["report"]["ok"] is False
+    assert judged(records, folder, jobs=2) == cold

@@ -247,6 +247,7 @@ def bench_pdf(sizes: list[int]) -> None:
             assert code == 0, output
             pages = int(re.search(r"(\d+) pages", output).group(1))
             pdf = next(out.glob("*.pdf"))
+            sized_for_people(target, out)
             verify_s, verify_rss, verify_pss, code = measure_both([cli, "verify", str(pdf)])
             assert code == 0, f"verify failed on {pdf}"
             shutil.rmtree(out)
@@ -263,6 +264,19 @@ def bench_pdf(sizes: list[int]) -> None:
                 judge("verify of its PDF", verify_s, 10, "s")
                 judge("verify's memory (PSS)", verify_pss / 1e6, 300, "MB")
                 judge("what --bag adds to the build", 100 * (bag_s - build_s) / build_s, 10, "%")
+
+
+def sized_for_people(records: Path, out: Path) -> None:
+    """The outputs as a reader meets them: the bundle against the YAML it describes, how many files the output
+    folder holds, the manifest's form."""
+    yaml_bytes = sum(path.stat().st_size for path in records.rglob("*.yaml"))
+    bundle = next(out.glob("*.jsonld"))
+    files = sum(1 for path in out.rglob("*") if path.is_file())
+    manifest = out / "manifest.json"
+    print(f"  outputs: bundle {bundle.stat().st_size / 1e6:.1f} MB for {yaml_bytes / 1e6:.1f} MB of YAML; "
+          f"{files:,} files in the output folder; manifest {manifest.stat().st_size / 1e6:.1f} MB", flush=True)
+    judge("the bundle against its YAML", bundle.stat().st_size / yaml_bytes, 3, "x")
+    judge("files in the output folder", files, 5000, "files")
 
 
 def bench_levels(sizes: list[int]) -> None:

@@ -701,8 +701,9 @@ def _resigned_bundle(build: Path, content: bytes) -> Path:
 def _edited_identifier(build: Path, value: str) -> Path:
     text = bundle_of(build).read_text(encoding="utf-8")
     # The record's node (which the manifest is rebuilt from), not the person's.
-    return _resigned_bundle(build, text.replace('"identifier": "lukashenka", "isPartOf"',
-                                                f'"identifier": {value}, "isPartOf"', 1)
+    edited = text.replace('"identifier":"lukashenka","isPartOf"', f'"identifier":{value},"isPartOf"', 1)
+    assert edited != text, "the record's node is no longer written as this attack expects"
+    return _resigned_bundle(build, edited
                             .encode("utf-8", "surrogatepass"))
 
 

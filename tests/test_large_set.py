@@ -44,6 +44,33 @@ def test_a_large_set_travels_in_zips_and_verifies(large_build: Path, pki):
     assert len(report.manifest["records"]) > 2 * SIGNATORIES
 
 
+def test_a_large_build_is_sized_for_people(large_build: Path, pki):
+    """Above 2,000 records: the Linked Art view is one ZIP (its members the folder form's files), the PDF prints
+    no page of hashes but says where they are, and the manifest is one line per entry."""
+    import json
+    import subprocess
+
+    from conftest import need_tool
+
+    build = large_build.parent
+    assert not (build / "linked-art").exists()
+    with zipfile.ZipFile(build / "linked-art.zip") as packed:
+        names = packed.namelist()
+        assert len(names) > SIGNATORIES and all(name.startswith("linked-art/") for name in names)
+        person = json.loads(packed.read("linked-art/person/p0001000.json"))
+        assert person["@context"] == "https://linked.art/ns/v1/linked-art.json" and person["type"] == "Person"
+    report = verify_archive(large_build, trust_roots=[pki.root_cert])
+    assert report.ok and report.unsigned == ["linked-art.zip"] and "ro-crate-metadata.json" in report.covered
+
+    text = subprocess.run([need_tool("pdftotext"), "-layout", str(large_build), "-"], capture_output=True,
+                          text=True, timeout=120).stdout
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert manifest["records"][0]["sha256"] not in text
+    assert f"The {len(manifest['records']) + 1:,} SHA-256 digests are not printed" in " ".join(text.split())
+    lines = (build / "manifest.json").read_bytes().splitlines()
+    assert len(lines) > len(manifest["records"]) and all(len(line) < 400 for line in lines)
+
+
 def test_a_record_changed_inside_the_zip_is_caught(large_build: Path, tmp_path: Path):
     from attacks import resigned_pdf
 

@@ -66,3 +66,33 @@ def test_the_appeal_was_created_by_its_adoption_at_the_warsaw_demonstration(view
     assert [name["content"] for name in pavel["identified_by"]] == ["Pavel Latushka", "Павел Латушка"]
     assert {group["id"] for group in pavel["member_of"]} == {ID + "group/national-anti-crisis-management",
                                                              ID + "group/united-transitional-cabinet-of-belarus"}
+
+
+@pytest.mark.parametrize("form", ["zip", "folder"])
+def test_either_form_on_request_holds_the_same_documents(unsigned_build_dir: Path, tmp_path: Path, form: str):
+    """`--linked-art zip` packs the very files of the folder form (a museum extracts it to the same paths);
+    `--linked-art folder` keeps the folder whatever the size. Read as the museum's unzip reads them."""
+    import shutil
+    import zipfile
+
+    from conftest import EPOCH, REAL_RECORDS
+
+    from appeal_archive.build.archive import build_archive
+
+    result = build_archive(REAL_RECORDS, tmp_path / "build", unsigned=True, linked_art=form,
+                           environ={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.ok
+    folder = unsigned_build_dir / "linked-art"
+    expected = {path.relative_to(unsigned_build_dir).as_posix(): path.read_bytes() for path in folder.rglob("*.json")}
+    if form == "zip":
+        assert not (tmp_path / "build/linked-art").exists()
+        assert str(tmp_path / "build/linked-art.zip") in result.files
+        shutil.unpack_archive(tmp_path / "build/linked-art.zip", tmp_path / "unpacked")
+        with zipfile.ZipFile(tmp_path / "build/linked-art.zip") as packed:
+            assert all(member.compress_type == zipfile.ZIP_STORED for member in packed.infolist())
+        found = tmp_path / "unpacked"
+    else:
+        assert not (tmp_path / "build/linked-art.zip").exists()
+        found = tmp_path / "build"
+    assert {path.relative_to(found).as_posix(): path.read_bytes()
+            for path in (found / "linked-art").rglob("*.json")} == expected

@@ -101,6 +101,7 @@ CODES: dict[str, str] = {
     "build.out-not-folder": "The output path exists and is not a folder.",
     "build.nothing-public": "The public edition would hold no appeal: every appeal record is restricted.",
     "output.in-records": "An output (--out, --export-ca, extend's file) would be written inside a records folder.",
+    "build.linked-art-form": "The Linked Art view was asked for in a form other than auto, folder or zip.",
     "build.source-date-epoch": "SOURCE_DATE_EPOCH is not a whole number of seconds since 1970.",
     "pdf.missing-glyph": "A character the archival font cannot draw.",
     "pdf.not-pdfa": "The rendered PDF does not pass PDF/A-3b (a bug in appeal-archive).",

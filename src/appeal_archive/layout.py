@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 if TYPE_CHECKING:
     from appeal_archive.records.recordset import RecordSet
@@ -99,8 +99,23 @@ def root_from_value(value: str) -> str | None:
 
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:
-    """The manifest as it is signed and written: JSON, 2-space indent, keys in order, UTF-8, one final newline."""
-    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """The manifest as it is signed and written: compact JSON, keys in order, UTF-8, one top-level key per line
+    and one entry of a list per line (a line for each of 100,000 records can be searched and compared; an
+    indented form was three times the size), one final newline."""
+    def compact(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def member(key: str, value: Any) -> str:
+        if isinstance(value, list) and value:
+            return f"{compact(key)}:[\n" + ",\n".join(map(compact, value)) + "\n]"
+        return f"{compact(key)}:{compact(value)}"
+    return ("{" + ",\n".join(member(key, value) for key, value in manifest.items()) + "}\n").encode("utf-8")
+
+
+def manifest_forms(manifest: dict[str, Any]) -> tuple[bytes, ...]:
+    """Every form a build of appeal-archive has written a manifest in: today's, and the 2-space indented
+    form of the builds before it (editions already signed and sent keep verifying)."""
+    return manifest_bytes(manifest), (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def zipped(record_count: int) -> bool:
@@ -168,16 +183,22 @@ def zip_archive(files: Iterable[ArchiveFile], build_date: datetime) -> bytes:
     """A reproducible ZIP: members stored (the PDF compresses the whole) in the given order, all dated
     with the build date (ZIP cannot say anything before 1980), no extra fields. Written through a
     temporary file, so only the finished archive is ever in memory."""
-    stamp = max(build_date, datetime(1980, 1, 1, tzinfo=UTC)).timetuple()[:6]
     with tempfile.TemporaryFile() as spool:
-        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
-            for file in files:
-                member = zipfile.ZipInfo(file.name, date_time=stamp)
-                member.external_attr = 0o100644 << 16
-                member.create_system = 3
-                archive.writestr(member, file.data)
+        write_zip(spool, ((file.name, file.data) for file in files), build_date)
         spool.seek(0)
         return spool.read()
+
+
+def write_zip(target: BinaryIO, files: Iterable[tuple[str, bytes]], build_date: datetime) -> None:
+    """Write a reproducible ZIP of (name, bytes) into `target` as they come: members stored, in the given
+    order, all dated with the build date (ZIP cannot say anything before 1980), no extra fields."""
+    stamp = max(build_date, datetime(1980, 1, 1, tzinfo=UTC)).timetuple()[:6]
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in files:
+            member = zipfile.ZipInfo(name, date_time=stamp)
+            member.external_attr = 0o100644 << 16
+            member.create_system = 3
+            archive.writestr(member, data)
 
 
 class ZipMember(NamedTuple):

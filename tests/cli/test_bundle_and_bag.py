@@ -62,6 +62,22 @@ def test_openssl_accepts_the_bundle_signature_and_rejects_a_changed_byte(build: 
     assert result.exit_code == 1 and "sig.digest-mismatch" in result.output
 
 
+@pytest.mark.parametrize("form", ["today", "indented", "respaced"])
+def test_the_manifest_beside_a_bundle_in_either_form_a_build_wrote(build: Path, form: str):
+    """Compact, one entry per line (today), or 2-space indented (builds before 2026-12): both are the form a
+    build wrote and verify; the same manifest in any other form (three spaces) is not one a build wrote."""
+    from appeal_archive.layout import manifest_bytes
+
+    manifest = build / "manifest.json"
+    data = json.loads(manifest.read_bytes())
+    assert manifest.read_bytes() == manifest_bytes(data)
+    indent = {"today": None, "indented": 2, "respaced": 3}[form]
+    if indent:
+        manifest.write_text(json.dumps(data, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8")
+    report = verify_archive(build / f"{NAME}.jsonld")
+    assert ("bundle.manifest-mismatch" in {issue.code for issue in report.issues}) == (form == "respaced")
+
+
 def test_a_bundle_without_its_signature_fails(build: Path, tmp_path: Path):
     lonely = tmp_path / f"{NAME}.jsonld"
     shutil.copy(build / f"{NAME}.jsonld", lonely)

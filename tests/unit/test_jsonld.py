@@ -7,6 +7,7 @@ import copy
 import json
 import re
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pyshacl
 import pytest
@@ -74,7 +75,8 @@ def test_expansion_drops_nothing(bundle):
     expanded = {node["@id"]: node for node in jsonld.expand(bundle, OFFLINE)}
     assert len(expanded) == len(bundle["@graph"])
     for node in bundle["@graph"]:
-        assert values(expanded[node["@id"]]) == values(node), node["@id"]
+        iri = urljoin(bundle["@context"]["@base"], node["@id"])
+        assert values(expanded[iri]) == values(node), node["@id"]
     used = {key for node in bundle["@graph"] for key in node}
     assert used - {"@id", "@type"} <= set(bundle["@context"])
 
@@ -113,6 +115,25 @@ def test_bundle_is_stable_and_the_base_iri_changes_only_iris(tmp_path: Path):
     assert moved != first
     assert moved.decode().replace("https://example.org/museum/",
                                   "https://w3id.org/appeal-archive/id/") == first.decode()
+
+
+@pytest.mark.parametrize("base", ["https://example.org/museum/", "https://example.org/q?set=1/",
+                                  "https://example.org/a/../museum/", "https://example.org/./museum/"])
+def test_record_iris_resolve_to_the_base_and_the_record_whatever_the_base(tmp_path: Path, base: str):
+    """IRIs are written relative to @base only where RFC 3986 resolves them to <base><folder>/<id>; rdflib,
+    resolving them as a researcher's tool does, finds every record under the base as it is written."""
+    import shutil
+
+    shutil.copytree(REAL_RECORDS, tmp_path / "records")
+    archive = tmp_path / "records/archive.yaml"
+    archive.write_text(archive.read_text().replace("https://w3id.org/appeal-archive/id/", base))
+    data = bundle_of(tmp_path / "records")
+    graph = rdflib.Graph().parse(data=data, format="json-ld")
+    person = rdflib.URIRef(base + "persons/anatoly-latushka")
+    assert (person, RDF.type, rdflib.URIRef("https://schema.org/Person")) in graph
+    subjects = {str(subject) for subject in graph.subjects() if "/persons/" in str(subject)}
+    assert subjects and all(subject.startswith(base + "persons/") for subject in subjects)
+    assert ('"@base"' in data.decode()) == (base == "https://example.org/museum/")
 
 
 LINKED_DATA_PAGE = REPO / "docs" / "linked-data.md"
@@ -256,5 +277,5 @@ def test_one_node_per_line_sorted_by_iri_with_sorted_keys():
     assert len(lines) == len(document["@graph"])
     for line, node in zip(lines, document["@graph"], strict=True):
         assert json.loads(line.strip().rstrip(",")) == node
-        assert line.strip().rstrip(",") == json.dumps(node, ensure_ascii=False, sort_keys=True)
+        assert line.strip().rstrip(",") == json.dumps(node, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     assert [node["@id"] for node in document["@graph"]] == sorted(node["@id"] for node in document["@graph"])

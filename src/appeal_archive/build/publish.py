@@ -8,12 +8,15 @@ time. Scratch files (the drawn PDF) live inside the staging folder, never in /tm
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import re
 import secrets
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 _STAGING = ".{name}.staging-"
 _OWNER = re.compile(r"(?P<boot>[0-9a-f]{8})-(?P<pid>\d+)-(?P<start>\d+)-[0-9a-f]{8}")
@@ -71,9 +74,15 @@ class Staging:
     def write(self, name: str, data: bytes, durable: bool = True) -> None:
         """One file of the build; `durable=False` for the many small files of a view (linked-art/<kind>/<id>.json),
         which one sync before publishing makes durable together instead of one fsync each."""
+        with self.open(name, durable) as handle:
+            handle.write(data)
+
+    @contextlib.contextmanager
+    def open(self, name: str, durable: bool = True) -> Iterator[BinaryIO]:
+        """One file of the build, written through the handle as its content is made (a ZIP of 100,000 members)."""
         (self.folder / name).parent.mkdir(parents=True, exist_ok=True)
         with open(self.folder / name, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())

@@ -14,7 +14,8 @@ import click
 
 from appeal_archive.cli.report import as_json, format_issues
 from appeal_archive.errors import EXIT_CANNOT_RUN, AppealArchiveError, Issue
-from appeal_archive.layout import EDITIONS
+from appeal_archive.layout import EDITIONS, ZIP_THRESHOLD
+from appeal_archive.views.registry import LINKED_ART_FORMS
 
 FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="text: for people; json: the report as data, for programs "
@@ -195,13 +196,16 @@ def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int
               "Mozilla's; used to collect validation data for B-LT and B-LTA.")
 @click.option("--bag", is_flag=True, help="Also write the BagIt transfer package of the whole build (it copies "
               "and hashes every file again: seconds for a real appeal, minutes for 100,000 signatories).")
+@click.option("--linked-art", "linked_art", type=click.Choice(LINKED_ART_FORMS), default="auto", show_default=True,
+              help="The Linked Art view as a folder of documents (linked-art/) or one linked-art.zip; auto: the "
+              f"folder up to {ZIP_THRESHOLD:,} records, the ZIP above.")
 @FORMAT
 @JOBS
 @PROGRESS
 @click.pass_context
 def build(ctx: click.Context, records_dir: str, out_dir: str | None, edition: str, unsigned: bool, key: str | None,
           cert: str | None, pkcs12: str | None, passphrase_env: str, tsa_urls: tuple[str, ...], level: str | None,
-          trust_roots: tuple[str, ...], bag: bool, output_format: str, jobs: int | None,
+          trust_roots: tuple[str, ...], bag: bool, linked_art: str, output_format: str, jobs: int | None,
           show_progress: bool | None) -> None:
     """Validate RECORDS_DIR, then write the manifest, the signed archival PDF and the signed JSON-LD
     bundle into --out (and, with --bag, a BagIt package of all of it).
@@ -227,7 +231,7 @@ def build(ctx: click.Context, records_dir: str, out_dir: str | None, edition: st
     with reported_errors(ctx, output_format):
         result = build_archive(records_dir, out_dir or ("build-public" if edition == "public" else "build"),
                                unsigned=unsigned, signer_config=config, bag=bag, jobs=jobs, edition=edition,
-                               progress=_progress(show_progress))
+                               linked_art=linked_art, progress=_progress(show_progress))
     finish(ctx, result, output_format, build_text)
 
 

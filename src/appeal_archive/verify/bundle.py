@@ -147,7 +147,7 @@ def _same_manifest(report: VerifyReport, manifest_file: Path, stated: dict[str, 
     try:
         raw = read_input(manifest_file, layout.MAX_MANIFEST_BYTES)
         found = parse_json(raw)
-        exact = layout.manifest_bytes(found) == raw and not manifest_shape_problem(found)
+        exact = raw in layout.manifest_forms(found) and not manifest_shape_problem(found)
     except (BadJson, FileRefused, ValueError, TypeError):
         found, exact = None, False
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from appeal_archive.errors import AppealArchiveError, Issue
 from appeal_archive.identity import SignerIdentity
-from appeal_archive.layout import pdf_files
+from appeal_archive.layout import pdf_files, zipped
 from appeal_archive.memory import release_memory
 from appeal_archive.records.models import Appeal, Count, Organization, Person, Signatory
 from appeal_archive.views.dossier import (
@@ -325,10 +325,17 @@ def _appendix(layout: Layout, dossier: Dossier, context: RenderContext) -> None:
         layout.paragraph(text, BODY)
         layout.space(3)
     layout.heading("Records and their SHA-256", H2)
-    for entry in dossier.manifest["records"]:
-        layout.line(f"{entry['sha256']}  {entry['path']}", HASH)
-    for entry in dossier.manifest["source_documents"]:
-        layout.line(f"{entry['sha256']}  {entry['path']}", HASH)
+    entries = [*dossier.manifest["records"], *dossier.manifest["source_documents"]]
+    if zipped(len(dossier.manifest["records"])):
+        # Past this size a printed list is pages of hashes nobody reads (2,600 pages at 100,000 records).
+        layout.paragraph(
+            f"The {len(entries):,} SHA-256 digests are not printed: the attached manifest.json lists them, one "
+            "entry per line. To check one record, extract it (`pdfdetach -save N FILE.pdf`, or unpack "
+            "records.zip and canonical.zip) and find its path in the manifest, or run `appeal-archive prove` "
+            "for its audit path to the root above.", SMALL)
+    else:
+        for entry in entries:
+            layout.line(f"{entry['sha256']}  {entry['path']}", HASH)
     if dossier.withheld_count:
         layout.paragraph(f"{dossier.withheld_count} entries are withheld from this edition; their leaves are in the "
                          "attached manifest.", SMALL)

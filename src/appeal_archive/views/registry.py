@@ -32,6 +32,7 @@ class View:
     in_bag: bool  # in the bag's data/ (the crate there is the bag's own, made over data/)
     distributed: bool  # listed among the edition's files by the JSON-LD bundle's Dataset
     folder: bool = False  # a folder of documents, each described by the crate
+    form_of: str | None = None  # another form of that view (by key): a build writes one of the two
 
     def name_for(self, archival_id: str) -> str:
         return self.name.format(archival_id=archival_id)
@@ -67,6 +68,9 @@ VIEWS: tuple[View, ...] = (
     View("linked_art", "linked-art", "application/ld+json",
          "A Linked Art 1.0 document of one entity, for museum collection systems", None,
          in_bag=False, distributed=False, folder=True),
+    View("linked_art_zip", "linked-art.zip", "application/zip",
+         "The Linked Art 1.0 documents, one per entity, for museum collection systems, in a ZIP (extracted: the "
+         "linked-art/ folder)", None, in_bag=False, distributed=False, form_of="linked_art"),
     View("bag", "{archival_id}-bag", "https://www.rfc-editor.org/rfc/rfc8493",
          "The BagIt package of the edition (with --bag)", "the signed files in its payload",
          in_bag=False, distributed=True, folder=True),
@@ -74,6 +78,8 @@ VIEWS: tuple[View, ...] = (
 BY_KEY: dict[str, View] = {view.key: view for view in VIEWS}
 CRATE = BY_KEY["crate"].name  # in the output folder, and in a bag's data/
 LINKED_ART = BY_KEY["linked_art"].name
+LINKED_ART_ZIP = BY_KEY["linked_art_zip"].name
+LINKED_ART_FORMS = ("auto", "folder", "zip")  # auto: the folder up to layout.ZIP_THRESHOLD records, the ZIP above
 # What builds before the bundle's signature became CAdES-T wrote beside it; a build may replace it.
 _FORMER_NAMES = ("{archival_id}.jsonld.tst",)
 

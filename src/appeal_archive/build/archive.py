@@ -88,7 +88,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     from appeal_archive.version import tool_name
     from appeal_archive.views.bag import bagit_version, make_bag
     from appeal_archive.views.dossier import Dossier
-    from appeal_archive.views.jsonld import bundle_bytes
+    from appeal_archive.views.jsonld import write_bundle
     from appeal_archive.views.linkedart import linked_art_documents
     from appeal_archive.views.pdf import render_archival_pdf
 
@@ -133,17 +133,20 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
                     written.append(name)
 
             keep(MANIFEST, manifest_bytes(manifest))
-            progress.stage("writing the JSON-LD bundle")
-            bundle = bundle_bytes(dossier, build_date, names.distribution(bag))
             if material is not None:
                 progress.stage(f"signing (PAdES {level})")
                 pdf = sign_pdf(pdf, material, reason=f"Archival record {names.archival_id}", level=level,
                                tsa_urls=config.tsa_urls, trust_roots=config.trust_roots)
-                signature = sign_bundle(bundle, material, config.tsa_urls[0] if config.tsa_urls else None)
             keep(names.pdf, pdf)
-            keep(names.bundle, bundle)
-            del pdf, bundle
+            del pdf
+            progress.stage("writing the JSON-LD bundle")
+            with staging.open(names.bundle) as handle:  # written as made, and signed from the file
+                write_bundle(handle, dossier, build_date, names.distribution(bag))
+            described.append(crate_file(names.bundle, staging.folder / names.bundle))
+            written.append(names.bundle)
             if material is not None:
+                with open(staging.folder / names.bundle, "rb") as bundle:
+                    signature = sign_bundle(bundle, material, config.tsa_urls[0] if config.tsa_urls else None)
                 keep(names.bundle_signature, signature)
             progress.stage("writing the Linked Art view")
             if packs_linked_art(linked_art, len(record_set.records)):

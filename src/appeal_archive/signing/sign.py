@@ -18,6 +18,7 @@ import asyncio
 import io
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -285,8 +286,9 @@ def _signed_writer(pdf_bytes: bytes):
     return writer
 
 
-def sign_bundle(data: bytes, material: KeyMaterial, tsa_url: str | None = None) -> bytes:
-    """A detached CAdES baseline signature (DER) over `data`: signing-certificate-v2 among the signed
+def sign_bundle(data: bytes | BinaryIO, material: KeyMaterial, tsa_url: str | None = None) -> bytes:
+    """A detached CAdES baseline signature (DER) over `data` (bytes, or a file read a piece at a time from
+    where it stands): signing-certificate-v2 among the signed
     attributes, the chain, and with an authority, the signature time stamp as an unsigned attribute
     (CAdES-T). `openssl cms -verify -binary -content FILE` accepts it."""
     from pyhanko.sign.timestamps import HTTPTimeStamper

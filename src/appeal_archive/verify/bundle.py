@@ -123,7 +123,7 @@ def _placed(entry: dict[str, Any], index: Any) -> dict[str, Any]:
 
 
 def _graph_lines(stream: BinaryIO):
-    """The lines of the bundle's @graph, each one node: the form `jsonld.bundle_bytes` writes."""
+    """The lines of the bundle's @graph, each one node: the form `jsonld.write_bundle` writes."""
     for line in iter(lambda: stream.readline(layout.MAX_BUNDLE_LINE + 1), b""):
         if len(line) > layout.MAX_BUNDLE_LINE:
             raise BadJson("a line is longer than any node appeal-archive writes")

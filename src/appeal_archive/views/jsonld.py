@@ -12,10 +12,10 @@ The @context is embedded, so processing needs no network; every key in the docum
 
 from __future__ import annotations
 
+import io
 import json
-import tempfile
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from appeal_archive.records.models import (
     Appeal,
@@ -363,7 +363,7 @@ class Bundle:
 
     # --- the whole set ------------------------------------------------------------------------------
 
-    def document(self) -> bytes:
+    def write(self, out: BinaryIO) -> None:
         """The whole bundle: the context indented, then one node per line, sorted by @id; keys sorted; UTF-8.
 
         Nodes are written as they are made, never all held: records are visited folder by folder and id by
@@ -374,20 +374,17 @@ class Bundle:
         steps.append(("record-sets", None))
         context = json.dumps({**CONTEXT, **({"@base": self.base_iri} if not self.base else {})},
                              ensure_ascii=False, sort_keys=True, indent=2).replace("\n", "\n  ")
-        with tempfile.TemporaryFile() as out:
-            out.write(f'{{\n  "@context": {context},\n  "@graph": [\n    '.encode())
-            first = True
-            for _, declared in sorted(steps, key=lambda step: step[0]):
-                write = getattr(self, declared.linked_data_writer) if declared else None
-                for model in self.dossier.each(declared.name) if declared else [None]:
-                    write(model) if write else self.record_set_node()
-                    for _, line in sorted(self.nodes):
-                        out.write(line if first else b",\n    " + line)
-                        first = False
-                    self.nodes.clear()
-            out.write(b"\n  ]\n}\n")
-            out.seek(0)
-            return out.read()
+        out.write(f'{{\n  "@context": {context},\n  "@graph": [\n    '.encode())
+        first = True
+        for _, declared in sorted(steps, key=lambda step: step[0]):
+            write = getattr(self, declared.linked_data_writer) if declared else None
+            for model in self.dossier.each(declared.name) if declared else [None]:
+                write(model) if write else self.record_set_node()
+                for _, line in sorted(self.nodes):
+                    out.write(line if first else b",\n    " + line)
+                    first = False
+                self.nodes.clear()
+        out.write(b"\n  ]\n}\n")
 
     def record_set_node(self) -> None:
         config = self.dossier.config
@@ -422,9 +419,18 @@ def _resolves_plainly(base: str) -> bool:
         segment in (".", "..") for segment in path.split("/"))
 
 
+def write_bundle(out: BinaryIO, dossier: Dossier, build_date: datetime | None = None,
+                 files: tuple[tuple[str, str], ...] = ()) -> None:
+    """Write the JSON-LD bundle of a validated record set into `out` as it is made (a bundle of 100,000
+    signatories is 175 MB): the same records, build date and files, the same bytes. `files` (name, media
+    type) are the edition's files, its distribution."""
+    published = build_date.strftime("%Y-%m-%dT%H:%M:%SZ") if build_date else None
+    Bundle(dossier, published, files).write(out)
+
+
 def bundle_bytes(dossier: Dossier, build_date: datetime | None = None,
                  files: tuple[tuple[str, str], ...] = ()) -> bytes:
-    """The JSON-LD bundle of a validated record set: the same records, build date and files, the same bytes.
-    `files` (name, media type) are the edition's files, its distribution."""
-    published = build_date.strftime("%Y-%m-%dT%H:%M:%SZ") if build_date else None
-    return Bundle(dossier, published, files).document()
+    """The bundle as bytes (write_bundle), for a small record set."""
+    out = io.BytesIO()
+    write_bundle(out, dossier, build_date, files)
+    return out.getvalue()

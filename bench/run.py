@@ -13,6 +13,9 @@
             and on other hostile files (zeros, huge sources): exit code, time, memory (target: 300 MB each).
 --editions: the full and the public edition of SIZE signatories with every tenth restricted, then one
             withheld signatory's proof and its check (default 10000 100000).
+--intake:   `intake` of a petition export of SIZE rows (every tenth signer not consenting) into a copy of the
+            real records, then `validate --no-cache` of the result (default 10000 100000; targets at 100,000:
+            intake <= 60 s and <= 500 MB).
 --levels:   build at each PAdES level (B-B to B-LTA, with the test PKI served on 127.0.0.1) of the real
             records and of SIZE signatories (default 0: the real records only): time, PDF size, verify time.
 
@@ -456,6 +459,60 @@ def bench_jsonld(sizes: list[int]) -> None:
               f"{done - parsed:>7.2f} s", flush=True)
 
 
+def petition_export(rows: int, target: Path) -> Path:
+    """A petition export as a web form writes it (csv module, UTF-8): unique names in Latin and Cyrillic, every
+    tenth signer not consenting, e-mail and IP columns intake must leave out."""
+    import csv
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Full name", "E-mail", "City", "Country", "Date signed", "Comment", "Publish my name",
+                         "IP address"])
+        for number, (_, name, _) in enumerate(generate.entries(rows, 2023), 1):
+            writer.writerow([name, f"signer{number}@mail.example", generate.CITIES[number % len(generate.CITIES)],
+                             "BY", f"{number % 28 + 1:02d}.06.2023", "Free them all" if number % 5 == 0 else "",
+                             "no" if number % 10 == 0 else "yes", f"10.{number >> 16 & 255}.{number >> 8 & 255}."
+                             f"{number & 255}"])
+    return target
+
+
+INTAKE_MAP = """columns:
+  name: Full name
+  city: City
+  country: Country
+  signed_at: Date signed
+  comment: Comment
+  publish: Publish my name
+publish_values: [yes]
+date_format: "%d.%m.%Y"
+"""
+
+
+def bench_intake(sizes: list[int]) -> None:
+    """`intake` of an export of SIZE rows into a copy of the real records, then `validate` of the result."""
+    cli = str(BIN / "appeal-archive")
+    print(f"{'rows':>9} | {'intake':>8} {'PSS MB':>7} | {'validate':>8} {'PSS MB':>7}")
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            records = Path(folder) / "records"
+            shutil.copytree(REPO / "records", records)
+            export = petition_export(size, Path(folder) / "export.csv")
+            (Path(folder) / "map.yaml").write_text(INTAKE_MAP, encoding="utf-8")
+            os.sync()
+            intake_s, intake_pss, code = measure_pss([cli, "intake", str(export), "--appeal",
+                                                      "appeal-of-belarusians-to-the-eu", "--map",
+                                                      str(Path(folder) / "map.yaml"), str(records)])
+            assert code == 0, "intake failed"
+            validate_s, validate_pss, code = measure_pss([cli, "validate", "--no-cache", str(records)])
+            assert code == 0, "validate failed on what intake wrote"
+            print(f"{size:>9,} | {intake_s:>6.2f} s {intake_pss / 1e6:>7.0f} | {validate_s:>6.2f} s "
+                  f"{validate_pss / 1e6:>7.0f}", flush=True)
+            if size == 100_000:
+                judge(f"intake of {size:,} rows", intake_s, 60, "s")
+                judge("its peak memory (PSS)", intake_pss / 1e6, 500, "MB")
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--validate", nargs="*", type=int, metavar="SIZE")
@@ -465,6 +522,8 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--levels", nargs="*", type=int, metavar="SIZE", help="signing at each PAdES level")
     parser.add_argument("--editions", nargs="*", type=int, metavar="SIZE",
                         help="full and public edition with every tenth signatory restricted, and a proof")
+    parser.add_argument("--intake", nargs="*", type=int, metavar="SIZE",
+                        help="intake of a petition export of SIZE rows, then validate of the result")
     parser.add_argument("--no-reference", action="store_true", help="skip check-jsonschema")
     parser.add_argument("--smoke", action="store_true", help="every benchmark but --hostile, at 200 signatories")
     return parser
@@ -485,9 +544,10 @@ def run(options: argparse.Namespace) -> None:
         bench_jsonld([200])
         bench_levels([0])
         bench_editions([200])
+        bench_intake([200])
         return
     everything = (options.validate is None and options.pdf is None and options.jsonld is None and not options.hostile
-                  and options.levels is None and options.editions is None)
+                  and options.levels is None and options.editions is None and options.intake is None)
     if options.validate is not None or everything:
         bench_validate(options.validate or [1000, 10_000, 100_000], reference=not options.no_reference)
     if options.pdf is not None or everything:
@@ -500,6 +560,8 @@ def run(options: argparse.Namespace) -> None:
         bench_levels(options.levels or [0])
     if options.editions is not None or everything:
         bench_editions(options.editions or [10_000, 100_000])
+    if options.intake is not None or everything:
+        bench_intake(options.intake or [10_000, 100_000])
 
 
 if __name__ == "__main__":

@@ -90,6 +90,7 @@ def _project(folder: Path) -> None:
     """What a checkout gives the archivist: the records, the schema, the Makefile and the set-up environment."""
     shutil.copytree(REAL_RECORDS, folder / "records")
     shutil.copytree(REPO / "schema", folder / "schema")
+    shutil.copytree(REPO / "examples", folder / "examples")
     for name in ("Makefile", "pyproject.toml", "constraints.txt"):
         shutil.copy2(REPO / name, folder / name)  # with their times: make finds the environment set up
     _environment(folder / ".venv")
@@ -190,6 +191,8 @@ PAGE_SETUP = {
                   {"python3 -m venv verifier": _recipient_of_the_readme},
                   ["Signature is Valid", "ok"]),
     "docs/records.md": (lambda folder, given: _project(folder), {}, ["ok"]),
+    "docs/intake.md": (lambda folder, given: _project(folder), {}, ["4 new entries (1 restricted)", "0 new entries",
+                                                                   "ok"]),
     "docs/protecting.md": (lambda folder, given: (_project(folder), _restrict_azarov(folder)), {},
                            ["restricted: persons/alexander-azarov.yaml", "verified"]),
     "docs/signing.md": (lambda folder, given: (_project(folder), _signing_material(folder, given.pki)), {},
@@ -258,6 +261,11 @@ def test_each_report_has_the_fields_the_codes_page_lists(records: Path, isolated
         "verify": report("verify", str(tmp_path / "build" / f"{NAME}.pdf")),
         "identity": report("identity"), "schema": report("schema", "--dir", str(REPO / "schema")),
     }
+    export = tmp_path / "export.csv"
+    export.write_text("name,city,publish\nJan Kowalski,Gdańsk,yes\nJan Kowalski,Gdańsk,yes\n,Łódź,yes\n",
+                      encoding="utf-8")
+    runs["intake"] = report("intake", str(export), "--appeal", "appeal-of-belarusians-to-the-eu", "--skip-invalid",
+                            "records")
     from appeal_archive.build.renew import DocumentTimeStamp, ExtendReport
 
     runs["extend"] = ExtendReport("a.pdf", "b.pdf", 1, [DocumentTimeStamp("t", "a", "e")]).to_dict()

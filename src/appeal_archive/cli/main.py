@@ -298,6 +298,47 @@ def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool
 
 
 @main.command()
+@click.argument("export", type=click.Path(dir_okay=False))
+@RECORDS_DIR
+@click.option("--appeal", "appeal_id", required=True, metavar="APPEAL_ID",
+              help="The appeal the export's signatures join (the id of its appeal record).")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Which column holds which field "
+              "(docs/intake.md); without it, the columns headed exactly name, city, country, signed_at, comment, "
+              "publish.")
+@click.option("--encoding", help="The encoding of a CSV export that is not UTF-8 or UTF-16 with a byte order mark, "
+              "e.g. cp1251 (Windows Cyrillic), cp1250, cp1252.")
+@click.option("--sheet", help="The sheet of an XLSX workbook [default: the first].")
+@click.option("--dry-run", is_flag=True, help="Say what would be written, and write nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Take the valid rows and list the others, with why, in "
+              "EXPORT.rejected.csv beside the export [default: take nothing when a row is invalid].")
+@FORMAT
+@PROGRESS
+@click.pass_context
+def intake(ctx: click.Context, export: str, records_dir: str, appeal_id: str, map_path: str | None,
+           encoding: str | None, sheet: str | None, dry_run: bool, skip_invalid: bool, output_format: str,
+           show_progress: bool | None) -> None:
+    """Take the signatures of a petition export (CSV or XLSX) into RECORDS_DIR: one signatory entry per row,
+    one person per distinct name, and a capture of the export's mapped columns that they quote.
+
+    Private by default: a row is published only when its publish cell is one of the map's publish_values;
+    the others are restricted. Running it again on the same export writes nothing; a grown export adds only
+    its new rows. Columns that are not mapped (e-mail, IP address, phone) never enter the archive.
+
+    \b
+    Example:
+      appeal-archive intake signatures.csv --appeal appeal-of-belarusians-to-the-eu --map map.yaml records/
+      appeal-archive intake export.xlsx --appeal appeal-of-belarusians-to-the-eu --dry-run
+    """
+    from appeal_archive.cli.report import intake_text
+    from appeal_archive.records.intake import intake as take_in
+
+    with reported_errors(ctx, output_format):
+        report = take_in(export, appeal_id, records_dir, map_path=map_path, encoding=encoding, sheet=sheet,
+                         dry_run=dry_run, skip_invalid=skip_invalid, progress=_progress(show_progress))
+    finish(ctx, report, output_format, intake_text)
+
+
+@main.command()
 @RECORDS_DIR
 @FORMAT
 @click.pass_context

@@ -102,6 +102,36 @@ def salt_text(report) -> str:
             f"{report.to_dict()['ledger']} (keep it secret: it holds the restricted records' salts)")
 
 
+def intake_text(report) -> str:
+    """What intake took, as an archivist reads it: the counts, then each problem as EXPORT:ROW:COLUMN."""
+    if report.issues:
+        return format_issues(report.issues)
+    lines = [f"{report.export}:{rejection.row}:{rejection.column or ''}: {rejection.severity}: {rejection.message} "
+             f"[{rejection.code}]" + (f"\n    hint: {rejection.hint}" if rejection.hint else "")
+             for rejection in [*report.rejected, *report.warnings]]
+    for group in report.duplicates:
+        lines.append(f"{report.export}: rows {', '.join(map(str, group['rows']))}: {group['reason']}")
+    for group in report.possible_duplicates:
+        lines.append(f"{report.export}: possible duplicate, rows {', '.join(map(str, group['rows']))}: "
+                     f"{group['reason']}")
+    if report.rejected and not report.skipped_invalid:
+        lines.append(f"{report.export}: nothing was written: {len(report.rejected)} row problem"
+                     f"{'s' * (len(report.rejected) != 1)} (fix them, or --skip-invalid to take the other rows)")
+        return "\n".join(lines)
+    verb = "would write" if report.dry_run else "wrote"
+    lines.append(f"{report.export}: {report.rows} rows; {report.new_entries} new entr"
+                 f"{'ies' if report.new_entries != 1 else 'y'} ({report.restricted} restricted), "
+                 f"{report.new_persons} new persons, {report.matched_persons} matched; "
+                 f"{report.already_in_archive} already in the archive, {len(report.duplicates)} duplicate rows, "
+                 f"{len(report.possible_duplicates)} possible duplicates to look at")
+    if report.new_entries:
+        lines.append(f"{report.records_dir}: {verb} them, quoting the capture {report.capture}"
+                     + ("" if report.dry_run else "; run `appeal-archive validate` to see them checked"))
+    if report.reject_file:
+        lines.append(f"{report.reject_file}: the {len(report.rejected)} rows left out, and why")
+    return "\n".join(lines)
+
+
 def prove_text(report) -> str:
     return (f"wrote {report.out}: {report.path} is leaf {report.leaf_index} of {report.tree_size} under root "
             f"{report.root}; its audit path has {report.path_length} hashes ({report.size} bytes in all)\n"

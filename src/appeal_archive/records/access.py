@@ -160,15 +160,20 @@ def exposure_issues(records: list[ScannedRecord], restricted: dict[str, str], ro
             raw = record.raw if record.raw is not None else read_regular(root / record.path, MAX_RECORD_BYTES)
         except FileRefused:
             continue  # validation has reported the file already
-        text = raw.decode("utf-8", errors="replace")
-        # Values differ from the text in words only through YAML's backslash escapes: parse only those files.
-        found = finder.first_in(text) or ("\\" in text and _in_values(finder, text)) or None
+        found = name_in_record(finder, raw)
         if found:
             issues.append(Issue("access.names-restricted", f"this public record quotes {found.name!r}, a name of "
                                 f"the restricted {found.whose}", file=display_path(locations.display_root, record.path),
                                 line=found.line, column=found.column,
                                 hint="restrict this record too (access: restricted), or leave the name out"))
     return issues
+
+
+def name_in_record(finder: NameFinder, raw: bytes) -> Found | None:
+    """Where a record file's text, or a value it holds, names a protected name (comments are published too)."""
+    text = raw.decode("utf-8", errors="replace")
+    # Values differ from the text in words only through YAML's backslash escapes: parse only those files.
+    return finder.first_in(text) or ("\\" in text and _in_values(finder, text)) or None
 
 
 def _in_values(finder: NameFinder, text: str) -> Found | None:

@@ -195,14 +195,22 @@ def _signatory_order(records: list[ScannedRecord], locations: Locations) -> Iter
             seen.setdefault(position, entry.path)
         missing = list(itertools.islice((position for position in range(1, max([expected, *seen]) + 1)
                                          if position not in seen), 11))
+        # The declared count is what the appeal's own source prints; entries that joined later, quoting
+        # another capture (a petition export), continue the numbering and are counted apart.
+        printed = [entry for entry in entries if _source_of(entry) in (None, _source_of(appeal))]
         if missing:
             yield locations.issue(appeal.path, "/signatory_count", "signatory.missing-position", "no signatory "
                                   f"record has position {_ranges(missing)}", "add the missing entries, or "
                                   "renumber the records to follow the printed list")
-        elif len(entries) != expected:
+        elif len(printed) != expected:
             yield locations.issue(appeal.path, "/signatory_count", "appeal.signatory-count", f"the appeal "
-                                  f"declares {expected} signatories, there are {len(entries)} signatory records",
-                                  "count the entries printed in the source; correct signatory_count or the records")
+                                  f"declares {expected} signatories, there are {len(printed)} signatory records "
+                                  "quoting its source", "count the entries printed in the source; correct "
+                                  "signatory_count or the records")
+
+
+def _source_of(record: ScannedRecord) -> str | None:
+    return next((reference.target_id for reference in record.references if reference.pointer == "/source"), None)
 
 
 def _ranges(numbers: list[int], limit: int = 10) -> str:

@@ -143,10 +143,22 @@ class OrganizationMention(Model):
 # --- source -----------------------------------------------------------------------------------------
 
 
+class ExportOrigin(Model):
+    """The petition export a capture was made from (by `appeal-archive intake`), so that whoever holds the
+    original can match it: the capture keeps only the mapped columns."""
+
+    file_name: str = Field(min_length=1, description="The export's file name, as it was given to intake.")
+    size: int = Field(ge=0, description="The export's size in bytes.")
+    sha256: Sha256 = Field(description="SHA-256 of the export's bytes.")
+    rows: int = Field(ge=0, description="How many rows the export holds under its header.")
+    dropped_columns: list[str] = Field(default_factory=list,
+                                       description="The export's columns the capture leaves out (not mapped).")
+
+
 class Capture(Model):
     """How the source document was captured, and what is not known about it."""
 
-    kind: Literal["web-page-text", "web-page-html", "pdf", "scan", "photograph", "other"] = Field(
+    kind: Literal["web-page-text", "web-page-html", "pdf", "scan", "photograph", "petition-export", "other"] = Field(
         description="What kind of capture the file is."
     )
     description: str = Field(min_length=1, description="How the capture was made, in a sentence or two.")
@@ -154,6 +166,8 @@ class Capture(Model):
         description="Where the document was published, or 'unknown' when the capture does not say."
     )
     captured_on: Unknown | IsoDate = Field(description="When the capture was made, or 'unknown'.")
+    export: ExportOrigin | None = Field(default=None, description="The petition export the capture was made "
+                                        "from, when it was made by intake.")
 
 
 class Omission(Model):
@@ -359,6 +373,20 @@ class EntryNote(Model):
     sentence: Sentence | None = Field(default=None, description="The sentence the remark states, if any.")
 
 
+class SignedOn(Model):
+    """The date a signature was given, as a petition export records it."""
+
+    date: IsoDate = Field(description="The date, read from the export's cell.")
+    as_printed: Quote = Field(description="The cell as the export has it, e.g. '21.05.2023'.")
+
+
+class Place(Model):
+    """Where a signer is, as a petition export records it (each part as the export has it)."""
+
+    city: Quote | None = Field(default=None, description="The city as the export has it.")
+    country: Quote | None = Field(default=None, description="The country as the export has it.")
+
+
 class Signatory(Model):
     """One entry of an appeal's list of signatories: the entry as printed and its structured reading."""
 
@@ -374,6 +402,10 @@ class Signatory(Model):
     )
     capacities: list[Capacity] = Field(default_factory=list, description="Roles the entry gives, in order.")
     notes: list[EntryNote] = Field(default_factory=list, description="Remarks the entry prints, in order.")
+    signed: SignedOn | None = Field(default=None, description="When the entry was signed, as a petition export "
+                                    "records it.")
+    place: Place | None = Field(default=None, description="Where the signer is, as a petition export records it.")
+    comment: Quote | None = Field(default=None, description="The signer's comment, as a petition export records it.")
     archivist_note: str | None = Field(default=None, description="The archivist's remark; not source text.")
 
 

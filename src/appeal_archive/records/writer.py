@@ -68,13 +68,13 @@ def write_record(records_dir: str | os.PathLike, data: Mapping[str, Any], *, dur
                    f"type={data.get('type')!r}, id={record_id!r}", "give the record its type and id",
                    file=str(records_dir))
     path = Path(records_dir) / declared.path_of(record_id)
-    return _write_new(path, _text_of(data, path), durable)
+    return write_new(path, _text_of(data, path), durable)
 
 
 def write_config(records_dir: str | os.PathLike, data: Mapping[str, Any], *, durable: bool = True) -> Path:
     """Write a new records folder's archive.yaml, whole or not at all; never over a file."""
     path = Path(records_dir) / CONFIG_FILE
-    return _write_new(path, _text_of(data, path), durable)
+    return write_new(path, _text_of(data, path), durable)
 
 
 def _text_of(data: Mapping[str, Any], path: Path) -> str:
@@ -85,7 +85,7 @@ def _text_of(data: Mapping[str, Any], path: Path) -> str:
                    "fields", file=str(path)) from error
 
 
-def _write_new(path: Path, text: str, durable: bool) -> Path:
+def write_new(path: Path, text: str, durable: bool) -> Path:
     """Create a file that does not exist yet, whole or not at all. Durable: written and flushed to disk under a
     temporary name, then linked in place (a link, unlike a rename, never replaces a file). Not durable (a set a
     program makes by the thousand and can make again): created exclusively and written, or removed."""

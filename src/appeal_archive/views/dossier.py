@@ -126,12 +126,26 @@ class Dossier:
             yield Signatory.model_validate(nfc_data(record))
 
     def withheld_positions(self, appeal_id: str) -> list[int]:
-        """The positions of an appeal's signatory list this edition withholds (validation has checked that the
-        full set numbers them 1 to the declared count)."""
+        """The positions of an appeal's signatory list this edition withholds, as its own records show them (a
+        rebuild from the public edition's attachments must find the same): the gaps in the numbering, up to the
+        count the appeal's source prints or the last entry the edition holds. (Entries withheld after the last
+        one it holds leave no gap: a public edition does not show them.)"""
         appeal = next(appeal for appeal in self.appeals if appeal.id == appeal_id)
         present = {record.position for record in self._by_type.get("signatory", {}).values()
                    if record.appeal == appeal_id}
-        return [position for position in range(1, appeal.signatory_count + 1) if position not in present]
+        last = max([appeal.signatory_count, *(position for position in present if position)])
+        return [position for position in range(1, last + 1) if position not in present]
+
+    def joined(self, appeal: Appeal) -> list[tuple[str, int]]:
+        """The captures whose entries joined the appeal after its own source printed it (petition exports), each
+        with how many of its entries this edition holds, in the order they joined."""
+        counts: dict[str, int] = {}
+        for record in sorted((record for record in self._by_type.get("signatory", {}).values()
+                              if record.appeal == appeal.id), key=lambda record: record.position or 0):
+            source = (record.data or {}).get("source")
+            if source and source != appeal.source:
+                counts[source] = counts.get(source, 0) + 1
+        return list(counts.items())
 
     @property
     def edition(self) -> str:

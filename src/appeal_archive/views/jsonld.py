@@ -109,6 +109,13 @@ CONTEXT: dict[str, Any] = {
     "capacity": _ref("aa:capacity"),
     "organizationAsPrinted": "aa:organizationAsPrinted",
     "personAsPrinted": "aa:personAsPrinted",
+    "dateSignedAsPrinted": "aa:dateSignedAsPrinted",
+    "cityAsPrinted": "aa:cityAsPrinted",
+    "countryAsPrinted": "aa:countryAsPrinted",
+    "signerComment": "aa:signerComment",
+    "joined": _ref("aa:joined"),
+    "joinedFrom": _ref("aa:joinedFrom"),
+    "entryCount": "aa:entryCount",
     "entryNote": _ref("aa:entryNote"),
     "relationKind": "aa:relationKind",
     "relatedPerson": _ref("aa:relatedPerson"),
@@ -228,6 +235,7 @@ class Bundle:
             demands.append(self.add({"@id": f"{iri}#demand-{demand.number}", "@type": ["aa:Demand"],
                                      "position": demand.number, "text": self.text(demand.text, lang)})["@id"])
         claims = [self.claim(appeal, claim) for claim in appeal.claims]
+        joined: list[str] = []
         photo = None
         if appeal.photo:
             photo = self.add({"@id": f"{iri}#photo", "@type": ["schema:ImageObject"],
@@ -246,7 +254,10 @@ class Bundle:
                   "similarAppealAdoptedAt": [self.link("rally", rally) for rally in similar.rallies] if similar else [],
                   "similarAppealsStatement": self.text(similar.as_printed, lang) if similar else None,
                   "mentions": sorted({self.link("person", mention.ref) for mention in appeal.mentions}),
-                  "image": photo, "hasPart": claims, "signatoryCount": appeal.signatory_count})
+                  "image": photo, "hasPart": claims, "signatoryCount": appeal.signatory_count, "joined": joined})
+        for number, (source, count) in enumerate(self.dossier.joined(appeal), 1):
+            joined.append(self.add({"@id": f"{iri}#joined-{number}", "@type": ["aa:JoinedEntries"],
+                                    "joinedFrom": self.link("source", source), "entryCount": count})["@id"])
         for position in self.dossier.withheld_positions(appeal.id):
             self.add({"@id": f"{iri}#withheld-entry-{position}", "@type": ["aa:WithheldEntry"], "order": position,
                       "signatoryOf": iri, "description": self.text(WITHHELD_ENTRY, "en")})
@@ -300,8 +311,13 @@ class Bundle:
         self.add({**node, "order": signatory.position, "asPrinted": self.text(signatory.as_printed, "en"),
                   "signatoryOf": self.link("appeal", signatory.appeal),
                   "contributionTo": self.link("appeal", signatory.appeal), "roleName": self.text("signatory", "en"),
-                  "startDate": self.adoption_dates.get(signatory.appeal), "contributor": signed_as,
+                  "startDate": signatory.signed.date if signatory.signed else self.adoption_dates.get(signatory.appeal),
+                  "contributor": signed_as,
                   "personAsPrinted": self.text(signatory.person.name, "en") if signatory.person else None,
+                  "dateSignedAsPrinted": self.text(signatory.signed.as_printed, "en") if signatory.signed else None,
+                  "cityAsPrinted": self.text(place.city, "en") if (place := signatory.place) and place.city else None,
+                  "countryAsPrinted": self.text(place.country, "en") if place and place.country else None,
+                  "signerComment": self.text(signatory.comment, "en") if signatory.comment else None,
                   "capacity": capacities, "entryNote": notes,
                   "archivistNote": self.text(signatory.archivist_note, "en") if signatory.archivist_note else None})
 

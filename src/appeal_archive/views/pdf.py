@@ -172,6 +172,16 @@ def _as_printed(layout: Layout, dossier: Dossier, appeal: Appeal) -> None:
             for line in _reading(signatory):
                 layout.paragraph(line, NOTE, indent=34)
         layout.space(3)
+    joined = dossier.joined(appeal)
+    if joined:
+        layout.space(4)
+        layout.paragraph(f"The first {appeal.signatory_count} entries are those the appeal's source prints; "
+                         "the others joined later:", NOTE)
+        for capture, count in joined:
+            named = dossier.sources.get(capture)
+            layout.paragraph(f"{count} entr{'ies' if count != 1 else 'y'} from "
+                             + (f"{named.title} ({named.file})" if named else "a source document this edition "
+                                "withholds"), NOTE, indent=12)
     if appeal.similar_appeals:
         layout.space(4)
         layout.paragraph(appeal.similar_appeals.as_printed, BODY)
@@ -238,6 +248,13 @@ def _reading(signatory: Signatory) -> Iterator[str]:
         relation = (f" ({note.relation.kind}: {note.relation.person.name} [{note.relation.person.ref}])"
                     if note.relation else "")
         yield f"Note: {note.text}{relation}"
+    petition = [f"{label}: {value}" for label, value in (
+        ("signed", signatory.signed.as_printed if signatory.signed else None),
+        ("city", signatory.place.city if signatory.place else None),
+        ("country", signatory.place.country if signatory.place else None),
+        ("comment", signatory.comment)) if value]
+    if petition:
+        yield "As the export records it. " + "; ".join(petition)
     if signatory.archivist_note:
         yield f"Archivist: {signatory.archivist_note}"
 

@@ -1,0 +1,242 @@
+"""Signatures: a petition export's rows, read through a map, -> the signatures intake takes, and each row's problems.
+
+The map (docs/intake.md) says which column holds which field, which publish cells mean consent, and how dates
+are written. Only the mapped columns' cells are ever read; each is taken in NFC, checked with the text rules
+every record obeys (text.py), and named as EXPORT:ROW:COLUMN when it is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from appeal_archive.errors import EXIT_USAGE, AppealArchiveError, Issue
+from appeal_archive.files import FileRefused, read_regular
+from appeal_archive.progress import Progress
+from appeal_archive.records import loader
+from appeal_archive.records.exports import Export
+from appeal_archive.records.likeness import name_key
+from appeal_archive.records.text import text_problems
+
+FIELDS = ("name", "given_name", "family_name", "city", "country", "signed_at", "comment", "publish")
+TEXT_FIELDS = ("name", "city", "country", "signed_at", "comment")  # what an entry quotes, in the capture's order
+DEFAULT_PUBLISH_VALUES = ("yes", "true")
+MAX_CELL = 5000  # characters: more than any name, place or comment a form takes
+MAX_MAP_BYTES = 64 << 10
+
+
+# --- the map ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which column of the export holds which field, which publish cells mean consent, how dates are written."""
+
+    columns: dict[str, str]  # field -> the export's column header
+    publish_values: tuple[str, ...] = DEFAULT_PUBLISH_VALUES
+    date_format: str | None = None
+
+    def consents(self, cell: str) -> bool:
+        return cell.strip().casefold() in {value.casefold() for value in self.publish_values}
+
+
+def _map_error(path: Path, message: str, hint: str) -> AppealArchiveError:
+    return AppealArchiveError(Issue("intake.bad-map", message, file=str(path), hint=hint), EXIT_USAGE)
+
+
+def read_map(path: str | Path) -> ColumnMap:
+    """A map file (docs/intake.md): `columns` (field: header), `publish_values`, `date_format`."""
+    path = Path(path)
+    try:
+        loaded = loader.load(read_regular(path, MAX_MAP_BYTES))
+    except FileRefused as error:
+        raise AppealArchiveError(error.issue, EXIT_USAGE) from error
+    # Read as YAML 1.2, where `publish_values: [yes, no]` are words, as the person who wrote them meant.
+    errors = [issue for issue in loaded.issues if issue.is_error and issue.code != "yaml.ambiguous"]
+    if errors:
+        raise AppealArchiveError([issue.in_file(str(path)) for issue in errors], EXIT_USAGE)
+    data = loaded.data
+    example = "columns:\n  name: Full name\n  publish: Publish my name"
+    if not isinstance(data, dict) or not isinstance(data.get("columns"), dict) or not data["columns"]:
+        raise _map_error(path, "the map has no `columns` mapping", f"write, for example:\n{example}")
+    unknown = sorted(set(data) - {"columns", "publish_values", "date_format"})
+    if unknown:
+        raise _map_error(path, f"the map holds {', '.join(unknown)}, which intake does not know",
+                         "a map holds columns, publish_values and date_format")
+    columns = data["columns"]
+    strange = sorted(str(name) for name in columns if name not in FIELDS)
+    if strange:
+        raise _map_error(path, f"`columns` names {', '.join(strange)}, which are not fields an entry has",
+                         f"map these fields: {', '.join(FIELDS)}")
+    if not all(isinstance(header, str) and header.strip() for header in columns.values()):
+        raise _map_error(path, "every field in `columns` needs the header of its column, as text",
+                         f"for example:\n{example}")
+    values = data.get("publish_values", list(DEFAULT_PUBLISH_VALUES))
+    if not isinstance(values, list) or not all(isinstance(value, str) and value.strip() for value in values):
+        raise _map_error(path, "`publish_values` is not a list of texts", "for example: publish_values: [yes, так]")
+    date_format = data.get("date_format")
+    if date_format is not None and (not isinstance(date_format, str) or "%" not in date_format):
+        raise _map_error(path, "`date_format` is not a strptime format", 'for example: date_format: "%d.%m.%Y"')
+    return checked_map(ColumnMap({name: header.strip() for name, header in columns.items()}, tuple(values),
+                              date_format), path)
+
+
+def default_map(header: tuple[str, ...]) -> ColumnMap:
+    """Without a map: the columns whose headers are exactly the field names."""
+    return ColumnMap({name: name for name in FIELDS if name in header})
+
+
+def checked_map(mapping: ColumnMap, path: Path | None) -> ColumnMap:
+    has_name = "name" in mapping.columns
+    has_parts = "given_name" in mapping.columns and "family_name" in mapping.columns
+    if has_name == has_parts:
+        message = ("the map gives both `name` and `given_name`/`family_name`" if has_name else
+                   "the map gives no name column")
+        raise AppealArchiveError(Issue("intake.bad-map", message, file=str(path) if path else None,
+                                       hint="map `name`, or `given_name` and `family_name`"), EXIT_USAGE)
+    return mapping
+
+
+# --- rows -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A problem of one row (or of the header: row 1), as EXPORT:ROW:COLUMN, with a catalogue code."""
+
+    row: int
+    column: str | None
+    code: str
+    message: str
+    hint: str
+    severity: str = "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message,
+                "hint": self.hint, "severity": self.severity}
+
+
+@dataclass
+class Signature:
+    """One row as an entry will quote it: the mapped cells (NFC), and whether the signer consented."""
+
+    row: int
+    cells: dict[str, str]  # TEXT_FIELDS present in the map -> cell text ("" when empty)
+    signed_on: str | None  # ISO date
+    consents: bool
+
+    @property
+    def name(self) -> str:
+        return self.cells["name"]
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """What the signature is, whatever row it is on: the mapped cells, normalized."""
+        return tuple(name_key(self.cells.get(field, "")) for field in TEXT_FIELDS)
+
+
+def _columns(export: Export, mapping: ColumnMap) -> tuple[dict[str, int], list[Rejection]]:
+    """Where each mapped field's column is; a missing or repeated header is rejected once, at the header."""
+    found, problems = {}, []
+    for name, header in mapping.columns.items():
+        places = [index for index, cell in enumerate(export.header) if cell == header]
+        if not places:
+            problems.append(Rejection(1, header, "intake.missing-column", f"the export has no column {header!r} "
+                                      f"(mapped to {name})", "check the header's spelling in the map, or map "
+                                      "another column"))
+        elif len(places) > 1:
+            problems.append(Rejection(1, header, "intake.ambiguous-column", f"{len(places)} columns are headed "
+                                      f"{header!r}", "rename one of them in the export"))
+        else:
+            found[name] = places[0]
+    return found, problems
+
+
+def _cell(cells: tuple[str, ...], index: int | None) -> str:
+    return cells[index] if index is not None and index < len(cells) else ""
+
+
+def _parse_date(text: str, date_format: str | None) -> str | None:
+    value = text.strip()
+    with contextlib.suppress(ValueError):
+        return (datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)).strftime("%Y-%m-%d")
+    if date_format:
+        with contextlib.suppress(ValueError):
+            return datetime.strptime(value, date_format).strftime("%Y-%m-%d")
+    return None
+
+
+def read_signatures(export: Export, mapping: ColumnMap, progress: Progress
+                    ) -> tuple[list[Signature], list[Rejection], list[Rejection]]:
+    """Each row's signature, the rows' problems (errors) and what was noticed (warnings)."""
+    places, header_problems = _columns(export, mapping)
+    if header_problems:
+        return [], header_problems, []
+    headers = mapping.columns
+    formulas = set(export.formulas)
+    signatures, problems, notices = [], [], []
+    counter = progress.counter(f"{export.name}: rows read", len(export.rows))
+    for row in export.rows:
+        counter.advance()
+        cells: dict[str, str] = {}
+        row_problems: list[Rejection] = []
+        if export.encoding != "xlsx" and len(row.cells) != len(export.header) and any(
+                cell.strip() for cell in row.cells[len(export.header):]) | (len(row.cells) < len(export.header)):
+            # A delimiter left unquoted in a cell shifts every cell after it into another column (an e-mail
+            # address into the comment): the row is refused, never read.
+            row_problems.append(Rejection(row.number, None, "intake.row-width", f"the row has {len(row.cells)} "
+                                          f"cells, the header {len(export.header)}", "quote the cell that holds "
+                                          "the delimiter, or fix the row in the export"))
+            problems += row_problems
+            continue
+        for name in ("given_name", "family_name", "name", "city", "country", "signed_at", "comment", "publish"):
+            if name not in places:
+                continue
+            header, index = headers[name], places[name]
+            text = unicodedata.normalize("NFC", _cell(row.cells, index).replace("\r\n", "\n")).strip()
+            if (row.number, index) in formulas or text.startswith("="):
+                notices.append(Rejection(row.number, header, "intake.formula", "the cell holds a formula; it is "
+                                         "taken as its text, never evaluated", "check the row in the export",
+                                         "warning"))
+            if len(text) > MAX_CELL:
+                row_problems.append(Rejection(row.number, header, "intake.cell-too-long", f"the cell holds "
+                                              f"{len(text):,} characters, more than {MAX_CELL:,}",
+                                              "shorten it in the export, or leave the row out"))
+                continue
+            if any("\ud800" <= char <= "\udfff" for char in text):
+                row_problems.append(Rejection(row.number, header, "intake.bad-encoding", "the cell holds a lone "
+                                              "surrogate, which is no character", "check the export's --encoding"))
+                continue
+            for problem in text_problems(text):
+                rejection = Rejection(row.number, header, problem.code, f"the cell {problem.message}", problem.hint,
+                                      problem.severity)
+                (row_problems if problem.severity == "error" else notices).append(rejection)
+            if "\n" in text and name != "comment":
+                row_problems.append(Rejection(row.number, header, "intake.line-break", "the cell holds a line "
+                                              "break", "join its lines in the export"))
+            cells[name] = text
+        if "given_name" in places:
+            cells["name"] = " ".join(part for part in (cells.pop("given_name"), cells.pop("family_name")) if part)
+        if not cells.get("name"):
+            row_problems.append(Rejection(row.number, headers.get("name") or headers["family_name"],
+                                          "intake.empty-name", "the name is empty",
+                                          "fill it in the export, or leave the row out"))
+        signed_on = None
+        if cells.get("signed_at"):
+            signed_on = _parse_date(cells["signed_at"], mapping.date_format)
+            if signed_on is None:
+                row_problems.append(Rejection(row.number, headers["signed_at"], "intake.bad-date",
+                                              "the date does not parse",
+                                              "write it as YYYY-MM-DD, or give the map its date_format, e.g. "
+                                              '"%d.%m.%Y"'))
+        consents = mapping.consents(cells.pop("publish", ""))
+        if row_problems:
+            problems += row_problems
+        else:
+            signatures.append(Signature(row.number, {name: cells.get(name, "") for name in TEXT_FIELDS
+                                                     if name in places or name == "name"}, signed_on, consents))
+    return signatures, problems, notices

@@ -24,12 +24,12 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from appeal_archive.errors import EXIT_INVALID, EXIT_OK, Issue, fail
+from appeal_archive.errors import Issue, fail
 from appeal_archive.progress import Progress
 from appeal_archive.records.access import name_finder, name_in_record
 from appeal_archive.records.exports import Export, read_export
@@ -39,6 +39,7 @@ from appeal_archive.records.salts import read_ledger, salt_new
 from appeal_archive.records.signatures import (
     TEXT_FIELDS,
     ColumnMap,
+    IntakeReport,
     Rejection,
     Signature,
     checked_map,
@@ -48,55 +49,6 @@ from appeal_archive.records.signatures import (
 )
 from appeal_archive.records.types import BY_NAME
 from appeal_archive.records.writer import record_yaml, write_new, write_record
-
-# --- the report -------------------------------------------------------------------------------------
-
-
-@dataclass
-class IntakeReport:
-    """What intake found and did (or, with dry_run, would do)."""
-
-    export: str
-    records_dir: str
-    appeal: str
-    dry_run: bool = False
-    rows: int = 0
-    new_entries: int = 0
-    new_persons: int = 0
-    matched_persons: int = 0
-    restricted: int = 0
-    already_in_archive: int = 0
-    duplicates: list[dict[str, Any]] = field(default_factory=list)
-    possible_duplicates: list[dict[str, Any]] = field(default_factory=list)
-    withheld_homonyms: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
-    warnings: list[Rejection] = field(default_factory=list)
-    capture: str | None = None
-    written: list[str] = field(default_factory=list)
-    reject_file: str | None = None
-    issues: list[Issue] = field(default_factory=list)  # of the records folder, when it does not validate
-    skipped_invalid: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.issues and (not self.rejected or self.skipped_invalid)
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_OK if self.ok else EXIT_INVALID
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "export": self.export, "records_dir": self.records_dir, "appeal": self.appeal,
-                "dry_run": self.dry_run, "rows": self.rows, "new_entries": self.new_entries,
-                "new_persons": self.new_persons, "matched_persons": self.matched_persons,
-                "restricted": self.restricted, "already_in_archive": self.already_in_archive,
-                "duplicates": self.duplicates, "possible_duplicates": self.possible_duplicates,
-                "withheld_homonyms": self.withheld_homonyms,
-                "rejected": [rejection.to_dict() for rejection in self.rejected],
-                "warnings": [warning.to_dict() for warning in self.warnings],
-                "capture": self.capture, "written": self.written, "reject_file": self.reject_file,
-                "issues": [issue.to_dict() for issue in self.issues]}
-
 
 # --- the plan ---------------------------------------------------------------------------------------
 

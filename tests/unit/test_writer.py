@@ -42,7 +42,8 @@ def test_a_real_record_is_written_as_it_is_committed(path):
 TRICKY = ["yes", "No", "on", "null", "~", "true", "1_000", "0o17", "0x1F", "1e3", ".5", "12:30", "2023-05-21",
           "- x", "a: b", "a #b", "#x", "x:", "'q'", '"q"', "@x", "`x", "%x", "!x", "&x", "*x", "|", ">", "?x",
           "a, b [c] {d}", "Łukasz Ščarbak", "Аляксандр", "x\u00a0y", "x\u200by", "\ufeffx", "x\ny", " x", "x ",
-          "x" * 120, "word " * 30, "", "-", "--- x", "... x", "=", "<<"]
+          "x" * 120, "word " * 30, "", "-", "--- x", "... x", "=", "<<", "2023-06-02", "1.5", "+1", ".inf", ".NaN",
+          "0001", "12:30:00", "2023-05-21 10:00:00", "Y", "n", "OFF", "1_0", "x" * 98 + "1"]
 texts = st.one_of(st.sampled_from(TRICKY), st.text(alphabet=string.printable + "ŁłŠšЎўАа\u00a0\u2028", max_size=130))
 scalars = st.one_of(texts, st.integers(min_value=-10**12, max_value=10**12), st.booleans(), st.none(),
                     st.floats(allow_nan=False, allow_infinity=False))

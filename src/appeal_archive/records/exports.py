@@ -51,6 +51,17 @@ class Export:
     formulas: list[tuple[int, int]] = field(default_factory=list)  # (row, column index) of cells that were formulas
 
     @property
+    def row_count(self) -> int:
+        return self.rows_read if self.rows_read is not None else len(self.rows)
+
+    def let_go_of_rows(self) -> None:
+        """Forget the rows (their unmapped cells too) once their signatures are read: only the count stays."""
+        self.rows_read = len(self.rows)
+        self.rows = []
+
+    rows_read: int | None = None
+
+    @property
     def name(self) -> str:
         return self.path.name
 

@@ -32,12 +32,12 @@ from typing import Any
 from appeal_archive.errors import Issue, fail
 from appeal_archive.progress import Progress
 from appeal_archive.records.access import name_finder, name_in_record
+from appeal_archive.records.capture import capture_source, capture_text
 from appeal_archive.records.exports import Export, read_export
 from appeal_archive.records.likeness import likenesses, name_key, script_of, skeleton
 from appeal_archive.records.recordset import Reference, ScannedRecord
 from appeal_archive.records.salts import read_ledger, salt_new
 from appeal_archive.records.signatures import (
-    TEXT_FIELDS,
     ColumnMap,
     IntakeReport,
     Rejection,
@@ -48,7 +48,9 @@ from appeal_archive.records.signatures import (
     read_signatures,
 )
 from appeal_archive.records.types import BY_NAME
+from appeal_archive.records.unmask import Found, NameFinder
 from appeal_archive.records.writer import record_yaml, write_new, write_record
+from appeal_archive.workers import forked_map, usable_cores
 
 # --- the plan ---------------------------------------------------------------------------------------
 
@@ -106,6 +108,7 @@ def intake(export_path: str | Path, appeal_id: str, records_dir: str | os.PathLi
     report = IntakeReport(str(export.path), os.fspath(records_dir), appeal_id, dry_run=dry_run,
                           rows=len(export.rows), skipped_invalid=skip_invalid)
     signatures, report.rejected, report.warnings = read_signatures(export, mapping, progress)
+    export.let_go_of_rows()
     if any(rejection.row == 1 for rejection in report.rejected):
         report.skipped_invalid = False  # a missing column fails every row: nothing to take
         return report
@@ -233,7 +236,7 @@ class _Plan:
                                  restricted=False, existing=False)
                 persons_by_name[name_key(signature.name)] = person
                 self.persons.append(person)
-            elif person not in self.persons:
+            elif not person.rows:  # an existing person, named for the first time in this export
                 self.persons.append(person)
             person.rows.append(signature.row)
             self.entries.append(_Entry(signature, last, entry_id, person,
@@ -294,9 +297,9 @@ class _Plan:
                           and not entry.person.restricted]:
                 self._reject(entry, report, f"the signer did not consent, but the name is that of the person "
                              f"{entry.person.id}, whom the archive publishes")
-            for person in self.persons:
-                if not person.existing and any(entry.restricted for entry in self.entries if entry.person is person):
-                    person.restricted = True
+            for entry in self.entries:
+                if entry.restricted and not entry.person.existing:
+                    entry.person.restricted = True
             for entry in self.entries:
                 if entry.person.restricted and not entry.restricted:
                     entry.note = _homonym_note(f"person {entry.person.id}")
@@ -328,7 +331,28 @@ class _Plan:
         restricted.update((record.path, "restricted at intake") for record in new if record.access == "restricted")
         return [*self.records, *new], restricted
 
+    def _make_texts(self) -> None:
+        """The text of every new record in the state it is in, made in forked workers for a large export (the
+        writer reads each text back to prove it: 120 us a record)."""
+        missing = {state: data for state, data in (self._state(data) for data in self._all_data())
+                   if state not in self.texts}
+        states = list(missing)
+        chunks = [[missing[state] for state in states[start:start + _CHUNK]]
+                  for start in range(0, len(states), _CHUNK)]
+        jobs = usable_cores() if len(states) > PARALLEL_THRESHOLD else 1
+        _, texts = forked_map(_texts_of, None, chunks, jobs)
+        self.texts.update(zip(states, (text for chunk in texts for text in chunk), strict=True))
+
+    def _all_data(self) -> Iterator[dict[str, Any]]:
+        yield from (self.person_data(person) for person in self.persons if not person.existing)
+        yield from (self.entry_data(entry) for entry in self.entries)
+
+    @staticmethod
+    def _state(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return json.dumps(data, sort_keys=True, ensure_ascii=False), data
+
     def _settle_once(self, report: IntakeReport) -> bool:
+        self._make_texts()
         records, restricted = self._records_now()
         finder = name_finder(records, restricted)
         if not finder:
@@ -337,16 +361,19 @@ class _Plan:
         by_path = {f"signatories/{entry.id}.yaml": entry for entry in self.entries}
         by_person = {f"persons/{person.id}.yaml": person for person in self.persons if not person.existing}
         rows_of_whose = self._rows_of_whose()
-        for record in [*records, *([self.config] if self.config is not None else [])]:
-            if record.path in restricted or record.raw is None:
-                continue
-            found = name_in_record(finder, record.raw)
-            if found is None:
-                continue
+        public = [record for record in [*records, *([self.config] if self.config is not None else [])]
+                  if record.path not in restricted and record.raw is not None]
+        chunks = [[(record.path, record.raw or b"") for record in public[start:start + _CHUNK]]
+                  for start in range(0, len(public), _CHUNK)]
+        _, hits = forked_map(_names_in, finder, chunks,
+                             usable_cores() if len(public) > PARALLEL_THRESHOLD else 1)
+        records_by_path = {record.path: record for record in public}
+        for path, found in (hit for chunk in hits for hit in chunk):
+            record = records_by_path[path]
             changed = True
             if record.path in by_path or record.path in by_person:
                 for entry in ([by_path[record.path]] if record.path in by_path else
-                              [entry for entry in self.entries if entry.person is by_person[record.path]]):
+                              [entry for entry in self.entries if entry.signature.row in by_person[record.path].rows]):
                     entry.note = _homonym_note(found.whose)
                     report.withheld_homonyms.append({"row": entry.signature.row, "reason": f"its name gives away "
                                                      f"the protected {found.whose}"})
@@ -370,8 +397,7 @@ class _Plan:
                                          "takes the other rows"))
         self.entries.remove(entry)
         entry.person.rows.remove(entry.signature.row)
-        self.persons = [person for person in self.persons
-                        if any(other.person is person for other in self.entries)]
+        self.persons = [person for person in self.persons if person.rows]
 
     def _rows_of_whose(self) -> dict[str, list[int]]:
         rows: dict[str, list[int]] = defaultdict(list)
@@ -406,7 +432,7 @@ class _Plan:
     def _scanned(self, record_type: str, data: dict[str, Any], names: tuple[str, ...],
                  references: tuple[Reference, ...]) -> ScannedRecord:
         """The record as validate will see it; its text made once for each state it is in (settle asks again)."""
-        state = json.dumps(data, sort_keys=True, ensure_ascii=False)
+        state = self._state(data)[0]
         if (raw := self.texts.get(state)) is None:
             raw = self.texts[state] = record_yaml(data).encode("utf-8")
         return ScannedRecord(BY_NAME[record_type].path_of(data["id"]), record_type, data["id"], valid=True,
@@ -425,53 +451,16 @@ class _Plan:
                                  Reference("/source", "source", self.capture_id),
                                  Reference("/person/ref", "person", entry.person.id)))
 
-    def capture_text(self) -> str:
-        """The capture: a heading, then each valid row of the export with its mapped cells, in row order."""
-        fields = [name for name in TEXT_FIELDS if name in self.taken[0].cells] if self.taken else ["name"]
-        joined = "given_name" in self.mapping.columns
-        lines = [f"Capture of the petition export {self.export.name} made by appeal-archive intake on {self.today}.",
-                 f"It holds the mapped columns of each row the export holds that intake could read ({len(self.taken)} "
-                 f"of {len(self.export.rows)}), in the export's row order; the other columns were left out.",
-                 "Columns: " + ", ".join(f"{name} ({self._header(name)})" for name in fields)
-                 + (" - the name joined from the given and family names, with one space." if joined else "."), ""]
-        for signature in self.taken:
-            lines.append(f"Row {signature.row}")
-            for name in fields:
-                value = signature.cells.get(name, "")
-                lines.append(f"  {name}:" + (" " + value.replace("\n", "\n    ") if value else ""))
-            lines.append("")
-        return "\n".join(lines)
-
-    def _header(self, name: str) -> str:
-        if name == "name" and "given_name" in self.mapping.columns:
-            return f"{self.mapping.columns['given_name']} + {self.mapping.columns['family_name']}"
-        return self.mapping.columns[name]
-
-    def source_data(self, document: bytes) -> dict[str, Any]:
-        export = self.export
-        used = set(self.mapping.columns.values())
-        return {"id": self.capture_id, "type": "source",
-                "title": f"Petition export {export.name}: the mapped columns of its rows",
-                "file": f"{self.capture_id}.txt", "sha256": hashlib.sha256(document).hexdigest(),
-                "media_type": "text/plain; charset=utf-8", "language": "und",
-                "capture": {"kind": "petition-export",
-                            "description": "Made by appeal-archive intake from the export: each row's mapped "
-                                           "columns, as the export has them, in its row order.",
-                            "publisher_url": "unknown", "captured_on": self.today,
-                            "export": {"file_name": export.name, "size": export.size, "sha256": export.sha256,
-                                       "rows": len(export.rows),
-                                       "dropped_columns": [header for header in export.header
-                                                           if header and header not in used]}}}
-
     def write(self, root: Path) -> list[str]:
         """Write the capture (when it is new), the persons and the entries, then salt them in row order; on any
         failure, remove what was written."""
         written: list[Path] = []
         try:
             if ("source", self.capture_id) not in {(record.record_type, record.id) for record in self.records}:
-                document = self.capture_text()
+                document = capture_text(self.taken, self.export, self.mapping, self.today)
                 written.append(write_new(root / "sources" / f"{self.capture_id}.txt", document, durable=True))
-                written.append(write_record(root, self.source_data(document.encode("utf-8"))))
+                written.append(write_record(root, capture_source(self.capture_id, document.encode("utf-8"),
+                                                                 self.export, self.mapping, self.today)))
             for record in [*self._person_records(), *self._entry_records()]:
                 written.append(write_new(root / record.path, (record.raw or b"").decode("utf-8"), durable=False))
             os.sync()
@@ -483,3 +472,16 @@ class _Plan:
                     path.unlink()
             raise
         return [path.relative_to(root).as_posix() for path in written]
+
+
+_CHUNK = 2000
+PARALLEL_THRESHOLD = 4000  # new records: below it, forking workers costs more than it saves
+
+
+def _texts_of(_: None, chunk: list[dict[str, Any]]) -> list[bytes]:
+    return [record_yaml(data).encode("utf-8") for data in chunk]
+
+
+def _names_in(finder: NameFinder, chunk: list[tuple[str, bytes]]) -> list[tuple[str, Found]]:
+    """(path, what was found) of each record text of a chunk that names a protected name."""
+    return [(path, found) for path, raw in chunk if (found := name_in_record(finder, raw)) is not None]

@@ -199,4 +199,8 @@ def _plain(text: str, column: int) -> str | None:
             or column + len(text) > WIDTH or not text.isprintable() or "\ufeff" in text:
         return None
     resolved, yaml11_differs = loader.read_plain(text)
-    return text if resolved == text and isinstance(resolved, str) and not yaml11_differs else None
+    if resolved == text and isinstance(resolved, str) and not yaml11_differs:
+        return text
+    # Text that a loader would read as something else (a date, a number, yes): the style quotes it in single
+    # quotes, as here when nothing in it needs escaping (2023-05-21 is most dates a petition export holds).
+    return f"'{text}'" if "'" not in text and column + len(text) + 2 <= WIDTH else None

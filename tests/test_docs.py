@@ -266,6 +266,7 @@ def test_each_report_has_the_fields_the_codes_page_lists(records: Path, isolated
                       encoding="utf-8")
     runs["intake"] = report("intake", str(export), "--appeal", "appeal-of-belarusians-to-the-eu", "--skip-invalid",
                             "records")
+    runs["new"] = report("new", "person", "--name", "Jan Kowalski", "records")
     from appeal_archive.build.renew import DocumentTimeStamp, ExtendReport
 
     runs["extend"] = ExtendReport("a.pdf", "b.pdf", 1, [DocumentTimeStamp("t", "a", "e")]).to_dict()

@@ -287,3 +287,24 @@ def test_what_an_attacker_tried_is_settled(records: Path, tmp_path: Path, map_fi
     validation = validate_records(records)
     assert validation.ok, validation.errors[:3]
     assert not any(b"private-mail" in data for data in files(records).values())
+
+
+def test_new_writes_one_record_at_a_time_and_says_what_to_fill(records: Path):
+    """`new signatory` takes the next position and the person the name already is; `new person --restricted`
+    gives an id that names no one; what is written passes `fmt --check` and the schema."""
+    result = CliRunner().invoke(main, ["new", "signatory", "--appeal", APPEAL, "--name", "Pavel Latushka",
+                                       str(records), "--format", "json"])
+    report = json.loads(result.output)
+    assert result.exit_code == 0 and report["id"] == f"{APPEAL}-09"
+    entry = yaml.safe_load((records / f"signatories/{APPEAL}-09.yaml").read_text(encoding="utf-8"))
+    assert entry["position"] == 9 and entry["person"] == {"ref": "pavel-latushka", "name": "Pavel Latushka"}
+    assert any("signatory_count" in item for item in report["fill"])
+    result = CliRunner().invoke(main, ["new", "person", "--name", "Hidden Signer", "--restricted", str(records)])
+    written = next(path for path in (records / "persons").glob("person-*.yaml"))
+    assert result.exit_code == 0 and "hidden" not in written.name and "access: restricted" in written.read_text()
+    assert CliRunner().invoke(main, ["fmt", "--check", str(records)]).exit_code == 0
+    issues = validate_records(records).errors
+    assert {issue.code for issue in issues} <= {"appeal.signatory-count", "quote.not-in-source"}
+    refused = CliRunner().invoke(main, ["new", "signatory", "--appeal", "no-such-appeal", "--name", "X",
+                                        str(records)])
+    assert refused.exit_code == 2 and "new.unknown-appeal" in refused.output

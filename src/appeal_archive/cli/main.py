@@ -5,64 +5,22 @@ Exit codes: 0 ok, 1 invalid records or failed verification, 2 usage error, 3 cou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
-from appeal_archive.cli.report import as_json, format_issues
-from appeal_archive.errors import EXIT_CANNOT_RUN, AppealArchiveError, Issue
+from appeal_archive.cli.options import (
+    CACHE,
+    FORMAT,
+    JOBS,
+    PROGRESS,
+    RECORDS_DIR,
+    finish,
+    progress_to_stderr,
+    reported_errors,
+)
 from appeal_archive.layout import EDITIONS, ZIP_THRESHOLD
 from appeal_archive.views.registry import LINKED_ART_FORMS
-
-FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-                      show_default=True, help="text: for people; json: the report as data, for programs "
-                      "(its fields are listed in docs/codes.md).")
-RECORDS_DIR = click.argument("records_dir", default="records", type=click.Path())  # records.not-found when absent
-PROGRESS = click.option("--progress/--no-progress", "show_progress", default=None,
-                        help="Say how far a run is, on stderr, once it takes more than a few seconds "
-                        "[default: when stderr is a terminal].")
-CACHE = click.option("--cache/--no-cache", "use_cache", default=True, show_default=True,
-                     help="Take the checks of files unchanged since the last run from the validation cache, in "
-                     "your cache folder (the same verdicts; docs/scale.md).")
-JOBS = click.option("--jobs", type=click.IntRange(min=1), default=None,
-                    help="Worker processes for large record sets [default: one per CPU].")
-
-
-@contextmanager
-def reported_errors(ctx: click.Context, output_format: str = "text") -> Iterator[None]:
-    """Turn library exceptions into a short message and an exit code; tracebacks only with --debug."""
-    try:
-        yield
-    except AppealArchiveError as error:
-        if ctx.obj.get("debug"):
-            raise
-        _print_issues(error.issues, output_format)
-        ctx.exit(error.exit_code)
-    except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
-        raise
-    except Exception as error:  # noqa: BLE001 - the edge that must never show a traceback
-        if ctx.obj.get("debug"):
-            raise
-        issue = Issue("internal.error", f"{type(error).__name__}: {error}",
-                      hint="this is a bug in appeal-archive; run again with --debug and report the traceback")
-        _print_issues([issue], output_format)
-        ctx.exit(EXIT_CANNOT_RUN)
-
-
-def _print_issues(issues: list[Issue], output_format: str) -> None:
-    if output_format == "json":
-        click.echo(as_json({"ok": False, "issues": [issue.to_dict() for issue in issues]}))
-    else:
-        click.echo(format_issues(issues), err=True)
-
-
-def finish(ctx: click.Context, report: Any, output_format: str, text: Callable[[Any], str]) -> None:
-    """Hand the report to its reporter and exit with its code."""
-    click.echo(as_json(report.to_dict()) if output_format == "json" else text(report))
-    ctx.exit(report.exit_code)
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -115,7 +73,7 @@ def validate(ctx: click.Context, records_dir: str, output_format: str, jobs: int
     from appeal_archive.records.validate import validate_records
 
     with reported_errors(ctx, output_format):
-        report = validate_records(records_dir, jobs=jobs, progress=_progress(show_progress), cache=use_cache)
+        report = validate_records(records_dir, jobs=jobs, progress=progress_to_stderr(show_progress), cache=use_cache)
     finish(ctx, report, output_format, validation_text)
 
 
@@ -141,7 +99,7 @@ def fmt(ctx: click.Context, paths: tuple[str, ...], check: bool, output_format: 
     from appeal_archive.records.fmt import format_records
 
     with reported_errors(ctx, output_format):
-        report = format_records(list(paths) or ["records"], check=check, progress=_progress(show_progress))
+        report = format_records(list(paths) or ["records"], check=check, progress=progress_to_stderr(show_progress))
     finish(ctx, report, output_format, fmt_text)
 
 
@@ -231,18 +189,8 @@ def build(ctx: click.Context, records_dir: str, out_dir: str | None, edition: st
     with reported_errors(ctx, output_format):
         result = build_archive(records_dir, out_dir or ("build-public" if edition == "public" else "build"),
                                unsigned=unsigned, signer_config=config, bag=bag, jobs=jobs, edition=edition,
-                               linked_art=linked_art, progress=_progress(show_progress))
+                               linked_art=linked_art, progress=progress_to_stderr(show_progress))
     finish(ctx, result, output_format, build_text)
-
-
-def _progress(show: bool | None):
-    """Progress lines on stderr (never in the report on stdout), when asked or when stderr is a terminal."""
-    import sys
-
-    from appeal_archive.progress import Progress
-
-    shown = sys.stderr.isatty() if show is None else show
-    return Progress((lambda line: click.echo(f"... {line}", err=True)) if shown else None)
 
 
 def _path(value: str | None) -> Path | None:
@@ -295,47 +243,6 @@ def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool
             report = verify_archive(file, records_dir=records_dir, rebuild=rebuild,
                                     trust_roots=[Path(root) for root in trust_roots], at=at)
     finish(ctx, report, output_format, verify_text)
-
-
-@main.command()
-@click.argument("export", type=click.Path(dir_okay=False))
-@RECORDS_DIR
-@click.option("--appeal", "appeal_id", required=True, metavar="APPEAL_ID",
-              help="The appeal the export's signatures join (the id of its appeal record).")
-@click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Which column holds which field "
-              "(docs/intake.md); without it, the columns headed exactly name, city, country, signed_at, comment, "
-              "publish.")
-@click.option("--encoding", help="The encoding of a CSV export that is not UTF-8 or UTF-16 with a byte order mark, "
-              "e.g. cp1251 (Windows Cyrillic), cp1250, cp1252.")
-@click.option("--sheet", help="The sheet of an XLSX workbook [default: the first].")
-@click.option("--dry-run", is_flag=True, help="Say what would be written, and write nothing.")
-@click.option("--skip-invalid", is_flag=True, help="Take the valid rows and list the others, with why, in "
-              "EXPORT.rejected.csv beside the export [default: take nothing when a row is invalid].")
-@FORMAT
-@PROGRESS
-@click.pass_context
-def intake(ctx: click.Context, export: str, records_dir: str, appeal_id: str, map_path: str | None,
-           encoding: str | None, sheet: str | None, dry_run: bool, skip_invalid: bool, output_format: str,
-           show_progress: bool | None) -> None:
-    """Take the signatures of a petition export (CSV or XLSX) into RECORDS_DIR: one signatory entry per row,
-    one person per distinct name, and a capture of the export's mapped columns that they quote.
-
-    Private by default: a row is published only when its publish cell is one of the map's publish_values;
-    the others are restricted. Running it again on the same export writes nothing; a grown export adds only
-    its new rows. Columns that are not mapped (e-mail, IP address, phone) never enter the archive.
-
-    \b
-    Example:
-      appeal-archive intake signatures.csv --appeal appeal-of-belarusians-to-the-eu --map map.yaml records/
-      appeal-archive intake export.xlsx --appeal appeal-of-belarusians-to-the-eu --dry-run
-    """
-    from appeal_archive.cli.report import intake_text
-    from appeal_archive.records.intake import intake as take_in
-
-    with reported_errors(ctx, output_format):
-        report = take_in(export, appeal_id, records_dir, map_path=map_path, encoding=encoding, sheet=sheet,
-                         dry_run=dry_run, skip_invalid=skip_invalid, progress=_progress(show_progress))
-    finish(ctx, report, output_format, intake_text)
 
 
 @main.command()
@@ -478,6 +385,12 @@ def schema_command(ctx: click.Context, write: bool, directory: str, output_forma
     with reported_errors(ctx, output_format):
         report = check_schemas(Path(directory), write=write)
     finish(ctx, report, output_format, schema_text)
+
+
+from appeal_archive.cli.taking import intake, new  # noqa: E402 - the commands that take records in, on `main`
+
+main.add_command(intake)
+main.add_command(new)
 
 
 def run() -> None:  # pragma: no cover - console script entry point

@@ -132,6 +132,11 @@ def intake_text(report) -> str:
     return "\n".join(lines)
 
 
+def new_text(report) -> str:
+    return "\n".join([f"wrote {report.path} ({report.record_type} {report.id}); check or fill:",
+                      *(f"  - {item}" for item in report.fill)])
+
+
 def prove_text(report) -> str:
     return (f"wrote {report.out}: {report.path} is leaf {report.leaf_index} of {report.tree_size} under root "
             f"{report.root}; its audit path has {report.path_length} hashes ({report.size} bytes in all)\n"

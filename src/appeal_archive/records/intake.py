@@ -79,8 +79,7 @@ class _Entry:
         return self.note is not None
 
 
-NOT_CONSENTED = ("Restricted at intake: the signer did not consent to publication (the export's publish cell "
-                 "is not one of the map's publish_values).")
+NOT_CONSENTED = "Restricted at intake: the signer did not consent to publication (the export's publish cell)."
 
 
 def _homonym_note(whose: str) -> str:
@@ -258,13 +257,12 @@ class _Plan:
         existing_names = {name_key(name) for record in self.records if record.record_type == "person"
                           for name in record.names}
         for likeness in likenesses([*rows_by_key, *existing_names]):
+            persons = sorted(persons_by_name[name].id for name in likeness.names if name in existing_names)
             if any(name in rows_by_key for name in likeness.names):
                 report.possible_duplicates.append({
                     "rows": sorted(row for name in likeness.names for row in rows_by_key.get(name, [])),
                     "names": list(likeness.names), "reason": likeness.reason,
-                    **({"persons": sorted(person.id for name in likeness.names if name in existing_names
-                                          for person in [persons_by_name[name]])}
-                       if any(name in existing_names for name in likeness.names) else {})})
+                    **({"persons": persons} if persons else {})})
 
     def number(self) -> None:
         """Positions and ids in row order, once settling has left out the rows it rejected: no gap."""

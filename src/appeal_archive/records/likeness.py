@@ -38,9 +38,14 @@ def name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
+def transliterated(name: str) -> str:
+    """A name in lower-case ASCII Latin letters, as ICU transliterates it."""
+    return _latin().transliterate(name)
+
+
 def skeleton(name: str) -> str:
     """The consonants of a name's transliteration, word by word."""
-    latin = _NOT_LETTER.sub(" ", _latin().transliterate(name))
+    latin = _NOT_LETTER.sub(" ", transliterated(name))
     words = (_REPEATED.sub(r"\1", _VOWELS.sub("", word.translate(_FOLD))) for word in latin.split())
     return " ".join(word for word in words if word)
 

@@ -308,3 +308,28 @@ def test_new_writes_one_record_at_a_time_and_says_what_to_fill(records: Path):
     refused = CliRunner().invoke(main, ["new", "signatory", "--appeal", "no-such-appeal", "--name", "X",
                                         str(records)])
     assert refused.exit_code == 2 and "new.unknown-appeal" in refused.output
+
+
+@pytest.mark.parametrize(("words", "count"), [
+    ("more than 1,000 participants in the demonstration", (1000, "more-than")), ("about 300 participants", (300, "about")),
+    ("60 participants", (60, "exact")), ("fewer than 50", (50, "fewer-than")), ("Over 2 000 people", (2000, "more-than"))])
+def test_a_rally_skeleton_keeps_the_count_as_printed(words: str, count: tuple[int, str]):
+    from appeal_archive.records.skeleton import participants
+
+    assert participants(words) == {"value": count[0], "qualifier": count[1], "as_printed": words}
+
+
+def test_new_rally_writes_the_record_the_source_reports(records: Path):
+    """Given the facts the capture prints, `new rally` writes the very record the archive holds for Warsaw."""
+    (records / "rallies" / "warsaw-2023-05-21.yaml").rename(records / "warsaw.yaml")
+    result = CliRunner().invoke(main, ["new", "rally", "--name", "a demonstration in Warsaw", "--date", "2023-05-21",
+                                       "--date-as-printed", "May 21, 2023", "--city", "Warsaw", "--country", "PL",
+                                       "--participants", "more than 1,000 participants in the demonstration",
+                                       str(records)])
+    assert result.exit_code == 0, result.output
+    assert (records / "rallies" / "warsaw-2023-05-21.yaml").read_bytes() == (records / "warsaw.yaml").read_bytes()
+    (records / "warsaw.yaml").unlink()
+    assert validate_records(records).ok
+    refused = CliRunner().invoke(main, ["new", "rally", "--name", "a rally", "--date", "2023-05-21", "--city", "X",
+                                        "--country", "PL", "--participants", "hundreds of people", str(records)])
+    assert refused.exit_code == 2 and "new.unreadable-count" in refused.output

@@ -104,6 +104,8 @@ CODES: dict[str, str] = {
     "new.unknown-type": "`new` was asked for a record type it does not make.",
     "new.no-name": "`new` was given an empty name.",
     "new.unknown-source": "The --source given to `new` is no source record's id.",
+    "new.rally-facts": "`new rally` was not given the date, city, country and participants a rally record needs.",
+    "new.unreadable-count": "`new rally --participants` does not begin with a number or a qualifier and a number.",
     "new.unknown-appeal": "The --appeal given to `new signatory` is no appeal record's id.",
     "intake.bad-map": "The --map file is not a map intake reads (columns, publish_values, date_format).",
     "intake.missing-column": "A column the map names is not in the export's header.",

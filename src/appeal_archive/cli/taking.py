@@ -49,29 +49,39 @@ def intake(ctx: click.Context, export: str, records_dir: str, appeal_id: str, ma
 
 
 @click.command("new")
-@click.argument("record_type", type=click.Choice(["signatory", "person", "organization"]))
+@click.argument("record_type", type=click.Choice(["signatory", "person", "organization", "rally"]))
 @RECORDS_DIR
 @click.option("--name", required=True, help="The name (or, for a signatory, the entry) as the source prints it.")
 @click.option("--appeal", "appeal_id", metavar="APPEAL_ID", help="The appeal a signatory entry belongs to.")
 @click.option("--source", "source_id", metavar="SOURCE_ID", help="The source record that prints it [default: the "
               "appeal's source, for a signatory; the first source, otherwise].")
 @click.option("--restricted", is_flag=True, help="Write it access: restricted (a person's id then names no one).")
+@click.option("--date", metavar="YYYY-MM-DD", help="A rally's date.")
+@click.option("--date-as-printed", help="A rally's date as the source prints it [default: --date].")
+@click.option("--city", help="A rally's city, as printed.")
+@click.option("--country", metavar="CC", help="A rally's country (ISO 3166 code).")
+@click.option("--participants", help='A rally\'s participants as printed, e.g. "more than 1,000 participants".')
 @FORMAT
 @click.pass_context
 def new(ctx: click.Context, record_type: str, records_dir: str, name: str, appeal_id: str | None,
-        source_id: str | None, restricted: bool, output_format: str) -> None:
-    """Write a new signatory, person or organization record into RECORDS_DIR: a skeleton the schema accepts,
+        source_id: str | None, restricted: bool, date: str | None, date_as_printed: str | None, city: str | None,
+        country: str | None, participants: str | None, output_format: str) -> None:
+    """Write a new signatory, person, organization or rally record into RECORDS_DIR: a skeleton the schema accepts,
     with the next position and an id that fits, and say which fields to check or fill.
 
     \b
     Example:
       appeal-archive new signatory --appeal appeal-of-belarusians-to-the-eu --name "Jan Kowalski" records/
       appeal-archive new person --name "Jan Kowalski" records/
+      appeal-archive new rally --name "a rally in Vilnius" --date 2023-05-21 --city Vilnius --country LT \\
+          --participants "about 300 participants" records/
     """
     from appeal_archive.cli.report import new_text
     from appeal_archive.records.skeleton import new_record
 
     with reported_errors(ctx, output_format):
+        rally = {"date": date or "", "date_as_printed": date_as_printed or "", "city": city or "",
+                 "country": country or "", "participants": participants or ""}
         report = new_record(records_dir, record_type, name, appeal=appeal_id, source=source_id,
-                            restricted=restricted)
+                            restricted=restricted, rally=rally)
     finish(ctx, report, output_format, new_text)

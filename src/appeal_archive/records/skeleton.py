@@ -19,7 +19,12 @@ from appeal_archive.records.likeness import transliterated
 from appeal_archive.records.types import BY_NAME
 from appeal_archive.records.writer import write_record
 
-KINDS = ("signatory", "person", "organization")
+KINDS = ("signatory", "person", "organization", "rally")
+# A count as printed: "more than 1,000 participants" -> more-than 1000 (the qualifier is never dropped).
+_COUNT = re.compile(r"^(?:(?P<qualifier>about|around|some|over|more than|fewer than|less than|under)\s+)?"
+                    r"(?P<value>\d{1,3}(?:[,\u00a0 ]\d{3})+|\d+)\b", re.I)
+_QUALIFIERS = {"about": "about", "around": "about", "some": "about", "over": "more-than", "more than": "more-than",
+               "fewer than": "fewer-than", "less than": "fewer-than", "under": "fewer-than"}
 
 
 @dataclass
@@ -45,8 +50,20 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", transliterated(name)).strip("-")[:100]
 
 
+def participants(as_printed: str) -> dict[str, Any]:
+    """A count of participants from its words as printed, its qualifier kept ("about 300", "more than 1,000")."""
+    found = _COUNT.match(as_printed.strip())
+    if not found:
+        raise fail("new.unreadable-count", f"{as_printed!r} does not begin with a number, or with about, more than "
+                   "or fewer than and a number", 'give the words as printed, e.g. --participants "more than 1,000 '
+                   'participants"', exit_code=EXIT_USAGE)
+    qualifier = _QUALIFIERS.get((found["qualifier"] or "").lower(), "exact")
+    return {"value": int(re.sub(r"\D", "", found["value"])), "qualifier": qualifier, "as_printed": as_printed.strip()}
+
+
 def new_record(records_dir: str | os.PathLike, record_type: str, name: str, *, appeal: str | None = None,
-               source: str | None = None, restricted: bool = False) -> NewRecordReport:
+               source: str | None = None, restricted: bool = False,
+               rally: dict[str, str] | None = None) -> NewRecordReport:
     """Write a skeleton of `record_type` for `name` into the records folder."""
     from appeal_archive.records.validate import check_records
 
@@ -65,6 +82,8 @@ def new_record(records_dir: str | os.PathLike, record_type: str, name: str, *, a
     fill: list[str] = []
     if record_type == "signatory":
         data = _signatory(by_type, name, appeal, source, fill)
+    elif record_type == "rally":
+        data = _rally(by_type, name, source, rally or {}, fill)
     else:
         known = {entry["id"] for entry in by_type.get("source", [])}
         chosen = source or next(iter(sorted(known)), None)
@@ -111,3 +130,23 @@ def _signatory(by_type: dict[str, list[dict[str, Any]]], name: str, appeal: str 
         fill.append(f"signatory_count in appeals/{appeal}.yaml: {appeals[appeal]['signatory_count'] + 1}, if the "
                     "appeal's own source prints this entry")
     return data
+
+
+def _rally(by_type: dict[str, list[dict[str, Any]]], name: str, source: str | None, facts: dict[str, str],
+           fill: list[str]) -> dict[str, Any]:
+    missing = [option for option in ("date", "city", "country", "participants") if not facts.get(option)]
+    if missing:
+        raise fail("new.rally-facts", f"a rally needs {', '.join('--' + option for option in missing)}",
+                   'give them as the source prints them, e.g. --date 2023-05-21 --city Warsaw --country PL '
+                   '--participants "more than 1,000 participants"', exit_code=EXIT_USAGE)
+    known = sorted(entry["id"] for entry in by_type.get("source", []))
+    quoted = source or next(iter(known), None)
+    if quoted not in known:
+        raise fail("new.unknown-source", f"there is no source {quoted!r} that reports the rally",
+                   "give --source with the id of the source record", exit_code=EXIT_USAGE)
+    fill += [f"as_printed, date_as_printed, city and participants: the words exactly as {quoted} prints them",
+             "then the appeal's adoption.rally (or similar_appeals.rallies), if it was adopted there"]
+    return {"id": slug(f"{facts['city']}-{facts['date']}"), "type": "rally", "source": quoted,
+            "as_printed": name.strip(), "date": facts["date"], "date_as_printed": facts.get("date_as_printed")
+            or facts["date"], "city": facts["city"], "country": facts["country"],
+            "participants": participants(facts["participants"])}

@@ -311,8 +311,9 @@ def test_new_writes_one_record_at_a_time_and_says_what_to_fill(records: Path):
 
 
 @pytest.mark.parametrize(("words", "count"), [
-    ("more than 1,000 participants in the demonstration", (1000, "more-than")), ("about 300 participants", (300, "about")),
-    ("60 participants", (60, "exact")), ("fewer than 50", (50, "fewer-than")), ("Over 2 000 people", (2000, "more-than"))])
+    ("more than 1,000 participants in the demonstration", (1000, "more-than")),
+    ("about 300 participants", (300, "about")), ("60 participants", (60, "exact")),
+    ("fewer than 50", (50, "fewer-than")), ("Over 2 000 people", (2000, "more-than"))])
 def test_a_rally_skeleton_keeps_the_count_as_printed(words: str, count: tuple[int, str]):
     from appeal_archive.records.skeleton import participants
 

@@ -102,6 +102,9 @@ def salt_text(report) -> str:
             f"{report.to_dict()['ledger']} (keep it secret: it holds the restricted records' salts)")
 
 
+SHOWN = 20  # groups of duplicates a text report lists
+
+
 def intake_text(report) -> str:
     """What intake took, as an archivist reads it: the counts, then each problem as EXPORT:ROW:COLUMN."""
     if report.issues:
@@ -109,11 +112,13 @@ def intake_text(report) -> str:
     lines = [f"{report.export}:{rejection.row}:{rejection.column or ''}: {rejection.severity}: {rejection.message} "
              f"[{rejection.code}]" + (f"\n    hint: {rejection.hint}" if rejection.hint else "")
              for rejection in [*report.rejected, *report.warnings]]
-    for group in report.duplicates:
-        lines.append(f"{report.export}: rows {', '.join(map(str, group['rows']))}: {group['reason']}")
-    for group in report.possible_duplicates:
-        lines.append(f"{report.export}: possible duplicate, rows {', '.join(map(str, group['rows']))}: "
-                     f"{group['reason']}")
+    for label, groups in (("", report.duplicates), ("possible duplicate, ", report.possible_duplicates)):
+        shown = [group for group in groups if group["rows"]]
+        lines += [f"{report.export}: {label}row{'s' * (len(group['rows']) > 1)} "
+                  f"{', '.join(map(str, group['rows']))}: {group['reason']}" for group in shown[:SHOWN]]
+        if len(shown) > SHOWN:  # 100,000 rows may give thousands: the rest are in the report as data
+            lines.append(f"{report.export}: {len(shown) - SHOWN} more {label or 'duplicate '}groups in "
+                         "`--format json`")
     if report.rejected and not report.skipped_invalid:
         lines.append(f"{report.export}: nothing was written: {len(report.rejected)} row problem"
                      f"{'s' * (len(report.rejected) != 1)} (fix them, or --skip-invalid to take the other rows)")

@@ -8,6 +8,8 @@ columns left out), so that whoever holds the original can match it.
 from __future__ import annotations
 
 import hashlib
+import os
+from datetime import UTC, datetime
 from typing import Any
 
 from appeal_archive.records.exports import Export
@@ -54,3 +56,10 @@ def capture_source(capture_id: str, document: bytes, export: Export, mapping: Co
                                    "rows": export.row_count,
                                    "dropped_columns": [header for header in export.header
                                                        if header and header not in used]}}}
+
+
+def export_date(environ: dict[str, str] | os._Environ) -> str:
+    """The capture's date: SOURCE_DATE_EPOCH's day when set (reproducible records), else today (UTC)."""
+    epoch = environ.get("SOURCE_DATE_EPOCH", "")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+    return moment.strftime("%Y-%m-%d")

@@ -18,7 +18,6 @@ writes nothing and a grown export adds only its new rows. Nothing is written whe
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import json
 import os
@@ -26,27 +25,30 @@ from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from appeal_archive.errors import Issue, fail
 from appeal_archive.progress import Progress
 from appeal_archive.records.access import name_finder, name_in_record
-from appeal_archive.records.capture import capture_source, capture_text
+from appeal_archive.records.capture import capture_source, capture_text, export_date
 from appeal_archive.records.exports import Export, read_export
-from appeal_archive.records.likeness import likenesses, name_key, script_of, skeleton
+from appeal_archive.records.likeness import likenesses, name_key, name_shape
 from appeal_archive.records.recordset import Reference, ScannedRecord
 from appeal_archive.records.salts import read_ledger, salt_new
 from appeal_archive.records.signatures import (
+    NOT_CONSENTED,
     ColumnMap,
     IntakeReport,
     Rejection,
     Signature,
     checked_map,
     default_map,
+    homonym_note,
     read_map,
     read_signatures,
+    reject_file_path,
+    write_rejects,
 )
 from appeal_archive.records.types import BY_NAME
 from appeal_archive.records.unmask import Found, NameFinder
@@ -79,20 +81,6 @@ class _Entry:
         return self.note is not None
 
 
-NOT_CONSENTED = "Restricted at intake: the signer did not consent to publication (the export's publish cell)."
-
-
-def _homonym_note(whose: str) -> str:
-    return (f"Withheld at intake: the signer consented, but the name would give away the protected {whose}, "
-            "whose name it is or holds.")
-
-
-def _export_date(environ: dict[str, str] | os._Environ) -> str:
-    epoch = environ.get("SOURCE_DATE_EPOCH", "")
-    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
-    return moment.strftime("%Y-%m-%d")
-
-
 def intake(export_path: str | Path, appeal_id: str, records_dir: str | os.PathLike = "records", *,
            map_path: str | Path | None = None, encoding: str | None = None, sheet: str | None = None,
            dry_run: bool = False, skip_invalid: bool = False, progress: Progress | None = None,
@@ -107,7 +95,8 @@ def intake(export_path: str | Path, appeal_id: str, records_dir: str | os.PathLi
     mapping = mapping or checked_map(default_map(export.header), None)
     report = IntakeReport(str(export.path), os.fspath(records_dir), appeal_id, dry_run=dry_run,
                           rows=len(export.rows), skipped_invalid=skip_invalid)
-    signatures, report.rejected, report.warnings = read_signatures(export, mapping, progress)
+    reading = read_signatures(export, mapping, progress)
+    signatures, report.rejected, report.warnings = reading.signatures, reading.problems, reading.notices
     export.let_go_of_rows()
     if any(rejection.row == 1 for rejection in report.rejected):
         report.skipped_invalid = False  # a missing column fails every row: nothing to take
@@ -121,18 +110,18 @@ def intake(export_path: str | Path, appeal_id: str, records_dir: str | os.PathLi
                          *validation.errors[:20]]
         return report
     plan = _Plan(record_set.records, record_set.restricted, appeal_id, export, mapping,
-                 _export_date(os.environ if environ is None else environ))
+                 export_date(os.environ if environ is None else environ))
     plan.config = record_set.config_record
-    plan.take(signatures, report)
+    plan.take(signatures, report, reading.withheld_names)
     progress.stage("settling who may be published")
     plan.settle(report)
     plan.number()
     if report.rejected and not skip_invalid:
         return report
     if skip_invalid and report.rejected:
-        report.reject_file = os.fspath(_reject_file_path(export.path))
+        report.reject_file = os.fspath(reject_file_path(export.path))
         if not dry_run:
-            _write_rejects(Path(report.reject_file), export, report.rejected)
+            write_rejects(Path(report.reject_file), export, report.rejected)
     report.new_entries, report.new_persons = len(plan.entries), sum(not person.existing for person in plan.persons)
     report.restricted = sum(entry.restricted for entry in plan.entries)
     report.matched_persons = len({person.id for person in plan.persons if person.existing})
@@ -141,19 +130,6 @@ def intake(export_path: str | Path, appeal_id: str, records_dir: str | os.PathLi
         progress.stage(f"{records_dir}: writing {len(plan.entries):,} entries")
         report.written = plan.write(Path(records_dir))
     return report
-
-
-def _reject_file_path(export: Path) -> Path:
-    return export.with_name(export.name + ".rejected.csv")
-
-
-def _write_rejects(path: Path, export: Export, rejected: list[Rejection]) -> None:
-    """Beside the export: the rows left out and why (no cell of the export is copied into it)."""
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "column", "code", "message", "hint"])
-        for rejection in rejected:
-            writer.writerow([rejection.row, rejection.column or "", rejection.code, rejection.message, rejection.hint])
 
 
 class _Plan:
@@ -180,6 +156,7 @@ class _Plan:
         self.persons: list[_Person] = []
         self.taken: list[Signature] = []  # every valid row, as the capture prints it
         self.config: ScannedRecord | None = None  # archive.yaml, which is published too
+        self.withheld_names: set[str] = set()  # of refused rows whose signer did not consent
         self.first_position = 1
 
     def _existing_entries(self) -> Iterator[dict[str, Any]]:
@@ -187,7 +164,7 @@ class _Plan:
             if record.record_type == "signatory" and record.appeal == self.appeal_id:
                 yield record.data
 
-    def take(self, signatures: list[Signature], report: IntakeReport) -> None:
+    def take(self, signatures: list[Signature], report: IntakeReport, withheld_names: set[str]) -> None:
         """Number the new signatures and give each a person; rows already in the archive, or twice in the
         export, are not taken again."""
         known: dict[tuple[str, ...], tuple[str, bool]] = {}  # key -> the entry's id, and whether it is public
@@ -242,6 +219,11 @@ class _Plan:
             self.entries.append(_Entry(signature, last, entry_id, person,
                                        None if signature.consents else NOT_CONSENTED))
             kept[key] = self.entries[-1]
+        self.withheld_names = withheld_names
+        refused = {name_key(name) for name in withheld_names}
+        for entry in self.entries:  # a refused row without consent still withholds its name
+            if name_key(entry.signature.name) in refused and not entry.restricted:
+                entry.note = homonym_note("signer of a refused row of the same name, who did not consent")
         names = {signature.row: signature.name for signature in signatures}
         report.duplicates = [{"rows": [row, *rows], "names": [names[row]], "reason": "the same signature (the same "
                               "mapped cells): taken once"} for row, rows in sorted(same.items())]
@@ -301,28 +283,42 @@ class _Plan:
                     entry.person.restricted = True
             for entry in self.entries:
                 if entry.person.restricted and not entry.restricted:
-                    entry.note = _homonym_note(f"person {entry.person.id}")
+                    entry.note = homonym_note(f"person {entry.person.id}")
                     report.withheld_homonyms.append({"row": entry.signature.row, "reason": "its person is "
                                                      "restricted: another row of the same name did not consent, or "
                                                      "the archive restricts that person"})
-            # The protected-name search reads one script: a name that reads as a protected one in the other
-            # (Іван Пятроў, Ivan Piatrou) is withheld here.
-            protected = {(shape, script_of(entry.signature.name)) for entry in self.entries if entry.restricted
-                         if " " in (shape := skeleton(entry.signature.name))}
-            protected |= {(shape, script_of(name)) for record in self.records if record.record_type == "person"
-                          and record.path in self.restricted_paths for name in record.names
-                          if " " in (shape := skeleton(name))}
-            for entry in self.entries:
-                name = entry.signature.name
-                other = "Latin" if script_of(name) == "Cyrillic" else "Cyrillic"
-                if not entry.restricted and (skeleton(name), other) in protected:
-                    entry.note = _homonym_note("signer whose name reads the same in another script")
-                    report.withheld_homonyms.append({"row": entry.signature.row, "reason": "its name reads as a "
-                                                     "protected signer's name in another script"})
-                    if not entry.person.existing:
-                        entry.person.restricted = True
+            self._settle_shapes(report)
             if not self._settle_once(report):
                 return
+
+    def _settle_shapes(self, report: IntakeReport) -> None:
+        """What the protected-name search does not read as a name: the same words in another order ("Piatrou,
+        Ivan"), in the other script (Іван Пятроў) or another romanization (Pyatrou), with more words around
+        them (a patronymic). Compared by their transliterated consonants: a public name holding every word of
+        a protected one is withheld; a protected row holding every word of a name the archive publishes is
+        refused (it would be published there)."""
+        protected: dict[str, list[frozenset[str]]] = defaultdict(list)
+        names = [entry.signature.name for entry in self.entries if entry.restricted] + list(self.withheld_names)
+        names += [name for record in self.records if record.record_type == "person"
+                  and record.path in self.restricted_paths for name in record.names]
+        for shape in {shape for name in names if len(shape := name_shape(name)) > 1}:
+            protected[min(shape)].append(shape)
+        for entry in self.entries:
+            shape = name_shape(entry.signature.name)
+            if not entry.restricted and any(other <= shape for word in shape for other in protected.get(word, [])):
+                entry.note = homonym_note("signer whose name it holds, in another order, script or spelling")
+                report.withheld_homonyms.append({"row": entry.signature.row, "reason": "its name holds a protected "
+                                                 "signer's name, in another order, script or spelling"})
+                if not entry.person.existing:
+                    entry.person.restricted = True
+        published = [(name_shape(name), record.path) for record in self.records if record.record_type == "person"
+                     and record.path not in self.restricted_paths for name in record.names]
+        for entry in [entry for entry in self.entries if entry.restricted and not entry.person.existing]:
+            shape = name_shape(entry.signature.name)
+            where = next((path for other, path in published if len(shape) > 1 and shape <= other), None)
+            if where is not None:
+                self._reject(entry, report, f"the signer did not consent, but the archive publishes the name in "
+                             f"{where} (in another order, script or spelling)")
 
     def _records_now(self) -> tuple[list[ScannedRecord], dict[str, str]]:
         new = [*self._person_records(), *self._entry_records()]
@@ -375,7 +371,7 @@ class _Plan:
             if record.path in by_path or record.path in by_person:
                 for entry in ([by_path[record.path]] if record.path in by_path else
                               [entry for entry in self.entries if entry.signature.row in by_person[record.path].rows]):
-                    entry.note = _homonym_note(found.whose)
+                    entry.note = homonym_note(found.whose)
                     report.withheld_homonyms.append({"row": entry.signature.row, "reason": f"its name gives away "
                                                      f"the protected {found.whose}"})
                     if not entry.person.existing:
@@ -397,6 +393,7 @@ class _Plan:
                                          "ask the signer's consent, or decide with the archivist; --skip-invalid "
                                          "takes the other rows"))
         self.entries.remove(entry)
+        self.taken.remove(entry.signature)  # nor does the capture hold it
         entry.person.rows.remove(entry.signature.row)
         self.persons = [person for person in self.persons if person.rows]
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 _VOWELS = re.compile(r"[aeiouyj]+")
 _FOLD = str.maketrans({"h": "g", "w": "v", "q": "k", "x": "ks"})
 _REPEATED = re.compile(r"(.)\1+")
-_NOT_LETTER = re.compile(r"[^a-z ]+")
+_NOT_LETTER = re.compile(r"[^a-z0-9 ]+")
 _CYRILLIC = re.compile(r"[\u0400-\u052F]")
 MIN_ONE_LETTER = 8  # shorter names a letter apart are too often different people to be worth a look
 
@@ -48,6 +48,11 @@ def skeleton(name: str) -> str:
     latin = _NOT_LETTER.sub(" ", transliterated(name))
     words = (_REPEATED.sub(r"\1", _VOWELS.sub("", word.translate(_FOLD))) for word in latin.split())
     return " ".join(word for word in words if word)
+
+
+def name_shape(name: str) -> frozenset[str]:
+    """A name's words by their consonants, in no order: what stays of it across order, script and spelling."""
+    return frozenset(skeleton(name).split())
 
 
 def script_of(name: str) -> str:

@@ -8,6 +8,8 @@ every record obeys (text.py), and named as EXPORT:ROW:COLUMN when it is refused.
 from __future__ import annotations
 
 import contextlib
+import csv
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -170,28 +172,67 @@ def _parse_date(text: str, date_format: str | None) -> str | None:
     return None
 
 
-def read_signatures(export: Export, mapping: ColumnMap, progress: Progress
-                    ) -> tuple[list[Signature], list[Rejection], list[Rejection]]:
-    """Each row's signature, the rows' problems (errors) and what was noticed (warnings)."""
+@dataclass
+class Reading:
+    """An export's rows as read: the valid rows' signatures, the rows' problems (errors), what was noticed
+    (warnings), and the names of refused rows whose signer did not consent: a refused row still withholds its
+    name, so that the signer's namesake on a valid row is not published in its place."""
+
+    signatures: list[Signature]
+    problems: list[Rejection]
+    notices: list[Rejection]
+    withheld_names: set[str]
+
+
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+_IP = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){4,7}\b", re.I)
+_PHONE = re.compile(r"(?<!\w)\+?\d(?:[\s()-]{0,2}\d){8,}")
+
+
+def _personal(text: str, field: str) -> str | None:
+    """What a mapped cell holds that only contact details are made of: an e-mail address, an IP address, a
+    phone number (a date is not one)."""
+    if _EMAIL.search(text):
+        return "an e-mail address"
+    if _IP.search(text):
+        return "an IP address"
+    if field != "signed_at" and _PHONE.search(text):
+        return "a phone number"
+    return None
+
+
+def _withholds(cells: tuple[str, ...], places: dict[str, int], mapping: ColumnMap, withheld: set[str]) -> None:
+    """A refused row's name, when its signer did not consent (read as its columns stand: a shifted row withholds
+    what stands in its name column, which protects more, never less)."""
+    if mapping.consents(_cell(cells, places.get("publish"))):
+        return
+    name = (" ".join(_cell(cells, places[part]).strip() for part in ("given_name", "family_name") if part in places)
+            if "given_name" in places else _cell(cells, places.get("name")).strip())
+    if name.strip():
+        withheld.add(unicodedata.normalize("NFC", name.strip()))
+
+
+def read_signatures(export: Export, mapping: ColumnMap, progress: Progress) -> Reading:
+    """Each row read through the map (Reading)."""
     places, header_problems = _columns(export, mapping)
     if header_problems:
-        return [], header_problems, []
+        return Reading([], header_problems, [], set())
     headers = mapping.columns
     formulas = set(export.formulas)
     signatures, problems, notices = [], [], []
+    withheld: set[str] = set()
     counter = progress.counter(f"{export.name}: rows read", len(export.rows))
     for row in export.rows:
         counter.advance()
         cells: dict[str, str] = {}
         row_problems: list[Rejection] = []
-        if export.encoding != "xlsx" and len(row.cells) != len(export.header) and any(
-                cell.strip() for cell in row.cells[len(export.header):]) | (len(row.cells) < len(export.header)):
+        if export.encoding != "xlsx" and len(row.cells) != len(export.header):
             # A delimiter left unquoted in a cell shifts every cell after it into another column (an e-mail
-            # address into the comment): the row is refused, never read.
-            row_problems.append(Rejection(row.number, None, "intake.row-width", f"the row has {len(row.cells)} "
-                                          f"cells, the header {len(export.header)}", "quote the cell that holds "
-                                          "the delimiter, or fix the row in the export"))
-            problems += row_problems
+            # address into the comment): the row is refused, never read but for whether it withholds a name.
+            problems.append(Rejection(row.number, None, "intake.row-width", f"the row has {len(row.cells)} cells, "
+                                      f"the header {len(export.header)}", "quote the cell that holds the "
+                                      "delimiter, or fix the row in the export"))
+            _withholds(row.cells, places, mapping, withheld)
             continue
         for name in ("given_name", "family_name", "name", "city", "country", "signed_at", "comment", "publish"):
             if name not in places:
@@ -218,6 +259,11 @@ def read_signatures(export: Export, mapping: ColumnMap, progress: Progress
             if "\n" in text and name != "comment":
                 row_problems.append(Rejection(row.number, header, "intake.line-break", "the cell holds a line "
                                               "break", "join its lines in the export"))
+            if name != "publish" and (kind := _personal(text, name)):
+                row_problems.append(Rejection(row.number, header, "intake.looks-personal", f"the cell holds what "
+                                              f"looks like {kind}, which no mapped column holds (a row shifted by "
+                                              "a delimiter?)", "check the row in the export; a signer's contact "
+                                              "details never enter the archive"))
             cells[name] = text
         if "given_name" in places:
             cells["name"] = " ".join(part for part in (cells.pop("given_name"), cells.pop("family_name")) if part)
@@ -236,10 +282,11 @@ def read_signatures(export: Export, mapping: ColumnMap, progress: Progress
         consents = mapping.consents(cells.pop("publish", ""))
         if row_problems:
             problems += row_problems
+            _withholds(row.cells, places, mapping, withheld)
         else:
             signatures.append(Signature(row.number, {name: cells.get(name, "") for name in TEXT_FIELDS
                                                      if name in places or name == "name"}, signed_on, consents))
-    return signatures, problems, notices
+    return Reading(signatures, problems, notices, withheld)
 
 
 # --- the report -------------------------------------------------------------------------------------
@@ -289,3 +336,25 @@ class IntakeReport:
                 "warnings": [warning.to_dict() for warning in self.warnings],
                 "capture": self.capture, "written": self.written, "reject_file": self.reject_file,
                 "issues": [issue.to_dict() for issue in self.issues]}
+
+
+def reject_file_path(export: Path) -> Path:
+    return export.with_name(export.name + ".rejected.csv")
+
+
+def write_rejects(path: Path, export: Export, rejected: list[Rejection]) -> None:
+    """Beside the export: the rows left out and why (no cell of the export is copied into it)."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "column", "code", "message", "hint"])
+        for rejection in rejected:
+            writer.writerow([rejection.row, rejection.column or "", rejection.code, rejection.message, rejection.hint])
+
+
+NOT_CONSENTED = "Restricted at intake: the signer did not consent to publication (the export's publish cell)."
+
+
+def homonym_note(whose: str) -> str:
+    """Why a consenting signer's entry is withheld: in the record, for the archivist."""
+    return (f"Withheld at intake: the signer consented, but the name would give away the protected {whose}, "
+            "whose name it is or holds.")

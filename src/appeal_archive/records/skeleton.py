@@ -12,10 +12,15 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from appeal_archive.errors import EXIT_OK, EXIT_USAGE, fail
 from appeal_archive.records.likeness import transliterated
+from appeal_archive.records.text import text_problems
 from appeal_archive.records.types import BY_NAME
 from appeal_archive.records.writer import write_record
 
@@ -47,7 +52,7 @@ class NewRecordReport:
 
 def slug(name: str) -> str:
     """An id from a name: its Latin letters, lower case, words joined by hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", transliterated(name)).strip("-")[:100]
+    return re.sub(r"[^a-z0-9]+", "-", transliterated(name)).strip("-")[:100].strip("-")
 
 
 def participants(as_printed: str) -> dict[str, Any]:
@@ -73,6 +78,10 @@ def new_record(records_dir: str | os.PathLike, record_type: str, name: str, *, a
     if not name.strip():
         raise fail("new.no-name", "the name is empty", 'give --name "..." as the source prints it',
                    exit_code=EXIT_USAGE)
+    problem = next((problem for problem in text_problems(name.strip()) if problem.severity == "error"), None)
+    if problem is not None or "\n" in name:
+        raise fail("new.bad-name", f"the name {problem.message if problem else 'holds a line break'}",
+                   problem.hint if problem else "give the name on one line", exit_code=EXIT_USAGE)
     _, record_set = check_records(records_dir, keep_data=True)
     records = [record for record in record_set.records if record.data is not None]
     taken = {(record.record_type, record.id) for record in records}
@@ -97,10 +106,19 @@ def new_record(records_dir: str | os.PathLike, record_type: str, name: str, *, a
                  "sources: every source record that names it"]
     if restricted and record_type == "signatory":
         data["access"] = "restricted"
+        fill[:] = [item.replace("new person --name", "new person --restricted --name") for item in fill]
     base, number = data["id"], 1
-    while (record_type, data["id"]) in taken:
+    while (record_type, data["id"]) in taken or (Path(records_dir) / BY_NAME[record_type].path_of(data["id"])).exists():
         number += 1
         data["id"] = f"{base}-{number}"
+    try:
+        BY_NAME[record_type].model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = "/".join(str(part) for part in first["loc"])
+        raise fail("new.invalid", f"the {record_type} would not be valid: {where}: {first['msg']}",
+                   "give the value as the schema describes it (`appeal-archive schema`, docs/records.md)",
+                   exit_code=EXIT_USAGE) from error
     write_record(records_dir, data)
     return NewRecordReport(os.fspath(records_dir), record_type, data["id"],
                            f"{os.fspath(records_dir).rstrip('/')}/{BY_NAME[record_type].path_of(data['id'])}",
@@ -116,6 +134,9 @@ def _signatory(by_type: dict[str, list[dict[str, Any]]], name: str, appeal: str 
     entries = [entry for entry in by_type.get("signatory", []) if entry["appeal"] == appeal]
     position = max([0, *(entry["position"] for entry in entries)]) + 1
     quoted = source or appeals[appeal]["source"]
+    if quoted not in {entry["id"] for entry in by_type.get("source", [])}:
+        raise fail("new.unknown-source", f"there is no source {quoted!r} that prints the entry",
+                   "give --source with the id of the source record", exit_code=EXIT_USAGE)
     width = max([2, *(len(entry["id"].rsplit("-", 1)[-1]) for entry in entries if entry["id"].startswith(appeal))])
     data: dict[str, Any] = {"id": f"{appeal}-{position:0{width}d}", "type": "signatory", "appeal": appeal,
                             "position": position, "source": quoted, "as_printed": name.strip()}
@@ -139,6 +160,11 @@ def _rally(by_type: dict[str, list[dict[str, Any]]], name: str, source: str | No
         raise fail("new.rally-facts", f"a rally needs {', '.join('--' + option for option in missing)}",
                    'give them as the source prints them, e.g. --date 2023-05-21 --city Warsaw --country PL '
                    '--participants "more than 1,000 participants"', exit_code=EXIT_USAGE)
+    try:
+        date.fromisoformat(facts["date"])
+    except ValueError as error:
+        raise fail("new.invalid", f"the rally's date {facts['date']!r} is no date", "give it as YYYY-MM-DD",
+                   exit_code=EXIT_USAGE) from error
     known = sorted(entry["id"] for entry in by_type.get("source", []))
     quoted = source or next(iter(known), None)
     if quoted not in known:

@@ -23,6 +23,7 @@ _FOLD = str.maketrans({"h": "g", "w": "v", "q": "k", "x": "ks"})
 _REPEATED = re.compile(r"(.)\1+")
 _NOT_LETTER = re.compile(r"[^a-z0-9 ]+")
 _CYRILLIC = re.compile(r"[\u0400-\u052F]")
+MAX_GROUP = 20  # names sharing one form past this many are a pattern, not one person written several ways
 MIN_ONE_LETTER = 8  # shorter names a letter apart are too often different people to be worth a look
 
 
@@ -89,7 +90,7 @@ def likenesses(names: Iterable[str]) -> list[Likeness]:
         if (shape := skeleton(key)) and " " in shape:  # a given and a family name, at the least
             by_skeleton[shape].append(key)
     for group in by_skeleton.values():
-        if len({script_of(key) for key in group}) > 1:
+        if len(group) <= MAX_GROUP and len({script_of(key) for key in group}) > 1:
             found.append(Likeness(tuple(group), "the names read the same across scripts (Cyrillic and Latin)"))
     found += [Likeness((keys[first], keys[second]), "the names differ by one letter")
               for first, second in _one_letter_pairs(keys)]
@@ -114,6 +115,9 @@ def _one_letter_pairs(keys: list[str]) -> list[tuple[int, int]]:
     for end in range(1, len(ordered) + 1):
         if end == len(ordered) or ordered[end] >> _INDEX_BITS != ordered[start] >> _INDEX_BITS:
             group = sorted({value & _INDEX_MASK for value in ordered[start:end]})
+            if len(group) > MAX_GROUP:  # a numbering ("Signer 1", "Signer 2"), not a person's spellings
+                start = end
+                continue
             for place, first in enumerate(group):
                 for second in group[place + 1:]:
                     if one_edit_apart(keys[first], keys[second]):

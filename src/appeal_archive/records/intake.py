@@ -8,9 +8,10 @@ quote. The columns that are not mapped (e-mail, IP address, phone) are never rea
 
 Private by default: a row is public only when its publish cell is one of the map's `publish_values`; every
 other row's entry and person say `access: restricted`. Homonyms are settled before anything is written, by the
-very search that `validate` makes (access.py): a consenting signer whose name gives a protected person away is
-withheld too, with the reason in the record, and a row whose restriction a public record would undo is
-rejected. Rows already in the archive (the same mapped cells) are not taken again, so running intake twice
+very search that `validate` makes (access.py) and by comparing names as their transliterated consonants in no
+order (another order, script or romanization, which that search does not read as the same name): a consenting
+signer whose name gives a protected person away is withheld too, with the reason in the record, and a row
+whose restriction a public record would undo is rejected. Rows already in the archive (the same mapped cells) are not taken again, so running intake twice
 writes nothing and a grown export adds only its new rows. Nothing is written when a row is invalid, unless
 `skip_invalid`; what was written is removed again if writing fails half way.
 """

@@ -11,9 +11,10 @@ other row's entry and person say `access: restricted`. Homonyms are settled befo
 very search that `validate` makes (access.py) and by comparing names as their transliterated consonants in no
 order (another order, script or romanization, which that search does not read as the same name): a consenting
 signer whose name gives a protected person away is withheld too, with the reason in the record, and a row
-whose restriction a public record would undo is rejected. Rows already in the archive (the same mapped cells) are not taken again, so running intake twice
-writes nothing and a grown export adds only its new rows. Nothing is written when a row is invalid, unless
-`skip_invalid`; what was written is removed again if writing fails half way.
+whose restriction a public record would undo is rejected. Rows already in the archive (the same mapped cells)
+are not taken again, so running intake twice writes nothing and a grown export adds only its new rows. Nothing
+is written when a row is invalid, unless `skip_invalid`; what was written is removed again if writing fails
+half way.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import EPOCH, need_tool
+from conftest import EPOCH, REPO, need_tool
 
 from appeal_archive.build.archive import build_archive
 from appeal_archive.cli.main import main
@@ -24,16 +24,7 @@ from appeal_archive.records.validate import validate_records
 APPEAL = "appeal-of-belarusians-to-the-eu"
 HEADER = ["Full name", "E-mail", "City", "Country", "Date signed", "Comment", "Publish my name", "IP address",
           "Phone"]
-MAP = """columns:
-  name: Full name
-  city: City
-  country: Country
-  signed_at: Date signed
-  comment: Comment
-  publish: Publish my name
-publish_values: [yes, так, да, tak]
-date_format: "%d.%m.%Y"
-"""
+MAP = (REPO / "examples" / "petition-map.yaml").read_text(encoding="utf-8")  # the map the README shows
 
 
 def row(name: str, number: int, publish: str = "yes", city: str = "Minsk", comment: str = "") -> list[str]:

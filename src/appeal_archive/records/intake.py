@@ -25,7 +25,6 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,7 +116,8 @@ def intake(export_path: str | Path, appeal_id: str, records_dir: str | os.PathLi
     plan.take(signatures, report, reading.withheld_names)
     progress.stage("settling who may be published")
     plan.settle(report)
-    plan.number()
+    while plan.number():  # rows refused while settling move the ones after them: what is written is settled
+        plan.settle(report)
     if report.rejected and not skip_invalid:
         return report
     if skip_invalid and report.rejected:
@@ -248,8 +248,10 @@ class _Plan:
                     "names": list(likeness.names), "reason": likeness.reason,
                     **({"persons": persons} if persons else {})})
 
-    def number(self) -> None:
-        """Positions and ids in row order, once settling has left out the rows it rejected: no gap."""
+    def number(self) -> bool:
+        """Positions and ids in row order, once settling has left out the rows it rejected: no gap. Whether any
+        changed (they are those `take` gave when no row was rejected)."""
+        before = [(entry.position, entry.id, entry.person.id) for entry in self.entries]
         self.ids = {(record.record_type, record.id) for record in self.records}
         for person in self.persons:
             person.numbered = person.existing
@@ -259,6 +261,7 @@ class _Plan:
             if not entry.person.numbered:
                 entry.person.id = self._free_id("person", f"{self.appeal_id}-signer-{position:05d}")
                 entry.person.numbered = True
+        return before != [(entry.position, entry.id, entry.person.id) for entry in self.entries]
 
     def _free_id(self, record_type: str, wanted: str) -> str:
         candidate, number = wanted, 1
@@ -323,35 +326,40 @@ class _Plan:
                              f"{where} (in another order, script or spelling)")
 
     def _records_now(self) -> tuple[list[ScannedRecord], dict[str, str]]:
-        new = [*self._person_records(), *self._entry_records()]
+        new = self._new_records()
         restricted = dict(self.restricted_paths)
         restricted.update((record.path, "restricted at intake") for record in new if record.access == "restricted")
         return [*self.records, *new], restricted
 
-    def _make_texts(self) -> None:
-        """The text of every new record in the state it is in, made in forked workers for a large export (the
+    def _new_records(self) -> list[ScannedRecord]:
+        """Every new record as validate will see it, persons first. A text is made once for each state a record
+        is in (settling asks again, and so does writing), the new ones in forked workers for a large export (the
         writer reads each text back to prove it: 120 us a record)."""
-        missing = {state: data for state, data in (self._state(data) for data in self._all_data())
+        made: list[tuple[str, dict[str, Any], tuple[str, ...], tuple[Reference, ...]]] = [
+            ("person", self.person_data(person), (person.name,), (Reference("/sources/0", "source", self.capture_id),))
+            for person in self.persons if not person.existing]
+        made += [("signatory", self.entry_data(entry), (entry.signature.name,),
+                  (Reference("/appeal", "appeal", self.appeal_id), Reference("/source", "source", self.capture_id),
+                   Reference("/person/ref", "person", entry.person.id))) for entry in self.entries]
+        states = [self._state(data) for _, data, _, _ in made]
+        missing = {state: data for state, data in zip(states, (data for _, data, _, _ in made), strict=True)
                    if state not in self.texts}
-        states = list(missing)
-        chunks = [[missing[state] for state in states[start:start + _CHUNK]]
-                  for start in range(0, len(states), _CHUNK)]
-        jobs = usable_cores() if len(states) > PARALLEL_THRESHOLD else 1
-        _, texts = forked_map(_texts_of, None, chunks, jobs)
-        self.texts.update(zip(states, (text for chunk in texts for text in chunk), strict=True))
-
-    def _all_data(self) -> Iterator[dict[str, Any]]:
-        yield from (self.person_data(person) for person in self.persons if not person.existing)
-        yield from (self.entry_data(entry) for entry in self.entries)
+        new_states = list(missing)
+        chunks = [[missing[state] for state in new_states[start:start + _CHUNK]]
+                  for start in range(0, len(new_states), _CHUNK)]
+        _, texts = forked_map(_texts_of, None, chunks, usable_cores() if len(new_states) > PARALLEL_THRESHOLD else 1)
+        self.texts.update(zip(new_states, (text for chunk in texts for text in chunk), strict=True))
+        return [ScannedRecord(BY_NAME[record_type].path_of(data["id"]), record_type, data["id"], valid=True,
+                              references=references, raw=self.texts[state], access=data.get("access", "public"),
+                              names=names)
+                for (record_type, data, names, references), state in zip(made, states, strict=True)]
 
     @staticmethod
-    def _state(data: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
-        """A record's data, and a short key for the state it is in (200,000 texts are kept by it)."""
-        text = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
-        return hashlib.blake2b(text, digest_size=16).digest(), data
+    def _state(data: dict[str, Any]) -> bytes:
+        """A short key for the state a record's data is in (200,000 texts are kept by it)."""
+        return hashlib.blake2b(json.dumps(data, sort_keys=True, ensure_ascii=False).encode(), digest_size=16).digest()
 
     def _settle_once(self, report: IntakeReport) -> bool:
-        self._make_texts()
         records, restricted = self._records_now()
         finder = name_finder(records, restricted)
         if not finder:
@@ -429,28 +437,6 @@ class _Plan:
             data["archivist_note"] = entry.note
         return data
 
-    def _scanned(self, record_type: str, data: dict[str, Any], names: tuple[str, ...],
-                 references: tuple[Reference, ...]) -> ScannedRecord:
-        """The record as validate will see it; its text made once for each state it is in (settle asks again)."""
-        state = self._state(data)[0]
-        if (raw := self.texts.get(state)) is None:
-            raw = self.texts[state] = record_yaml(data).encode("utf-8")
-        return ScannedRecord(BY_NAME[record_type].path_of(data["id"]), record_type, data["id"], valid=True,
-                             references=references, raw=raw, access=data.get("access", "public"), names=names)
-
-    def _person_records(self) -> Iterator[ScannedRecord]:
-        for person in self.persons:
-            if not person.existing:
-                yield self._scanned("person", self.person_data(person), (person.name,),
-                                    (Reference("/sources/0", "source", self.capture_id),))
-
-    def _entry_records(self) -> Iterator[ScannedRecord]:
-        for entry in self.entries:
-            yield self._scanned("signatory", self.entry_data(entry), (entry.signature.name,),
-                                (Reference("/appeal", "appeal", self.appeal_id),
-                                 Reference("/source", "source", self.capture_id),
-                                 Reference("/person/ref", "person", entry.person.id)))
-
     def write(self, root: Path) -> list[str]:
         """Write the capture (when it is new), the persons and the entries, then salt them in row order; on any
         failure, remove what was written."""
@@ -461,19 +447,8 @@ class _Plan:
                 written.append(write_new(root / "sources" / f"{self.capture_id}.txt", document, durable=True))
                 written.append(write_record(root, capture_source(self.capture_id, document.encode("utf-8"),
                                                                  self.export, self.mapping, self.today)))
-            # Creating a file costs a quarter of a millisecond on a laptop's file system, and 100,000 rows are
-            # 200,000 files: threads create them side by side (the calls wait on the disk, not on Python).
-            with ThreadPoolExecutor(WRITERS) as pool:
-                futures = [pool.submit(write_new, root / record.path, (record.raw or b"").decode("utf-8"), False)
-                           for record in [*self._person_records(), *self._entry_records()]]
-                failure = None
-                for future in futures:
-                    try:
-                        written.append(future.result())
-                    except BaseException as error:  # noqa: BLE001 - the rest are collected, then it is raised
-                        failure = failure or error
-                if failure is not None:
-                    raise failure
+            for record in self._new_records():
+                written.append(write_new(root / record.path, (record.raw or b"").decode("utf-8"), durable=False))
             os.sync()
             ledger = read_ledger(root, str(root))
             salt_new(root, [path.relative_to(root).as_posix() for path in written], ledger)
@@ -486,7 +461,6 @@ class _Plan:
 
 
 _CHUNK = 2000
-WRITERS = 4
 PARALLEL_THRESHOLD = 4000  # new records: below it, forking workers costs more than it saves
 
 

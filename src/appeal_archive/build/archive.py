@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from appeal_archive.build.publish import Staging
 from appeal_archive.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Issue, fail
@@ -132,6 +133,14 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
                 if durable:
                     written.append(name)
 
+            @contextlib.contextmanager
+            def streamed(name: str) -> Iterator[BinaryIO]:
+                """keep, for an output written to its file as it is made (hundreds of megabytes at 100,000)."""
+                with staging.open(name) as handle:
+                    yield handle
+                described.append(crate_file(name, staging.folder / name))
+                written.append(name)
+
             keep(MANIFEST, manifest_bytes(manifest))
             if material is not None:
                 progress.stage(f"signing (PAdES {level})")
@@ -140,24 +149,20 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
             keep(names.pdf, pdf)
             del pdf
             progress.stage("writing the JSON-LD bundle")
-            with staging.open(names.bundle) as handle:  # written as made, and signed from the file
+            with streamed(names.bundle) as handle:  # and signed from the file
                 write_bundle(handle, dossier, build_date, names.distribution(bag))
-            described.append(crate_file(names.bundle, staging.folder / names.bundle))
-            written.append(names.bundle)
             if material is not None:
                 with open(staging.folder / names.bundle, "rb") as bundle:
                     signature = sign_bundle(bundle, material, config.tsa_urls[0] if config.tsa_urls else None)
                 keep(names.bundle_signature, signature)
             progress.stage("writing the Linked Art view")
-            if packs_linked_art(linked_art, len(record_set.records)):
-                with staging.open(LINKED_ART_ZIP) as handle:
-                    write_zip(handle, linked_art_documents(dossier), build_date)  # written as made
-                described.append(crate_file(LINKED_ART_ZIP, staging.folder / LINKED_ART_ZIP))
-                view = LINKED_ART_ZIP
+            packed = packs_linked_art(linked_art, len(record_set.records))
+            if packed:
+                with streamed(LINKED_ART_ZIP) as handle:
+                    write_zip(handle, linked_art_documents(dossier), build_date)
             else:
                 for name, data in linked_art_documents(dossier):  # written as made, never all held
                     keep(name, data, durable=False)
-                view = LINKED_ART
             staging.write(CRATE, crate_bytes(record_set.config, manifest, build_date, described))
             written.append(CRATE)
             described.clear()
@@ -170,7 +175,8 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
             staging.publish(keep=(PLACEHOLDER,))
     except OSError as error:
         raise write_failure(error, out) from error
-    result.files = [os.fspath(out / name) for name in [*written, view, *([names.bag] if bag else [])]]
+    result.files = [os.fspath(out / name) for name in [*written, *([] if packed else [LINKED_ART]),
+                                                        *([names.bag] if bag else [])]]
     result.root = manifest["root"]
     if not unsigned:
         result.signer, result.level = identity.describe(), f"PAdES {level}"

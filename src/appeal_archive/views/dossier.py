@@ -64,6 +64,7 @@ class Dossier:
     record_set: RecordSet
     _by_type: dict[str, dict[str, ScannedRecord]] = field(default_factory=dict)
     _parsed: dict[str, list[Any]] = field(default_factory=dict)
+    _joined: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     @classmethod
     def from_record_set(cls, record_set: RecordSet, manifest: dict[str, Any]) -> Dossier:
@@ -138,14 +139,18 @@ class Dossier:
 
     def joined(self, appeal: Appeal) -> list[tuple[str, int]]:
         """The captures whose entries joined the appeal after its own source printed it (petition exports), each
-        with how many of its entries this edition holds, in the order they joined."""
+        with how many of its entries this edition holds, in the order they joined. Counted once (the PDF and the
+        bundle both say it; each entry's data is read for it)."""
+        if appeal.id in self._joined:
+            return self._joined[appeal.id]
         counts: dict[str, int] = {}
         for record in sorted((record for record in self._by_type.get("signatory", {}).values()
                               if record.appeal == appeal.id), key=lambda record: record.position or 0):
             source = (record.data or {}).get("source")
             if source and source != appeal.source:
                 counts[source] = counts.get(source, 0) + 1
-        return list(counts.items())
+        self._joined[appeal.id] = list(counts.items())
+        return self._joined[appeal.id]
 
     @property
     def edition(self) -> str:

@@ -53,7 +53,7 @@ from appeal_archive.records.signatures import (
 )
 from appeal_archive.records.types import BY_NAME
 from appeal_archive.records.unmask import Found, NameFinder
-from appeal_archive.records.writer import record_yaml, write_new, write_record
+from appeal_archive.records.writer import free_id, record_yaml, write_new, write_record
 from appeal_archive.workers import forked_map, usable_cores
 
 # --- the plan ---------------------------------------------------------------------------------------
@@ -264,12 +264,9 @@ class _Plan:
         return before != [(entry.position, entry.id, entry.person.id) for entry in self.entries]
 
     def _free_id(self, record_type: str, wanted: str) -> str:
-        candidate, number = wanted, 1
-        while (record_type, candidate) in self.ids:
-            number += 1
-            candidate = f"{wanted}-{number}"
-        self.ids.add((record_type, candidate))
-        return candidate
+        chosen = free_id(wanted, lambda candidate: (record_type, candidate) in self.ids)
+        self.ids.add((record_type, chosen))
+        return chosen
 
     # --- who may be published ---------------------------------------------------------------------
 

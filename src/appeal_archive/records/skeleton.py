@@ -22,7 +22,7 @@ from appeal_archive.errors import EXIT_OK, EXIT_USAGE, fail
 from appeal_archive.records.likeness import transliterated
 from appeal_archive.records.text import text_problems
 from appeal_archive.records.types import BY_NAME
-from appeal_archive.records.writer import write_record
+from appeal_archive.records.writer import free_id, write_record
 
 KINDS = ("signatory", "person", "organization", "rally")
 # A count as printed: "more than 1,000 participants" -> more-than 1000 (the qualifier is never dropped).
@@ -94,11 +94,7 @@ def new_record(records_dir: str | os.PathLike, record_type: str, name: str, *, a
     elif record_type == "rally":
         data = _rally(by_type, name, source, rally or {}, fill)
     else:
-        known = {entry["id"] for entry in by_type.get("source", [])}
-        chosen = source or next(iter(sorted(known)), None)
-        if chosen is None or chosen not in known:
-            raise fail("new.unknown-source", f"there is no source {chosen!r} to name the {record_type}",
-                       "give --source with the id of the source record that prints the name", exit_code=EXIT_USAGE)
+        chosen = _source(by_type, source, None, f"names the {record_type}")
         data = {"id": f"{record_type}-{secrets.token_hex(4)}" if restricted else slug(name) or record_type,
                 "type": record_type, **({"access": "restricted"} if restricted else {}), "names": [name.strip()],
                 "sources": [chosen]}
@@ -107,10 +103,8 @@ def new_record(records_dir: str | os.PathLike, record_type: str, name: str, *, a
     if restricted and record_type == "signatory":
         data["access"] = "restricted"
         fill[:] = [item.replace("new person --name", "new person --restricted --name") for item in fill]
-    base, number = data["id"], 1
-    while (record_type, data["id"]) in taken or (Path(records_dir) / BY_NAME[record_type].path_of(data["id"])).exists():
-        number += 1
-        data["id"] = f"{base}-{number}"
+    data["id"] = free_id(data["id"], lambda candidate: (record_type, candidate) in taken
+                         or (Path(records_dir) / BY_NAME[record_type].path_of(candidate)).exists())
     try:
         BY_NAME[record_type].model.model_validate(data)
     except ValidationError as error:
@@ -133,10 +127,7 @@ def _signatory(by_type: dict[str, list[dict[str, Any]]], name: str, appeal: str 
                    f"give --appeal with one of: {', '.join(sorted(appeals)) or '(none)'}", exit_code=EXIT_USAGE)
     entries = [entry for entry in by_type.get("signatory", []) if entry["appeal"] == appeal]
     position = max([0, *(entry["position"] for entry in entries)]) + 1
-    quoted = source or appeals[appeal]["source"]
-    if quoted not in {entry["id"] for entry in by_type.get("source", [])}:
-        raise fail("new.unknown-source", f"there is no source {quoted!r} that prints the entry",
-                   "give --source with the id of the source record", exit_code=EXIT_USAGE)
+    quoted = _source(by_type, source, appeals[appeal]["source"], "prints the entry")
     width = max([2, *(len(entry["id"].rsplit("-", 1)[-1]) for entry in entries if entry["id"].startswith(appeal))])
     data: dict[str, Any] = {"id": f"{appeal}-{position:0{width}d}", "type": "signatory", "appeal": appeal,
                             "position": position, "source": quoted, "as_printed": name.strip()}
@@ -165,14 +156,20 @@ def _rally(by_type: dict[str, list[dict[str, Any]]], name: str, source: str | No
     except ValueError as error:
         raise fail("new.invalid", f"the rally's date {facts['date']!r} is no date", "give it as YYYY-MM-DD",
                    exit_code=EXIT_USAGE) from error
-    known = sorted(entry["id"] for entry in by_type.get("source", []))
-    quoted = source or next(iter(known), None)
-    if quoted not in known:
-        raise fail("new.unknown-source", f"there is no source {quoted!r} that reports the rally",
-                   "give --source with the id of the source record", exit_code=EXIT_USAGE)
+    quoted = _source(by_type, source, None, "reports the rally")
     fill += [f"as_printed, date_as_printed, city and participants: the words exactly as {quoted} prints them",
              "then the appeal's adoption.rally (or similar_appeals.rallies), if it was adopted there"]
     return {"id": slug(f"{facts['city']}-{facts['date']}"), "type": "rally", "source": quoted,
             "as_printed": name.strip(), "date": facts["date"], "date_as_printed": facts.get("date_as_printed")
             or facts["date"], "city": facts["city"], "country": facts["country"],
             "participants": participants(facts["participants"])}
+
+
+def _source(by_type: dict[str, list[dict[str, Any]]], given: str | None, default: str | None, what: str) -> str:
+    """The source record a new record quotes: the one given, else `default`, else the first by id."""
+    known = sorted(entry["id"] for entry in by_type.get("source", []))
+    chosen = given or default or next(iter(known), None)
+    if chosen is None or chosen not in known:
+        raise fail("new.unknown-source", f"there is no source {chosen!r} that {what}",
+                   "give --source with the id of the source record that prints it", exit_code=EXIT_USAGE)
+    return chosen

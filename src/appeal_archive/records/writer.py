@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,15 @@ def write_record(records_dir: str | os.PathLike, data: Mapping[str, Any], *, dur
                    file=str(records_dir))
     path = Path(records_dir) / declared.path_of(record_id)
     return write_new(path, _text_of(data, path), durable)
+
+
+def free_id(wanted: str, taken: Callable[[str], bool]) -> str:
+    """`wanted`, or the first of wanted-2, wanted-3, ... that is not taken."""
+    candidate, number = wanted, 1
+    while taken(candidate):
+        number += 1
+        candidate = f"{wanted}-{number}"
+    return candidate
 
 
 def write_config(records_dir: str | os.PathLike, data: Mapping[str, Any], *, durable: bool = True) -> Path:

@@ -65,10 +65,6 @@ class Export:
     def name(self) -> str:
         return self.path.name
 
-    def where(self, row: int, column: str | None = None) -> str:
-        """EXPORT:ROW:COLUMN, as problems are named."""
-        return f"{self.path}:{row}" + (f":{column}" if column else "")
-
 
 def refused(path: Path, code: str, message: str, hint: str, row: int | None = None) -> AppealArchiveError:
     return AppealArchiveError(Issue(code, message, file=str(path), line=row, hint=hint), EXIT_INVALID)

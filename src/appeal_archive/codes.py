@@ -169,6 +169,23 @@ CODES: dict[str, str] = {
     "identity.self-signed": "The identity is a self-signed certificate from an earlier version: it has no CA to "
     "export.",
     # the salt ledger and access (protected signatories)
+    "retractions.shape": "retractions.yaml is not a list of items with a record's path and a reason.",
+    "retractions.no-reason": "retractions.yaml retracts a record without a reason.",
+    "retractions.repeated": "retractions.yaml retracts one record twice.",
+    "retractions.present": "retractions.yaml retracts a record that is still in the records.",
+    "edition.other-archive": "The edition given to --extends is of another archive (another archival id).",
+    "edition.no-tree": "The edition given to --extends was made before salted Merkle trees; it cannot be extended.",
+    "edition.previous-invalid": "The edition given to --extends does not verify; nothing is built on it.",
+    "edition.unexplained-correction": "A record an earlier edition published has changed without a new "
+                                      "correction_note saying what and why.",
+    "edition.unexplained-retraction": "A record an earlier edition published is gone, and retractions.yaml gives no "
+                                      "reason.",
+    "edition.withheld-changed": "Leaves a public edition withholds match no record now: extend its full edition.",
+    "edition.not-extended": "verify --extends: the newer edition does not keep every leaf of the older one where it "
+                            "was (a leaf dropped or altered, or another tree).",
+    "edition.proof-invalid": "The consistency proof an edition carries, or one given to verify, does not prove its "
+                             "trees (RFC 9162, 2.1.4.2), or is not for the trees it names.",
+    "edition.order": "verify --extends or prove --consistency: the older edition's tree is larger than the newer's.",
     "salt.duplicate": "salts.txt gives a file a second line, or two files one salt.",
     "salt.malformed": "A line of salts.txt is not `<salt in lower-case hex> <path>`.",
     "salt.missing": "A record or source document has no salt yet; `appeal-archive salt` or a build gives it one "

@@ -27,12 +27,15 @@ if TYPE_CHECKING:
 
 CONFIG_FILE = "archive.yaml"  # a records folder's settings
 SALTS_FILE = "salts.txt"  # the salt ledger of a records folder (records/salts.py)
+RETRACTIONS_FILE = "retractions.yaml"  # records withdrawn since an edition published them (records/retractions.py)
 
 # The editions a record set is built in: the full one (everything; not for publication when any record is
 # restricted) and the public one (restricted records withheld: ledger/editions.py).
 EDITIONS = ("full", "public")
 
 MANIFEST = "manifest.json"
+CONSISTENCY_PROOF = "consistency-proof.json"  # an edition that extends another carries it (ledger/lineage.py)
+CONSISTENCY_PROOF_FORMAT = "appeal-archive/consistency-proof/1"
 PLACEHOLDER = ".gitkeep"  # kept in a build folder that is under version control
 RECORDS = "records/"  # the records folder, as attachments and bag payload carry it
 CANONICAL = "canonical/"  # each record's RFC 8785 JSON
@@ -77,6 +80,8 @@ XMP_UPDATED = frozenset({"{http://ns.adobe.com/pdf/1.3/}Producer", "{http://ns.a
 ROOT_PROPERTY = "dc:source"
 ROOT_PREFIX = "sha256:"
 TOOL_PROPERTY = "xmp:CreatorTool"
+# An edition that extends another names it in dc:relation (ledger/lineage.py): one statement per fact.
+EXTENDS_PROPERTY = "dc:relation"
 BUILD_DATE_PROPERTY = "xmp:CreateDate"
 
 
@@ -88,6 +93,13 @@ def record_file(path: str) -> str:
 def canonical_file(path: str) -> str:
     """Where a record's canonical JSON travels: canonical/<folder>/<id>.json."""
     return CANONICAL + path.removesuffix(".yaml") + ".json"
+
+
+def extends_values(extends: dict[str, Any]) -> list[str]:
+    """How the XMP names the edition an edition extends: the same facts as its manifest's "extends"."""
+    return [f"extends-file:sha256:{extends['sha256']}", f"extends-root:sha256:{extends['root']}",
+            f"extends-tree-size:{extends['tree_size']}", f"extends-edition:{extends['edition']}",
+            f"extends-signed:{extends['signed_at']}"]
 
 
 def root_value(root: str) -> str:
@@ -110,6 +122,21 @@ def manifest_bytes(manifest: dict[str, Any]) -> bytes:
             return f"{compact(key)}:[\n" + ",\n".join(map(compact, value)) + "\n]"
         return f"{compact(key)}:{compact(value)}"
     return ("{" + ",\n".join(member(key, value) for key, value in manifest.items()) + "}\n").encode("utf-8")
+
+
+def consistency_proof(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The RFC 9162 consistency proof an edition that extends another carries (its manifest's "extends"), in the
+    format `prove --consistency` writes; None for a first edition."""
+    extends = manifest.get("extends")
+    if extends is None:
+        return None
+    return {"format": CONSISTENCY_PROOF_FORMAT, "from": {"tree_size": extends["tree_size"], "root": extends["root"]},
+            "to": {"tree_size": manifest["tree_size"], "root": manifest["root"]}, "proof": extends["proof"]}
+
+
+def proof_bytes(document: dict[str, Any]) -> bytes:
+    """A proof as `prove` writes it and an edition carries it: JSON indented by one space, UTF-8, a final newline."""
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
 
 
 def manifest_forms(manifest: dict[str, Any]) -> tuple[bytes, ...]:
@@ -144,6 +171,10 @@ def pdf_files(record_set: RecordSet, manifest: dict[str, Any], build_date: datet
     root = manifest["root"]
     yield ArchiveFile(MANIFEST, manifest_bytes(manifest), "application/json", "Data",
                       f"Manifest of the record set, root {root}")
+    if (proof := consistency_proof(manifest)) is not None:
+        yield ArchiveFile(CONSISTENCY_PROOF, proof_bytes(proof), "application/json", "Data",
+                          f"RFC 9162 consistency proof from the tree of {proof['from']['tree_size']} leaves this "
+                          "edition extends to its own")
     for document in record_set.documents:
         yield ArchiveFile(record_file(document.path), document.kept_data, "text/plain", "Source",
                           f"Source document, SHA-256 {document.sha256}")
@@ -172,7 +203,7 @@ def pdf_files(record_set: RecordSet, manifest: dict[str, Any], build_date: datet
 
 def expected_pdf_files(manifest: dict[str, Any]) -> set[str]:
     """The names `pdf_files` gives (ZIP members counted as files), from a manifest alone."""
-    names = {MANIFEST, CONFIG}
+    names = {MANIFEST, CONFIG, *([CONSISTENCY_PROOF] if manifest.get("extends") else [])}
     names.update(record_file(entry["path"]) for entry in manifest["source_documents"])
     for entry in manifest["records"]:
         names.update((record_file(entry["path"]), canonical_file(entry["path"])))

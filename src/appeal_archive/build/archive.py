@@ -20,7 +20,17 @@ from typing import Any, BinaryIO
 from appeal_archive.build.publish import Staging
 from appeal_archive.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Issue, fail
 from appeal_archive.files import refuse_records_folder, write_failure
-from appeal_archive.layout import MANIFEST, PLACEHOLDER, bag_info, manifest_bytes, write_zip, zipped
+from appeal_archive.layout import (
+    CONSISTENCY_PROOF,
+    MANIFEST,
+    PLACEHOLDER,
+    bag_info,
+    consistency_proof,
+    manifest_bytes,
+    proof_bytes,
+    write_zip,
+    zipped,
+)
 from appeal_archive.ledger.manifest import make_manifest
 from appeal_archive.progress import Progress
 from appeal_archive.records.validate import ValidationReport, load_record_set
@@ -77,12 +87,16 @@ class BuildResult:
 def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.PathLike = "build", *,
                   unsigned: bool = False, signer_config=None, bag: bool = False, jobs: int | None = None,
                   environ: dict[str, str] | None = None, edition: str = "full", linked_art: str = "auto",
-                  progress: Progress | None = None) -> BuildResult:
+                  extends: str | os.PathLike | None = None, progress: Progress | None = None) -> BuildResult:
     """Validate, render, sign and publish the full edition (everything) or the public one (editions.py).
     The Linked Art view is a folder of documents or one ZIP of them (`linked_art`: LINKED_ART_FORMS).
-    Raises AppealArchiveError (exit 3) when it cannot run."""
+    `extends`: a signed earlier edition (PDF, bundle or bag) this one only adds to (ledger/lineage.py); it must
+    verify, against the signer configuration's trust roots. Raises AppealArchiveError (exit 3) when it cannot
+    run, and (exit 1) when the edition to extend does not verify."""
+    from appeal_archive.build.extending import extended_manifest, read_predecessor
     from appeal_archive.identity import UNSIGNED, identity_of
     from appeal_archive.ledger.editions import edition_of
+    from appeal_archive.ledger.lineage import EditionRefused, published_paths
     from appeal_archive.memory import release_memory
     from appeal_archive.signing.keys import SignerConfig, load_key_material, utc_now
     from appeal_archive.signing.sign import choose_level, sign_bundle, sign_pdf
@@ -99,6 +113,8 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
         raise fail("build.linked-art-form", f"the Linked Art view cannot be written as {linked_art!r}",
                    f"give one of {', '.join(LINKED_ART_FORMS)}", exit_code=EXIT_USAGE)
     progress = progress or Progress()
+    config = signer_config or SignerConfig()
+    previous = read_predecessor(extends, config.trust_roots) if extends is not None else None
     report, record_set = load_record_set(records_dir, keep_data=True, jobs=jobs, progress=progress)
     result = BuildResult(report, os.fspath(out))
     if record_set is None:
@@ -107,7 +123,6 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     _check_output_folder(out, names)
     now = utc_now()
     build_date = build_date_from(os.environ if environ is None else environ, now)
-    config = signer_config or SignerConfig()
     material, identity = None, UNSIGNED
     if not unsigned:
         level = choose_level(config.level, config.tsa_urls)
@@ -115,7 +130,19 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
         identity = identity_of(material.certificate, material.chain)
     tool = tool_name()
     manifest = make_manifest(record_set)
-    record_set, manifest, edition_notices = edition_of(record_set, manifest, edition)
+    if previous is None:
+        result.notices.append(f"a first edition: a new log of {manifest['tree_size']} leaves (--extends names an "
+                              "earlier edition this one only adds to)")
+    else:
+        try:
+            manifest = extended_manifest(record_set, manifest, previous)
+        except EditionRefused as refused:
+            report.issues.extend(refused.issues)
+            return result
+        result.notices.append(f"extends {previous.file} ({previous.manifest['tree_size']} leaves, root "
+                              f"{previous.manifest['root']}) to {manifest['tree_size']} leaves")
+    record_set, manifest, edition_notices = edition_of(
+        record_set, manifest, edition, published_paths(previous.manifest) if previous else set())
     result.notices += edition_notices
     dossier = Dossier.from_record_set(record_set, manifest)
     try:
@@ -142,6 +169,8 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
                 written.append(name)
 
             keep(MANIFEST, manifest_bytes(manifest))
+            if (proof := consistency_proof(manifest)) is not None:
+                keep(CONSISTENCY_PROOF, proof_bytes(proof))
             if material is not None:
                 progress.stage(f"signing (PAdES {level})")
                 pdf = sign_pdf(pdf, material, reason=f"Archival record {names.archival_id}", level=level,
@@ -150,7 +179,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
             del pdf
             progress.stage("writing the JSON-LD bundle")
             with streamed(names.bundle) as handle:  # and signed from the file
-                write_bundle(handle, dossier, build_date, names.distribution(bag))
+                write_bundle(handle, dossier, build_date, names.distribution(bag, extending=proof is not None))
             if material is not None:
                 with open(staging.folder / names.bundle, "rb") as bundle:
                     signature = sign_bundle(bundle, material, config.tsa_urls[0] if config.tsa_urls else None)

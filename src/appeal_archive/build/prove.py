@@ -3,7 +3,6 @@ written atomically."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ class ProveReport:
 def prove_record(records_dir, record: str, out: Path, cache: bool = False) -> ProveReport:
     """Write the proof for the record whose id or path is `record` (`cache`: see check_records)."""
     from appeal_archive.files import refuse_records_folder, write_atomically
+    from appeal_archive.layout import proof_bytes
     from appeal_archive.ledger.manifest import make_manifest
     from appeal_archive.records.validate import load_record_set
 
@@ -49,7 +49,7 @@ def prove_record(records_dir, record: str, out: Path, cache: bool = False) -> Pr
     manifest = make_manifest(record_set)
     found = matches[0]
     proof = make_proof(manifest, _data_of(Path(records_dir) / found.path, found.known_digest), found.path)
-    data = json.dumps(proof, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+    data = proof_bytes(proof)
     write_atomically(out, data, mode=0o644)
     return ProveReport(str(out), matches[0].path, proof["leaf_index"], proof["tree_size"], proof["root"],
                        len(proof["audit_path"]), len(data))

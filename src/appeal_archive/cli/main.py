@@ -157,14 +157,19 @@ def manifest(ctx: click.Context, records_dir: str, output_format: str, jobs: int
 @click.option("--linked-art", "linked_art", type=click.Choice(LINKED_ART_FORMS), default="auto", show_default=True,
               help="The Linked Art view as a folder of documents (linked-art/) or one linked-art.zip; auto: the "
               f"folder up to {ZIP_THRESHOLD:,} records, the ZIP above.")
+@click.option("--extends", "extends", type=click.Path(exists=True), metavar="PREVIOUS",
+              help="An earlier signed edition of this archive (its PDF, bundle or bag, full or public) that this one "
+              "only adds to: its leaves stay where they were, changed records are appended with their "
+              "correction_note, removed ones kept as retracted (retractions.yaml), and the RFC 9162 consistency "
+              "proof travels inside the signed files. PREVIOUS must verify (--trust-root as for verify).")
 @FORMAT
 @JOBS
 @PROGRESS
 @click.pass_context
 def build(ctx: click.Context, records_dir: str, out_dir: str | None, edition: str, unsigned: bool, key: str | None,
           cert: str | None, pkcs12: str | None, passphrase_env: str, tsa_urls: tuple[str, ...], level: str | None,
-          trust_roots: tuple[str, ...], bag: bool, linked_art: str, output_format: str, jobs: int | None,
-          show_progress: bool | None) -> None:
+          trust_roots: tuple[str, ...], bag: bool, linked_art: str, extends: str | None, output_format: str,
+          jobs: int | None, show_progress: bool | None) -> None:
     """Validate RECORDS_DIR, then write the manifest, the signed archival PDF and the signed JSON-LD
     bundle into --out (and, with --bag, a BagIt package of all of it).
 
@@ -177,6 +182,7 @@ def build(ctx: click.Context, records_dir: str, out_dir: str | None, edition: st
     Example:
       appeal-archive build records/ --out build/ --bag
       appeal-archive build records/ --edition public --out build-public/ --bag
+      appeal-archive build records/ --out build-june/ --extends build-march/AA-2023-05-21-belarusians-to-eu.pdf
       appeal-archive build --tsa https://tsa.one.example/tsr --tsa https://tsa.two.example/tsr
       appeal-archive build --pkcs12 signer.p12 --tsa https://freetsa.org/tsr --level B-T
     """
@@ -189,7 +195,7 @@ def build(ctx: click.Context, records_dir: str, out_dir: str | None, edition: st
     with reported_errors(ctx, output_format):
         result = build_archive(records_dir, out_dir or ("build-public" if edition == "public" else "build"),
                                unsigned=unsigned, signer_config=config, bag=bag, jobs=jobs, edition=edition,
-                               linked_art=linked_art, progress=progress_to_stderr(show_progress))
+                               linked_art=linked_art, extends=extends, progress=progress_to_stderr(show_progress))
     finish(ctx, result, output_format, build_text)
 
 
@@ -212,10 +218,13 @@ def _path(value: str | None) -> Path | None:
 @click.option("--against", "against", type=click.Path(exists=True), metavar="SIGNED",
               help="FILE is an inclusion proof (`appeal-archive prove`): verify SIGNED (a signed PDF or bundle of "
               "either edition), then the proof against its root.")
+@click.option("--extends", "extends", type=click.Path(exists=True), metavar="OLD",
+              help="Also verify OLD, an earlier signed edition, and that FILE keeps every leaf of it where it was "
+              "(RFC 9162 consistency); report what was added, corrected and retracted since.")
 @FORMAT
 @click.pass_context
 def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool, trust_roots: tuple[str, ...],
-           at, against: str | None, output_format: str) -> None:
+           at, against: str | None, extends: str | None, output_format: str) -> None:
     """Check what a build made, offline: a signed PDF, a JSON-LD bundle, or a BagIt bag folder.
 
     A PDF: its signature (level, chain, time stamps, validation data), every update after it,
@@ -230,12 +239,19 @@ def verify(ctx: click.Context, file: str, records_dir: str | None, rebuild: bool
       appeal-archive verify build/AA-2023-05-21-belarusians-to-eu.jsonld
       appeal-archive verify --records records/ --rebuild build/AA-2023-05-21-belarusians-to-eu-bag
       appeal-archive verify proof.json --against build-public/AA-2023-05-21-belarusians-to-eu.pdf
+      appeal-archive verify build-june/AA-2023-05-21-belarusians-to-eu.pdf --extends march.pdf
     """
     from appeal_archive.cli.report import verify_text
     from appeal_archive.verify import verify_archive
 
+    if extends and (against or records_dir or rebuild or at):
+        raise click.UsageError("--extends compares two signed editions; give it alone")
     with reported_errors(ctx, output_format):
-        if against:
+        if extends:
+            from appeal_archive.verify.lineage import verify_extension
+
+            report = verify_extension(file, extends, trust_roots=[Path(root) for root in trust_roots])
+        elif against:
             from appeal_archive.verify.proof import verify_proof
 
             report = verify_proof(file, against, trust_roots=[Path(root) for root in trust_roots])
@@ -266,14 +282,20 @@ def salt(ctx: click.Context, records_dir: str, output_format: str) -> None:
 
 
 @main.command()
-@click.argument("record_id")
+@click.argument("record_id", required=False)
 @RECORDS_DIR
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False),
               help="Where to write the proof (JSON).")
+@click.option("--consistency", "consistency", nargs=2, type=click.Path(exists=True), metavar="OLD NEW",
+              help="Instead of a record's proof: verify two signed editions and write the RFC 9162 consistency "
+              "proof from OLD's tree to NEW's.")
+@click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="With --consistency: a root certificate (PEM) the editions' signers must chain to.")
 @FORMAT
 @CACHE
 @click.pass_context
-def prove(ctx: click.Context, record_id: str, records_dir: str, out_file: str, output_format: str,
+def prove(ctx: click.Context, record_id: str | None, records_dir: str, out_file: str,
+          consistency: tuple[str, str] | None, trust_roots: tuple[str, ...], output_format: str,
           use_cache: bool) -> None:
     """Write an inclusion proof that the record RECORD_ID (its id, or its path such as persons/x.yaml) is in
     the record set's root: the record, its salted entry and its RFC 9162 audit path. With the signed PDF or
@@ -284,12 +306,21 @@ def prove(ctx: click.Context, record_id: str, records_dir: str, out_file: str, o
     Example:
       appeal-archive prove alexander-azarov records/ --out azarov-proof.json
       appeal-archive verify azarov-proof.json --against build-public/AA-2023-05-21-belarusians-to-eu.pdf
+      appeal-archive prove --consistency march.pdf june.pdf --out march-to-june.json
     """
     from appeal_archive.build.prove import prove_record
-    from appeal_archive.cli.report import prove_text
+    from appeal_archive.cli.report import consistency_text, prove_text
 
+    if bool(consistency) == bool(record_id):
+        raise click.UsageError("give a RECORD_ID, or --consistency OLD NEW")
     with reported_errors(ctx, output_format):
-        report = prove_record(records_dir, record_id, Path(out_file), cache=use_cache)
+        if consistency:
+            from appeal_archive.build.extending import prove_consistency
+
+            finish(ctx, prove_consistency(*consistency, Path(out_file), [Path(root) for root in trust_roots]),
+                   output_format, consistency_text)
+            return
+        report = prove_record(records_dir, record_id or "", Path(out_file), cache=use_cache)
     finish(ctx, report, output_format, prove_text)
 
 

@@ -148,6 +148,11 @@ def prove_text(report) -> str:
             f"check it with: appeal-archive verify {report.out} --against SIGNED.pdf")
 
 
+def consistency_text(report) -> str:
+    return (f"wrote {report.out}: the tree of {report.from_size} leaves (root {report.from_root}) is the first part "
+            f"of the tree of {report.to_size} (root {report.to_root}); the proof has {report.path_length} hashes")
+
+
 def manifest_text(report) -> str:
     manifest = report.manifest
     if manifest is None:
@@ -200,6 +205,17 @@ def verify_text(report) -> str:
                          f"{report.unsigned[0]})")
         lines += [f"    ok: {check}" for check_part, check in report.checks if check_part == part]
     lines += [f"  {change['change']}: {change['path']}" for change in report.changes]
+    if report.extends is not None and report.extends["ok"]:
+        extends = report.extends
+        lines.append(f"  extends {extends['from']}: leaves {extends['from_size']} -> {extends['to_size']}; "
+                     f"{len(extends['added'])} records added, {len(extends['corrected'])} corrected, "
+                     f"{len(extends['retracted'])} retracted")
+        lines += [f"    corrected: {item['path']} (leaf {item['superseded']} superseded by leaf {item['by']}): "
+                  f"{item['reason']}" for item in extends["corrected"]]
+        lines += [f"    retracted: {item['path']} (leaf {item['index']}): {item['reason']}"
+                  for item in extends["retracted"]]
+        if extends["withheld_changes"]:
+            lines.append(f"    {extends['withheld_changes']} corrections or retractions of withheld records")
     if report.issues:
         lines.append(format_issues(report.issues))
     return "\n".join(lines)

@@ -6,6 +6,7 @@ the same root.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import Any
 
@@ -24,9 +25,10 @@ def public_record_set(record_set: RecordSet) -> tuple[RecordSet, set[str]]:
     return published, withheld
 
 
-def edition_of(record_set: RecordSet, manifest: dict[str, Any], edition: str
-               ) -> tuple[RecordSet, dict[str, Any], list[str]]:
-    """The record set and manifest an edition publishes, and what the person building it must know."""
+def edition_of(record_set: RecordSet, manifest: dict[str, Any], edition: str,
+               published_before: AbstractSet[str] = frozenset()) -> tuple[RecordSet, dict[str, Any], list[str]]:
+    """The record set and manifest an edition publishes, and what the person building it must know
+    (`published_before`: the paths an earlier public edition this one extends published: lineage.py)."""
     if edition == "public":
         published, withheld = public_record_set(record_set)
         if not any(record.record_type == "appeal" for record in published.records):
@@ -37,7 +39,7 @@ def edition_of(record_set: RecordSet, manifest: dict[str, Any], edition: str
         places = {entry["path"]: entry["index"] for entry in manifest["records"]}
         published.withheld_leaves = {(record.record_type, record.known_id): places[record.path]
                                      for record in record_set.records if record.path in withheld}
-        return published, public_manifest(manifest, withheld), [
+        return published, public_manifest(manifest, withheld, published_before), [
             f"public edition: {len(withheld)} records and documents withheld, each replaced by its leaf; the root "
             "is the full edition's"]
     if record_set.restricted:

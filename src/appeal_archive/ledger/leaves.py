@@ -22,6 +22,7 @@ from appeal_archive.canonical import canonical_json, digest
 from appeal_archive.ledger.merkle import leaf_hash, tree_hash
 
 MANIFEST_VERSION = 2
+STATUSES = ("superseded", "retracted")  # of an earlier leaf, that an edition keeps in its tree (lineage.py)
 TREE = "RFC 9162 Merkle Tree Hash (SHA-256) over the leaves in index order; leaf = SHA-256(0x00 || RFC 8785 entry)"
 
 

@@ -7,10 +7,12 @@ manifest is written as are declared in layout.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from appeal_archive.ledger.leaves import (
     MANIFEST_VERSION,
+    STATUSES,
     TREE,
     document_entry,
     leaf,
@@ -56,7 +58,7 @@ def tree_leaves(manifest: dict[str, Any]) -> list[str]:
     leaves = [""] * manifest["tree_size"]  # manifest_shape_problem has checked every place is filled once
     for entry in [*manifest["records"], *manifest["source_documents"]]:
         leaves[entry["index"]] = leaf(entry)
-    for withheld in manifest["withheld"]:
+    for withheld in [*manifest["withheld"], *manifest.get("earlier", ())]:
         leaves[withheld["index"]] = withheld["leaf"]
     return leaves
 
@@ -76,14 +78,23 @@ def construction(manifest: dict[str, Any]) -> str:
     return "manifest_version 2: RFC 9162 Merkle tree over salted leaves"
 
 
-def public_manifest(manifest: dict[str, Any], withheld_paths: set[str]) -> dict[str, Any]:
-    """The public edition's manifest: each withheld entry replaced by its place and leaf, same root."""
+def public_manifest(manifest: dict[str, Any], withheld_paths: set[str],
+                    published_before: AbstractSet[str] = frozenset()) -> dict[str, Any]:
+    """The public edition's manifest: each withheld entry replaced by its place and leaf, same root; earlier
+    leaves (lineage.py) withheld as lineage.withhold_earlier says, given the paths an earlier public edition
+    published."""
+    from appeal_archive.ledger.lineage import withhold_earlier
+
     kept = {kind: [entry for entry in manifest[kind] if entry["path"] not in withheld_paths]
             for kind in ("records", "source_documents")}
-    withheld = sorted(({"index": entry["index"], "leaf": leaf(entry)}
+    shown, hidden = withhold_earlier(manifest, withheld_paths, published_before)
+    withheld = sorted([*manifest["withheld"], *hidden, *({"index": entry["index"], "leaf": leaf(entry)}
                        for kind in ("records", "source_documents") for entry in manifest[kind]
-                       if entry["path"] in withheld_paths), key=lambda item: item["index"])
-    return {**manifest, "edition": "public", **kept, "withheld": withheld}
+                       if entry["path"] in withheld_paths)], key=lambda item: item["index"])
+    public = {**manifest, "edition": "public", **kept, "withheld": withheld}
+    if "earlier" in manifest:
+        public["earlier"] = shown
+    return public
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -130,7 +141,11 @@ def manifest_shape_problem(manifest: Any) -> str | None:
         problem = next((problem for entry in entries if (problem := _entry_problem(entry, kind, version))), None)
         if problem:
             return problem
-    return _tree_problem(manifest) if version > 1 else None
+    if version == 1:
+        return None
+    from appeal_archive.ledger.lineage import earlier_problem
+
+    return earlier_problem(manifest) or _tree_problem(manifest)
 
 
 def _tree_problem(manifest: dict[str, Any]) -> str | None:
@@ -139,13 +154,16 @@ def _tree_problem(manifest: dict[str, Any]) -> str | None:
     if manifest.get("edition") not in ("full", "public"):
         return "its edition is neither full nor public"
     if not isinstance(withheld, list) or not all(
-            isinstance(item, dict) and set(item) == {"index", "leaf"} and isinstance(item["leaf"], str)
-            and _SHA256.fullmatch(item["leaf"]) for item in withheld):
-        return "its withheld leaves are not a list of index and leaf"
+            isinstance(item, dict) and set(item) in ({"index", "leaf"}, {"index", "leaf", "status", "marked_in"})
+            and isinstance(item["leaf"], str) and _SHA256.fullmatch(item["leaf"])
+            and item.get("status", "superseded") in STATUSES
+            and isinstance(item.get("marked_in", 0), int) and not isinstance(item.get("marked_in"), bool)
+            for item in withheld):
+        return "its withheld leaves are not a list of index and leaf (and status and marked_in, for an earlier leaf)"
     if not isinstance(size, int) or isinstance(size, bool):
         return "its tree_size is not a number"
     places = [item["index"] for kind in ("records", "source_documents") for item in manifest[kind]]
-    places += [item["index"] for item in withheld]
+    places += [item["index"] for item in [*withheld, *manifest.get("earlier", ())]]
     if any(not isinstance(place, int) or isinstance(place, bool) for place in places) \
             or sorted(places) != list(range(size)):
         return f"its entries and withheld leaves do not fill the {size} places of its tree once each"

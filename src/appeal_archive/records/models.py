@@ -96,6 +96,12 @@ ACCESS_FIELD: Any = Field(
     "restricted person or organization is restricted with it.")
 
 
+CORRECTION_FIELD: Any = Field(
+    default=None, min_length=1, description="What was corrected in this record since an edition published it, and "
+    "why. A build that extends that edition (`build --extends`) requires a new note for every published record "
+    "that changed; the note is published with the correction.")
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -183,6 +189,7 @@ class Source(Model):
     id: RecordId
     type: Literal["source"]
     access: Access = ACCESS_FIELD
+    correction_note: str | None = CORRECTION_FIELD
     title: str = Field(min_length=1, description="Title of the document, as the archivist describes it.")
     file: str = Field(
         min_length=1,
@@ -261,6 +268,7 @@ class Appeal(Model):
     id: RecordId
     type: Literal["appeal"]
     access: Access = ACCESS_FIELD
+    correction_note: str | None = CORRECTION_FIELD
     source: SourceRef = Field(description="Id of the source record the appeal is transcribed from.")
     title: Quote = Field(description="The title as printed.")
     language: LanguageTag = Field(description="Language of the appeal's text as transcribed.")
@@ -292,6 +300,7 @@ class Rally(Model):
     id: RecordId
     type: Literal["rally"]
     access: Access = ACCESS_FIELD
+    correction_note: str | None = CORRECTION_FIELD
     source: SourceRef = Field(description="Id of the source record that reports the rally.")
     as_printed: Quote = Field(description="The words describing the rally, e.g. 'a demonstration in Warsaw'.")
     date: IsoDate
@@ -393,6 +402,7 @@ class Signatory(Model):
     id: RecordId
     type: Literal["signatory"]
     access: Access = ACCESS_FIELD
+    correction_note: str | None = CORRECTION_FIELD
     appeal: AppealRef = Field(description="Id of the appeal the entry belongs to.")
     position: int = Field(ge=1, le=MAX_LIST_POSITION, description="Position of the entry in the printed list, from 1.")
     source: SourceRef = Field(description="Id of the source record the entry is transcribed from.")
@@ -418,6 +428,7 @@ class Person(Model):
     id: RecordId
     type: Literal["person"]
     access: Access = ACCESS_FIELD
+    correction_note: str | None = CORRECTION_FIELD
     names: list[Quote] = Field(
         min_length=1,
         description="Every spelling the sources print, each as printed (e.g. both Lukashenko and Lukashenka).",
@@ -435,6 +446,7 @@ class Organization(Model):
     id: RecordId
     type: Literal["organization"]
     access: Access = ACCESS_FIELD
+    correction_note: str | None = CORRECTION_FIELD
     names: list[Quote] = Field(min_length=1, description="Every name or abbreviation the sources print.")
     archivist_names: list[ArchivistName] = Field(
         default_factory=list, description="Names added by the archivist, never source text."

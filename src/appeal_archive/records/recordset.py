@@ -161,6 +161,7 @@ class RecordSet:
     # In a public edition, the records it withholds, by type and id, with their leaf's place in the tree: what a
     # view refers to instead of a withheld record (never by its id, which only its published referrers carry).
     withheld_leaves: dict[tuple[str, str], int] = field(default_factory=dict)
+    retractions: dict[str, str] = field(default_factory=dict)  # path -> why it was withdrawn (retractions.py)
 
     @property
     def config(self) -> dict[str, Any]:

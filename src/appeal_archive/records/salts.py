@@ -18,7 +18,7 @@ import fcntl
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,11 +92,11 @@ def read_ledger(root: Path, display_root: str) -> Ledger:
     return ledger
 
 
-def ledger_issues(ledger: Ledger, paths: list[str], display_root: str) -> list[Issue]:
+def ledger_issues(ledger: Ledger, paths: list[str], display_root: str, retracted: Iterable[str] = ()) -> list[Issue]:
     """What validate says about the ledger against the files it should salt: its own problems, files not yet
-    salted (build salts them), lines for files that are gone (their leaves leave the tree)."""
+    salted (build salts them), lines for files that are gone and not retracted (retractions.yaml)."""
     issues = list(ledger.issues)
-    present = set(paths)
+    present = {*paths, *retracted}
     where = display_path(display_root, SALTS_FILE)
     issues += _each_or_summary(
         [path for path in paths if path not in ledger.salts],
@@ -116,8 +116,8 @@ def ledger_issues(ledger: Ledger, paths: list[str], display_root: str) -> list[I
 
 
 _MISSING_HINT = "run `appeal-archive salt` before you commit, so that every copy of the records has the same salt"
-_STALE_HINT = ("if it was deleted or renamed on purpose, delete its line; a later edition then no longer extends the "
-               "earlier one")
+_STALE_HINT = ("if an edition published it, list it in retractions.yaml with the reason it was withdrawn (an edition "
+               "that extends that one keeps its leaf, retracted); if none did, delete its line")
 
 
 def _each_or_summary(paths: list[str], each, summary, most: int = 3) -> list[Issue]:

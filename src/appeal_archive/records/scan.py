@@ -22,7 +22,7 @@ from typing import Any
 from appeal_archive.canonical import canonical_json
 from appeal_archive.errors import Issue, Severity
 from appeal_archive.files import FileRefused, read_regular_and_status
-from appeal_archive.layout import CONFIG_FILE, MAX_DOCUMENT_BYTES, SALTS_FILE
+from appeal_archive.layout import CONFIG_FILE, MAX_DOCUMENT_BYTES, RETRACTIONS_FILE, SALTS_FILE
 from appeal_archive.records import loader, schema
 from appeal_archive.records.keymaterial import (
     key_material,
@@ -70,8 +70,8 @@ def discover(root: Path, display_root: str) -> Listing:
             refuse(relative, "path.not-a-file", "is not a regular file", "remove it from records/")
         elif relative == CONFIG_FILE:
             listing.config = relative
-        elif relative == SALTS_FILE:
-            continue  # the salt ledger (salts.py), read on its own
+        elif relative in (SALTS_FILE, RETRACTIONS_FILE):
+            continue  # the salt ledger (salts.py) and the retractions (retractions.py), read on their own
         elif name.endswith(".yml"):
             refuse(relative, "file.extension", "has the extension .yml", f"rename it to {name[:-4]}.yaml")
         elif (what := _key_material_at(root, relative)) is not None:

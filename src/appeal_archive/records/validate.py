@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from appeal_archive.errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Issue, fail
-from appeal_archive.layout import CONFIG_FILE
+from appeal_archive.layout import CONFIG_FILE, RETRACTIONS_FILE
 from appeal_archive.progress import Progress
 from appeal_archive.records import schema
 from appeal_archive.records.access import exposure_issues, restrictions
 from appeal_archive.records.cache import Fingerprint, ScanCache, context_key, encode, tool_key
 from appeal_archive.records.checks import Locations, check_documents, check_set
 from appeal_archive.records.recordset import RecordSet, ScannedRecord, display_path
+from appeal_archive.records.retractions import read_retractions
 from appeal_archive.records.salts import (
     ledger_issues,
     read_ledger,
@@ -108,6 +109,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
                    "give the records folder, e.g. `appeal-archive validate records/`", file=display_root)
     listing = discover(root, display_root)
     ledger = read_ledger(root, display_root)
+    retractions, retraction_issues = read_retractions(root, display_root)
     salted_paths = listing.leaf_files
     salted = salt_new(root, salted_paths, ledger) if salt and not ledger.issues else []
     context = ScanContext(root, display_root, keep_data=keep_data, digests=digests)
@@ -139,8 +141,12 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     set_issues += exposure_issues(records, restricted, root, locations, config)
     if restricted and (tracked := tracked_issue(root, display_root)):
         set_issues.append(tracked)
+    set_issues += retraction_issues + [
+        Issue("retractions.present", f"{path} is retracted, and is in the records", hint=f"remove {path} from "
+              f"{RETRACTIONS_FILE}, or remove the record itself", file=display_path(display_root, RETRACTIONS_FILE))
+        for path in sorted(set(retractions) & ({record.path for record in records} | set(listing.documents)))]
 
-    issues = [*listing.issues, *ledger_issues(ledger, salted_paths, display_root), *config.issues, *document_issues,
+    issues = [*listing.issues, *ledger_issues(ledger, salted_paths, display_root, retractions), *config.issues, *document_issues,
               *(scan_cache.warnings if scan_cache else ()),
               *(issue for record in records for issue in record.issues), *set_issues]
     report = ValidationReport(display_root, sorted(set(issues), key=Issue.sort_key),
@@ -150,7 +156,8 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
     salts = {path: value for path, value in ledger.salts.items() if path in present}
     report.restricted, report.salted = restricted, len(salted)
     report.from_cache = scan_cache.hits if scan_cache else 0
-    return report, RecordSet(root, display_root, config, records, documents, salts, restricted)
+    return report, RecordSet(root, display_root, config, records, documents, salts, restricted,
+                             retractions=retractions)
 
 
 def validate_records(records_dir: str | os.PathLike = "records", jobs: int | None = None,

@@ -296,12 +296,18 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
         root = _root(manifest)
         _check_loose_records(files, manifest, report)
     check_root(report, manifest, root, "manifest.root-mismatch", "the manifest's entries")
-    for name, content in files.items():  # what is left: archive.yaml, and what should not be there
+    proof = layout.consistency_proof(manifest)
+    for name, content in files.items():  # what is left: archive.yaml, the proof, and what should not be there
         report.attachment_digests.setdefault(name, hashlib.sha256(content).digest())
-        if name != layout.CONFIG:
+        if name == layout.CONSISTENCY_PROOF and proof is not None:
+            if content != layout.proof_bytes(proof):
+                report.fail("edition.proof-invalid", f"the attachment {name} is not the consistency proof the "
+                            "manifest states", "the attachment was altered")
+        elif name != layout.CONFIG:
             report.fail("attach.unexpected", f"the attachment {name} is not in the manifest",
                         "an attachment was added after the archive was made")
-    for name in sorted({layout.CONFIG, *documents} - set(report.attachment_digests)):
+    proof_file = [layout.CONSISTENCY_PROOF] if proof is not None else []
+    for name in sorted({layout.CONFIG, *documents, *proof_file} - set(report.attachment_digests)):
         report.fail("attach.hash-mismatch", f"{name} is missing from the PDF", "an attachment was removed")
     if not any(issue.code.startswith("attach.") for issue in report.issues):
         report.passed("integrity", f"all {len(report.attachment_digests)} attached files re-hash to the manifest")

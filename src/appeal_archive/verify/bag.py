@@ -68,7 +68,8 @@ def _check_bag(path: Path, records_dir: Path | None, rebuild: bool, judging: Jud
         report.merge(bundle_report, names.bundle, prefix="data/")
         _check_same(report, [pdf_report, bundle_report])
     records = {name for name in pdf_report.attachment_digests if name.startswith(layout.RECORDS)}
-    expected = {f"data/{name}" for name in names.bag_payload_names(records)}
+    extending = layout.CONSISTENCY_PROOF in pdf_report.attachment_digests
+    expected = {f"data/{name}" for name in names.bag_payload_names(records, extending)}
     if not _check_complete(report, files, folders, expected):
         return files  # BagIt would hash files nothing signed: they can be any size
     digests = _check_bagit(report, path)
@@ -263,13 +264,17 @@ def _check_same(report: VerifyReport, inner_reports: list[VerifyReport]) -> None
 
 
 def _check_carried(report: VerifyReport, data: Path, pdf_report: VerifyReport) -> None:
-    """data/manifest.json is the signed manifest, and data/records/ holds the PDF's record files, byte for byte."""
-    signed_manifest = pdf_report.attachment_digests.get(layout.MANIFEST)
-    if _digest_of(data / layout.MANIFEST, layout.MAX_MANIFEST_BYTES) != signed_manifest:
-        report.fail("bag.manifest-mismatch", f"data/{layout.MANIFEST} is not, byte for byte, the manifest signed in "
-                    "the PDF", "the manifest in the bag was replaced")
-    else:
-        report.cover(f"data/{layout.MANIFEST}")
+    """data/manifest.json is the signed manifest (data/consistency-proof.json the signed proof, in an edition that
+    extends another), and data/records/ holds the PDF's record files, byte for byte."""
+    for carried in (layout.MANIFEST, layout.CONSISTENCY_PROOF):
+        signed_copy = pdf_report.attachment_digests.get(carried)
+        if signed_copy is None and carried != layout.MANIFEST:
+            continue
+        if _digest_of(data / carried, layout.MAX_MANIFEST_BYTES) != signed_copy:
+            report.fail("bag.manifest-mismatch", f"data/{carried} is not, byte for byte, the {carried} signed in "
+                        "the PDF", f"the {carried} in the bag was replaced")
+        else:
+            report.cover(f"data/{carried}")
     signed = {name: digest for name, digest in pdf_report.attachment_digests.items() if name.startswith(layout.RECORDS)}
     differing = []
     for name, digest in sorted(signed.items()):

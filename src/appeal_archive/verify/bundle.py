@@ -86,6 +86,8 @@ def bundle_manifest(stream: BinaryIO) -> dict[str, Any]:
     from appeal_archive.verify.inputs import parse_json
 
     records, documents, withheld, roots, facts = [], [], [], [], {}
+    earlier: list[dict[str, Any]] = []
+    extended: list[dict[str, Any]] = []
     for line in _graph_lines(stream):
         node = parse_json(line)
         if not isinstance(node, dict):
@@ -99,8 +101,20 @@ def bundle_manifest(stream: BinaryIO) -> dict[str, Any]:
         if "documentPath" in node:
             documents.append(_placed(document_entry(node["documentPath"], node.get("sha256"), node.get("documentSalt")),
                                      node.get("documentLeafIndex")))
-        if "leafHash" in node:
-            withheld.append({"index": node.get("leafIndex"), "leaf": node["leafHash"]})
+        if "earlierPath" in node:
+            earlier.append({"index": node.get("leafIndex"), "leaf": node.get("leafHash"),
+                            "path": node["earlierPath"], "status": node.get("leafStatus"),
+                            "reason": node.get("changeReason"), "by": node.get("supersededBy"),
+                            "marked_in": node.get("markedIn")})
+        elif "leafHash" in node:
+            withheld.append({"index": node.get("leafIndex"), "leaf": node["leafHash"],
+                             **({"status": node["leafStatus"], "marked_in": node.get("markedIn")}
+                                if "leafStatus" in node else {})})
+        if "editionRoot" in node:
+            extended.append({"archival_id": node.get("identifier"), "edition": node.get("editionKind"),
+                             "tree_size": node.get("editionTreeSize"), "root": node["editionRoot"],
+                             "signed_at": node.get("signedAt"), "sha256": node.get("sha256"),
+                             "proof": node.get("consistencyProof")})
         if "rootHash" in node:
             roots.append(node["rootHash"])
             facts = {"archival_id": node.get("identifier"), "manifest_version": node.get("manifestVersion"),
@@ -110,12 +124,20 @@ def bundle_manifest(stream: BinaryIO) -> dict[str, Any]:
     if facts.get("manifest_version") == 1:  # made before salts: unsalted entries, no tree
         records, documents = ([{key: value for key, value in entry.items() if key not in ("salt", "index")}
                                for entry in entries] for entries in (records, documents))
-    withheld.sort(key=lambda item: item["index"] if isinstance(item["index"], int) else -1)  # nodes sort by @id
-    manifest = {**facts, "records": records, "source_documents": documents, "withheld": withheld, "root": roots[0]}
+    withheld.sort(key=_index)  # nodes sort by @id
+    if len(extended) > 1:
+        raise BadJson(f"{len(extended)} nodes name an edition this one extends; an edition extends one")
+    manifest = {**facts, "records": records, "source_documents": documents, "withheld": withheld,
+                **({"earlier": sorted(earlier, key=_index)} if earlier or extended else {}),
+                **({"extends": extended[0]} if extended else {}), "root": roots[0]}
     problem = manifest_shape_problem(manifest)
     if problem:
         raise BadJson(problem)
     return manifest
+
+
+def _index(item: dict[str, Any]) -> int:
+    return item["index"] if isinstance(item["index"], int) else -1
 
 
 def _placed(entry: dict[str, Any], index: Any) -> dict[str, Any]:
@@ -156,7 +178,8 @@ def _same_manifest(report: VerifyReport, manifest_file: Path, stated: dict[str, 
 
     agrees = exact and found["root"] == stated["root"] and found.get("archival_id") == stated.get("archival_id") \
         and all(entries(found, kind) == entries(stated, kind) for kind in ("records", "source_documents")) \
-        and all(found.get(key) == stated.get(key) for key in ("manifest_version", "edition", "tree_size", "withheld"))
+        and all(found.get(key) == stated.get(key) for key in ("manifest_version", "edition", "tree_size", "withheld",
+                                                                  "earlier", "extends"))
     if not agrees:
         report.fail("bundle.manifest-mismatch", f"{manifest_file.name} beside it is not, in the form a build writes, "
                     "the manifest the bundle states", "the bundle and the manifest come from different builds, or "

@@ -21,6 +21,9 @@ def check_root(report: VerifyReport, manifest: dict[str, Any], recomputed: str, 
     edition = (f"; a public edition: {withheld} of its {manifest.get('tree_size')} entries are withheld, each by "
                "its leaf alone" if manifest.get("edition") == "public" else "")
     report.passed("integrity", f"{entries} give the stated root hash ({construction(manifest)}{edition})")
+    from appeal_archive.verify.lineage import check_carried_proof
+
+    check_carried_proof(report, manifest)
 
 
 def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyReport,

@@ -75,6 +75,8 @@ class VerifyReport:
     # The signed manifest, once checked; carried as its JSON once verification is done (it can be 200,000
     # entries, which most callers never read), and read back on first use.
     signed_manifest: dict[str, Any] | bytes | None = field(default=None, repr=False)
+    # With --extends: whether this edition extends the older one, and what changed since (verify/lineage.py).
+    extends: dict[str, Any] | None = None
     # Every file (and PDF attachment, as "<pdf>#<name>") whose content was checked against something signed.
     covered: list[str] = field(default_factory=list, repr=False)
     # Files found beside what was verified that nothing signed vouches for (a build folder's Linked Art view).
@@ -173,5 +175,6 @@ class VerifyReport:
             "completeness": {**self.part("completeness"), "files_checked": len(self.covered),
                              "files_unsigned": len(self.unsigned)},
             "changes": self.changes,
+            **({"extends": self.extends} if self.extends is not None else {}),
             "issues": [issue.to_dict() for issue in self.issues],
         }

@@ -143,6 +143,19 @@ CONTEXT: dict[str, Any] = {
     "edition": "aa:edition",
     "leafHash": "aa:leafHash",
     "withheldLeaf": _ref("aa:withheldLeaf"),
+    "leafStatus": "aa:leafStatus",
+    # editions over time (ledger/lineage.py)
+    "wasRevisionOf": _ref("prov:wasRevisionOf"),
+    "editionRoot": "aa:editionRoot",
+    "editionTreeSize": "aa:editionTreeSize",
+    "editionKind": "aa:editionKind",
+    "signedAt": "aa:signedAt",
+    "consistencyProof": {"@id": "aa:consistencyProof", "@container": "@list"},
+    "earlierLeaf": _ref("aa:earlierLeaf"),
+    "earlierPath": "aa:earlierPath",
+    "changeReason": "aa:changeReason",
+    "supersededBy": "aa:supersededBy",
+    "markedIn": "aa:markedIn",
     "captureKind": "aa:captureKind",
     "captureDescription": "aa:captureDescription",
     "notKnown": "aa:notKnown",
@@ -419,8 +432,31 @@ class Bundle:
                   "edition": self.dossier.manifest["edition"], "treeSize": self.dossier.manifest["tree_size"],
                   "withheldLeaf": [self.add({"@id": f"{self.record_set}#leaf-{withheld['index']}",
                                              "@type": ["aa:WithheldRecord"], "leafIndex": withheld["index"],
-                                             "leafHash": withheld["leaf"]})["@id"]
-                                   for withheld in self.dossier.manifest["withheld"]]})
+                                             "leafHash": withheld["leaf"],
+                                             **({"leafStatus": withheld["status"], "markedIn": withheld["marked_in"]}
+                                                if "status" in withheld else {})}
+                                            )["@id"]
+                                   for withheld in self.dossier.manifest["withheld"]],
+                  **self.lineage()})
+
+    def lineage(self) -> dict[str, Any]:
+        """The edition this one extends and the leaves it keeps as superseded or retracted (lineage.py)."""
+        manifest, said = self.dossier.manifest, {}
+        if "earlier" in manifest:
+            said["earlierLeaf"] = [self.add({
+                "@id": f"{self.record_set}#leaf-{item['index']}", "@type": ["aa:EarlierLeaf"],
+                "leafIndex": item["index"], "leafHash": item["leaf"], "leafStatus": item["status"],
+                "earlierPath": item["path"], "changeReason": item["reason"], "markedIn": item["marked_in"],
+                **({"supersededBy": item["by"]} if item["by"] is not None else {})})["@id"]
+                for item in manifest["earlier"]]
+        if (extends := manifest.get("extends")) is not None:
+            said["wasRevisionOf"] = self.add({
+                "@id": f"{self.record_set}#extends", "@type": ["prov:Entity", "aa:Edition"],
+                "identifier": extends["archival_id"], "editionKind": extends["edition"],
+                "editionTreeSize": extends["tree_size"], "editionRoot": extends["root"],
+                "signedAt": extends["signed_at"], "sha256": extends["sha256"],
+                "consistencyProof": extends["proof"]})["@id"]
+        return said
 
 
 STATUSES = {"political-prisoner": "aa:PoliticalPrisoner", "former-political-prisoner": "aa:FormerPoliticalPrisoner"}

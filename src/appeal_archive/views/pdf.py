@@ -18,7 +18,8 @@ from pathlib import Path
 
 from appeal_archive.errors import AppealArchiveError, Issue
 from appeal_archive.identity import SignerIdentity
-from appeal_archive.layout import pdf_files, zipped
+from appeal_archive.layout import CONSISTENCY_PROOF, pdf_files, zipped
+from appeal_archive.ledger.lineage import changes_since
 from appeal_archive.memory import release_memory
 from appeal_archive.records.models import Appeal, Count, Organization, Person, Signatory
 from appeal_archive.views.dossier import (
@@ -106,8 +107,21 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
         ("Signed by", context.signer.describe()),
         ("Made with", context.tool),
     ]
+    extends = dossier.manifest.get("extends")
+    if extends is not None:
+        facts.insert(3, ("Extends", f"the {extends['edition']} edition signed {extends['signed_at'] or '(no time)'} "
+                                    f"with {extends['tree_size']} leaves, root {extends['root']} (SHA-256 of that "
+                                    f"file: {extends['sha256']}); every leaf of it is kept in place"))
     for label, value in facts:
         layout.paragraph(f"{label}: {value}", BODY)
+    if extends is not None:
+        layout.space(6)
+        layout.line("Since the edition it extends:", BOLD)
+        for line in changes_since(extends["tree_size"], dossier.manifest).lines():
+            layout.paragraph(line, NOTE)
+        layout.paragraph(f"The RFC 9162 consistency proof from that tree to this one is attached "
+                         f"({CONSISTENCY_PROOF}); `appeal-archive verify THIS.pdf --extends THAT.pdf` checks both "
+                         "files and the proof.", NOTE)
     layout.space(12)
     layout.line("Root hash of the record set (SHA-256):", BOLD)
     layout.line(dossier.root, BODY)
@@ -394,5 +408,6 @@ def render_archival_pdf(dossier: Dossier, build_date: datetime, signer: SignerId
                              title=dossier.title, creator=dossier.config.custodian,
                              description=f"Archival record {dossier.config.archival_id}; root hash {dossier.root}",
                              root=dossier.root, build_date=build_date, tool=tool,
+                             extends=dossier.manifest.get("extends"),
                              document_id=hashlib.sha256(identity.encode()).digest()[:16], scratch=Path(folder))
     return archival, pages

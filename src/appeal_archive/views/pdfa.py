@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 from pikepdf import Name, pdfa
@@ -20,9 +21,11 @@ from pikepdf import Name, pdfa
 from appeal_archive.errors import AppealArchiveError, Issue
 from appeal_archive.layout import (
     BUILD_DATE_PROPERTY,
+    EXTENDS_PROPERTY,
     ROOT_PROPERTY,
     TOOL_PROPERTY,
     ArchiveFile,
+    extends_values,
     root_value,
 )
 
@@ -41,7 +44,8 @@ def pdf_date(moment: datetime) -> str:
 
 
 def make_pdfa(drawn: Path, attachments: Iterable[ArchiveFile], *, title: str, creator: str, description: str,
-              root: str, build_date: datetime, tool: str, document_id: bytes, scratch: Path | None = None) -> bytes:
+              root: str, build_date: datetime, tool: str, document_id: bytes, scratch: Path | None = None,
+              extends: dict[str, Any] | None = None) -> bytes:
     """Turn reportlab's output (the file `drawn`) into validated PDF/A-3b bytes carrying the attachments.
 
     `document_id` becomes the permanent first half of the PDF's /ID (qpdf keeps it and derives the
@@ -63,7 +67,7 @@ def make_pdfa(drawn: Path, attachments: Iterable[ArchiveFile], *, title: str, cr
             _attach(pdf, specs)
             pdfa.prepare(pdf, FLAVOUR)
             _describe(pdf, title=title, creator=creator, description=description, root=root, build_date=build_date,
-                      tool=tool)
+                      tool=tool, extends=extends)
             pdf.save(out, **pdfa.resolve_save_kwargs(FLAVOUR, deterministic_id=True))
             pages = len(pdf.pages)
         out.seek(0)
@@ -77,7 +81,7 @@ def make_pdfa(drawn: Path, attachments: Iterable[ArchiveFile], *, title: str, cr
 
 
 def _describe(pdf: pikepdf.Pdf, *, title: str, creator: str, description: str, root: str, build_date: datetime,
-              tool: str) -> None:
+              tool: str, extends: dict[str, Any] | None) -> None:
     """XMP metadata (pikepdf escapes the values) and the document information dictionary to match.
 
     The root, the tool and the build date sit where layout.py says, for verify to read back.
@@ -89,6 +93,8 @@ def _describe(pdf: pikepdf.Pdf, *, title: str, creator: str, description: str, r
         meta["dc:description"] = description
         meta["dc:date"] = [moment]
         meta[ROOT_PROPERTY] = root_value(root)
+        if extends is not None:
+            meta[EXTENDS_PROPERTY] = extends_values(extends)
         meta[TOOL_PROPERTY] = tool
         meta["pdf:Producer"] = tool
         # prepare() stamps MetadataDate with the clock; the build date keeps the bytes reproducible.

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from appeal_archive.layout import CONFIG, MANIFEST, PLACEHOLDER, RECORDS, record_file
+from appeal_archive.layout import CONFIG, CONSISTENCY_PROOF, MANIFEST, PLACEHOLDER, RECORDS, record_file
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,6 +33,7 @@ class View:
     distributed: bool  # listed among the edition's files by the JSON-LD bundle's Dataset
     folder: bool = False  # a folder of documents, each described by the crate
     form_of: str | None = None  # another form of that view (by key): a build writes one of the two
+    extending: bool = False  # written only by an edition that extends another (ledger/lineage.py)
 
     def name_for(self, archival_id: str) -> str:
         return self.name.format(archival_id=archival_id)
@@ -63,6 +64,10 @@ VIEWS: tuple[View, ...] = (
     View("manifest", MANIFEST, "application/json",
          "Manifest of the record set: each record's SHA-256, salt and leaf, and the root",
          "the signed PDF, which carries the same bytes", in_bag=True, distributed=True),
+    View("consistency_proof", CONSISTENCY_PROOF, "application/json",
+         "RFC 9162 consistency proof from the tree of the edition this one extends to its own",
+         "the signed PDF, which carries the same bytes (and the bundle, which states the proof)", in_bag=True,
+         distributed=True, extending=True),
     View("crate", "ro-crate-metadata.json", "application/ld+json", "RO-Crate metadata of the edition's folder",
          None, in_bag=True, distributed=False),
     View("linked_art", "linked-art", "application/ld+json",
@@ -109,20 +114,21 @@ class Outputs:
     def bag(self) -> str:
         return self["bag"]
 
-    def distribution(self, bag: bool) -> tuple[tuple[str, str], ...]:
+    def distribution(self, bag: bool, extending: bool = False) -> tuple[tuple[str, str], ...]:
         """The edition's files as the bundle's Dataset lists them: name and format."""
         return tuple((view.name_for(self.archival_id), view.media_type) for view in VIEWS
-                     if view.distributed and (bag or view.key != "bag"))
+                     if view.distributed and (bag or view.key != "bag") and (extending or not view.extending))
 
     def names(self) -> set[str]:
         """Everything a build of this unit may write into its output folder, and may replace there."""
         return {view.name_for(self.archival_id) for view in VIEWS} | {PLACEHOLDER} | \
             {name.format(archival_id=self.archival_id) for name in _FORMER_NAMES}
 
-    def bag_payload_names(self, record_files: set[str]) -> set[str]:
-        """What a bag's data/ holds, from what the signed PDF carries: the views a bag carries and the record
-        files."""
-        return {view.name_for(self.archival_id) for view in VIEWS if view.in_bag} | record_files
+    def bag_payload_names(self, record_files: set[str], extending: bool = False) -> set[str]:
+        """What a bag's data/ holds, from what the signed PDF carries: the views a bag carries (the proof of an
+        edition that extends another) and the record files."""
+        return {view.name_for(self.archival_id) for view in VIEWS
+                if view.in_bag and (extending or not view.extending)} | record_files
 
     def described_beside(self) -> list[str]:
         """The files beside a PDF that the crate there describes (besides each document of a folder view)."""

@@ -200,6 +200,9 @@ PAGE_SETUP = {
     "docs/verifying.md": (lambda folder, given: _received(folder, given), {},
                           ["verified", "Certificate is Trusted", "INTACT"]),
     "docs/ledger.md": (lambda folder, given: _project(folder), {}, []),
+    "docs/editions.md": (lambda folder, given: _project(folder), {},
+                         ["first edition: a new log", "4 new entries", "1 corrected", "1 retracted", "wrote "
+                          "march-to-july.json"]),
     "docs/linked-data.md": (lambda folder, given: _project(folder), {}, ["Verification successful", "verified"]),
     "docs/bagit.md": (lambda folder, given: _project(folder), {}, ["True", "is valid", "verified"]),
     "docs/development.md": (lambda folder, given: (_project(folder), _sources(folder)), {}, ["All checks passed"]),

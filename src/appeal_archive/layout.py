@@ -99,6 +99,7 @@ def extends_values(extends: dict[str, Any]) -> list[str]:
     """How the XMP names the edition an edition extends: the same facts as its manifest's "extends"."""
     return [f"extends-file:sha256:{extends['sha256']}", f"extends-root:sha256:{extends['root']}",
             f"extends-tree-size:{extends['tree_size']}", f"extends-edition:{extends['edition']}",
+            f"extends-number:{extends['number']}",
             f"extends-signed:{extends['signed_at']}"]
 
 

@@ -210,9 +210,9 @@ def verify_text(report) -> str:
         lines.append(f"  extends {extends['from']}: leaves {extends['from_size']} -> {extends['to_size']}; "
                      f"{len(extends['added'])} records added, {len(extends['corrected'])} corrected, "
                      f"{len(extends['retracted'])} retracted")
-        lines += [f"    corrected: {item['path']} (leaf {item['superseded']} superseded by leaf {item['by']}): "
-                  f"{item['reason']}" for item in extends["corrected"]]
-        lines += [f"    retracted: {item['path']} (leaf {item['index']}): {item['reason']}"
+        lines += [f"    corrected: {item['path']} (leaf {item['superseded']}, now leaf {item['by']}): "
+                  f"{'; then: '.join(item['reasons'])}" for item in extends["corrected"]]
+        lines += [f"    retracted: {item['path']} (leaf {item['index']}): {'; then: '.join(item['reasons'])}"
                   for item in extends["retracted"]]
         if extends["withheld_changes"]:
             lines.append(f"    {extends['withheld_changes']} corrections or retractions of withheld records")

@@ -54,3 +54,14 @@ def leaf_v1(entry: dict[str, str]) -> str:
 def root_hash_v1(leaves: list[str]) -> str:
     """The root of manifest_version 1, over the leaves in any order."""
     return digest({"manifest_version": 1, "leaves": sorted(leaves)})
+
+
+def tree_leaves(manifest: dict[str, Any]) -> list[str]:
+    """The leaves of a manifest_version 2 manifest in tree order: its entries', the withheld ones' and the earlier
+    ones' (superseded or retracted: lineage.py)."""
+    leaves = [""] * manifest["tree_size"]  # manifest_shape_problem has checked every place is filled once
+    for entry in [*manifest["records"], *manifest["source_documents"]]:
+        leaves[entry["index"]] = leaf(entry)
+    for withheld in [*manifest["withheld"], *manifest.get("earlier", ())]:
+        leaves[withheld["index"]] = withheld["leaf"]
+    return leaves

@@ -24,7 +24,7 @@ from typing import Any
 
 from appeal_archive.errors import EXIT_INVALID, Issue, fail
 from appeal_archive.layout import CONSISTENCY_PROOF_FORMAT as PROOF_FORMAT
-from appeal_archive.ledger.leaves import STATUSES, leaf, root_hash
+from appeal_archive.ledger.leaves import STATUSES, leaf, root_hash, tree_leaves
 from appeal_archive.ledger.merkle import consistency_proof, verify_consistency
 
 MAX_PROOF_BYTES = 64 << 10  # a proof of a tree of 2^64 leaves holds fewer than 130 hashes
@@ -42,14 +42,16 @@ class Predecessor:
     def named(self) -> dict[str, Any]:
         """How the new edition names it: in its manifest, on its cover, in its XMP and its bundle."""
         return {"archival_id": self.manifest["archival_id"], "edition": self.manifest["edition"],
-                "tree_size": self.manifest["tree_size"], "root": self.manifest["root"],
+                "number": edition_number(self.manifest), "tree_size": self.manifest["tree_size"],
+                "root": self.manifest["root"],
                 "signed_at": self.signed_at, "sha256": self.sha256}
 
 
 @dataclass
 class Changes:
-    """What an edition adds to the one it extends: paths added, corrected (path, reason, earlier leaf's index,
-    new leaf's index), retracted (path, reason, index), and the corrections and retractions it withholds."""
+    """What an edition adds to an earlier one of its log: paths added, corrected (path, the reasons of each
+    correction since, the earlier edition's leaf, the leaf that holds the record now), retracted (path, the
+    reasons, the earlier edition's leaf), and how many corrections and retractions it withholds."""
 
     added: list[str] = field(default_factory=list)
     corrected: list[dict[str, Any]] = field(default_factory=list)
@@ -63,9 +65,10 @@ class Changes:
     def lines(self) -> list[str]:
         """The changes in words, for the cover of the PDF."""
         said = [f"{len(self.added)} records added"]
-        said += [f"{each['path']} corrected (leaf {each['superseded']} superseded by leaf {each['by']}): "
-                 f"{each['reason']}" for each in self.corrected]
-        said += [f"{each['path']} retracted (leaf {each['index']}): {each['reason']}" for each in self.retracted]
+        said += [f"{each['path']} corrected (leaf {each['superseded']}, now leaf {each['by']}): "
+                 f"{'; then: '.join(each['reasons'])}" for each in self.corrected]
+        said += [f"{each['path']} retracted (leaf {each['index']}): {'; then: '.join(each['reasons'])}"
+                 for each in self.retracted]
         if self.withheld:
             said.append(f"{self.withheld} corrections or retractions of withheld records, withheld with them")
         return said
@@ -130,15 +133,13 @@ def extend(previous: Predecessor, manifest: dict[str, Any], notes: Mapping[str, 
         if "_entry" in item:
             item["by"] = item.pop("_entry")["index"]
         if item["marked_in"] is None:
-            item["marked_in"] = size + len(appended)
+            item["marked_in"] = edition_number(earlier_manifest) + 1
     extended = {key: value for key, value in manifest.items() if key != "root"}
     by_path = sorted(current, key=lambda entry: entry["path"])
     extended.update(records=[entry for entry in by_path if entry["kind"] == "record"],
                     source_documents=[entry for entry in by_path if entry["kind"] != "record"],
                     tree_size=size + len(appended), withheld=sorted(withheld, key=lambda item: item["index"]),
                     earlier=sorted(earlier, key=lambda item: item["index"]))
-    from appeal_archive.ledger.manifest import tree_leaves
-
     leaves = tree_leaves(extended)
     if leaves[:size] != tree_leaves(earlier_manifest):
         raise AssertionError("an extended tree lost a leaf of the tree it extends")
@@ -193,25 +194,42 @@ def published_paths(manifest: Mapping[str, Any]) -> set[str]:
     return {entry["path"] for entry in [*_entries(manifest), *manifest.get("earlier", [])]}
 
 
-def changes_since(old_size: int, manifest: Mapping[str, Any]) -> Changes:
-    """What `manifest` adds to the first `old_size` leaves of its tree: the leaves marked superseded or retracted
-    by an edition after them (an earlier leaf says in which: the tree size of the edition that marked it), and the
-    records appended since that supersede none of those leaves."""
+def edition_number(manifest: Mapping[str, Any]) -> int:
+    """An edition's place in its log: 1 for a first edition, one more than the edition it extends otherwise (an
+    edition that only retracts has the tree of the one before it, so its number, not its size, tells them apart)."""
+    extends = manifest.get("extends")
+    return 1 if extends is None else extends["number"] + 1
+
+
+def changes_since(old: Mapping[str, Any], manifest: Mapping[str, Any]) -> Changes:
+    """What `manifest` adds to the edition `old` of its log: the leaves of `old`'s tree marked superseded or
+    retracted by an edition after it (an earlier leaf says which: `marked_in`, its number), and the records
+    appended since that supersede none of those leaves."""
+    old_size, old_number = old["tree_size"], edition_number(old)
     changes = Changes()
-    corrected_paths = set()
+    marked = {item["index"]: item for item in manifest.get("earlier", [])}
+    touched, reached = set(), set()
     for item in manifest.get("earlier", []):
-        if item["index"] >= old_size or item["marked_in"] <= old_size:
+        if item["index"] >= old_size or item["marked_in"] <= old_number:
             continue
-        if item["status"] == "superseded":
-            changes.corrected.append({"path": item["path"], "reason": item["reason"], "superseded": item["index"],
-                                      "by": item["by"]})
-            corrected_paths.add(item["path"])
+        reasons, last = [item["reason"]], item
+        while last["status"] == "superseded" and last["by"] in marked:  # corrected again since, or retracted
+            last = marked[last["by"]]
+            reasons.append(last["reason"])
+            reached.add(last["index"])
+        touched.add(item["path"])
+        if last["status"] == "retracted":
+            changes.retracted.append({"path": item["path"], "reasons": reasons, "index": item["index"]})
         else:
-            changes.retracted.append({"path": item["path"], "reason": item["reason"], "index": item["index"]})
-    changes.withheld = sum(1 for item in manifest["withheld"] if "status" in item and item["index"] < old_size
-                           and item["marked_in"] > old_size)
+            changes.corrected.append({"path": item["path"], "reasons": reasons, "superseded": item["index"],
+                                      "by": last["by"]})
+    # A record added since and withdrawn since is news too: its leaf stays, retracted.
+    changes.retracted += [{"path": item["path"], "reasons": [item["reason"]], "index": item["index"]}
+                          for item in manifest.get("earlier", []) if item["status"] == "retracted"
+                          and item["index"] >= old_size and item["index"] not in reached]
+    changes.withheld = sum(1 for item in manifest["withheld"] if "status" in item and item["marked_in"] > old_number)
     changes.added = sorted(entry["path"] for entry in _entries(manifest)
-                           if entry["index"] >= old_size and entry["path"] not in corrected_paths)
+                           if entry["index"] >= old_size and entry["path"] not in touched)
     return changes
 
 
@@ -275,10 +293,10 @@ def earlier_problem(manifest: Mapping[str, Any]) -> str | None:
             "the edition that marked it"
     if extends is None:
         return "it has earlier leaves but names no edition it extends" if earlier else None
-    named = {"archival_id", "edition", "tree_size", "root", "signed_at", "sha256", "proof"}
+    named = {"archival_id", "edition", "number", "tree_size", "root", "signed_at", "sha256", "proof"}
     if not isinstance(extends, dict) or set(extends) != named or not _hashes([extends["root"], extends["sha256"]]) \
             or not isinstance(extends["proof"], list) or not _hashes(extends["proof"]) \
-            or not isinstance(extends["tree_size"], int) or isinstance(extends["tree_size"], bool) \
+            or not _number(extends["tree_size"]) or not _number(extends["number"]) or extends["number"] < 1 \
             or not 0 <= extends["tree_size"] <= manifest.get("tree_size", -1) \
             or extends["archival_id"] != manifest.get("archival_id"):
         return "the edition it names as extended is not an archival id, edition, tree size, root, time, SHA-256 " \

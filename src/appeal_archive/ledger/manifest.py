@@ -20,6 +20,7 @@ from appeal_archive.ledger.leaves import (
     record_entry,
     root_hash,
     root_hash_v1,
+    tree_leaves,
 )
 from appeal_archive.records.recordset import RecordSet
 from appeal_archive.records.types import RECORD_ID_PATTERN, type_of_folder
@@ -51,16 +52,6 @@ def make_manifest(record_set: RecordSet) -> dict[str, Any]:
     }
     manifest["root"] = root_hash(tree_leaves(manifest))
     return manifest
-
-
-def tree_leaves(manifest: dict[str, Any]) -> list[str]:
-    """The leaves of a manifest_version 2 manifest in tree order: its entries' and the withheld ones'."""
-    leaves = [""] * manifest["tree_size"]  # manifest_shape_problem has checked every place is filled once
-    for entry in [*manifest["records"], *manifest["source_documents"]]:
-        leaves[entry["index"]] = leaf(entry)
-    for withheld in [*manifest["withheld"], *manifest.get("earlier", ())]:
-        leaves[withheld["index"]] = withheld["leaf"]
-    return leaves
 
 
 def manifest_root(manifest: dict[str, Any]) -> str:

@@ -146,8 +146,8 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
               f"{RETRACTIONS_FILE}, or remove the record itself", file=display_path(display_root, RETRACTIONS_FILE))
         for path in sorted(set(retractions) & ({record.path for record in records} | set(listing.documents)))]
 
-    issues = [*listing.issues, *ledger_issues(ledger, salted_paths, display_root, retractions), *config.issues, *document_issues,
-              *(scan_cache.warnings if scan_cache else ()),
+    issues = [*listing.issues, *ledger_issues(ledger, salted_paths, display_root, retractions), *config.issues,
+              *document_issues, *(scan_cache.warnings if scan_cache else ()),
               *(issue for record in records for issue in record.issues), *set_issues]
     report = ValidationReport(display_root, sorted(set(issues), key=Issue.sort_key),
                               files_checked=len(records) + len(listing.documents) + (listing.config is not None),

@@ -112,6 +112,7 @@ def bundle_manifest(stream: BinaryIO) -> dict[str, Any]:
                                 if "leafStatus" in node else {})})
         if "editionRoot" in node:
             extended.append({"archival_id": node.get("identifier"), "edition": node.get("editionKind"),
+                             "number": node.get("editionNumber"),
                              "tree_size": node.get("editionTreeSize"), "root": node["editionRoot"],
                              "signed_at": node.get("signedAt"), "sha256": node.get("sha256"),
                              "proof": node.get("consistencyProof")})

@@ -8,24 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from appeal_archive.layout import consistency_proof
-from appeal_archive.ledger.lineage import changes_since, proof_between, proof_holds
+from appeal_archive.ledger.lineage import changes_since, edition_number, proof_between, proof_holds
 from appeal_archive.ledger.manifest import tree_leaves
 from appeal_archive.verify.report import VerifyReport
-
-
-def check_carried_proof(report: VerifyReport, manifest: dict[str, Any]) -> None:
-    """An edition that names one it extends carries the RFC 9162 proof from that tree to its own: it must hold."""
-    document = consistency_proof(manifest)
-    if document is None:
-        return
-    if not proof_holds(document):
-        report.fail("edition.proof-invalid", f"the consistency proof it carries does not prove the tree of "
-                    f"{document['from']['tree_size']} leaves it names a prefix of its own", "the proof or the "
-                    "manifest was altered")
-        return
-    report.passed("integrity", f"it extends an edition of {document['from']['tree_size']} leaves (root "
-                  f"{document['from']['root']}), and the RFC 9162 consistency proof it carries holds")
 
 
 def extension_problem(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str] | None:
@@ -57,7 +42,7 @@ def extension_problem(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, st
         return "edition.not-extended", f"leaf {unmarked}, which the older edition marks {was[unmarked][0]}, is not " \
             "marked so in the newer"
     backdated = next((index for index, (_, marked_in) in now.items()
-                      if index not in was and index < old_size and marked_in <= old_size), None)
+                      if index not in was and index < old_size and marked_in <= edition_number(old)), None)
     if backdated is not None:
         return "edition.not-extended", f"the newer edition says leaf {backdated} was marked by an edition the " \
             "older one includes, which does not mark it"
@@ -80,7 +65,7 @@ def check_extension(report: VerifyReport, old_report: VerifyReport, old_file: st
         report.fail(problem[0], f"it does not extend {old_file}: {problem[1]}", "the newer edition was not built "
                     "with --extends from this one (or one after it), or was altered")
         return report
-    changes = changes_since(old_manifest["tree_size"], new_manifest)
+    changes = changes_since(old_manifest, new_manifest)
     report.extends.update(ok=True, from_size=old_manifest["tree_size"], to_size=new_manifest["tree_size"],
                           **changes.to_dict())
     report.passed("integrity", f"it extends {old_file}: the first {old_manifest['tree_size']} of its "

@@ -21,9 +21,25 @@ def check_root(report: VerifyReport, manifest: dict[str, Any], recomputed: str, 
     edition = (f"; a public edition: {withheld} of its {manifest.get('tree_size')} entries are withheld, each by "
                "its leaf alone" if manifest.get("edition") == "public" else "")
     report.passed("integrity", f"{entries} give the stated root hash ({construction(manifest)}{edition})")
-    from appeal_archive.verify.lineage import check_carried_proof
-
     check_carried_proof(report, manifest)
+
+
+def check_carried_proof(report: VerifyReport, manifest: dict[str, Any]) -> None:
+    """An edition that names one it extends carries the RFC 9162 proof from that tree to its own: it must hold
+    (verify/lineage.py checks it against the older edition itself)."""
+    from appeal_archive.layout import consistency_proof
+    from appeal_archive.ledger.lineage import proof_holds
+
+    document = consistency_proof(manifest)
+    if document is None:
+        return
+    if not proof_holds(document):
+        report.fail("edition.proof-invalid", f"the consistency proof it carries does not prove the tree of "
+                    f"{document['from']['tree_size']} leaves it names a prefix of its own", "the proof or the "
+                    "manifest was altered")
+        return
+    report.passed("integrity", f"it extends an edition of {document['from']['tree_size']} leaves (root "
+                  f"{document['from']['root']}), and the RFC 9162 consistency proof it carries holds")
 
 
 def compare_records(manifest: dict[str, Any], records_dir: Path, report: VerifyReport,

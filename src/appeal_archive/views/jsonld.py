@@ -149,6 +149,7 @@ CONTEXT: dict[str, Any] = {
     "editionRoot": "aa:editionRoot",
     "editionTreeSize": "aa:editionTreeSize",
     "editionKind": "aa:editionKind",
+    "editionNumber": "aa:editionNumber",
     "signedAt": "aa:signedAt",
     "consistencyProof": {"@id": "aa:consistencyProof", "@container": "@list"},
     "earlierLeaf": _ref("aa:earlierLeaf"),
@@ -453,6 +454,7 @@ class Bundle:
             said["wasRevisionOf"] = self.add({
                 "@id": f"{self.record_set}#extends", "@type": ["prov:Entity", "aa:Edition"],
                 "identifier": extends["archival_id"], "editionKind": extends["edition"],
+                "editionNumber": extends["number"],
                 "editionTreeSize": extends["tree_size"], "editionRoot": extends["root"],
                 "signedAt": extends["signed_at"], "sha256": extends["sha256"],
                 "consistencyProof": extends["proof"]})["@id"]

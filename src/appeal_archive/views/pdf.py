@@ -109,7 +109,8 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
     ]
     extends = dossier.manifest.get("extends")
     if extends is not None:
-        facts.insert(3, ("Extends", f"the {extends['edition']} edition signed {extends['signed_at'] or '(no time)'} "
+        facts.insert(3, ("Extends", f"the {extends['edition']} edition no. {extends['number']} of this log, signed "
+                                    f"{extends['signed_at'] or '(no time)'} "
                                     f"with {extends['tree_size']} leaves, root {extends['root']} (SHA-256 of that "
                                     f"file: {extends['sha256']}); every leaf of it is kept in place"))
     for label, value in facts:
@@ -117,7 +118,7 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
     if extends is not None:
         layout.space(6)
         layout.line("Since the edition it extends:", BOLD)
-        for line in changes_since(extends["tree_size"], dossier.manifest).lines():
+        for line in changes_since(extends, dossier.manifest).lines():
             layout.paragraph(line, NOTE)
         layout.paragraph(f"The RFC 9162 consistency proof from that tree to this one is attached "
                          f"({CONSISTENCY_PROOF}); `appeal-archive verify THIS.pdf --extends THAT.pdf` checks both "

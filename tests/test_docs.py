@@ -189,7 +189,7 @@ def _pip_cache() -> str:
 PAGE_SETUP = {
     "README.md": (lambda folder, given: _project(folder),
                   {"python3 -m venv verifier": _recipient_of_the_readme},
-                  ["Signature is Valid", "ok"]),
+                  ["Signature is Valid", "ok", "extends build-march/"]),
     "docs/records.md": (lambda folder, given: _project(folder), {}, ["ok"]),
     "docs/intake.md": (lambda folder, given: _project(folder), {}, ["4 new entries (1 restricted)", "0 new entries",
                                                                    "ok"]),

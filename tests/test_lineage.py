@@ -298,3 +298,25 @@ def test_above_two_thousand_records_the_extension_holds_as_below(large_build_dir
     extension = checked(verify_extension(tmp_path / "later" / PDF, large_build_dir / PDF, [pki.root_cert])).extends
     assert [item["path"] for item in extension["corrected"]] == ["persons/pavel-latushka.yaml"]
     assert extension["from_size"] > layout.ZIP_THRESHOLD
+
+
+def test_the_metadata_and_the_cover_name_the_edition_extended_as_the_manifest_does(march, tmp_path, pki):
+    from appeal_archive.verify.pdf import check_stated_root, cover_text
+    from appeal_archive.verify.report import VerifyReport
+
+    records = copy_of(march["records"], tmp_path / "records")
+    correct(records, "pavel-latushka")
+    checked_build(built(records, tmp_path / "april", pki, extends=march["full"] / PDF))
+    checked(verify_archive(tmp_path / "april" / PDF, rebuild=True, trust_roots=[pki.root_cert]))
+    manifest = manifest_of(tmp_path / "april")
+    with pikepdf.open(tmp_path / "april" / PDF) as pdf:
+        cover = " ".join(cover_text(pdf).split())
+        assert f"root {manifest['extends']['root']}" in cover.replace("root\n", "root ")
+        assert "persons/pavel-latushka.yaml corrected" in cover and CORRECTION[:40] in cover
+        report = VerifyReport("april.pdf")
+        check_stated_root(pdf, None, manifest, report)
+        assert report.ok
+        claimed = json.loads(json.dumps(manifest))
+        claimed["extends"]["root"] = "0" * 64  # a manifest naming another edition than the XMP does
+        check_stated_root(pdf, None, claimed, report)
+        assert [issue.code for issue in report.issues] == ["metadata.extends-mismatch"]

@@ -236,6 +236,7 @@ CODES: dict[str, str] = {
     "attach.unexpected": "An attachment that the manifest does not list.",
     "manifest.root-mismatch": "The manifest's entries do not give the root it states.",
     "metadata.root-mismatch": "The root in the PDF's metadata is not the attachments' root.",
+    "metadata.extends-mismatch": "The edition the PDF's metadata says it extends is not the one its manifest names.",
     "cover.root-mismatch": "The cover does not show the attachments' root.",
     "cover.unreadable": "The PDF's metadata or cover cannot be read.",
     "records.changed": "verify --records: records differ from the ones signed.",

@@ -80,7 +80,7 @@ def _verify_open_pdf(path: Path, whole: BinaryIO, size: int, report: VerifyRepor
             return
         manifest = report.manifest = attached.manifest
         report.signed_facts = signed_facts(pdf, attached.config)
-        check_stated_root(pdf, stream, manifest["root"], report)
+        check_stated_root(pdf, stream, manifest, report)
         check_crate_beside(report, path, manifest)
         if records_dir is not None:
             compare_records(manifest, Path(records_dir), report, report.signed_facts.get("config"))
@@ -207,15 +207,23 @@ def cover_text(data: bytes | BinaryIO | Any) -> str:
     return PdfReader(io.BytesIO(data) if isinstance(data, bytes) else data).pages[0].extract_text() or ""
 
 
-def check_stated_root(pdf, stream: BinaryIO, root: str, report: VerifyReport) -> None:
-    """The root in the metadata is the attachments' root, and the cover prints it for people to compare."""
+def check_stated_root(pdf, stream: BinaryIO, manifest: dict[str, Any], report: VerifyReport) -> None:
+    """The root in the metadata is the attachments' root, and the cover prints it for people to compare; the
+    edition the metadata says this one extends is the one the manifest names."""
+    root = manifest["root"]
     try:
         in_metadata = _metadata_root(pdf)
+        relation = pdf.open_metadata().get(layout.EXTENDS_PROPERTY)
+        named = sorted(str(value) for value in relation or () if str(value).startswith("extends-"))
         on_cover = cover_text(pdf)
     except Exception as error:  # noqa: BLE001 - a damaged file is a failed check
         report.fail("cover.unreadable", f"the metadata or the cover cannot be read ({type(error).__name__})",
                     "the file is damaged")
         return
+    extends = manifest.get("extends")
+    if named != sorted(layout.extends_values(extends) if extends else []):
+        report.fail("metadata.extends-mismatch", "the metadata and the manifest name different editions this one "
+                    "extends", "the metadata and the attached manifest disagree; the file was altered")
     if in_metadata != root:
         report.fail("metadata.root-mismatch",
                     f"the metadata states the root {in_metadata}, the attachments give {root}",

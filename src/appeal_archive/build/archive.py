@@ -35,7 +35,15 @@ from appeal_archive.ledger.manifest import make_manifest
 from appeal_archive.progress import Progress
 from appeal_archive.records.validate import ValidationReport, load_record_set
 from appeal_archive.views.crate import CrateFile, crate_bytes, crate_file, crate_of
-from appeal_archive.views.registry import CRATE, LINKED_ART, LINKED_ART_FORMS, LINKED_ART_ZIP, Outputs, bag_payload
+from appeal_archive.views.registry import (
+    CRATE,
+    LINKED_ART,
+    LINKED_ART_FORMS,
+    LINKED_ART_ZIP,
+    SITE,
+    Outputs,
+    bag_payload,
+)
 
 
 def build_date_from(environ: dict[str, str] | os._Environ, clock: datetime) -> datetime:
@@ -103,9 +111,10 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     from appeal_archive.version import tool_name
     from appeal_archive.views.bag import bagit_version, make_bag
     from appeal_archive.views.dossier import Dossier
-    from appeal_archive.views.jsonld import write_bundle
+    from appeal_archive.views.jsonld import Bundle, write_bundle
     from appeal_archive.views.linkedart import linked_art_documents
     from appeal_archive.views.pdf import render_archival_pdf
+    from appeal_archive.views.site import site_facts, site_pages
 
     out = Path(out_dir)
     refuse_records_folder(out)
@@ -192,6 +201,14 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
             else:
                 for name, data in linked_art_documents(dossier):  # written as made, never all held
                     keep(name, data, durable=False)
+            if edition == "public":  # made from the public edition's dossier alone (site.py)
+                progress.stage("writing the site")
+                graph = Bundle(dossier, build_date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                               names.distribution(bag, extending=proof is not None))
+                facts = site_facts(graph, identity, build_date.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                                   tuple(name for name in written if name != LINKED_ART_ZIP))
+                for name, data in site_pages(dossier, graph, facts):
+                    keep(f"{SITE}/{name}", data, durable=False)
             staging.write(CRATE, crate_bytes(record_set.config, manifest, build_date, described))
             written.append(CRATE)
             described.clear()
@@ -205,6 +222,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     except OSError as error:
         raise write_failure(error, out) from error
     result.files = [os.fspath(out / name) for name in [*written, *([] if packed else [LINKED_ART]),
+                                                        *([SITE] if edition == "public" else []),
                                                         *([names.bag] if bag else [])]]
     result.root = manifest["root"]
     if not unsigned:

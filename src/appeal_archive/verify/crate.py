@@ -36,7 +36,8 @@ def check_crate_beside(report: VerifyReport, pdf: Path, manifest: dict[str, Any]
     for view in VIEWS:
         folder = pdf.parent / view.name
         if view.folder and folder.is_dir() and not folder.is_symlink():
-            described += sorted(path.relative_to(pdf.parent).as_posix() for path in folder.rglob("*.json"))
+            described += sorted(path.relative_to(pdf.parent).as_posix() for path in folder.rglob("*")
+                                if path.is_file() and not path.is_symlink())
     files = []
     for name in described:  # hashed in pieces: a bundle beside the PDF can be hundreds of megabytes
         try:

@@ -402,19 +402,29 @@ class Bundle:
         """
         steps: list[tuple[str, RecordType | None]] = [(declared.folder, declared) for declared in RECORD_TYPES]
         steps.append(("record-sets", None))
-        context = json.dumps({**CONTEXT, **({"@base": self.base_iri} if not self.base else {})},
-                             ensure_ascii=False, sort_keys=True, indent=2).replace("\n", "\n  ")
+        context = json.dumps(self.context(), ensure_ascii=False, sort_keys=True, indent=2).replace("\n", "\n  ")
         out.write(f'{{\n  "@context": {context},\n  "@graph": [\n    '.encode())
         first = True
         for _, declared in sorted(steps, key=lambda step: step[0]):
-            write = getattr(self, declared.linked_data_writer) if declared else None
             for model in self.dossier.each(declared.name) if declared else [None]:
-                write(model) if write else self.record_set_node()
-                for _, line in sorted(self.nodes):
+                for line in self.lines_of(declared.name if declared else None, model):
                     out.write(line if first else b",\n    " + line)
                     first = False
-                self.nodes.clear()
         out.write(b"\n  ]\n}\n")
+
+    def context(self) -> dict[str, Any]:
+        return {**CONTEXT, **({"@base": self.base_iri} if not self.base else {})}
+
+    def lines_of(self, record_type: str | None, model: Any) -> list[bytes]:
+        """The lines (one node each) the bundle holds for one record's model, in the bundle's order; for the
+        record set's own nodes when `record_type` is None. A page that shows the record embeds these bytes."""
+        if record_type is None:
+            self.record_set_node()
+        else:
+            getattr(self, BY_NAME[record_type].linked_data_writer)(model)
+        lines = [line for _, line in sorted(self.nodes)]
+        self.nodes.clear()
+        return lines
 
     def record_set_node(self) -> None:
         config = self.dossier.config

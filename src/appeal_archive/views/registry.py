@@ -76,6 +76,9 @@ VIEWS: tuple[View, ...] = (
     View("linked_art_zip", "linked-art.zip", "application/zip",
          "The Linked Art 1.0 documents, one per entity, for museum collection systems, in a ZIP (extracted: the "
          "linked-art/ folder)", None, in_bag=False, distributed=False, form_of="linked_art"),
+    View("site", "site", "text/html",
+         "The public edition as static HTML pages (views/site.py), each with its records' JSON-LD", None,
+         in_bag=False, distributed=False, folder=True),
     View("bag", "{archival_id}-bag", "https://www.rfc-editor.org/rfc/rfc8493",
          "The BagIt package of the edition (with --bag)", "the signed files in its payload",
          in_bag=False, distributed=True, folder=True),
@@ -84,6 +87,7 @@ BY_KEY: dict[str, View] = {view.key: view for view in VIEWS}
 CRATE = BY_KEY["crate"].name  # in the output folder, and in a bag's data/
 LINKED_ART = BY_KEY["linked_art"].name
 LINKED_ART_ZIP = BY_KEY["linked_art_zip"].name
+SITE = BY_KEY["site"].name
 LINKED_ART_FORMS = ("auto", "folder", "zip")  # auto: the folder up to layout.ZIP_THRESHOLD records, the ZIP above
 # What builds before the bundle's signature became CAdES-T wrote beside it; a build may replace it.
 _FORMER_NAMES = ("{archival_id}.jsonld.tst",)

@@ -4,6 +4,7 @@ edition's root, resists a dictionary attack, and any record can be proven alone 
 from __future__ import annotations
 
 import copy
+import html
 import io
 import json
 import shutil
@@ -163,6 +164,7 @@ def test_the_public_edition_shows_nothing_of_the_protected(editions, tmp_path: P
     leaks = []
     for place, data in _every_byte(editions["public"], tmp_path):
         text = data.decode("utf-8", errors="replace")
+        text = html.unescape(text) if place.endswith(".html") else text  # the site's pages, as a browser shows them
         folded = unicodedata.normalize("NFC", text).casefold()
         leaks += [(secret, kind, place) for secret, kind in secrets.items()
                   if secret.casefold() in folded or secret.encode("utf-16-be") in data]

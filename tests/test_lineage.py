@@ -320,3 +320,73 @@ def test_the_metadata_and_the_cover_name_the_edition_extended_as_the_manifest_do
         claimed["extends"]["root"] = "0" * 64  # a manifest naming another edition than the XMP does
         check_stated_root(pdf, None, claimed, report)
         assert [issue.code for issue in report.issues] == ["metadata.extends-mismatch"]
+
+
+SIGNER = f"signatories/{APPEAL}-00011.yaml"  # Ivan Piatrou, who did not consent: restricted
+
+
+def test_retracting_a_restricted_signer_keeps_withheld_what_named_him(march, tmp_path, pki):
+    """The export's capture names Ivan Piatrou; once his records are retracted, nothing in the records says he
+    is protected, but the editions before withheld the capture: it stays withheld."""
+    records = copy_of(march["records"], tmp_path / "records")
+    person = f"persons/{APPEAL}-signer-00011.yaml"
+    last = f"signatories/{APPEAL}-00012.yaml"  # the last entry too, so that the list keeps no gap
+    for path in (SIGNER, person, last):
+        (records / path).unlink()
+    (records / "retractions.yaml").write_text("".join(f"- path: {path}\n  reason: Withdrawn at the signer's request.\n"
+                                                      for path in (SIGNER, person, last)), encoding="utf-8")
+    capture = next(entry["path"] for entry in manifest_of(march["full"])["source_documents"]
+                   if "export" in entry["path"])
+    assert "Piatrou" in (records / capture).read_text(encoding="utf-8")
+    # The public edition cannot tell which of its withheld leaves were his: it asks for the full one.
+    refused = built(records, tmp_path / "refused", pki, edition="public", extends=march["public"] / PDF)
+    assert [issue.code for issue in refused.issues if issue.is_error] == ["edition.withheld-changed"]
+    out = tmp_path / "public"
+    checked_build(built(records, out, pki, edition="public", extends=march["full"] / PDF))
+    assert capture not in {entry["path"] for entry in manifest_of(out)["source_documents"]}
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert b"Piatrou" not in path.read_bytes(), path
+    with pikepdf.open(out / PDF) as pdf:
+        assert f"records/{capture}" not in pdf.attachments
+    full = checked_build(built(records, tmp_path / "full", pki, extends=march["full"] / PDF))
+    assert full.ok and manifest_of(tmp_path / "full")["protected"]
+
+
+def test_a_retraction_reason_naming_a_protected_person_fails_validation(march, tmp_path):
+    records = copy_of(march["records"], tmp_path / "records")
+    last = f"signatories/{APPEAL}-00012.yaml"
+    (records / last).unlink()
+    (records / "retractions.yaml").write_text(f"- path: {last}\n  reason: Withdrawn together with Ivan Piatrou.\n",
+                                              encoding="utf-8")
+    [issue] = validate_records(records).errors
+    assert issue.code == "access.names-restricted" and issue.file.endswith("retractions.yaml")
+
+
+def test_a_record_restricted_since_is_counted_withheld_never_named(march, tmp_path, pki):
+    records = copy_of(march["records"], tmp_path / "records")
+    person = records / "persons" / f"{APPEAL}-signer-00010.yaml"  # Maria Nowak, published in March
+    person.write_text(person.read_text(encoding="utf-8").replace("type: person\n", "type: person\naccess: restricted\n"
+                                                                  "correction_note: Restricted at her request.\n"),
+                      encoding="utf-8")
+    checked_build(built(records, tmp_path / "public", pki, edition="public", extends=march["public"] / PDF))
+    extension = checked(verify_extension(tmp_path / "public" / PDF, march["public"] / PDF, [pki.root_cert])).extends
+    # Her entry, unchanged, is withheld since; her person record changed: its earlier leaf is withheld with it.
+    assert (extension["withheld_since"], extension["withheld_changes"]) == (1, 1)
+    assert extension["corrected"] == [] and "Nowak" not in json.dumps(extension)
+    for name in (layout.MANIFEST, f"{NAME}.jsonld"):
+        assert b"Nowak" not in (tmp_path / "public" / name).read_bytes()
+
+
+def test_a_copy_beside_the_pdf_that_is_not_the_signed_one_fails_and_the_extension_is_not_reported(march, tmp_path,
+                                                                                                   pki):
+    records = copy_of(march["records"], tmp_path / "records")
+    correct(records, "pavel-latushka")
+    checked_build(built(records, tmp_path / "april", pki, extends=march["full"] / PDF))
+    beside = tmp_path / "april" / layout.CONSISTENCY_PROOF
+    proof = json.loads(beside.read_text(encoding="utf-8"))
+    proof["proof"][0] = "0" * 64
+    beside.write_text(json.dumps(proof, indent=1) + "\n", encoding="utf-8")
+    report = verify_extension(tmp_path / "april" / PDF, march["full"] / PDF, [pki.root_cert])
+    assert [issue.code for issue in report.issues if issue.is_error] == ["pdf.beside-mismatch"]
+    assert report.extends["ok"] is False and report.extends["corrected"] == []

@@ -185,6 +185,9 @@ CODES: dict[str, str] = {
                             "was (a leaf dropped or altered, or another tree).",
     "edition.proof-invalid": "The consistency proof an edition carries, or one given to verify, does not prove its "
                              "trees (RFC 9162, 2.1.4.2), or is not for the trees it names.",
+    "edition.misnamed": "verify --extends: what the newer edition says of the older one (its number, edition, "
+                        "signing time) is not what the older one is.",
+    "edition.other-signer": "verify --extends: the two editions are signed by different certificates (warning).",
     "edition.order": "verify --extends or prove --consistency: the older edition's tree is larger than the newer's.",
     "salt.duplicate": "salts.txt gives a file a second line, or two files one salt.",
     "salt.malformed": "A line of salts.txt is not `<salt in lower-case hex> <path>`.",
@@ -236,6 +239,7 @@ CODES: dict[str, str] = {
     "attach.unexpected": "An attachment that the manifest does not list.",
     "manifest.root-mismatch": "The manifest's entries do not give the root it states.",
     "metadata.root-mismatch": "The root in the PDF's metadata is not the attachments' root.",
+    "pdf.beside-mismatch": "The manifest.json or consistency-proof.json beside a PDF is not the one signed inside it.",
     "metadata.extends-mismatch": "The edition the PDF's metadata says it extends is not the one its manifest names.",
     "cover.root-mismatch": "The cover does not show the attachments' root.",
     "cover.unreadable": "The PDF's metadata or cover cannot be read.",

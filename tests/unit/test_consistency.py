@@ -72,7 +72,7 @@ def grow(editions_edits: list[list[tuple[str, int]]]) -> list[dict]:
                 del state[path]
                 retractions[path] = f"withdrawn in step {step}"
         previous = Predecessor(log[-1], "cd" * 32, f"2023-06-{step:02d}T00:00:00Z", f"edition-{step}.pdf")
-        log.append(extend(previous, manifest(state, ledger), notes, retractions, "records"))
+        log.append(extend(previous, manifest(state, ledger), notes, retractions, "records")[0])
     return log
 
 
@@ -139,6 +139,52 @@ def test_a_document_entry_is_carried_like_a_record():
     first["root"] = root_hash(tree_leaves(first))
     now = json.loads(json.dumps(first))
     now["source_documents"][0]["sha256"] = "5" * 64
-    extended = extend(Predecessor(first, "cd" * 32, "", "march.pdf"), now,
-                      {"sources/capture.txt": "recaptured"}, {}, "records")
+    extended, _ = extend(Predecessor(first, "cd" * 32, "", "march.pdf"), now,
+                         {"sources/capture.txt": "recaptured"}, {}, "records")
     assert extended["earlier"][0]["leaf"] == leaf(document) and extended["source_documents"][0]["index"] == 2
+
+
+def _two_editions() -> tuple[dict, dict]:
+    """A first edition of three records and a second that corrects one (a.yaml) and retracts another (c.yaml)."""
+    ledger = ["persons/a.yaml", "persons/b.yaml", "persons/c.yaml"]
+    first = manifest({"persons/a.yaml": "1" * 64, "persons/b.yaml": "2" * 64, "persons/c.yaml": "3" * 64}, ledger)
+    second, _ = extend(Predecessor(first, "cd" * 32, "", "march.pdf"),
+                       manifest({"persons/a.yaml": "4" * 64, "persons/b.yaml": "2" * 64}, ledger),
+                       {"persons/a.yaml": "fixed a"}, {"persons/c.yaml": "withdrawn"}, "records")
+    return first, second
+
+
+def test_a_history_that_does_not_fit_its_tree_is_not_a_manifest_a_build_writes():
+    from appeal_archive.ledger.manifest import manifest_shape_problem
+
+    _, second = _two_editions()
+    assert manifest_shape_problem(second) is None
+    for mutate, said in [
+            (lambda m: m["earlier"][0].update(by=m["earlier"][0]["index"]), "successor"),  # a loop
+            (lambda m: m["earlier"][0].update(by=1), "successor"),  # another record's leaf
+            (lambda m: m["earlier"][0].update(marked_in=7), "marked by an edition"),
+            (lambda m: m["withheld"].append({"index": m["earlier"].pop()["index"], "leaf": "0" * 64}), "full edition"),
+            (lambda m: m.update(tree_size="4"), "extended"),
+            (lambda m: m.update(protected=[9]), "protected")]:
+        forged = json.loads(json.dumps(second))
+        mutate(forged)
+        assert said in (manifest_shape_problem(forged) or ""), said
+
+
+def test_a_newer_edition_that_tells_another_story_of_the_older_ones_leaves_is_refused():
+    first, second = _two_editions()
+    assert extension_problem(first, second) is None and extension_problem(second, second) is None
+    unchanged = manifest({"persons/a.yaml": "4" * 64, "persons/b.yaml": "2" * 64},
+                         ["persons/a.yaml", "persons/b.yaml", "persons/c.yaml"])
+    third, _ = extend(Predecessor(second, "cd" * 32, "", "april.pdf"), unchanged, {},
+                      {"persons/c.yaml": "withdrawn"}, "records")
+    assert extension_problem(second, third) is None
+    for mutate in (lambda m: m["earlier"][0].update(path="persons/b.yaml"),  # relabelled
+                   lambda m: m["earlier"][0].update(reason="another reason"),
+                   lambda m: m["earlier"].pop(0)):  # un-marked
+        forged = json.loads(json.dumps(third))
+        mutate(forged)
+        assert extension_problem(second, forged)[0] == "edition.not-extended"
+    relabelled = json.loads(json.dumps(second))
+    relabelled["earlier"][0]["path"] = "persons/b.yaml"  # a correction said of another record than first held
+    assert extension_problem(first, relabelled)[0] == "edition.not-extended"

@@ -3,7 +3,6 @@ tree a new edition extends (ledger/lineage.py), and the proof between two signed
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -19,6 +18,7 @@ def read_predecessor(path: str | os.PathLike, trust_roots: Sequence[Path] = ()) 
     """The signed edition at `path` (PDF, bundle or bag), once `verify` has found it whole; AppealArchiveError
     (exit 1) naming what failed otherwise: nothing is built on an edition that does not verify."""
     from appeal_archive.verify import verify_archive
+    from appeal_archive.verify.lineage import signed_file_digest, signing_time_of
 
     report = verify_archive(Path(path), trust_roots=trust_roots)
     manifest = report.manifest
@@ -27,25 +27,15 @@ def read_predecessor(path: str | os.PathLike, trust_roots: Sequence[Path] = ()) 
         raise fail("edition.previous-invalid", f"{path} does not verify: {failed or 'it holds no manifest'}",
                    f"run `appeal-archive verify {path}` and give --extends an edition that verifies",
                    file=str(path), exit_code=EXIT_INVALID)
-    signed_at = report.timestamp or report.signing_time or ""
-    return Predecessor(manifest, _signed_file_digest(Path(path)), signed_at, os.fspath(path))
+    signed_at = signing_time_of(report)
+    return Predecessor(manifest, signed_file_digest(Path(path)), signed_at, os.fspath(path))
 
 
-def _signed_file_digest(path: Path) -> str:
-    """SHA-256 of the signed file: the PDF or bundle itself, or a bag's PDF."""
-    if path.is_dir():
-        pdfs = sorted((path / "data").glob("*.pdf"))
-        path = pdfs[0]  # verify found exactly one
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def extended_manifest(record_set: RecordSet, manifest: dict[str, Any], previous: Predecessor) -> dict[str, Any]:
-    """The full edition's manifest extending `previous` (ledger/lineage.py), each record's correction_note and
-    each document's (its source record's) the reasons given for what changed."""
+def extended_manifest(record_set: RecordSet, manifest: dict[str, Any], previous: Predecessor
+                      ) -> tuple[dict[str, Any], set[str]]:
+    """The full edition's manifest extending `previous` and the paths it keeps withholding (ledger/lineage.py),
+    each record's correction_note and each document's (its source record's) the reasons given for what
+    changed."""
     notes: dict[str, str | None] = {}
     for record in record_set.records:
         note = (record.data or {}).get("correction_note")

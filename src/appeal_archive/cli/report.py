@@ -216,6 +216,8 @@ def verify_text(report) -> str:
                   for item in extends["retracted"]]
         if extends["withheld_changes"]:
             lines.append(f"    {extends['withheld_changes']} corrections or retractions of withheld records")
+        if extends["withheld_since"]:
+            lines.append(f"    {extends['withheld_since']} records it published are withheld now, to protect signatories")
     if report.issues:
         lines.append(format_issues(report.issues))
     return "\n".join(lines)

@@ -16,9 +16,12 @@ from appeal_archive.records.access import withheld_documents
 from appeal_archive.records.recordset import RecordSet
 
 
-def public_record_set(record_set: RecordSet) -> tuple[RecordSet, set[str]]:
-    """The records and documents the public edition publishes, and the paths it withholds."""
-    withheld = set(record_set.restricted) | withheld_documents(record_set.records, record_set.restricted)
+def public_record_set(record_set: RecordSet, kept_withheld: AbstractSet[str] = frozenset()
+                      ) -> tuple[RecordSet, set[str]]:
+    """The records and documents the public edition publishes, and the paths it withholds (`kept_withheld`: the
+    paths whose leaves the edition it extends did not publish: lineage.py)."""
+    withheld = set(record_set.restricted) | withheld_documents(record_set.records, record_set.restricted) \
+        | set(kept_withheld)
     published = replace(record_set, records=[record for record in record_set.records if record.path not in withheld],
                         documents=[document for document in record_set.documents if document.path not in withheld],
                         restricted={})
@@ -26,11 +29,15 @@ def public_record_set(record_set: RecordSet) -> tuple[RecordSet, set[str]]:
 
 
 def edition_of(record_set: RecordSet, manifest: dict[str, Any], edition: str,
-               published_before: AbstractSet[str] = frozenset()) -> tuple[RecordSet, dict[str, Any], list[str]]:
+               published_before: AbstractSet[str] = frozenset(), kept_withheld: AbstractSet[str] = frozenset()
+               ) -> tuple[RecordSet, dict[str, Any], list[str]]:
     """The record set and manifest an edition publishes, and what the person building it must know
-    (`published_before`: the paths an earlier public edition this one extends published: lineage.py)."""
+    (`published_before`, `kept_withheld`: what the edition it extends published and did not: lineage.py). A
+    full edition's manifest names the places its public edition withholds ("protected"), so that a later
+    edition extending it keeps withholding them."""
+    published, withheld = public_record_set(record_set, kept_withheld)
+    public = public_manifest(manifest, withheld, published_before)
     if edition == "public":
-        published, withheld = public_record_set(record_set)
         if not any(record.record_type == "appeal" for record in published.records):
             raise fail("build.nothing-public", "the public edition would hold no appeal: every appeal record is "
                        "restricted", "lift the restriction of the appeal (restrict its entries instead), or keep to "
@@ -39,9 +46,13 @@ def edition_of(record_set: RecordSet, manifest: dict[str, Any], edition: str,
         places = {entry["path"]: entry["index"] for entry in manifest["records"]}
         published.withheld_leaves = {(record.record_type, record.known_id): places[record.path]
                                      for record in record_set.records if record.path in withheld}
-        return published, public_manifest(manifest, withheld, published_before), [
+        return published, public, [
             f"public edition: {len(withheld)} records and documents withheld, each replaced by its leaf; the root "
             "is the full edition's"]
+    if public["withheld"]:
+        protected = sorted(item["index"] for item in public["withheld"])
+        manifest = {**{key: value for key, value in manifest.items() if key != "root"}, "protected": protected,
+                    "root": manifest["root"]}
     if record_set.restricted:
         return record_set, manifest, [
             f"this full edition holds {len(record_set.restricted)} restricted records: DO NOT PUBLISH IT; "

@@ -57,10 +57,11 @@ class Changes:
     corrected: list[dict[str, Any]] = field(default_factory=list)
     retracted: list[dict[str, Any]] = field(default_factory=list)
     withheld: int = 0
+    withheld_since: int = 0  # entries the earlier edition published that this one withholds (restricted since)
 
     def to_dict(self) -> dict[str, Any]:
         return {"added": self.added, "corrected": self.corrected, "retracted": self.retracted,
-                "withheld_changes": self.withheld}
+                "withheld_changes": self.withheld, "withheld_since": self.withheld_since}
 
     def lines(self) -> list[str]:
         """The changes in words, for the cover of the PDF."""
@@ -71,14 +72,19 @@ class Changes:
                  for each in self.retracted]
         if self.withheld:
             said.append(f"{self.withheld} corrections or retractions of withheld records, withheld with them")
+        if self.withheld_since:
+            said.append(f"{self.withheld_since} records it published are withheld since, to protect signatories")
         return said
 
 
 def extend(previous: Predecessor, manifest: dict[str, Any], notes: Mapping[str, str | None],
-           retractions: Mapping[str, str], display_root: str) -> dict[str, Any]:
-    """The full edition's manifest (make_manifest's, entries placed in ledger order) made to extend `previous`:
-    `notes` is each current path's correction_note, `retractions` each retracted path's reason. Raises
-    AppealArchiveError naming the file to mend when a change has no reason, or the trees cannot be joined."""
+           retractions: Mapping[str, str], display_root: str) -> tuple[dict[str, Any], set[str]]:
+    """The full edition's manifest (make_manifest's, entries placed in ledger order) made to extend `previous`,
+    and the paths whose unchanged leaves `previous` did not publish (withheld in a public edition, protected in a
+    full one's manifest): a public edition keeps withholding them, whatever the records say now (a document that
+    named a signatory since retracted still names him). `notes` is each current path's correction_note,
+    `retractions` each retracted path's reason. Raises EditionRefused naming the files to mend when a change has
+    no reason, or the trees cannot be joined."""
     earlier_manifest = previous.manifest
     if earlier_manifest.get("archival_id") != manifest["archival_id"]:
         raise fail("edition.other-archive", f"{previous.file} is an edition of "
@@ -92,6 +98,7 @@ def extend(previous: Predecessor, manifest: dict[str, Any], notes: Mapping[str, 
     earlier = [dict(entry) for entry in earlier_manifest.get("earlier", [])]
     reasons_given = {(entry["path"], entry["reason"]) for entry in earlier}
     withheld_live = {item["leaf"]: item["index"] for item in earlier_manifest["withheld"] if "status" not in item}
+    unpublished = set(withheld_live.values()) | set(earlier_manifest.get("protected", ()))
     withheld = [dict(item) for item in earlier_manifest["withheld"] if "status" in item]
     current = sorted(_entries(manifest), key=lambda entry: entry["index"])
     appended: list[dict[str, Any]] = []
@@ -129,6 +136,7 @@ def extend(previous: Predecessor, manifest: dict[str, Any], notes: Mapping[str, 
         raise EditionRefused(problems)
     for offset, entry in enumerate(appended):
         entry["index"] = size + offset
+    kept_withheld = {entry["path"] for entry in current if entry["index"] in unpublished}  # appended: >= size
     for item in earlier:
         if "_entry" in item:
             item["by"] = item.pop("_entry")["index"]
@@ -146,7 +154,7 @@ def extend(previous: Predecessor, manifest: dict[str, Any], notes: Mapping[str, 
     proof = consistency_proof(size, [bytes.fromhex(each) for each in leaves]) if size else []
     extended["extends"] = {**previous.named(), "proof": [node.hex() for node in proof]}
     extended["root"] = root_hash(leaves)
-    return extended
+    return extended, kept_withheld
 
 
 class EditionRefused(Exception):
@@ -172,18 +180,23 @@ def _entries(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def withhold_earlier(manifest: dict[str, Any], withheld_paths: AbstractSet[str], published_before: AbstractSet[str]
                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A public edition's earlier leaves: (those it shows, those it withholds as {index, leaf, status}). A
-    superseded leaf shows when its record is published; a retracted one only when an earlier public edition
-    published its record (nothing else tells whether a record no longer here was restricted)."""
-    shown, hidden = [], []
-    for item in manifest.get("earlier", []):
-        public = item["path"] in published_before if item["status"] == "retracted" else \
-            item["path"] not in withheld_paths
-        if public:
-            shown.append(item)
+    """A public edition's earlier leaves: (those it shows, those it withholds as {index, leaf, status,
+    marked_in}). A retracted leaf shows only when an earlier public edition published its record (nothing else
+    tells whether a record no longer here was restricted); a superseded one when its record is published and
+    its successor shows too (a published entry, or an earlier leaf shown)."""
+    earlier = sorted(manifest.get("earlier", []), key=lambda item: -item["index"])  # successors come later
+    published = {entry["index"] for kind in ("records", "source_documents") for entry in manifest[kind]
+                 if entry["path"] not in withheld_paths}
+    shows: dict[int, bool] = {}
+    for item in earlier:
+        if item["status"] == "retracted":
+            shows[item["index"]] = item["path"] in published_before
         else:
-            hidden.append({"index": item["index"], "leaf": item["leaf"], "status": item["status"],
-                           "marked_in": item["marked_in"]})
+            shows[item["index"]] = item["path"] not in withheld_paths and (
+                item["by"] in published or shows.get(item["by"], False))
+    shown = [item for item in manifest.get("earlier", []) if shows[item["index"]]]
+    hidden = [{"index": item["index"], "leaf": item["leaf"], "status": item["status"], "marked_in": item["marked_in"]}
+              for item in manifest.get("earlier", []) if not shows[item["index"]]]
     return shown, hidden
 
 
@@ -201,22 +214,26 @@ def edition_number(manifest: Mapping[str, Any]) -> int:
     return 1 if extends is None else extends["number"] + 1
 
 
-def changes_since(old: Mapping[str, Any], manifest: Mapping[str, Any]) -> Changes:
+def changes_since(old: Mapping[str, Any], manifest: Mapping[str, Any]) -> Changes:  # noqa: C901 - one walk
     """What `manifest` adds to the edition `old` of its log: the leaves of `old`'s tree marked superseded or
-    retracted by an edition after it (an earlier leaf says which: `marked_in`, its number), and the records
-    appended since that supersede none of those leaves."""
-    old_size, old_number = old["tree_size"], edition_number(old)
+    retracted by an edition after it (an earlier leaf says which: `marked_in`, its number), each followed to the
+    record's leaf now; the records appended since that supersede none of those leaves; and how many of `old`'s
+    published entries this edition withholds since (restricted since: counted, never named)."""
+    # `old` is an edition's manifest, or (on the cover, which knows no more) the "extends" naming it.
+    old_size, old_number = old["tree_size"], old["number"] if "records" not in old else edition_number(old)
     changes = Changes()
     marked = {item["index"]: item for item in manifest.get("earlier", [])}
-    touched, reached = set(), set()
+    touched: set[str] = set()
+    reached: set[int] = set()
     for item in manifest.get("earlier", []):
         if item["index"] >= old_size or item["marked_in"] <= old_number:
             continue
-        reasons, last = [item["reason"]], item
-        while last["status"] == "superseded" and last["by"] in marked:  # corrected again since, or retracted
-            last = marked[last["by"]]
+        reasons, last, seen = [item["reason"]], item, {item["index"]}
+        while last["status"] == "superseded" and last["by"] in marked and last["by"] not in seen:
+            last = marked[last["by"]]  # corrected again since, or retracted (each successor lies later)
+            seen.add(last["index"])
             reasons.append(last["reason"])
-            reached.add(last["index"])
+        reached |= seen
         touched.add(item["path"])
         if last["status"] == "retracted":
             changes.retracted.append({"path": item["path"], "reasons": reasons, "index": item["index"]})
@@ -228,6 +245,8 @@ def changes_since(old: Mapping[str, Any], manifest: Mapping[str, Any]) -> Change
                           for item in manifest.get("earlier", []) if item["status"] == "retracted"
                           and item["index"] >= old_size and item["index"] not in reached]
     changes.withheld = sum(1 for item in manifest["withheld"] if "status" in item and item["marked_in"] > old_number)
+    bare = {item["index"] for item in manifest["withheld"] if "status" not in item}
+    changes.withheld_since = sum(1 for entry in _entries(old) if entry["index"] in bare) if "records" in old else 0
     changes.added = sorted(entry["path"] for entry in _entries(manifest)
                            if entry["index"] >= old_size and entry["path"] not in touched)
     return changes
@@ -280,7 +299,8 @@ def _hashes(values: list[Any]) -> bool:
 
 
 def earlier_problem(manifest: Mapping[str, Any]) -> str | None:
-    """What keeps a manifest's earlier leaves and the edition it names from being what a build writes."""
+    """What keeps a manifest's earlier leaves and the edition it names from being what a build writes (their
+    form; history_problem checks how they fit the tree)."""
     earlier, extends = manifest.get("earlier", []), manifest.get("extends")
     keys = {"index", "leaf", "path", "status", "reason", "by", "marked_in"}
     if not isinstance(earlier, list) or not all(
@@ -291,14 +311,40 @@ def earlier_problem(manifest: Mapping[str, Any]) -> str | None:
             for item in earlier):
         return "its earlier leaves are not each an index, leaf, path, status, reason (never empty), successor and " \
             "the edition that marked it"
+    protected = manifest.get("protected", [])
+    if not isinstance(protected, list) or not all(_number(index) for index in protected) \
+            or protected != sorted(set(protected)) or (protected and manifest.get("edition") != "full"):
+        return "its protected leaves are not a sorted list of places (a full edition's)"
     if extends is None:
         return "it has earlier leaves but names no edition it extends" if earlier else None
     named = {"archival_id", "edition", "number", "tree_size", "root", "signed_at", "sha256", "proof"}
     if not isinstance(extends, dict) or set(extends) != named or not _hashes([extends["root"], extends["sha256"]]) \
             or not isinstance(extends["proof"], list) or not _hashes(extends["proof"]) \
             or not _number(extends["tree_size"]) or not _number(extends["number"]) or extends["number"] < 1 \
-            or not 0 <= extends["tree_size"] <= manifest.get("tree_size", -1) \
+            or not _number(manifest.get("tree_size")) or not 0 < extends["tree_size"] <= manifest["tree_size"] \
+            or extends["edition"] not in ("full", "public") or not isinstance(extends["signed_at"], str) \
             or extends["archival_id"] != manifest.get("archival_id"):
         return "the edition it names as extended is not an archival id, edition, tree size, root, time, SHA-256 " \
                "and proof of the same archive"
+    return None
+
+
+def history_problem(manifest: Mapping[str, Any]) -> str | None:
+    """Once every place of the tree is known filled once: each earlier leaf was marked by an edition of this log
+    (from the second to this one), each superseded leaf names a later leaf of the same record as its successor,
+    a full edition withholds no leaf but earlier ones, and its protected places are places of its tree."""
+    number, size = edition_number(manifest), manifest["tree_size"]
+    paths = {entry["index"]: entry["path"] for entry in _entries(manifest)}
+    paths.update((item["index"], item["path"]) for item in manifest.get("earlier", []))
+    marks = [item for item in [*manifest.get("earlier", []), *manifest["withheld"]] if "status" in item]
+    if any(not 2 <= item["marked_in"] <= number for item in marks):
+        return f"an earlier leaf says it was marked by an edition that is not one of its log (1 to {number})"
+    if any(item["status"] == "superseded" and not (item["index"] < item["by"] < size
+                                                   and paths.get(item["by"]) == item["path"])
+           for item in manifest.get("earlier", [])):
+        return "a superseded leaf does not name a later leaf of the same record as its successor"
+    if manifest.get("edition") == "full" and any("status" not in item for item in manifest["withheld"]):
+        return "a full edition withholds a leaf that is not an earlier one"
+    if any(index >= size for index in manifest.get("protected", [])):
+        return "its protected leaves are not places of its tree"
     return None

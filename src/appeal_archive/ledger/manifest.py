@@ -82,7 +82,8 @@ def public_manifest(manifest: dict[str, Any], withheld_paths: set[str],
     withheld = sorted([*manifest["withheld"], *hidden, *({"index": entry["index"], "leaf": leaf(entry)}
                        for kind in ("records", "source_documents") for entry in manifest[kind]
                        if entry["path"] in withheld_paths)], key=lambda item: item["index"])
-    public = {**manifest, "edition": "public", **kept, "withheld": withheld}
+    public = {key: value for key, value in {**manifest, "edition": "public", **kept, "withheld": withheld}.items()
+              if key != "protected"}
     if "earlier" in manifest:
         public["earlier"] = shown
     return public
@@ -134,9 +135,9 @@ def manifest_shape_problem(manifest: Any) -> str | None:
             return problem
     if version == 1:
         return None
-    from appeal_archive.ledger.lineage import earlier_problem
+    from appeal_archive.ledger.lineage import earlier_problem, history_problem
 
-    return earlier_problem(manifest) or _tree_problem(manifest)
+    return earlier_problem(manifest) or _tree_problem(manifest) or history_problem(manifest)
 
 
 def _tree_problem(manifest: dict[str, Any]) -> str | None:

@@ -169,6 +169,18 @@ def exposure_issues(records: list[ScannedRecord], restricted: dict[str, str], ro
     return issues
 
 
+def exposure_in_file(records: list[ScannedRecord], restricted: dict[str, str], raw: bytes, file: str) -> Issue | None:
+    """A file of the archive whose text may be published in part (retractions.yaml: a public edition shows the
+    reason for a record an earlier public edition published) that names a restricted person or organization."""
+    finder = name_finder(records, restricted)
+    found = name_in_record(finder, raw) if finder else None
+    if found is None:
+        return None
+    return Issue("access.names-restricted", f"this file quotes {found.name!r}, a name of the restricted "
+                 f"{found.whose}", file=file, line=found.line, column=found.column,
+                 hint="leave the name out: a reason given here may be published with the retraction")
+
+
 def name_in_record(finder: NameFinder, raw: bytes) -> Found | None:
     """Where a record file's text, or a value it holds, names a protected name (comments are published too)."""
     text = raw.decode("utf-8", errors="replace")

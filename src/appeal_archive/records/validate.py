@@ -18,7 +18,7 @@ from appeal_archive.errors import EXIT_INVALID, EXIT_OK, AppealArchiveError, Iss
 from appeal_archive.layout import CONFIG_FILE, RETRACTIONS_FILE
 from appeal_archive.progress import Progress
 from appeal_archive.records import schema
-from appeal_archive.records.access import exposure_issues, restrictions
+from appeal_archive.records.access import exposure_in_file, exposure_issues, restrictions
 from appeal_archive.records.cache import Fingerprint, ScanCache, context_key, encode, tool_key
 from appeal_archive.records.checks import Locations, check_documents, check_set
 from appeal_archive.records.recordset import RecordSet, ScannedRecord, display_path
@@ -145,6 +145,9 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
         Issue("retractions.present", f"{path} is retracted, and is in the records", hint=f"remove {path} from "
               f"{RETRACTIONS_FILE}, or remove the record itself", file=display_path(display_root, RETRACTIONS_FILE))
         for path in sorted(set(retractions) & ({record.path for record in records} | set(listing.documents)))]
+    if retractions and restricted and (exposed := exposure_in_file(
+            records, restricted, (root / RETRACTIONS_FILE).read_bytes(), display_path(display_root, RETRACTIONS_FILE))):
+        set_issues.append(exposed)
 
     issues = [*listing.issues, *ledger_issues(ledger, salted_paths, display_root, retractions), *config.issues,
               *document_issues, *(scan_cache.warnings if scan_cache else ()),

@@ -120,6 +120,10 @@ def bundle_manifest(stream: BinaryIO) -> dict[str, Any]:
             roots.append(node["rootHash"])
             facts = {"archival_id": node.get("identifier"), "manifest_version": node.get("manifestVersion"),
                      "edition": node.get("edition"), "tree_size": node.get("treeSize")}
+            if "protectedLeaf" in node:
+                protected = node["protectedLeaf"]
+                facts["protected"] = sorted(protected) if isinstance(protected, list) and all(
+                    isinstance(index, int) for index in protected) else protected
     if len(roots) != 1:
         raise BadJson(f"{len(roots)} nodes state a rootHash; the record set's node states one")
     if facts.get("manifest_version") == 1:  # made before salts: unsalted entries, no tree
@@ -180,7 +184,7 @@ def _same_manifest(report: VerifyReport, manifest_file: Path, stated: dict[str, 
     agrees = exact and found["root"] == stated["root"] and found.get("archival_id") == stated.get("archival_id") \
         and all(entries(found, kind) == entries(stated, kind) for kind in ("records", "source_documents")) \
         and all(found.get(key) == stated.get(key) for key in ("manifest_version", "edition", "tree_size", "withheld",
-                                                                  "earlier", "extends"))
+                                                                  "earlier", "extends", "protected"))
     if not agrees:
         report.fail("bundle.manifest-mismatch", f"{manifest_file.name} beside it is not, in the form a build writes, "
                     "the manifest the bundle states", "the bundle and the manifest come from different builds, or "

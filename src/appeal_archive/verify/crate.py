@@ -24,6 +24,29 @@ def crate_as_built(crate: Path, files: list[CrateFile], facts: dict[str, Any], m
         return False
 
 
+def check_copies_beside(report: VerifyReport, pdf: Path) -> None:
+    """The manifest and the consistency proof beside a PDF, when there, are byte for byte the ones signed inside
+    it (a reader may open them instead of the attachments); a bag checks its own."""
+    if pdf.parent.name == "data" and (pdf.parent.parent / "bagit.txt").is_file():
+        return
+    for name in (layout.MANIFEST, layout.CONSISTENCY_PROOF):
+        beside = pdf.parent / name
+        if not beside.exists() and not beside.is_symlink():
+            continue
+        signed = report.attachment_digests.get(name)
+        try:
+            same = signed is not None and not beside.is_symlink() and bytes.fromhex(
+                sha256_of(beside, layout.MAX_MANIFEST_BYTES)) == signed
+        except FileRefused:
+            same = False
+        if same:
+            report.cover(name)
+            report.passed("integrity", f"{name} beside it is, byte for byte, the one signed inside it")
+        else:
+            report.fail("pdf.beside-mismatch", f"{name} beside it is not the {name} signed inside it",
+                        "the file beside the PDF was replaced or altered; the PDF's attachment is the signed one")
+
+
 def check_crate_beside(report: VerifyReport, pdf: Path, manifest: dict[str, Any]) -> None:
     """The build folder's ro-crate-metadata.json, when the PDF sits in one: a description, not evidence, so a
     difference (as after `extend` renewed the PDF) is a warning."""

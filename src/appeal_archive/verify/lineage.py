@@ -4,6 +4,7 @@ and retracted since (ledger/lineage.py says how an edition extends another)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,20 +33,48 @@ def extension_problem(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, st
     proof = proof_between(old_size, old["root"], new_leaves, new["root"])
     if not proof_holds(proof):
         return "edition.proof-invalid", "the RFC 9162 consistency proof from the older tree to the newer fails"
-    def marks(manifest: dict[str, Any]) -> dict[int, tuple[str, int]]:
-        return {item["index"]: (item["status"], item["marked_in"])
-                for item in [*manifest.get("earlier", []), *manifest["withheld"]] if "status" in item}
+    return _history_kept(old, new)
 
-    was, now = marks(old), marks(new)
-    unmarked = next((index for index, mark in was.items() if now.get(index) != mark), None)
-    if unmarked is not None:
-        return "edition.not-extended", f"leaf {unmarked}, which the older edition marks {was[unmarked][0]}, is not " \
-            "marked so in the newer"
-    backdated = next((index for index, (_, marked_in) in now.items()
-                      if index not in was and index < old_size and marked_in <= edition_number(old)), None)
-    if backdated is not None:
-        return "edition.not-extended", f"the newer edition says leaf {backdated} was marked by an edition the " \
-            "older one includes, which does not mark it"
+
+def _history_kept(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str] | None:
+    """Everything OLD says of its leaves, NEW still says: each leaf OLD marks superseded or retracted is marked
+    so in NEW, by the same edition, with the same path, reason and successor where both show them (a public
+    edition may withhold what a full one shows); each leaf NEW marks since OLD was OLD's leaf of that path; and
+    each entry OLD published is, in NEW, that entry still, a leaf marked since, or (in a public NEW) withheld."""
+    def marks(manifest: dict[str, Any]) -> dict[int, dict[str, Any]]:
+        return {item["index"]: item for item in [*manifest.get("earlier", []), *manifest["withheld"]]
+                if "status" in item}
+
+    was, now, old_number = marks(old), marks(new), edition_number(old)
+    shown_keys = ("path", "reason", "by")
+    for index, item in was.items():
+        later = now.get(index)
+        if later is None or (later["status"], later["marked_in"]) != (item["status"], item["marked_in"]):
+            return "edition.not-extended", f"leaf {index}, which the older edition marks {item['status']}, is not " \
+                "marked so in the newer"
+        if "path" in item and "path" in later and any(item[key] != later[key] for key in shown_keys):
+            return "edition.not-extended", f"the newer edition tells another story of leaf {index} than the older " \
+                "one (its record, reason or successor)"
+        if "path" not in item and "path" in later and new.get("edition") == "public":
+            return "edition.not-extended", f"the newer public edition names the record of leaf {index}, which the " \
+                "older one withholds"
+    old_paths = {entry["index"]: entry["path"] for kind in ("records", "source_documents") for entry in old[kind]}
+    for index, item in now.items():
+        if index in was or index >= old["tree_size"]:
+            continue
+        if item["marked_in"] <= old_number:
+            return "edition.not-extended", f"the newer edition says leaf {index} was marked by an edition the " \
+                "older one includes, which does not mark it"
+        if "path" in item and index in old_paths and item["path"] != old_paths[index]:
+            return "edition.not-extended", f"the newer edition says leaf {index} was {item['path']}; in the older " \
+                f"it is {old_paths[index]}"
+    new_live = {entry["index"] for kind in ("records", "source_documents") for entry in new[kind]}
+    bare = {item["index"] for item in new["withheld"] if "status" not in item}
+    lost = next((index for index in old_paths if index not in new_live and index not in now
+                 and not (index in bare and new.get("edition") == "public")), None)
+    if lost is not None:
+        return "edition.not-extended", f"leaf {lost}, {old_paths[lost]} in the older edition, is neither an entry " \
+            "of the newer nor marked superseded or retracted"
     return None
 
 
@@ -53,26 +82,73 @@ def check_extension(report: VerifyReport, old_report: VerifyReport, old_file: st
     """Add to NEW's report whether it extends OLD (both verified), and what changed since: `report.extends`."""
     old_manifest, new_manifest = old_report.manifest, report.manifest
     report.extends = {"ok": False, "from": str(old_file), "from_size": None, "to_size": None, "added": [],
-                      "corrected": [], "retracted": [], "withheld_changes": 0}
+                      "corrected": [], "retracted": [], "withheld_changes": 0, "withheld_since": 0}
     if not old_report.ok or old_manifest is None:
         report.fail("edition.previous-invalid", f"{old_file}, the edition it is said to extend, does not verify",
                     f"run `appeal-archive verify {old_file}`")
         return report
-    if new_manifest is None:
-        return report  # NEW's own failure is reported already
-    problem = extension_problem(old_manifest, new_manifest)
+    if not report.ok or new_manifest is None:
+        return report  # NEW's own failures are reported: nothing it states is taken as history
+    problem = extension_problem(old_manifest, new_manifest) or _naming_problem(
+        new_manifest, old_manifest, old_report, signed_file_digest(Path(old_file)))
     if problem:
         report.fail(problem[0], f"it does not extend {old_file}: {problem[1]}", "the newer edition was not built "
                     "with --extends from this one (or one after it), or was altered")
         return report
+    old_signers = {signer.fingerprint for signer in old_report.signers}
+    if old_signers and {signer.fingerprint for signer in report.signers} != old_signers:
+        report.fail("edition.other-signer", f"it is signed by another certificate than {old_file} "
+                    f"({', '.join(signer.describe() for signer in old_report.signers)})",
+                    "a custodian's new certificate is expected to chain to the same CA: give --trust-root",
+                    severity="warning")
     changes = changes_since(old_manifest, new_manifest)
     report.extends.update(ok=True, from_size=old_manifest["tree_size"], to_size=new_manifest["tree_size"],
                           **changes.to_dict())
     report.passed("integrity", f"it extends {old_file}: the first {old_manifest['tree_size']} of its "
                   f"{new_manifest['tree_size']} leaves are that edition's, in place (RFC 9162 consistency proof "
                   f"checked); {len(changes.added)} records added, {len(changes.corrected)} corrected, "
-                  f"{len(changes.retracted)} retracted since")
+                  f"{len(changes.retracted)} retracted since"
+                  + (f"; {changes.withheld_since} it published withheld since" if changes.withheld_since else ""))
     return report
+
+
+def _naming_problem(new: dict[str, Any], old: dict[str, Any], old_report: VerifyReport, old_digest: str
+                    ) -> tuple[str, str] | None:
+    """When NEW names OLD's tree as the one it extends, what it says of that edition must be OLD's: its number;
+    and, when it names OLD's very file, its edition and signing time."""
+    extends = new.get("extends")
+    if extends is None or (extends["tree_size"], extends["root"]) != (old["tree_size"], old["root"]):
+        return None
+    if extends["number"] != edition_number(old):
+        return "edition.misnamed", f"it calls that edition no. {extends['number']} of its log; it is no. " \
+            f"{edition_number(old)}"
+    signed_at = signing_time_of(old_report)
+    if extends["sha256"] == old_digest and (extends["edition"], extends["signed_at"]) != (old["edition"], signed_at):
+        return "edition.misnamed", f"it says that file is the {extends['edition']} edition signed " \
+            f"{extends['signed_at'] or '(no time)'}; it is the {old['edition']} edition signed " \
+            f"{signed_at or '(no time)'}"
+    return None
+
+
+def signing_time_of(report: VerifyReport) -> str:
+    """When an edition was signed, as the edition extending it names it: its earliest time stamp, whoever the
+    recipient trusts, or its signer's claimed time when it has none."""
+    stamped = sorted(evidence.time for evidence in report.times if evidence.authority is not None)
+    return stamped[0] if stamped else (report.signing_time or "")
+
+
+def signed_file_digest(path: Path) -> str:
+    """SHA-256 of the signed file an edition names: the PDF or bundle itself, or a bag's PDF."""
+    if path.is_dir():
+        pdfs = sorted((path / "data").glob("*.pdf"))
+        if len(pdfs) != 1:
+            return ""
+        path = pdfs[0]
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def verify_extension(new: str | Path, old: str | Path, trust_roots: Sequence[Path] = ()) -> VerifyReport:

@@ -19,7 +19,7 @@ from appeal_archive.files import FileRefused
 from appeal_archive.quiet import quiet_pyhanko
 from appeal_archive.records import loader
 from appeal_archive.verify.attachments import check_attachments, stream_chunks
-from appeal_archive.verify.crate import check_crate_beside
+from appeal_archive.verify.crate import check_copies_beside, check_crate_beside
 from appeal_archive.verify.inputs import Prefix, open_input
 from appeal_archive.verify.pades import check_pdf_signature
 from appeal_archive.verify.records import compare_records
@@ -82,6 +82,7 @@ def _verify_open_pdf(path: Path, whole: BinaryIO, size: int, report: VerifyRepor
         report.signed_facts = signed_facts(pdf, attached.config)
         check_stated_root(pdf, stream, manifest, report)
         check_crate_beside(report, path, manifest)
+        check_copies_beside(report, path)
         if records_dir is not None:
             compare_records(manifest, Path(records_dir), report, report.signed_facts.get("config"))
         if rebuild and signature is not None and records is not None:

@@ -144,6 +144,7 @@ CONTEXT: dict[str, Any] = {
     "leafHash": "aa:leafHash",
     "withheldLeaf": _ref("aa:withheldLeaf"),
     "leafStatus": "aa:leafStatus",
+    "protectedLeaf": "aa:protectedLeaf",
     # editions over time (ledger/lineage.py)
     "wasRevisionOf": _ref("prov:wasRevisionOf"),
     "editionRoot": "aa:editionRoot",
@@ -448,7 +449,7 @@ class Bundle:
                                                 if "status" in withheld else {})}
                                             )["@id"]
                                    for withheld in self.dossier.manifest["withheld"]],
-                  **self.lineage()})
+                  "protectedLeaf": self.dossier.manifest.get("protected", []), **self.lineage()})
 
     def lineage(self) -> dict[str, Any]:
         """The edition this one extends and the leaves it keeps as superseded or retracted (lineage.py)."""

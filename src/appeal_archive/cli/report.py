@@ -217,7 +217,7 @@ def verify_text(report) -> str:
         if extends["withheld_changes"]:
             lines.append(f"    {extends['withheld_changes']} corrections or retractions of withheld records")
         if extends["withheld_since"]:
-            lines.append(f"    {extends['withheld_since']} records it published are withheld now, to protect signatories")
+            lines.append(f"    {extends['withheld_since']} records it published are withheld now (protected)")
     if report.issues:
         lines.append(format_issues(report.issues))
     return "\n".join(lines)

@@ -74,7 +74,8 @@ def check_crate_beside(report: VerifyReport, pdf: Path, manifest: dict[str, Any]
     report.unsigned += [file.path for file in files if any(view.holds(file.path) for view in unsigned_views())]
     if crate_as_built(crate, files, report.signed_facts, manifest):
         report.passed("completeness", f"{CRATE} beside it describes exactly the files beside it (the "
-                      f"{len(report.unsigned)} files of the Linked Art view among them, which are unsigned)")
+                      f"{len(report.unsigned)} files of the Linked Art view and the site among them, which are "
+                      "unsigned)")
     else:
         report.fail("crate.differs", f"{CRATE} beside it does not describe the files beside it as a build "
                     "does", "it is a description, not evidence: make it again with a build, or ignore it",

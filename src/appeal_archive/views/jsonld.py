@@ -419,10 +419,7 @@ class Bundle:
     def lines_of(self, record_type: str | None, model: Any) -> list[bytes]:
         """The lines (one node each) the bundle holds for one record's model, in the bundle's order; for the
         record set's own nodes when `record_type` is None. A page that shows the record embeds these bytes."""
-        if record_type is None:
-            self.record_set_node()
-        else:
-            getattr(self, BY_NAME[record_type].linked_data_writer)(model)
+        self.record_set_node() if record_type is None else getattr(self, BY_NAME[record_type].linked_data_writer)(model)
         lines = [line for _, line in sorted(self.nodes)]
         self.nodes.clear()
         return lines

@@ -34,6 +34,7 @@ class View:
     folder: bool = False  # a folder of documents, each described by the crate
     form_of: str | None = None  # another form of that view (by key): a build writes one of the two
     extending: bool = False  # written only by an edition that extends another (ledger/lineage.py)
+    public_only: bool = False  # written only by the public edition (made from what it publishes alone)
 
     def name_for(self, archival_id: str) -> str:
         return self.name.format(archival_id=archival_id)
@@ -78,7 +79,7 @@ VIEWS: tuple[View, ...] = (
          "linked-art/ folder)", None, in_bag=False, distributed=False, form_of="linked_art"),
     View("site", "site", "text/html",
          "The public edition as static HTML pages (views/site.py), each with its records' JSON-LD", None,
-         in_bag=False, distributed=False, folder=True),
+         in_bag=False, distributed=False, folder=True, public_only=True),
     View("bag", "{archival_id}-bag", "https://www.rfc-editor.org/rfc/rfc8493",
          "The BagIt package of the edition (with --bag)", "the signed files in its payload",
          in_bag=False, distributed=True, folder=True),

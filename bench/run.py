@@ -318,8 +318,8 @@ def bench_levels(sizes: list[int]) -> None:
 
 def bench_editions(sizes: list[int]) -> None:
     """The full and the public edition of SIZE signatories with every tenth restricted (signed with a local
-    identity, B-B), then one withheld signatory's proof. Target: public <= 1.2 x full; a proof's audit path
-    under 1 KB."""
+    identity, B-B), then one withheld signatory's proof, and the public edition's site. Targets: public <= 1.2 x
+    full; a proof's audit path under 1 KB; no page of the site over 2 MB, and a few thousand pages at most."""
     cli = str(BIN / "appeal-archive")
     print(f"{'records':>9} | {'validate':>8} {'full':>8} {'public':>8} {'ratio':>5} {'PSS public':>10} | "
           f"{'withheld':>8} | {'prove':>7} {'path':>5} {'path bytes':>10} {'proof file':>10} {'verify':>7}")
@@ -347,6 +347,13 @@ def bench_editions(sizes: list[int]) -> None:
             print(f"{size:>9,} | {validate_s:>6.1f} s {full_s:>6.1f} s {public_s:>6.1f} s {public_s / full_s:>5.2f} "
                   f"{public_pss / 1e6:>7.0f} MB | {len(manifest['withheld']):>8,} | {prove_s:>5.1f} s {len(nodes):>5} "
                   f"{32 * len(nodes):>8} B {proof.stat().st_size:>8,} B {verify_s:>5.1f} s", flush=True)
+            pages = [path for path in (Path(scratch) / "public" / "site").rglob("*.html")]
+            largest = max(path.stat().st_size for path in pages)
+            print(f"  site: {len(pages):,} pages, {sum(path.stat().st_size for path in pages) / 1e6:.1f} MB, the "
+                  f"largest {largest / 1e6:.2f} MB", flush=True)
+            if size >= 10_000:
+                judge("the site's largest page", largest / 1e6, 2, "MB")
+                judge("the site's pages", len(pages), 5000, "files")
 
 
 HOSTILE_LIMIT = 300_000_000  # bytes of PSS, summed over verify's processes

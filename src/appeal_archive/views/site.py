@@ -65,13 +65,14 @@ def site_pages(dossier: Dossier, bundle: Bundle, facts: SiteFacts) -> Iterator[t
     yield "index.html", _index(dossier, bundle, facts, entries)
     yield from _name_pages(facts, entries)
     mentioned = {mention.ref for appeal in dossier.appeals for mention in appeal.mentions}
+    hashes = {entry["path"]: entry["sha256"] for entry in dossier.manifest["records"]}
     for person in dossier.persons():
         if person.id in mentioned or person.id in entries.printed_persons or person.id not in entries.of_person:
-            yield _agent_page(bundle, facts, person, entries.of_person.get(person.id, []))
+            yield _agent_page(bundle, facts, person, entries.of_person.get(person.id, []), hashes)
     for organization in dossier.organizations():
-        yield _agent_page(bundle, facts, organization, entries.of_organization.get(organization.id, []))
+        yield _agent_page(bundle, facts, organization, entries.of_organization.get(organization.id, []), hashes)
     for rally in dossier.rallies.values():
-        yield _rally_page(bundle, facts, rally)
+        yield _rally_page(bundle, facts, rally, hashes)
 
 
 # --- the pages ---------------------------------------------------------------------------------------------
@@ -82,6 +83,8 @@ def _index(dossier: Dossier, bundle: Bundle, facts: SiteFacts, entries: _Entries
     for appeal in dossier.appeals:
         lines += bundle.lines_of("appeal", appeal)
         body += _appeal(dossier, appeal)
+        body.append(_record_hash({entry["path"]: entry["sha256"] for entry in dossier.manifest["records"]
+                                  if entry["path"].startswith("appeals/")}, "appeal", appeal.id))
         if appeal.id in entries.inline:
             items, entry_lines = entries.inline[appeal.id]
             body.append(items)
@@ -189,7 +192,8 @@ def _name_pages(facts: SiteFacts, entries: _Entries) -> Iterator[tuple[str, byte
         yield f"names-{number}.html", _page(f"Names, page {number} of {count}", body, [], facts)
 
 
-def _agent_page(bundle: Bundle, facts: SiteFacts, agent: Person | Organization, shown: list) -> tuple[str, bytes]:
+def _agent_page(bundle: Bundle, facts: SiteFacts, agent: Person | Organization, shown: list,
+                hashes: dict[str, str]) -> tuple[str, bytes]:
     folder = BY_NAME[agent.type].folder
     rows = [f"<li>{_link('../' + item[1], f'Entry {item[0]:,}')}" + (f": {_esc(item[2])}" if len(item) > 2 else "")
             + "</li>" for item in shown]
@@ -202,15 +206,21 @@ def _agent_page(bundle: Bundle, facts: SiteFacts, agent: Person | Organization, 
             for form in agent.archivist_names) + "</ul>")
     if rows:
         body.append(f"<h2>In the list of signatories</h2><ul>{''.join(rows)}</ul>")
+    body.append(_record_hash(hashes, agent.type, agent.id))
     lines = bundle.lines_of(agent.type, agent)
     return f"{folder}/{agent.id}.html", _page(agent.names[0], body, lines, facts, up="../")
 
 
-def _rally_page(bundle: Bundle, facts: SiteFacts, rally: Rally) -> tuple[str, bytes]:
+def _rally_page(bundle: Bundle, facts: SiteFacts, rally: Rally, hashes: dict[str, str]) -> tuple[str, bytes]:
     body = [f"<h1>{_esc(rally.as_printed)}</h1>", '<nav><a href="../index.html">The appeal</a></nav>',
             f"<p>{_esc(rally.date_as_printed)}, {_esc(rally.city)} ({_esc(rally.country)})</p>",
-            f"<p>Participants: {_count(rally.participants)}</p>"]
+            f"<p>Participants: {_count(rally.participants)}</p>", _record_hash(hashes, "rally", rally.id)]
     return f"rallies/{rally.id}.html", _page(rally.as_printed, body, bundle.lines_of("rally", rally), facts, up="../")
+
+
+def _record_hash(hashes: dict[str, str], record_type: str, record_id: str) -> str:
+    path = BY_NAME[record_type].path_of(record_id)
+    return f'<p>Record <code>{_esc(path)}</code>, SHA-256 <span class="hash">{hashes[path]}</span></p>'
 
 
 def _integrity(dossier: Dossier, facts: SiteFacts) -> str:

@@ -7,7 +7,7 @@ bundle holds for the records it shows (jsonld.Bundle.lines_of), under the bundle
 network for anything: a Content-Security-Policy of `default-src 'none'` allows only the page's own style, by
 its hash; links are relative, so the folder works from a USB stick (file://) and from any static server.
 At 100,000 signatories the list is cut into pages of PAGE_SIZE entries and a name index into pages of as many
-names; a person named only by a petition export's entry has that entry as their page.
+names; past PAGE_SIZE persons, a person known from one entry under one name has that entry as their page.
 """
 
 from __future__ import annotations
@@ -53,21 +53,20 @@ class _Entries:
     inline: dict[str, tuple[str, list[bytes]]] = field(default_factory=dict)
     of_person: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # person -> (position, page)
     of_organization: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
-    printed_persons: set[str] = field(default_factory=set)  # named by an entry of the appeal's own source
     names: list[tuple[str, str]] = field(default_factory=list)  # (name as printed, link)
+    paged: set[str] = field(default_factory=set)  # the persons with a page of their own
 
 
 def site_pages(dossier: Dossier, bundle: Bundle, facts: SiteFacts) -> Iterator[tuple[str, bytes]]:
     """Every page of the site, as (path under site/, bytes), one at a time."""
-    entries = _Entries()
+    entries = _Entries(paged=_paged_persons(dossier))
     for appeal in dossier.appeals:
         yield from _signatory_pages(dossier, bundle, facts, appeal, entries)
     yield "index.html", _index(dossier, bundle, facts, entries)
     yield from _name_pages(facts, entries)
-    mentioned = {mention.ref for appeal in dossier.appeals for mention in appeal.mentions}
     hashes = {entry["path"]: entry["sha256"] for entry in dossier.manifest["records"]}
     for person in dossier.persons():
-        if person.id in mentioned or person.id in entries.printed_persons or person.id not in entries.of_person:
+        if person.id in entries.paged:
             yield _agent_page(bundle, facts, person, entries.of_person.get(person.id, []), hashes)
     for organization in dossier.organizations():
         yield _agent_page(bundle, facts, organization, entries.of_organization.get(organization.id, []), hashes)
@@ -76,6 +75,16 @@ def site_pages(dossier: Dossier, bundle: Bundle, facts: SiteFacts) -> Iterator[t
 
 
 # --- the pages ---------------------------------------------------------------------------------------------
+
+
+def _paged_persons(dossier: Dossier) -> set[str]:
+    """The persons with a page of their own: every one, up to PAGE_SIZE of them; past that, those the appeal
+    mentions and those with more than one spelling (any other is known from their entry, their page then)."""
+    persons = [record for record in dossier.records() if record.record_type == "person" and record.id]
+    if len(persons) <= PAGE_SIZE:
+        return {record.id for record in persons if record.id}
+    mentioned = {mention.ref for appeal in dossier.appeals for mention in appeal.mentions}
+    return {record.id for record in persons if record.id and (record.id in mentioned or len(record.names) > 1)}
 
 
 def _index(dossier: Dossier, bundle: Bundle, facts: SiteFacts, entries: _Entries) -> bytes:
@@ -138,7 +147,7 @@ def _signatory_pages(dossier: Dossier, bundle: Bundle, facts: SiteFacts, appeal:
                 continue
             lines += bundle.lines_of("signatory", signatory)
             items.append(_entry(dossier, signatory, name, hashes[BY_NAME["signatory"].path_of(signatory.id)],
-                                entries, printed=signatory.source == appeal.source))
+                                entries))
         entries.pages.setdefault(appeal.id, []).append((first, last, name))
         listed = f'<ol class="entries">{"".join(items)}</ol>'
         if single:
@@ -149,7 +158,7 @@ def _signatory_pages(dossier: Dossier, bundle: Bundle, facts: SiteFacts, appeal:
         yield name, _page(f"{appeal.title}: signatories {first} to {last}", body, lines, facts)
 
 
-def _entry(dossier: Dossier, signatory: Signatory, page: str, digest: str, entries: _Entries, printed: bool) -> str:
+def _entry(dossier: Dossier, signatory: Signatory, page: str, digest: str, entries: _Entries) -> str:
     """One entry as printed, with the person's page (or this entry as their page), the roles, what a petition
     export adds, and the record's hash. Only records the edition publishes are linked (a withheld record's id
     may carry a name); a public entry never names a withheld one, and the link is left out if it ever did."""
@@ -158,8 +167,7 @@ def _entry(dossier: Dossier, signatory: Signatory, page: str, digest: str, entri
     if signatory.person and dossier.holds("person", signatory.person.ref):
         entries.of_person.setdefault(signatory.person.ref, []).append((position, anchor))
         entries.names.append((signatory.person.name, anchor))
-        if printed:
-            entries.printed_persons.add(signatory.person.ref)
+        if signatory.person.ref in entries.paged:
             said += f" ({_link(f'persons/{signatory.person.ref}.html', signatory.person.name)})"
     roles = []
     for capacity in signatory.capacities:

@@ -133,14 +133,15 @@ NAME = "AA-2023-05-21-belarusians-to-eu"
 
 
 def dossier_of(records: Path = REAL_RECORDS):
-    """The validated dossier of a records folder, as a build makes it."""
+    """The validated dossier of a records folder, as a build of the full edition makes it."""
+    from appeal_archive.ledger.editions import edition_of
     from appeal_archive.ledger.manifest import make_manifest
     from appeal_archive.records.validate import load_record_set
     from appeal_archive.views.dossier import Dossier
 
     report, record_set = load_record_set(records)
     assert report.ok, report.errors
-    return Dossier.from_record_set(record_set, make_manifest(record_set))
+    return Dossier.from_record_set(record_set, edition_of(record_set, make_manifest(record_set), "full")[1])
 
 
 @pytest.fixture(scope="session")

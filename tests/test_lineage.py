@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -390,3 +391,77 @@ def test_a_copy_beside_the_pdf_that_is_not_the_signed_one_fails_and_the_extensio
     report = verify_extension(tmp_path / "april" / PDF, march["full"] / PDF, [pki.root_cert])
     assert [issue.code for issue in report.issues if issue.is_error] == ["pdf.beside-mismatch"]
     assert report.extends["ok"] is False and report.extends["corrected"] == []
+
+
+def test_a_capture_corrected_after_its_protected_signer_is_retracted_stays_withheld(march, tmp_path, pki):
+    records = copy_of(march["records"], tmp_path / "records")
+    person, last = f"persons/{APPEAL}-signer-00011.yaml", f"signatories/{APPEAL}-00012.yaml"
+    for path in (SIGNER, person, last):
+        (records / path).unlink()
+    (records / "retractions.yaml").write_text("".join(f"- path: {path}\n  reason: Withdrawn at the signer's request.\n"
+                                                      for path in (SIGNER, person, last)), encoding="utf-8")
+    document = next(path for path in (records / "sources").glob("*export*.txt"))
+    document.write_bytes(document.read_bytes() + b"\n")  # the capture made again: its bytes, and its leaf, change
+    source = document.with_suffix(".yaml")
+    text = source.read_text(encoding="utf-8")
+    old_digest = re.search(r"sha256: ([0-9a-f]{64})", text)[1]
+    source.write_text(text.replace(old_digest, hashlib.sha256(document.read_bytes()).hexdigest())
+                      + "correction_note: Captured again from the export.\n", encoding="utf-8")
+    full = checked_build(built(records, tmp_path / "full", pki, extends=march["full"] / PDF))
+    assert any("DO NOT PUBLISH" in notice for notice in full.notices)  # nothing restricted now, yet protected
+    checked_build(built(records, tmp_path / "public", pki, edition="public", extends=tmp_path / "full" / PDF))
+    manifest = manifest_of(tmp_path / "public")
+    assert f"sources/{document.name}" not in {entry["path"] for entry in manifest["source_documents"]}
+    for path in (tmp_path / "public").rglob("*"):
+        if path.is_file():
+            assert b"Piatrou" not in path.read_bytes(), path
+
+
+def test_a_reason_naming_someone_restricted_since_is_withheld_with_its_leaf(march, tmp_path, pki):
+    records = copy_of(march["records"], tmp_path / "records")
+    correct(records, "pavel-latushka", note="Office confirmed by Maria Nowak.")
+    checked_build(built(records, tmp_path / "april", pki, extends=march["full"] / PDF))
+    maria = records / "persons" / f"{APPEAL}-signer-00010.yaml"
+    maria.write_text(maria.read_text(encoding="utf-8").replace("type: person\n", "type: person\naccess: restricted\n"
+                                                                "correction_note: Restricted at her request.\n"),
+                     encoding="utf-8")
+    correct(records, "pavel-latushka", note="Office confirmed.")  # a public note may not name her any more
+    checked_build(built(records, tmp_path / "may", pki, edition="public", extends=tmp_path / "april" / PDF))
+    for name in (layout.MANIFEST, f"{NAME}.jsonld"):
+        assert b"Nowak" not in (tmp_path / "may" / name).read_bytes()
+    checked(verify_extension(tmp_path / "may" / PDF, tmp_path / "april" / PDF, [pki.root_cert]))
+
+
+def test_editions_after_a_retraction_only_step_and_through_a_full_one_say_what_happened(march, tmp_path, pki):
+    records = copy_of(march["records"], tmp_path / "records")
+    last = f"signatories/{APPEAL}-00012.yaml"  # Aliaksei Kavaliou, published in March
+    kept = (records / last).read_bytes()
+    (records / last).unlink()
+    (records / "retractions.yaml").write_text(f"- path: {last}\n  reason: Withdrawn.\n", encoding="utf-8")
+    checked_build(built(records, tmp_path / "april", pki, extends=march["full"] / PDF))  # retraction alone
+    assert manifest_of(tmp_path / "april")["root"] == manifest_of(march["full"])["root"]
+    checked_build(built(records, tmp_path / "april-public", pki, edition="public", extends=tmp_path / "april" / PDF))
+    public = checked(verify_extension(tmp_path / "april-public" / PDF, march["public"] / PDF, [pki.root_cert]))
+    assert [item["path"] for item in public.extends["retracted"]] == [last]  # the full edition between: shown
+    assert public.extends["withheld_since"] == 0
+    correct(records, "pavel-latushka")
+    checked_build(built(records, tmp_path / "may", pki, extends=tmp_path / "april" / PDF))
+    for older in (march["full"], tmp_path / "april"):
+        checked(verify_extension(tmp_path / "may" / PDF, older / PDF, [pki.root_cert]))
+    (records / last).write_bytes(kept)  # reinstated
+    (records / "retractions.yaml").unlink()
+    checked_build(built(records, tmp_path / "june", pki, extends=tmp_path / "may" / PDF))
+    extension = checked(verify_extension(tmp_path / "june" / PDF, march["full"] / PDF, [pki.root_cert])).extends
+    assert extension["retracted"] == [] and last in extension["added"]
+
+
+def test_a_proof_beside_a_bundle_that_is_not_the_one_it_states_fails(march, tmp_path, pki):
+    records = copy_of(march["records"], tmp_path / "records")
+    correct(records, "pavel-latushka")
+    checked_build(built(records, tmp_path / "april", pki, extends=march["full"] / PDF))
+    checked(verify_archive(tmp_path / "april" / f"{NAME}.jsonld", trust_roots=[pki.root_cert]))
+    beside = tmp_path / "april" / layout.CONSISTENCY_PROOF
+    beside.write_text(beside.read_text(encoding="utf-8").replace('"proof": [', '"proof": [\n  "' + "0" * 64 + '",'),
+                      encoding="utf-8")
+    report = verify_archive(tmp_path / "april" / f"{NAME}.jsonld", trust_roots=[pki.root_cert])
+    assert [issue.code for issue in report.issues if issue.is_error] == ["edition.proof-invalid"]

@@ -180,6 +180,8 @@ CODES: dict[str, str] = {
                                       "correction_note saying what and why.",
     "edition.unexplained-retraction": "A record an earlier edition published is gone, and retractions.yaml gives no "
                                       "reason.",
+    "edition.unprotected": "The full edition given to --extends was made before full editions named what their "
+                           "public edition withholds.",
     "edition.withheld-changed": "Leaves a public edition withholds match no record now: extend its full edition.",
     "edition.not-extended": "verify --extends: the newer edition does not keep every leaf of the older one where it "
                             "was (a leaf dropped or altered, or another tree).",

@@ -42,7 +42,7 @@ def manifest(entries: dict[str, str], ledger: list[str]) -> dict:
     records = [{**record_entry(path, path.split("/")[1][:-5], "person", entries[path], "ab" * 16),
                 "index": placed.index(path)} for path in sorted(entries)]
     made = {"manifest_version": 2, "archival_id": "AA-TEST", "edition": "full", "tree_size": len(records),
-            "records": records, "source_documents": [], "withheld": []}
+            "records": records, "source_documents": [], "withheld": [], "protected": []}
     made["root"] = root_hash(tree_leaves(made))
     return made
 
@@ -188,3 +188,26 @@ def test_a_newer_edition_that_tells_another_story_of_the_older_ones_leaves_is_re
     relabelled = json.loads(json.dumps(second))
     relabelled["earlier"][0]["path"] = "persons/b.yaml"  # a correction said of another record than first held
     assert extension_problem(first, relabelled)[0] == "edition.not-extended"
+
+
+def test_an_edition_extends_no_full_edition_that_does_not_say_what_it_protected():
+    from appeal_archive.errors import AppealArchiveError
+
+    first = manifest({"persons/a.yaml": "1" * 64}, ["persons/a.yaml"])
+    del first["protected"]  # as full editions were made before they named it
+    with pytest.raises(AppealArchiveError) as refused:
+        extend(Predecessor(first, "cd" * 32, "", "march.pdf"), manifest({"persons/a.yaml": "1" * 64},
+                                                                        ["persons/a.yaml"]), {}, {}, "records")
+    assert refused.value.issues[0].code == "edition.unprotected"
+
+
+def test_a_public_edition_that_publishes_what_the_older_one_protected_is_refused():
+    first = manifest({"persons/a.yaml": "1" * 64, "persons/b.yaml": "2" * 64}, ["persons/a.yaml", "persons/b.yaml"])
+    first["protected"] = [1]  # b's leaf: its public edition withheld it
+    public = json.loads(json.dumps(first))
+    public.update(edition="public")
+    del public["protected"]
+    assert extension_problem(first, public)[0] == "edition.not-extended"
+    public["records"] = [entry for entry in public["records"] if entry["index"] != 1]
+    public["withheld"] = [{"index": 1, "leaf": leaf(first["records"][1])}]
+    assert extension_problem(first, public) is None

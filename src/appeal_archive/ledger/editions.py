@@ -12,7 +12,7 @@ from typing import Any
 
 from appeal_archive.errors import EXIT_INVALID, fail
 from appeal_archive.ledger.manifest import public_manifest
-from appeal_archive.records.access import withheld_documents
+from appeal_archive.records.access import name_finder, withheld_documents
 from appeal_archive.records.recordset import RecordSet
 
 
@@ -33,10 +33,12 @@ def edition_of(record_set: RecordSet, manifest: dict[str, Any], edition: str,
                ) -> tuple[RecordSet, dict[str, Any], list[str]]:
     """The record set and manifest an edition publishes, and what the person building it must know
     (`published_before`, `kept_withheld`: what the edition it extends published and did not: lineage.py). A
-    full edition's manifest names the places its public edition withholds ("protected"), so that a later
-    edition extending it keeps withholding them."""
+    full edition's manifest names the places its public edition withholds ("protected", empty or not), so that
+    a later edition extending it keeps withholding them."""
     published, withheld = public_record_set(record_set, kept_withheld)
-    public = public_manifest(manifest, withheld, published_before)
+    finder = name_finder(record_set.records, record_set.restricted) if manifest.get("earlier") else None
+    public = public_manifest(manifest, withheld, published_before,
+                             (lambda text: finder.first_in(text) is not None) if finder else (lambda text: False))
     if edition == "public":
         if not any(record.record_type == "appeal" for record in published.records):
             raise fail("build.nothing-public", "the public edition would hold no appeal: every appeal record is "
@@ -49,12 +51,11 @@ def edition_of(record_set: RecordSet, manifest: dict[str, Any], edition: str,
         return published, public, [
             f"public edition: {len(withheld)} records and documents withheld, each replaced by its leaf; the root "
             "is the full edition's"]
-    if public["withheld"]:
-        protected = sorted(item["index"] for item in public["withheld"])
-        manifest = {**{key: value for key, value in manifest.items() if key != "root"}, "protected": protected,
-                    "root": manifest["root"]}
-    if record_set.restricted:
+    protected = sorted(item["index"] for item in public["withheld"])
+    manifest = {**{key: value for key, value in manifest.items() if key != "root"}, "protected": protected,
+                "root": manifest["root"]}
+    if record_set.restricted or protected:
         return record_set, manifest, [
-            f"this full edition holds {len(record_set.restricted)} restricted records: DO NOT PUBLISH IT; "
-            "`appeal-archive build --edition public --out DIR` makes the edition to publish"]
+            f"this full edition holds {len(protected)} records and documents its public edition withholds: DO NOT "
+            "PUBLISH IT; `appeal-archive build --edition public --out DIR` makes the edition to publish"]
     return record_set, manifest, []

@@ -17,7 +17,7 @@ marked with their status.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,8 +93,18 @@ def extend(previous: Predecessor, manifest: dict[str, Any], notes: Mapping[str, 
     if earlier_manifest.get("manifest_version") != manifest["manifest_version"]:
         raise fail("edition.no-tree", f"{previous.file} was made before salted Merkle trees, which cannot be extended",
                    "build without --extends: a new log", file=previous.file, exit_code=EXIT_INVALID)
+    if earlier_manifest.get("edition") == "full" and "protected" not in earlier_manifest:
+        raise fail("edition.unprotected", f"{previous.file} is a full edition made before full editions named the "
+                   "places their public edition withholds: what it withheld cannot be kept withheld",
+                   "give --extends its public edition, or build without --extends (a new log)", file=previous.file,
+                   exit_code=EXIT_INVALID)
     size = earlier_manifest["tree_size"]
     live = {entry["path"]: entry for entry in _entries(earlier_manifest)}
+    protected = set(earlier_manifest.get("protected", ()))
+    # What the earlier edition did not publish stays withheld, changed or not: a capture corrected since still
+    # names the signer it named, whose records may be gone (and with them any sign that he is protected).
+    protected_paths = {item["path"] for item in [*live.values(), *earlier_manifest.get("earlier", [])]
+                       if item["index"] in protected}
     earlier = [dict(entry) for entry in earlier_manifest.get("earlier", [])]
     reasons_given = {(entry["path"], entry["reason"]) for entry in earlier}
     withheld_live = {item["leaf"]: item["index"] for item in earlier_manifest["withheld"] if "status" not in item}
@@ -136,7 +146,8 @@ def extend(previous: Predecessor, manifest: dict[str, Any], notes: Mapping[str, 
         raise EditionRefused(problems)
     for offset, entry in enumerate(appended):
         entry["index"] = size + offset
-    kept_withheld = {entry["path"] for entry in current if entry["index"] in unpublished}  # appended: >= size
+    kept_withheld = {entry["path"] for entry in current  # an appended entry's index is >= size
+                     if entry["index"] in unpublished or entry["path"] in protected_paths}
     for item in earlier:
         if "_entry" in item:
             item["by"] = item.pop("_entry")["index"]
@@ -178,18 +189,22 @@ def _entries(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [dict(entry) for kind in ("records", "source_documents") for entry in manifest[kind]]
 
 
-def withhold_earlier(manifest: dict[str, Any], withheld_paths: AbstractSet[str], published_before: AbstractSet[str]
+def withhold_earlier(manifest: dict[str, Any], withheld_paths: AbstractSet[str], published_before: AbstractSet[str],
+                     exposes: Callable[[str], bool] = lambda text: False
                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """A public edition's earlier leaves: (those it shows, those it withholds as {index, leaf, status,
     marked_in}). A retracted leaf shows only when an earlier public edition published its record (nothing else
     tells whether a record no longer here was restricted); a superseded one when its record is published and
-    its successor shows too (a published entry, or an earlier leaf shown)."""
+    its successor shows too (a published entry, or an earlier leaf shown); neither when its path or reason
+    `exposes` a protected name (a reason given before the person named in it was restricted)."""
     earlier = sorted(manifest.get("earlier", []), key=lambda item: -item["index"])  # successors come later
     published = {entry["index"] for kind in ("records", "source_documents") for entry in manifest[kind]
                  if entry["path"] not in withheld_paths}
     shows: dict[int, bool] = {}
     for item in earlier:
-        if item["status"] == "retracted":
+        if exposes(f"{item['path']}\n{item['reason']}"):
+            shows[item["index"]] = False
+        elif item["status"] == "retracted":
             shows[item["index"]] = item["path"] in published_before
         else:
             shows[item["index"]] = item["path"] not in withheld_paths and (
@@ -201,10 +216,13 @@ def withhold_earlier(manifest: dict[str, Any], withheld_paths: AbstractSet[str],
 
 
 def published_paths(manifest: Mapping[str, Any]) -> set[str]:
-    """The paths a public edition published (entries and earlier leaves); nothing for a full edition."""
-    if manifest.get("edition") != "public":
-        return set()
-    return {entry["path"] for entry in [*_entries(manifest), *manifest.get("earlier", [])]}
+    """The paths an edition's public edition published (entries and earlier leaves): those a public edition
+    shows, or those a full one does not name as protected."""
+    items = [*_entries(manifest), *manifest.get("earlier", [])]
+    if manifest.get("edition") == "public":
+        return {item["path"] for item in items}
+    protected = set(manifest.get("protected", ()))
+    return {item["path"] for item in items if item["index"] not in protected}
 
 
 def edition_number(manifest: Mapping[str, Any]) -> int:
@@ -223,6 +241,7 @@ def changes_since(old: Mapping[str, Any], manifest: Mapping[str, Any]) -> Change
     old_size, old_number = old["tree_size"], old["number"] if "records" not in old else edition_number(old)
     changes = Changes()
     marked = {item["index"]: item for item in manifest.get("earlier", [])}
+    live = {entry["path"] for entry in _entries(manifest)}
     touched: set[str] = set()
     reached: set[int] = set()
     for item in manifest.get("earlier", []):
@@ -234,19 +253,22 @@ def changes_since(old: Mapping[str, Any], manifest: Mapping[str, Any]) -> Change
             seen.add(last["index"])
             reasons.append(last["reason"])
         reached |= seen
-        touched.add(item["path"])
         if last["status"] == "retracted":
-            changes.retracted.append({"path": item["path"], "reasons": reasons, "index": item["index"]})
+            if item["path"] not in live:  # reinstated since: a record added, like any other
+                changes.retracted.append({"path": item["path"], "reasons": reasons, "index": item["index"]})
         else:
+            touched.add(item["path"])
             changes.corrected.append({"path": item["path"], "reasons": reasons, "superseded": item["index"],
                                       "by": last["by"]})
     # A record added since and withdrawn since is news too: its leaf stays, retracted.
     changes.retracted += [{"path": item["path"], "reasons": [item["reason"]], "index": item["index"]}
                           for item in manifest.get("earlier", []) if item["status"] == "retracted"
-                          and item["index"] >= old_size and item["index"] not in reached]
+                          and item["index"] >= old_size and item["index"] not in reached and item["path"] not in live]
     changes.withheld = sum(1 for item in manifest["withheld"] if "status" in item and item["marked_in"] > old_number)
     bare = {item["index"] for item in manifest["withheld"] if "status" not in item}
-    changes.withheld_since = sum(1 for entry in _entries(old) if entry["index"] in bare) if "records" in old else 0
+    protected = set(old.get("protected", ()))  # never published: not withheld *since*
+    changes.withheld_since = sum(1 for entry in _entries(old) if entry["index"] in bare and entry["index"]
+                                 not in protected) if "records" in old else 0
     changes.added = sorted(entry["path"] for entry in _entries(manifest)
                            if entry["index"] >= old_size and entry["path"] not in touched)
     return changes

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 from appeal_archive import layout
 from appeal_archive.files import FileRefused
 from appeal_archive.ledger.leaves import document_entry, record_entry
+from appeal_archive.ledger.lineage import MAX_PROOF_BYTES
 from appeal_archive.ledger.manifest import manifest_root, manifest_shape_problem
 from appeal_archive.quiet import quiet_pyhanko
 from appeal_archive.records.types import type_of_folder
@@ -68,6 +69,18 @@ def _verify_open_bundle(path: Path, stream: BinaryIO, report: VerifyReport, reco
     if beside.exists() or beside.is_symlink():
         report.cover(beside.name)
         _same_manifest(report, beside, manifest)
+    proof_beside, proof = path.with_name(layout.CONSISTENCY_PROOF), layout.consistency_proof(manifest)
+    if proof_beside.exists() or proof_beside.is_symlink():
+        try:
+            same = proof is not None and read_input(proof_beside, MAX_PROOF_BYTES) == layout.proof_bytes(proof)
+        except FileRefused:
+            same = False
+        if same:
+            report.cover(proof_beside.name)
+            report.passed("integrity", f"{proof_beside.name} beside it is the consistency proof the bundle states")
+        else:
+            report.fail("edition.proof-invalid", f"{proof_beside.name} beside it is not the consistency proof the "
+                        "bundle states", "the file beside the bundle was replaced or altered")
     if records_dir is not None:
         compare_records(manifest, records_dir, report)
 
@@ -122,8 +135,7 @@ def bundle_manifest(stream: BinaryIO) -> dict[str, Any]:
                      "edition": node.get("edition"), "tree_size": node.get("treeSize")}
             if "protectedLeaf" in node:
                 protected = node["protectedLeaf"]
-                facts["protected"] = sorted(protected) if isinstance(protected, list) and all(
-                    isinstance(index, int) for index in protected) else protected
+                facts["protected"] = protected.get("@list") if isinstance(protected, dict) else protected
     if len(roots) != 1:
         raise BadJson(f"{len(roots)} nodes state a rootHash; the record set's node states one")
     if facts.get("manifest_version") == 1:  # made before salts: unsalted entries, no tree

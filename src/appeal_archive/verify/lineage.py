@@ -69,6 +69,11 @@ def _history_kept(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str] |
             return "edition.not-extended", f"the newer edition says leaf {index} was {item['path']}; in the older " \
                 f"it is {old_paths[index]}"
     new_live = {entry["index"] for kind in ("records", "source_documents") for entry in new[kind]}
+    unpublished = {item["index"] for item in old["withheld"] if "status" not in item} | set(old.get("protected", ()))
+    shown = next((index for index in sorted(unpublished & new_live)), None)
+    if shown is not None and new.get("edition") == "public":
+        return "edition.not-extended", f"the newer public edition publishes leaf {shown}, which the older " \
+            "edition withholds"
     bare = {item["index"] for item in new["withheld"] if "status" not in item}
     lost = next((index for index in old_paths if index not in new_live and index not in now
                  and not (index in bare and new.get("edition") == "public")), None)
@@ -114,16 +119,18 @@ def check_extension(report: VerifyReport, old_report: VerifyReport, old_file: st
 
 def _naming_problem(new: dict[str, Any], old: dict[str, Any], old_report: VerifyReport, old_digest: str
                     ) -> tuple[str, str] | None:
-    """When NEW names OLD's tree as the one it extends, what it says of that edition must be OLD's: its number;
-    and, when it names OLD's very file, its edition and signing time."""
+    """When NEW names OLD's very file as the one it extends, what it says of it must be OLD's: its tree, its
+    number in the log, its edition and signing time. (Editions of one tree, a retraction adding no leaf, or a
+    full and a public edition, are told apart by their files; what NEW says of another file is its own word.)"""
     extends = new.get("extends")
-    if extends is None or (extends["tree_size"], extends["root"]) != (old["tree_size"], old["root"]):
+    if extends is None or extends["sha256"] != old_digest:
         return None
-    if extends["number"] != edition_number(old):
-        return "edition.misnamed", f"it calls that edition no. {extends['number']} of its log; it is no. " \
-            f"{edition_number(old)}"
+    if (extends["tree_size"], extends["root"], extends["number"]) != (old["tree_size"], old["root"],
+                                                                       edition_number(old)):
+        return "edition.misnamed", f"it names that very file as edition no. {extends['number']} of its log, of " \
+            f"{extends['tree_size']} leaves; it is no. {edition_number(old)}, of {old['tree_size']}"
     signed_at = signing_time_of(old_report)
-    if extends["sha256"] == old_digest and (extends["edition"], extends["signed_at"]) != (old["edition"], signed_at):
+    if (extends["edition"], extends["signed_at"]) != (old["edition"], signed_at):
         return "edition.misnamed", f"it says that file is the {extends['edition']} edition signed " \
             f"{extends['signed_at'] or '(no time)'}; it is the {old['edition']} edition signed " \
             f"{signed_at or '(no time)'}"

@@ -144,7 +144,7 @@ CONTEXT: dict[str, Any] = {
     "leafHash": "aa:leafHash",
     "withheldLeaf": _ref("aa:withheldLeaf"),
     "leafStatus": "aa:leafStatus",
-    "protectedLeaf": "aa:protectedLeaf",
+    "protectedLeaf": {"@id": "aa:protectedLeaf", "@container": "@list"},
     # editions over time (ledger/lineage.py)
     "wasRevisionOf": _ref("prov:wasRevisionOf"),
     "editionRoot": "aa:editionRoot",
@@ -446,7 +446,9 @@ class Bundle:
                                                 if "status" in withheld else {})}
                                             )["@id"]
                                    for withheld in self.dossier.manifest["withheld"]],
-                  "protectedLeaf": self.dossier.manifest.get("protected", []), **self.lineage()})
+                  # A full edition states its protected places even when there are none (an empty list is written).
+                  "protectedLeaf": {"@list": self.dossier.manifest["protected"]}
+                  if "protected" in self.dossier.manifest else None, **self.lineage()})
 
     def lineage(self) -> dict[str, Any]:
         """The edition this one extends and the leaves it keeps as superseded or retracted (lineage.py)."""

@@ -137,9 +137,9 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
 def _edition(dossier: Dossier) -> str:
     if dossier.edition == "public":
         return "public: restricted records are withheld; the root hash is the full edition's"
-    if dossier.restricted_count:
-        return (f"full, holding {dossier.restricted_count} restricted records: NOT FOR PUBLICATION (publish the "
-                "public edition)")
+    if dossier.restricted_count or dossier.manifest.get("protected"):
+        return (f"full, holding {len(dossier.manifest.get('protected') or [])} records and documents its public "
+                "edition withholds: NOT FOR PUBLICATION (publish the public edition)")
     return "full"
 
 

@@ -133,9 +133,12 @@ def bundle_manifest(stream: BinaryIO) -> dict[str, Any]:
             roots.append(node["rootHash"])
             facts = {"archival_id": node.get("identifier"), "manifest_version": node.get("manifestVersion"),
                      "edition": node.get("edition"), "tree_size": node.get("treeSize")}
-            if "protectedLeaf" in node:
-                protected = node["protectedLeaf"]
-                facts["protected"] = protected.get("@list") if isinstance(protected, dict) else protected
+            if "protectedLeafCount" in node:
+                protected = node.get("protectedLeaf", [])
+                protected = [protected] if isinstance(protected, int) and not isinstance(protected, bool) else protected
+                facts["protected"] = sorted(protected) if isinstance(protected, list) and all(
+                    isinstance(index, int) for index in protected) and len(protected) == node["protectedLeafCount"] \
+                    else "not a list of places"
     if len(roots) != 1:
         raise BadJson(f"{len(roots)} nodes state a rootHash; the record set's node states one")
     if facts.get("manifest_version") == 1:  # made before salts: unsalted entries, no tree

@@ -144,7 +144,8 @@ CONTEXT: dict[str, Any] = {
     "leafHash": "aa:leafHash",
     "withheldLeaf": _ref("aa:withheldLeaf"),
     "leafStatus": "aa:leafStatus",
-    "protectedLeaf": {"@id": "aa:protectedLeaf", "@container": "@list"},
+    "protectedLeaf": "aa:protectedLeaf",
+    "protectedLeafCount": "aa:protectedLeafCount",
     # editions over time (ledger/lineage.py)
     "wasRevisionOf": _ref("prov:wasRevisionOf"),
     "editionRoot": "aa:editionRoot",
@@ -425,7 +426,7 @@ class Bundle:
         return lines
 
     def record_set_node(self) -> None:
-        config = self.dossier.config
+        config, protected = self.dossier.config, self.dossier.manifest.get("protected")
         publisher = self.add({"@id": config.custodian_id or f"{self.record_set}#custodian",
                               "@type": ["schema:Organization"], "name": self.text(config.custodian, "en"),
                               "email": config.contact.email})["@id"]
@@ -446,9 +447,8 @@ class Bundle:
                                                 if "status" in withheld else {})}
                                             )["@id"]
                                    for withheld in self.dossier.manifest["withheld"]],
-                  # A full edition states its protected places even when there are none (an empty list is written).
-                  "protectedLeaf": {"@list": self.dossier.manifest["protected"]}
-                  if "protected" in self.dossier.manifest else None, **self.lineage()})
+                  "protectedLeaf": protected, "protectedLeafCount": None if protected is None else len(protected),
+                  **self.lineage()})  # a full edition says how many places it protects, none too
 
     def lineage(self) -> dict[str, Any]:
         """The edition this one extends and the leaves it keeps as superseded or retracted (lineage.py)."""

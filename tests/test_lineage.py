@@ -430,6 +430,13 @@ def test_a_reason_naming_someone_restricted_since_is_withheld_with_its_leaf(marc
     for name in (layout.MANIFEST, f"{NAME}.jsonld"):
         assert b"Nowak" not in (tmp_path / "may" / name).read_bytes()
     checked(verify_extension(tmp_path / "may" / PDF, tmp_path / "april" / PDF, [pki.root_cert]))
+    # Through the full edition of May: the old reason stays hidden by its place, and his record stays published.
+    checked_build(built(records, tmp_path / "may-full", pki, extends=tmp_path / "april" / PDF))
+    checked_build(built(records, tmp_path / "june", pki, edition="public", extends=tmp_path / "may-full" / PDF))
+    june = manifest_of(tmp_path / "june")
+    assert "persons/pavel-latushka.yaml" in {entry["path"] for entry in june["records"]}
+    assert b"Nowak" not in (tmp_path / "june" / layout.MANIFEST).read_bytes()
+    checked(verify_extension(tmp_path / "june" / PDF, tmp_path / "may" / PDF, [pki.root_cert]))
 
 
 def test_editions_after_a_retraction_only_step_and_through_a_full_one_say_what_happened(march, tmp_path, pki):

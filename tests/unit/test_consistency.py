@@ -211,3 +211,23 @@ def test_a_public_edition_that_publishes_what_the_older_one_protected_is_refused
     public["records"] = [entry for entry in public["records"] if entry["index"] != 1]
     public["withheld"] = [{"index": 1, "leaf": leaf(first["records"][1])}]
     assert extension_problem(first, public) is None
+
+
+def test_a_public_edition_may_not_publish_what_the_older_one_withheld_once_it_is_corrected():
+    """A corrected record the older edition protected: neither its new leaf nor its earlier one, with a path,
+    may be published."""
+    ledger = ["persons/a.yaml", "persons/b.yaml"]
+    first = manifest({"persons/a.yaml": "1" * 64, "persons/b.yaml": "2" * 64}, ledger)
+    first["protected"] = [1]
+    second, kept = extend(Predecessor(first, "cd" * 32, "", "march.pdf"),
+                          manifest({"persons/a.yaml": "1" * 64, "persons/b.yaml": "3" * 64}, ledger),
+                          {"persons/b.yaml": "corrected"}, {}, "records")
+    assert kept.paths == {"persons/b.yaml"} and kept.places == {1}
+    forged = json.loads(json.dumps(second))
+    forged.update(edition="public")
+    del forged["protected"]
+    assert extension_problem(first, forged)[0] == "edition.not-extended"  # b's new leaf and its earlier one shown
+    forged["earlier"] = []
+    forged["withheld"] = [{"index": 1, "leaf": second["earlier"][0]["leaf"], "status": "superseded",
+                           "marked_in": 2}]
+    assert extension_problem(first, forged)[0] == "edition.not-extended"  # b's new leaf, by its path

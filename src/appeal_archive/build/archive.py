@@ -139,20 +139,20 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
         identity = identity_of(material.certificate, material.chain)
     tool = tool_name()
     manifest = make_manifest(record_set)
-    kept_withheld: set[str] = set()
+    kept = None
     if previous is None:
         result.notices.append(f"a first edition: a new log of {manifest['tree_size']} leaves (--extends names an "
                               "earlier edition this one only adds to)")
     else:
         try:
-            manifest, kept_withheld = extended_manifest(record_set, manifest, previous)
+            manifest, kept = extended_manifest(record_set, manifest, previous)
         except EditionRefused as refused:
             report.issues.extend(refused.issues)
             return result
         result.notices.append(f"extends {previous.file} ({previous.manifest['tree_size']} leaves, root "
                               f"{previous.manifest['root']}) to {manifest['tree_size']} leaves")
     record_set, manifest, edition_notices = edition_of(
-        record_set, manifest, edition, published_paths(previous.manifest) if previous else set(), kept_withheld)
+        record_set, manifest, edition, published_paths(previous.manifest) if previous else set(), kept)
     result.notices += edition_notices
     dossier = Dossier.from_record_set(record_set, manifest)
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from appeal_archive.errors import EXIT_INVALID, EXIT_OK, fail
-from appeal_archive.ledger.lineage import Predecessor, extend
+from appeal_archive.ledger.lineage import Kept, Predecessor, extend
 from appeal_archive.records.recordset import RecordSet
 
 
@@ -32,7 +32,7 @@ def read_predecessor(path: str | os.PathLike, trust_roots: Sequence[Path] = ()) 
 
 
 def extended_manifest(record_set: RecordSet, manifest: dict[str, Any], previous: Predecessor
-                      ) -> tuple[dict[str, Any], set[str]]:
+                      ) -> tuple[dict[str, Any], Kept]:
     """The full edition's manifest extending `previous` and the paths it keeps withholding (ledger/lineage.py),
     each record's correction_note and each document's (its source record's) the reasons given for what
     changed."""

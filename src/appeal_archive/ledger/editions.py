@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from appeal_archive.errors import EXIT_INVALID, fail
+from appeal_archive.ledger.lineage import Kept
 from appeal_archive.ledger.manifest import public_manifest
 from appeal_archive.records.access import name_finder, withheld_documents
 from appeal_archive.records.recordset import RecordSet
@@ -29,16 +30,17 @@ def public_record_set(record_set: RecordSet, kept_withheld: AbstractSet[str] = f
 
 
 def edition_of(record_set: RecordSet, manifest: dict[str, Any], edition: str,
-               published_before: AbstractSet[str] = frozenset(), kept_withheld: AbstractSet[str] = frozenset()
+               published_before: AbstractSet[str] = frozenset(), kept: Kept | None = None
                ) -> tuple[RecordSet, dict[str, Any], list[str]]:
     """The record set and manifest an edition publishes, and what the person building it must know
-    (`published_before`, `kept_withheld`: what the edition it extends published and did not: lineage.py). A
+    (`published_before`, `kept`: what the edition it extends published and did not: lineage.py). A
     full edition's manifest names the places its public edition withholds ("protected", empty or not), so that
     a later edition extending it keeps withholding them."""
-    published, withheld = public_record_set(record_set, kept_withheld)
+    published, withheld = public_record_set(record_set, kept.paths if kept else frozenset())
     finder = name_finder(record_set.records, record_set.restricted) if manifest.get("earlier") else None
     public = public_manifest(manifest, withheld, published_before,
-                             (lambda text: finder.first_in(text) is not None) if finder else (lambda text: False))
+                             (lambda text: finder.first_in(text) is not None) if finder else (lambda text: False),
+                             kept.places if kept else frozenset())
     if edition == "public":
         if not any(record.record_type == "appeal" for record in published.records):
             raise fail("build.nothing-public", "the public edition would hold no appeal: every appeal record is "

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from appeal_archive.errors import EXIT_INVALID, Issue, fail
 from appeal_archive.layout import CONSISTENCY_PROOF_FORMAT as PROOF_FORMAT
@@ -77,8 +77,16 @@ class Changes:
         return said
 
 
+class Kept(NamedTuple):
+    """What an edition keeps withholding because the edition it extends did not publish it: records and
+    documents by path (a public edition withholds them, changed or not), earlier leaves by place."""
+
+    paths: set[str]
+    places: set[int]
+
+
 def extend(previous: Predecessor, manifest: dict[str, Any], notes: Mapping[str, str | None],
-           retractions: Mapping[str, str], display_root: str) -> tuple[dict[str, Any], set[str]]:
+           retractions: Mapping[str, str], display_root: str) -> tuple[dict[str, Any], Kept]:
     """The full edition's manifest (make_manifest's, entries placed in ledger order) made to extend `previous`,
     and the paths whose unchanged leaves `previous` did not publish (withheld in a public edition, protected in a
     full one's manifest): a public edition keeps withholding them, whatever the records say now (a document that
@@ -103,8 +111,9 @@ def extend(previous: Predecessor, manifest: dict[str, Any], notes: Mapping[str, 
     protected = set(earlier_manifest.get("protected", ()))
     # What the earlier edition did not publish stays withheld, changed or not: a capture corrected since still
     # names the signer it named, whose records may be gone (and with them any sign that he is protected).
-    protected_paths = {item["path"] for item in [*live.values(), *earlier_manifest.get("earlier", [])]
-                       if item["index"] in protected}
+    # (An earlier leaf protected for its reason alone taints no record: it is kept hidden by its place.)
+    protected_paths = {item["path"] for item in live.values() if item["index"] in protected}
+    hidden_places = protected | {item["index"] for item in earlier_manifest["withheld"] if "status" in item}
     earlier = [dict(entry) for entry in earlier_manifest.get("earlier", [])]
     reasons_given = {(entry["path"], entry["reason"]) for entry in earlier}
     withheld_live = {item["leaf"]: item["index"] for item in earlier_manifest["withheld"] if "status" not in item}
@@ -165,7 +174,7 @@ def extend(previous: Predecessor, manifest: dict[str, Any], notes: Mapping[str, 
     proof = consistency_proof(size, [bytes.fromhex(each) for each in leaves]) if size else []
     extended["extends"] = {**previous.named(), "proof": [node.hex() for node in proof]}
     extended["root"] = root_hash(leaves)
-    return extended, kept_withheld
+    return extended, Kept(kept_withheld, {item["index"] for item in earlier if item["index"] in hidden_places})
 
 
 class EditionRefused(Exception):
@@ -190,19 +199,20 @@ def _entries(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def withhold_earlier(manifest: dict[str, Any], withheld_paths: AbstractSet[str], published_before: AbstractSet[str],
-                     exposes: Callable[[str], bool] = lambda text: False
+                     exposes: Callable[[str], bool] = lambda text: False, hidden: AbstractSet[int] = frozenset()
                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """A public edition's earlier leaves: (those it shows, those it withholds as {index, leaf, status,
     marked_in}). A retracted leaf shows only when an earlier public edition published its record (nothing else
     tells whether a record no longer here was restricted); a superseded one when its record is published and
     its successor shows too (a published entry, or an earlier leaf shown); neither when its path or reason
-    `exposes` a protected name (a reason given before the person named in it was restricted)."""
+    `exposes` a protected name (a reason given before the person named in it was restricted), nor when an
+    earlier edition hid it (`hidden`: places; the name it hid may be known no more)."""
     earlier = sorted(manifest.get("earlier", []), key=lambda item: -item["index"])  # successors come later
     published = {entry["index"] for kind in ("records", "source_documents") for entry in manifest[kind]
                  if entry["path"] not in withheld_paths}
     shows: dict[int, bool] = {}
     for item in earlier:
-        if exposes(f"{item['path']}\n{item['reason']}"):
+        if item["index"] in hidden or exposes(f"{item['path']}\n{item['reason']}"):
             shows[item["index"]] = False
         elif item["status"] == "retracted":
             shows[item["index"]] = item["path"] in published_before
@@ -210,9 +220,9 @@ def withhold_earlier(manifest: dict[str, Any], withheld_paths: AbstractSet[str],
             shows[item["index"]] = item["path"] not in withheld_paths and (
                 item["by"] in published or shows.get(item["by"], False))
     shown = [item for item in manifest.get("earlier", []) if shows[item["index"]]]
-    hidden = [{"index": item["index"], "leaf": item["leaf"], "status": item["status"], "marked_in": item["marked_in"]}
-              for item in manifest.get("earlier", []) if not shows[item["index"]]]
-    return shown, hidden
+    withheld = [{"index": item["index"], "leaf": item["leaf"], "status": item["status"],
+                 "marked_in": item["marked_in"]} for item in manifest.get("earlier", []) if not shows[item["index"]]]
+    return shown, withheld
 
 
 def published_paths(manifest: Mapping[str, Any]) -> set[str]:

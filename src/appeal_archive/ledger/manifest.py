@@ -72,7 +72,8 @@ def construction(manifest: dict[str, Any]) -> str:
 
 def public_manifest(manifest: dict[str, Any], withheld_paths: set[str],
                     published_before: AbstractSet[str] = frozenset(),
-                    exposes: Callable[[str], bool] = lambda text: False) -> dict[str, Any]:
+                    exposes: Callable[[str], bool] = lambda text: False,
+                    hidden: AbstractSet[int] = frozenset()) -> dict[str, Any]:
     """The public edition's manifest: each withheld entry replaced by its place and leaf, same root; earlier
     leaves (lineage.py) withheld as lineage.withhold_earlier says, given the paths an earlier public edition
     published."""
@@ -80,8 +81,8 @@ def public_manifest(manifest: dict[str, Any], withheld_paths: set[str],
 
     kept = {kind: [entry for entry in manifest[kind] if entry["path"] not in withheld_paths]
             for kind in ("records", "source_documents")}
-    shown, hidden = withhold_earlier(manifest, withheld_paths, published_before, exposes)
-    withheld = sorted([*manifest["withheld"], *hidden, *({"index": entry["index"], "leaf": leaf(entry)}
+    shown, withheld_earlier = withhold_earlier(manifest, withheld_paths, published_before, exposes, hidden)
+    withheld = sorted([*manifest["withheld"], *withheld_earlier, *({"index": entry["index"], "leaf": leaf(entry)}
                        for kind in ("records", "source_documents") for entry in manifest[kind]
                        if entry["path"] in withheld_paths)], key=lambda item: item["index"])
     public = {key: value for key, value in {**manifest, "edition": "public", **kept, "withheld": withheld}.items()

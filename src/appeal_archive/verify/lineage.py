@@ -70,10 +70,17 @@ def _history_kept(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str] |
                 f"it is {old_paths[index]}"
     new_live = {entry["index"] for kind in ("records", "source_documents") for entry in new[kind]}
     unpublished = {item["index"] for item in old["withheld"] if "status" not in item} | set(old.get("protected", ()))
-    shown = next((index for index in sorted(unpublished & new_live)), None)
-    if shown is not None and new.get("edition") == "public":
-        return "edition.not-extended", f"the newer public edition publishes leaf {shown}, which the older " \
-            "edition withholds"
+    if new.get("edition") == "public":
+        # What OLD withheld stays withheld: its leaf, the earlier leaf it became, and (by path) the record.
+        tainted = {old_paths[index] for index in unpublished if index in old_paths}
+        shown = next((index for index in sorted(unpublished & new_live)), None)
+        shown = shown if shown is not None else next((item["index"] for item in new.get("earlier", [])
+                                                      if item["index"] in unpublished), None)
+        shown = shown if shown is not None else next((entry["index"] for kind in ("records", "source_documents")
+                                                      for entry in new[kind] if entry["path"] in tainted), None)
+        if shown is not None:
+            return "edition.not-extended", f"the newer public edition publishes leaf {shown}, the record or an " \
+                "earlier leaf the older edition withholds"
     bare = {item["index"] for item in new["withheld"] if "status" not in item}
     lost = next((index for index in old_paths if index not in new_live and index not in now
                  and not (index in bare and new.get("edition") == "public")), None)
@@ -100,6 +107,10 @@ def check_extension(report: VerifyReport, old_report: VerifyReport, old_file: st
         report.fail(problem[0], f"it does not extend {old_file}: {problem[1]}", "the newer edition was not built "
                     "with --extends from this one (or one after it), or was altered")
         return report
+    if old_manifest.get("edition") == "full" and "protected" not in old_manifest:
+        report.fail("edition.unprotected", f"{old_file} is a full edition made before full editions named what their "
+                    "public edition withholds: whether this edition publishes any of it cannot be checked",
+                    f"check it against the public edition of {old_file}'s build", severity="warning")
     old_signers = {signer.fingerprint for signer in old_report.signers}
     if old_signers and {signer.fingerprint for signer in report.signers} != old_signers:
         report.fail("edition.other-signer", f"it is signed by another certificate than {old_file} "

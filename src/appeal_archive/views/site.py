@@ -51,6 +51,7 @@ class _Entries:
     # Per appeal: its pages (first and last position, page name), or its list itself when short (on the index).
     pages: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
     inline: dict[str, tuple[str, list[bytes]]] = field(default_factory=dict)
+    appeal_lines: dict[str, list[bytes]] = field(default_factory=dict)  # but a node per withheld entry
     of_person: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # person -> (position, page)
     of_organization: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
     names: list[tuple[str, str]] = field(default_factory=list)  # (name as printed, link)
@@ -88,9 +89,12 @@ def _paged_persons(dossier: Dossier) -> set[str]:
 
 
 def _index(dossier: Dossier, bundle: Bundle, facts: SiteFacts, entries: _Entries) -> bytes:
-    body, lines = [], bundle.lines_of(None, None)
+    # The record set's own nodes, but for one per withheld or earlier leaf (20,000 at 100,000 signatories with
+    # every tenth restricted: 6 MB); the Dataset's node still lists every leaf's IRI.
+    body, lines = [], [line for line in bundle.lines_of(None, None)
+                       if b"#leaf-" not in line.split(b",", 1)[0]]  # a node line starts with its "@id"
     for appeal in dossier.appeals:
-        lines += bundle.lines_of("appeal", appeal)
+        lines += entries.appeal_lines.get(appeal.id, [])
         body += _appeal(dossier, appeal)
         body.append(_record_hash({entry["path"]: entry["sha256"] for entry in dossier.manifest["records"]
                                   if entry["path"].startswith("appeals/")}, "appeal", appeal.id))
@@ -129,6 +133,15 @@ def _appeal(dossier: Dossier, appeal: Appeal) -> list[str]:
 def _signatory_pages(dossier: Dossier, bundle: Bundle, facts: SiteFacts, appeal: Appeal, entries: _Entries
                      ) -> Iterator[tuple[str, bytes]]:
     withheld = dossier.withheld_positions(appeal.id)
+    # The appeal's node for each withheld entry goes with the entry's page (10,000 at 100,000 signatories).
+    marker, placed = b"#withheld-entry-", {}
+    entries.appeal_lines[appeal.id] = []
+    for line in bundle.lines_of("appeal", appeal):
+        node_id = line.split(b",", 1)[0]  # a node's line starts with its "@id"
+        if marker in node_id:
+            placed[int(node_id.split(marker, 1)[1].rstrip(b'"'))] = line
+        else:
+            entries.appeal_lines[appeal.id].append(line)
     hashes = {entry["path"]: entry["sha256"] for entry in dossier.manifest["records"]}
     rows: list[tuple[int, Signatory | None]] = [(position, None) for position in withheld]
     rows += [(signatory.position, signatory) for signatory in dossier.signatories(appeal.id)]
@@ -142,6 +155,7 @@ def _signatory_pages(dossier: Dossier, bundle: Bundle, facts: SiteFacts, appeal:
         items, lines = [], []
         for position, signatory in chunk:
             if signatory is None:
+                lines += [placed[position]] if position in placed else []
                 items.append(f'<li id="entry-{position}" value="{position}" class="withheld">'
                              f"{_esc(WITHHELD_ENTRY)}</li>")
                 continue

@@ -62,6 +62,7 @@ def test_the_index_shows_the_appeal_as_printed_and_how_to_check_it(public: Path)
     assert "Entry withheld to protect the signatory" in text and 'id="entry-3"' in index
     manifest = json.loads((public / "manifest.json").read_text())
     assert manifest["root"] in text and "Maria Nowak" in text and "Warszawa" in text
+    assert "<bdi>Maria Nowak</bdi>" in index  # a record's text is isolated: a right-to-left name reorders nothing
     signer_hashes = {entry["sha256"] for entry in manifest["records"] if entry["path"].startswith("signatories/")}
     assert sum(digest in text for digest in signer_hashes) == len(signer_hashes)
     assert {"persons/pavel-latushka.html", "organizations/bypol.html", "rallies/warsaw-2023-05-21.html"} <= set(

@@ -177,7 +177,7 @@ def _entry(dossier: Dossier, signatory: Signatory, page: str, digest: str, entri
     export adds, and the record's hash. Only records the edition publishes are linked (a withheld record's id
     may carry a name); a public entry never names a withheld one, and the link is left out if it ever did."""
     position, anchor = signatory.position, f"{page}#entry-{signatory.position}"
-    said = _esc(signatory.as_printed)
+    said = _text(signatory.as_printed)
     if signatory.person and dossier.holds("person", signatory.person.ref):
         entries.of_person.setdefault(signatory.person.ref, []).append((position, anchor))
         entries.names.append((signatory.person.name, anchor))
@@ -188,12 +188,13 @@ def _entry(dossier: Dossier, signatory: Signatory, page: str, digest: str, entri
         organization = capacity.organization
         if organization and dossier.holds("organization", organization.ref):
             entries.of_organization.setdefault(organization.ref, []).append((position, anchor, capacity.role))
-            roles.append(f"{_esc(capacity.role)}, {_link(f'organizations/{organization.ref}.html', organization.name)}")
+            page_of = f"organizations/{organization.ref}.html"
+            roles.append(f"{_text(capacity.role)}, {_link(page_of, organization.name)}")
         else:
-            roles.append(_esc(capacity.role) + (f", {_esc(organization.name)}" if organization else ""))
-    extra = [f"signed {_esc(signatory.signed.as_printed)}" if signatory.signed else "",
-             _esc(", ".join(filter(None, (signatory.place.city, signatory.place.country)))) if signatory.place else "",
-             f"“{_esc(signatory.comment)}”" if signatory.comment else ""]
+            roles.append(_text(capacity.role) + (f", {_text(organization.name)}" if organization else ""))
+    extra = [f"signed {_text(signatory.signed.as_printed)}" if signatory.signed else "",
+             _text(", ".join(filter(None, (signatory.place.city, signatory.place.country)))) if signatory.place else "",
+             f"“{_text(signatory.comment)}”" if signatory.comment else ""]
     details = "; ".join(filter(None, [*roles, *extra]))
     return (f'<li id="entry-{position}" value="{position}">{said}' + (f"<br>{details}" if details else "")
             + f'<br><span class="hash">record SHA-256 {digest}</span></li>')
@@ -205,7 +206,7 @@ def _name_pages(facts: SiteFacts, entries: _Entries) -> Iterator[tuple[str, byte
     names = sorted(entries.names, key=lambda item: (item[0].casefold(), item[1]))
     count = (len(names) + PAGE_SIZE - 1) // PAGE_SIZE
     pages = [names[start:start + PAGE_SIZE] for start in range(0, len(names), PAGE_SIZE)]
-    index = "".join(f'<li><a href="names-{number}.html">{_esc(page[0][0])} to {_esc(page[-1][0])}</a></li>'
+    index = "".join(f'<li><a href="names-{number}.html">{_text(page[0][0])} to {_text(page[-1][0])}</a></li>'
                     for number, page in enumerate(pages, 1))
     for number, page in enumerate(pages, 1):
         listed = "".join(f"<li>{_link(link, name)}</li>" for name, link in page)
@@ -219,12 +220,12 @@ def _agent_page(bundle: Bundle, facts: SiteFacts, agent: Person | Organization, 
     folder = BY_NAME[agent.type].folder
     rows = [f"<li>{_link('../' + item[1], f'Entry {item[0]:,}')}" + (f": {_esc(item[2])}" if len(item) > 2 else "")
             + "</li>" for item in shown]
-    body = [f"<h1>{_esc(agent.names[0])}</h1>", '<nav><a href="../index.html">The appeal</a></nav>',
-            "<h2>As the sources print the name</h2><ul>" + "".join(f"<li>{_esc(name)}</li>" for name in agent.names)
+    body = [f"<h1>{_text(agent.names[0])}</h1>", '<nav><a href="../index.html">The appeal</a></nav>',
+            "<h2>As the sources print the name</h2><ul>" + "".join(f"<li>{_text(name)}</li>" for name in agent.names)
             + "</ul>"]
     if agent.archivist_names:
         body.append("<h2>Added by the archivist</h2><ul>" + "".join(
-            f'<li lang="{_esc(form.lang)}">{_esc(form.text)} ({_esc(form.note)})</li>'
+            f'<li><bdi lang="{_esc(form.lang)}">{_esc(form.text)}</bdi> ({_esc(form.note)})</li>'
             for form in agent.archivist_names) + "</ul>")
     if rows:
         body.append(f"<h2>In the list of signatories</h2><ul>{''.join(rows)}</ul>")
@@ -279,7 +280,13 @@ def _count(count: Count) -> str:
 
 
 def _link(target: str, text: str) -> str:
-    return f'<a href="{html.escape(target)}">{_esc(text)}</a>'
+    return f'<a href="{html.escape(target)}">{_text(text)}</a>'
+
+
+def _text(text: Any) -> str:
+    """Text a record gives, isolated from what surrounds it: a right-to-left name cannot reorder the page's words
+    around it."""
+    return f"<bdi>{_esc(text)}</bdi>"
 
 
 def _esc(text: Any) -> str:

@@ -12,7 +12,9 @@ the leaf that supersedes it) and names the edition it extends in "extends", with
 proof from that tree to this one. The earlier leaves come from the earlier edition's manifest: nothing of an
 earlier record's text is needed. A public edition withholds what it must of them like of anything else: a
 superseded leaf of a restricted record, and a retracted leaf nobody published before, are withheld leaves
-marked with their status.
+marked with their status. And what an earlier edition did not publish stays withheld (`Kept`), whatever the
+records say now: a full edition's manifest names those places ("protected", editions.py), because the
+names that made them protected may be gone with the records retracted since.
 """
 
 from __future__ import annotations

@@ -264,6 +264,19 @@ def test_each_report_has_the_fields_the_codes_page_lists(records: Path, isolated
         "verify": report("verify", str(tmp_path / "build" / f"{NAME}.pdf")),
         "identity": report("identity"), "schema": report("schema", "--dir", str(REPO / "schema")),
     }
+    # The fields an edition that extends another adds (docs/editions.md), in the same rows.
+    pdf, later = tmp_path / "build" / f"{NAME}.pdf", tmp_path / "later" / f"{NAME}.pdf"
+    with open(records / "persons" / "pavel-latushka.yaml", "a", encoding="utf-8") as person:
+        person.write("archivist_note: Head of the NAM.\ncorrection_note: Added his office.\n")
+    built = report("build", "records", "--out", str(tmp_path / "later"), "--extends", str(pdf))
+    assert built["ok"], built["issues"]
+    extended = report("verify", str(later), "--extends", str(pdf))
+    consistency = report("prove", "--consistency", str(pdf), str(later), "--out", str(tmp_path / "c.json"))
+    from appeal_archive.ledger.lineage import Changes
+
+    retraction = Changes(retracted=[{"path": "p", "reasons": ["r"], "index": 0}]).to_dict()  # as it prints one
+    runs["verify"] = {**runs["verify"], **extended["extends"], **extended, "retracted": retraction["retracted"]}
+    runs["prove"] = {**runs["prove"], **consistency}
     export = tmp_path / "export.csv"
     export.write_text("name,city,publish\nJan Kowalski,Gdańsk,yes\nJan Kowalski,Gdańsk,yes\n,Łódź,yes\n",
                       encoding="utf-8")

@@ -115,6 +115,7 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
     from appeal_archive.views.linkedart import linked_art_documents
     from appeal_archive.views.pdf import render_archival_pdf
     from appeal_archive.views.site import site_facts, site_pages
+    from appeal_archive.views.verifier import trust_anchor, verify_page
 
     out = Path(out_dir)
     refuse_records_folder(out)
@@ -206,10 +207,13 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
                 progress.stage("writing the site")
                 graph = Bundle(dossier, build_date.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                names.distribution(bag, extending=proof is not None))
+                checker = verify_page(trust_anchor(material.certificate, material.chain)) if material else None
                 facts = site_facts(graph, identity, build_date.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                                   tuple(name for name in written if name != LINKED_ART_ZIP))
+                                   tuple(name for name in written if name != LINKED_ART_ZIP), checker)
                 for name, data in site_pages(dossier, graph, facts):
                     keep(f"{SITE}/{name}", data, durable=False)
+                if checker is not None:
+                    keep(f"{SITE}/verify.html", checker, durable=False)
             staging.write(CRATE, crate_bytes(record_set.config, manifest, build_date, described))
             written.append(CRATE)
             described.clear()

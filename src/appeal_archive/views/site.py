@@ -42,6 +42,7 @@ class SiteFacts:
     built: str  # ISO 8601
     files: tuple[str, ...]  # the signed files beside site/, linked from every page's foot
     context: str  # the bundle's JSON-LD context, as every page's block has it
+    verifier: str | None = None  # SHA-256 of verify.html (verifier.py), when the edition is signed
 
 
 @dataclass
@@ -258,7 +259,9 @@ def _integrity(dossier: Dossier, facts: SiteFacts) -> str:
             + (f"; the custodian CA's SHA-256 fingerprint <code>{signer.issuer_fingerprint}</code> (compare it with "
                "the one the custodian publishes)" if signer.issuer_fingerprint else "") + ".</p>"
             "<p>These pages are a view: the evidence is the signed files, which the command "
-            "<code>appeal-archive verify</code> checks offline.</p>")
+            "<code>appeal-archive verify</code> checks offline"
+            + (f', and <a href="verify.html">this page</a> (SHA-256 <code>{facts.verifier}</code>) in your browser'
+               if facts.verifier else "") + ".</p>")
 
 
 def _page(title: str, body: list[str], lines: list[bytes], facts: SiteFacts, up: str = "") -> bytes:
@@ -293,6 +296,8 @@ def _esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def site_facts(bundle: Bundle, signer: SignerIdentity, built: str, files: tuple[str, ...]) -> SiteFacts:
+def site_facts(bundle: Bundle, signer: SignerIdentity, built: str, files: tuple[str, ...],
+               verifier: bytes | None = None) -> SiteFacts:
     return SiteFacts(signer, built, files, json.dumps(bundle.context(), ensure_ascii=False, sort_keys=True,
-                                                      separators=(",", ":")))
+                                                      separators=(",", ":")),
+                     hashlib.sha256(verifier).hexdigest() if verifier is not None else None)

@@ -17,7 +17,7 @@ from appeal_archive import codes  # noqa: E402
 
 SOURCE = REPO / "src" / "appeal_archive"
 CODE = re.compile(r"^[a-z]+(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
-FILE_NAME = re.compile(r"\.(?:yaml|json|zip|pem|pdf|txt|so|ttl|html)\b")
+FILE_NAME = re.compile(r"\.(?:yaml|json|zip|pem|pdf|txt|so|ttl|html|js)\b")
 
 
 def test_the_import_graph_has_no_cycle():

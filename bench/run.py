@@ -354,6 +354,32 @@ def bench_editions(sizes: list[int]) -> None:
             if size >= 10_000:
                 judge("the site's largest page", largest / 1e6, 2, "MB")
                 judge("the site's pages", len(pages), 5000, "files")
+            public = Path(scratch) / "public"
+            bundle = next(public.glob("*.jsonld"))
+            page_s, verdict = page_verify(public / "site" / "verify.html", [bundle, Path(f"{bundle}.p7s")])
+            cli_s, _, code = measure([cli, "verify", str(bundle)])
+            print(f"  verify.html: {verdict} in {page_s:.1f} s (Chromium, from file:); appeal-archive verify of the "
+                  f"bundle: exit {code} in {cli_s:.1f} s", flush=True)
+
+
+def page_verify(page: Path, files: list[Path]) -> tuple[float, str]:
+    """Seconds from giving the files to site/verify.html to its verdict, in Debian's Chromium (Playwright)."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return float("nan"), "not measured (no Chromium)"
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            tab = browser.new_page()
+            tab.goto(page.as_uri())
+            started = time.perf_counter()
+            tab.set_input_files("#files", [str(file) for file in files])
+            tab.wait_for_selector('#verdict:not([data-verdict=""])', state="attached", timeout=600_000)
+            return time.perf_counter() - started, tab.get_attribute("#verdict", "data-verdict") or ""
+        finally:
+            browser.close()
 
 
 HOSTILE_LIMIT = 300_000_000  # bytes of PSS, summed over verify's processes

@@ -98,6 +98,18 @@ def test_no_alteration_the_command_refuses_is_verified_by_the_page(public: Path,
     first, second = chance.sample(graph, 2)
     swapped = list(lines)
     swapped[first], swapped[second] = swapped[second], swapped[first]
+    # The signature made to check something other than the bundle given: the bundle it signed embedded in it,
+    # beside an altered one (a reader that checks embedded content would verify the altered one), and two signers.
+    from asn1crypto import cms
+
+    embedded = cms.ContentInfo.load(signature)
+    embedded["content"]["encap_content_info"]["content"] = bundle
+    twice = cms.ContentInfo.load(signature)
+    twice["content"]["signer_infos"] = [twice["content"]["signer_infos"][0], twice["content"]["signer_infos"][0]]
+    altered_demand = bundle.replace(b"Immediately impose maximum", b"Immediately lift the", 1)
+    assert altered_demand != bundle
+    cases += [("the signed bundle embedded beside an altered one", altered_demand, embedded.dump(force=True)),
+              ("two signers", bundle, twice.dump(force=True))]
     cases += [("a node repeated", b"\n".join(lines[:graph[1]] + [lines[graph[1]]] + lines[graph[1]:]), signature),
               ("a node dropped", b"\n".join(lines[:graph[2]] + lines[graph[2] + 1:]), signature),
               ("two nodes swapped", b"\n".join(swapped), signature)]

@@ -11,6 +11,18 @@ import { sha256 } from "@noble/hashes/sha256";
 const MAX_BYTES = 256 * 1024 * 1024;
 const TIME_STAMP_TOKEN = "1.2.840.113549.1.9.16.2.14"; // id-aa-signatureTimeStampToken
 const SIGNING_TIME = "1.2.840.113549.1.9.5";
+const CONTENT_TYPE = "1.2.840.113549.1.9.3";
+const MESSAGE_DIGEST = "1.2.840.113549.1.9.4";
+const SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47";
+const ID_DATA = "1.2.840.113549.1.7.1";
+const MAX_LINE = 1 << 20; // verify's limits (layout.MAX_BUNDLE_LINE, inputs.parse_json)
+const MIN_BYTES_PER_VALUE = 24;
+const RECORD_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const SALT = /^(?:[0-9a-f]{2}){16,64}$/;
+// What this page does not judge yet: editions that extend another, and a full edition's protected places.
+const LINEAGE_KEYS = ["editionRoot", "earlierPath", "leafStatus", "markedIn", "protectedLeaf", "protectedLeafCount",
+                      "wasRevisionOf", "earlierLeaf"];
+export class NotJudged extends Error {}
 const TYPES = { appeals: "appeal", persons: "person", organizations: "organization", rallies: "rally",
                 signatories: "signatory", sources: "source" };
 const PART_NAMES = ["integrity", "signer", "time", "completeness"];
@@ -63,9 +75,18 @@ export function bundleRoot(text) {
   const body = lines.slice(start + 1, lines.length - 3);
   const places = new Map();
   let dataset = null;
+  const encoder = new TextEncoder();
+  if (lines.some((line) => encoder.encode(line).length > MAX_LINE)) throw new Error("a line is longer than any node");
   for (const [number, raw] of body.entries()) {
     const line = raw.replace(/^    /, "").replace(/,$/, "");
+    const values = (line.match(/[,[{]/g) || []).length;
+    if (values * MIN_BYTES_PER_VALUE > encoder.encode(line).length + 4 * MIN_BYTES_PER_VALUE) {
+      throw new Error(`node ${number + 1} is denser than any node appeal-archive writes`);
+    }
     const node = JSON.parse(line);
+    if (LINEAGE_KEYS.some((key) => key in node)) {
+      throw new NotJudged("it is an edition that extends another, or a full edition naming protected places");
+    }
     if (sortedJson(node) !== line || raw !== `    ${line}${number < body.length - 1 ? "," : ""}`) {
       throw new Error(`node ${number + 1} is not written as appeal-archive writes a node`);
     }
@@ -76,14 +97,17 @@ export function bundleRoot(text) {
     if ("recordPath" in node) {
       const path = node.recordPath;
       const type = typeof path === "string" ? TYPES[path.split("/")[0]] : undefined;
-      if (!type || !isHash(node.recordSha256) || typeof node.recordSalt !== "string" || typeof node.identifier !== "string"
+      if (!type || !isHash(node.recordSha256) || typeof node.recordSalt !== "string" || !SALT.test(node.recordSalt)
+          || typeof node.identifier !== "string" || !RECORD_ID.test(node.identifier)
           || path !== `${path.split("/")[0]}/${node.identifier}.yaml`) throw new Error(`the record node ${node["@id"]} is malformed`);
       place(node.leafIndex, leafHash({ kind: "record", path, id: node.identifier, type, sha256: node.recordSha256,
                                        salt: node.recordSalt }));
     }
     if ("documentPath" in node) {
-      if (!isHash(node.sha256) || typeof node.documentSalt !== "string" || typeof node.documentPath !== "string"
-          || !node.documentPath.startsWith("sources/")) throw new Error(`the document node ${node["@id"]} is malformed`);
+      const name = typeof node.documentPath === "string" ? node.documentPath.slice("sources/".length) : "";
+      if (!isHash(node.sha256) || typeof node.documentSalt !== "string" || !SALT.test(node.documentSalt)
+          || !node.documentPath.startsWith("sources/") || ["", ".", ".."].includes(name) || /[/\\]/.test(name)
+          || /[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new Error(`the document node ${node["@id"]} is malformed`);
       place(node.documentLeafIndex, leafHash({ kind: "source-document", path: node.documentPath, sha256: node.sha256,
                                                salt: node.documentSalt }));
     }
@@ -96,7 +120,8 @@ export function bundleRoot(text) {
       dataset = node;
     }
   }
-  if (dataset === null || !isHash(dataset.rootHash) || dataset.manifestVersion !== 2 || !isPlace(dataset.treeSize)) {
+  if (dataset === null || !isHash(dataset.rootHash) || dataset.manifestVersion !== 2 || !isPlace(dataset.treeSize)
+      || !["full", "public"].includes(dataset.edition)) {
     throw new Error("it states no root of a salted Merkle tree (manifest_version 2)");
   }
   const leaves = [];
@@ -128,6 +153,43 @@ function subjectName(certificate) {
   return cn ? cn.value.valueBlock.value : "(no common name)";
 }
 
+// What `appeal-archive verify` (pyHanko) also requires of the bundle's signature: one signer, detached (pkijs
+// would check an embedded copy instead of the bundle given), over id-data, with CAdES's signed attributes, the
+// signing-certificate-v2 naming the very certificate that signed, and that certificate fit to sign.
+function cadesProblem(signed) {
+  if (signed.signerInfos.length !== 1) return "it has not exactly one signer";
+  if (signed.encapContentInfo.eContent !== undefined) return "it carries content of its own";
+  if (signed.encapContentInfo.eContentType !== ID_DATA) return "it does not sign plain data";
+  const signerInfo = signed.signerInfos[0];
+  const attributes = signerInfo.signedAttrs ? signerInfo.signedAttrs.attributes : [];
+  const types = attributes.map((attribute) => attribute.type);
+  for (const needed of [CONTENT_TYPE, MESSAGE_DIGEST, SIGNING_CERTIFICATE_V2]) {
+    if (types.filter((type) => type === needed).length !== 1) return "its signed attributes are not CAdES's";
+  }
+  const certificate = (signed.certificates || []).find((candidate) => candidate instanceof pkijs.Certificate
+    && signerInfo.sid instanceof pkijs.IssuerAndSerialNumber
+    && candidate.serialNumber.isEqual(signerInfo.sid.serialNumber) && candidate.issuer.isEqual(signerInfo.sid.issuer));
+  if (!certificate) return "it does not carry the certificate that signed";
+  const essValue = attributes.find((attribute) => attribute.type === SIGNING_CERTIFICATE_V2).values[0];
+  const first = essValue.valueBlock.value[0] && essValue.valueBlock.value[0].valueBlock.value[0];
+  const items = first ? first.valueBlock.value : [];
+  const hashAlgorithm = items.length > 1 && items[0] instanceof asn1js.Sequence ? items[0] : null;
+  const certHash = items.find((item) => item instanceof asn1js.OctetString);
+  if (hashAlgorithm && hashAlgorithm.valueBlock.value[0].valueBlock.toString() !== "2.16.840.1.101.3.4.2.1") {
+    return "its signing-certificate-v2 does not use SHA-256";
+  }
+  const own = sha256(new Uint8Array(certificate.toSchema(true).toBER(false)));
+  if (!certHash || hex(new Uint8Array(certHash.valueBlock.valueHexView)) !== hex(own)) {
+    return "its signing-certificate-v2 names another certificate than the one that signed";
+  }
+  const usage = (certificate.extensions || []).find((extension) => extension.extnID === "2.5.29.15");
+  if (usage) {
+    const bits = new Uint8Array(usage.parsedValue.valueBlock.valueHexView)[0] || 0;
+    if (!(bits & 0x80) && !(bits & 0x40)) return "the certificate that signed may not sign (its key usage)";
+  }
+  return null;
+}
+
 export async function judgeBundle(bundle, signature, anchorsPem) {
   const parts = Object.fromEntries(PART_NAMES.map((name) => [name, { ok: null, said: [] }]));
   const verdict = { verdict: "failed", root: null, parts, signer: null };
@@ -135,6 +197,9 @@ export async function judgeBundle(bundle, signature, anchorsPem) {
   try {
     manifest = bundleRoot(new TextDecoder("utf-8", { fatal: true }).decode(bundle));
   } catch (error) {
+    if (error instanceof NotJudged) {
+      return notJudged(`This page does not judge this bundle yet (${error.message}): run \`appeal-archive verify\`.`);
+    }
     parts.integrity.ok = false;
     parts.integrity.said.push(`The bundle cannot be read as one appeal-archive made: ${error.message}.`);
     return verdict;
@@ -150,6 +215,12 @@ export async function judgeBundle(bundle, signature, anchorsPem) {
   } catch (error) {
     parts.integrity.ok = false;
     parts.integrity.said.push("The signature file is not a CMS signature.");
+    return verdict;
+  }
+  const form = cadesProblem(signed);
+  if (form) {
+    parts.integrity.ok = false;
+    parts.integrity.said.push(`The signature is not a detached CAdES signature as appeal-archive makes: ${form}.`);
     return verdict;
   }
   const signerInfo = signed.signerInfos[0];

@@ -4,11 +4,12 @@ and retracted since (ledger/lineage.py says how an edition extends another)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from appeal_archive.files import FileRefused, sha256_of
+from appeal_archive.layout import MAX_PDF_BYTES
 from appeal_archive.ledger.lineage import changes_since, edition_number, proof_between, proof_holds
 from appeal_archive.ledger.manifest import tree_leaves
 from appeal_archive.verify.report import VerifyReport
@@ -156,17 +157,17 @@ def signing_time_of(report: VerifyReport) -> str:
 
 
 def signed_file_digest(path: Path) -> str:
-    """SHA-256 of the signed file an edition names: the PDF or bundle itself, or a bag's PDF."""
+    """SHA-256 of the signed file an edition names: the PDF or bundle itself, or a bag's PDF ("" when a bag
+    does not hold exactly one, or the file is not one verify reads)."""
     if path.is_dir():
         pdfs = sorted((path / "data").glob("*.pdf"))
         if len(pdfs) != 1:
             return ""
         path = pdfs[0]
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    try:
+        return sha256_of(path, MAX_PDF_BYTES)
+    except FileRefused:
+        return ""
 
 
 def verify_extension(new: str | Path, old: str | Path, trust_roots: Sequence[Path] = ()) -> VerifyReport:

@@ -57,23 +57,25 @@ class _Entries:
     of_organization: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
     names: list[tuple[str, str]] = field(default_factory=list)  # (name as printed, link)
     paged: set[str] = field(default_factory=set)  # the persons with a page of their own
+    hashes: dict[str, str] = field(default_factory=dict)  # each published record's SHA-256, by path
 
 
 def site_pages(dossier: Dossier, bundle: Bundle, facts: SiteFacts) -> Iterator[tuple[str, bytes]]:
     """Every page of the site, as (path under site/, bytes), one at a time."""
-    entries = _Entries(paged=_paged_persons(dossier))
+    entries = _Entries(paged=_paged_persons(dossier),
+                       hashes={entry["path"]: entry["sha256"] for entry in dossier.manifest["records"]})
     for appeal in dossier.appeals:
         yield from _signatory_pages(dossier, bundle, facts, appeal, entries)
     yield "index.html", _index(dossier, bundle, facts, entries)
     yield from _name_pages(facts, entries)
-    hashes = {entry["path"]: entry["sha256"] for entry in dossier.manifest["records"]}
     for person in dossier.persons():
         if person.id in entries.paged:
-            yield _agent_page(bundle, facts, person, entries.of_person.get(person.id, []), hashes)
+            yield _agent_page(bundle, facts, person, entries.of_person.get(person.id, []), entries.hashes)
     for organization in dossier.organizations():
-        yield _agent_page(bundle, facts, organization, entries.of_organization.get(organization.id, []), hashes)
+        yield _agent_page(bundle, facts, organization, entries.of_organization.get(organization.id, []),
+                          entries.hashes)
     for rally in dossier.rallies.values():
-        yield _rally_page(bundle, facts, rally, hashes)
+        yield _rally_page(bundle, facts, rally, entries.hashes)
 
 
 # --- the pages ---------------------------------------------------------------------------------------------
@@ -92,13 +94,11 @@ def _paged_persons(dossier: Dossier) -> set[str]:
 def _index(dossier: Dossier, bundle: Bundle, facts: SiteFacts, entries: _Entries) -> bytes:
     # The record set's own nodes, but for one per withheld or earlier leaf (20,000 at 100,000 signatories with
     # every tenth restricted: 6 MB); the Dataset's node still lists every leaf's IRI.
-    body, lines = [], [line for line in bundle.lines_of(None, None)
-                       if b"#leaf-" not in line.split(b",", 1)[0]]  # a node line starts with its "@id"
+    body, lines = [], [line for line in bundle.lines_of(None, None) if b"#leaf-" not in _node_id(line)]
     for appeal in dossier.appeals:
         lines += entries.appeal_lines.get(appeal.id, [])
         body += _appeal(dossier, appeal)
-        body.append(_record_hash({entry["path"]: entry["sha256"] for entry in dossier.manifest["records"]
-                                  if entry["path"].startswith("appeals/")}, "appeal", appeal.id))
+        body.append(_record_hash(entries.hashes, "appeal", appeal.id))
         if appeal.id in entries.inline:
             items, entry_lines = entries.inline[appeal.id]
             body.append(items)
@@ -138,12 +138,11 @@ def _signatory_pages(dossier: Dossier, bundle: Bundle, facts: SiteFacts, appeal:
     marker, placed = b"#withheld-entry-", {}
     entries.appeal_lines[appeal.id] = []
     for line in bundle.lines_of("appeal", appeal):
-        node_id = line.split(b",", 1)[0]  # a node's line starts with its "@id"
+        node_id = _node_id(line)
         if marker in node_id:
             placed[int(node_id.split(marker, 1)[1].rstrip(b'"'))] = line
         else:
             entries.appeal_lines[appeal.id].append(line)
-    hashes = {entry["path"]: entry["sha256"] for entry in dossier.manifest["records"]}
     rows: list[tuple[int, Signatory | None]] = [(position, None) for position in withheld]
     rows += [(signatory.position, signatory) for signatory in dossier.signatories(appeal.id)]
     rows.sort(key=lambda row: row[0])
@@ -161,7 +160,7 @@ def _signatory_pages(dossier: Dossier, bundle: Bundle, facts: SiteFacts, appeal:
                              f"{_esc(WITHHELD_ENTRY)}</li>")
                 continue
             lines += bundle.lines_of("signatory", signatory)
-            items.append(_entry(dossier, signatory, name, hashes[BY_NAME["signatory"].path_of(signatory.id)],
+            items.append(_entry(dossier, signatory, name, entries.hashes[BY_NAME["signatory"].path_of(signatory.id)],
                                 entries))
         entries.pages.setdefault(appeal.id, []).append((first, last, name))
         listed = f'<ol class="entries">{"".join(items)}</ol>'
@@ -240,6 +239,11 @@ def _rally_page(bundle: Bundle, facts: SiteFacts, rally: Rally, hashes: dict[str
             f"<p>{_esc(rally.date_as_printed)}, {_esc(rally.city)} ({_esc(rally.country)})</p>",
             f"<p>Participants: {_count(rally.participants)}</p>", _record_hash(hashes, "rally", rally.id)]
     return f"rallies/{rally.id}.html", _page(rally.as_printed, body, bundle.lines_of("rally", rally), facts, up="../")
+
+
+def _node_id(line: bytes) -> bytes:
+    """The "@id" a bundle's node line starts with (its keys are sorted, and "@id" sorts first)."""
+    return line.split(b",", 1)[0]
 
 
 def _record_hash(hashes: dict[str, str], record_type: str, record_id: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from appeal_archive.errors import Issue
 from appeal_archive.files import FileRefused, read_regular
@@ -26,20 +27,31 @@ _HINT = ("write a list of `- path: <folder>/<file>` (as the manifest names the r
          "withdrawn>`")
 
 
-def read_retractions(root: Path, display_root: str) -> tuple[dict[str, str], list[Issue]]:
-    """The retracted paths and their reasons, and what is wrong with the file (no file: nothing retracted)."""
+class Retractions(NamedTuple):
+    """The retracted paths and their reasons, what is wrong with the file, and its bytes as read (validate
+    searches them for protected names: a reason may be published)."""
+
+    reasons: dict[str, str]
+    issues: list[Issue]
+    raw: bytes = b""
+
+
+def read_retractions(root: Path, display_root: str) -> Retractions:
+    """records/retractions.yaml as read (no file: nothing retracted)."""
     where = display_path(display_root, RETRACTIONS_FILE)
     if not os.path.lexists(root / RETRACTIONS_FILE):
-        return {}, []
+        return Retractions({}, [])
     try:
-        loaded = load(read_regular(root / RETRACTIONS_FILE, MAX_RECORD_BYTES))
+        raw = read_regular(root / RETRACTIONS_FILE, MAX_RECORD_BYTES)
     except FileRefused as refused:
-        return {}, [refused.issue.in_file(where)]
+        return Retractions({}, [refused.issue.in_file(where)])
+    loaded = load(raw)
     issues = [issue.in_file(where) for issue in loaded.issues]
     if loaded.data is None:
-        return {}, issues
+        return Retractions({}, issues, raw)
     if not isinstance(loaded.data, list):
-        return {}, [*issues, Issue("retractions.shape", f"{RETRACTIONS_FILE} is not a list", file=where, hint=_HINT)]
+        return Retractions({}, [*issues, Issue("retractions.shape", f"{RETRACTIONS_FILE} is not a list", file=where,
+                                               hint=_HINT)], raw)
     retracted: dict[str, str] = {}
     for number, item in enumerate(loaded.data):
         pointer = f"/{number}"
@@ -60,4 +72,4 @@ def read_retractions(root: Path, display_root: str) -> tuple[dict[str, str], lis
                                 pointer=pointer, hint="keep one item for it"))
         else:
             retracted[item["path"]] = item["reason"]
-    return retracted, issues
+    return Retractions(retracted, issues, raw)

@@ -109,7 +109,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
                    "give the records folder, e.g. `appeal-archive validate records/`", file=display_root)
     listing = discover(root, display_root)
     ledger = read_ledger(root, display_root)
-    retractions, retraction_issues = read_retractions(root, display_root)
+    retractions, retraction_issues, retractions_raw = read_retractions(root, display_root)
     salted_paths = listing.leaf_files
     salted = salt_new(root, salted_paths, ledger) if salt and not ledger.issues else []
     context = ScanContext(root, display_root, keep_data=keep_data, digests=digests)
@@ -146,7 +146,7 @@ def check_records(records_dir: str | os.PathLike, keep_data: bool = False, jobs:
               f"{RETRACTIONS_FILE}, or remove the record itself", file=display_path(display_root, RETRACTIONS_FILE))
         for path in sorted(set(retractions) & ({record.path for record in records} | set(listing.documents)))]
     if retractions and restricted and (exposed := exposure_in_file(
-            records, restricted, (root / RETRACTIONS_FILE).read_bytes(), display_path(display_root, RETRACTIONS_FILE))):
+            records, restricted, retractions_raw, display_path(display_root, RETRACTIONS_FILE))):
         set_issues.append(exposed)
 
     issues = [*listing.issues, *ledger_issues(ledger, salted_paths, display_root, retractions), *config.issues,

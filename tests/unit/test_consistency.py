@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 
 from appeal_archive.layout import CONSISTENCY_PROOF_FORMAT
 from appeal_archive.ledger.leaves import document_entry, leaf, record_entry, root_hash, tree_leaves
-from appeal_archive.ledger.lineage import EditionRefused, Predecessor, changes_since, extend, proof_holds
+from appeal_archive.ledger.lineage import (
+    EditionRefused,
+    Predecessor,
+    changes_since,
+    edition_number,
+    extend,
+    proof_holds,
+    published_places,
+)
 from appeal_archive.ledger.merkle import consistency_proof, tree_hash
 from appeal_archive.verify.lineage import extension_problem
 
@@ -85,7 +93,7 @@ def test_every_edition_of_a_generated_log_extends_every_earlier_one_and_a_forger
         assert tree_hash(leaves).hex() == new["root"]
         for old in log[:later + 1]:
             assert extension_problem(old, new) is None
-            changes = changes_since(old, new)
+            changes = changes_since(new, old["tree_size"], edition_number(old), published_places(old))
             assert not set(changes.added) & {item["path"] for item in changes.corrected}
         if later:
             # The proof it carries, against one made independently from the leaves (RFC 9162 proofs are unique).

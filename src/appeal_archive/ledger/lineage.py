@@ -237,6 +237,13 @@ def published_paths(manifest: Mapping[str, Any]) -> set[str]:
     return {item["path"] for item in items if item["index"] not in protected}
 
 
+def published_places(manifest: Mapping[str, Any]) -> set[int]:
+    """The places of the entries an edition published: a public one's entries, or a full one's but those it
+    names as protected (its public edition withheld them)."""
+    protected = set(manifest.get("protected", ()))
+    return {entry["index"] for entry in _entries(manifest) if entry["index"] not in protected}
+
+
 def edition_number(manifest: Mapping[str, Any]) -> int:
     """An edition's place in its log: 1 for a first edition, one more than the edition it extends otherwise (an
     edition that only retracts has the tree of the one before it, so its number, not its size, tells them apart)."""
@@ -244,13 +251,13 @@ def edition_number(manifest: Mapping[str, Any]) -> int:
     return 1 if extends is None else extends["number"] + 1
 
 
-def changes_since(old: Mapping[str, Any], manifest: Mapping[str, Any]) -> Changes:  # noqa: C901 - one walk
-    """What `manifest` adds to the edition `old` of its log: the leaves of `old`'s tree marked superseded or
-    retracted by an edition after it (an earlier leaf says which: `marked_in`, its number), each followed to the
-    record's leaf now; the records appended since that supersede none of those leaves; and how many of `old`'s
-    published entries this edition withholds since (restricted since: counted, never named)."""
-    # `old` is an edition's manifest, or (on the cover, which knows no more) the "extends" naming it.
-    old_size, old_number = old["tree_size"], old["number"] if "records" not in old else edition_number(old)
+def changes_since(manifest: Mapping[str, Any], old_size: int, old_number: int,
+                  old_published: Iterable[int] = ()) -> Changes:  # noqa: C901 - one walk
+    """What `manifest` adds to the edition of its log numbered `old_number`, of `old_size` leaves: the leaves of
+    that tree marked superseded or retracted by an edition after it (an earlier leaf says which: `marked_in`, its
+    number), each followed to the record's leaf now; the records appended since that supersede none of those
+    leaves; and how many of the entries it published (`old_published`, their places: published_places) this
+    edition withholds since (restricted since: counted, never named)."""
     changes = Changes()
     marked = {item["index"]: item for item in manifest.get("earlier", [])}
     live = {entry["path"] for entry in _entries(manifest)}
@@ -278,9 +285,7 @@ def changes_since(old: Mapping[str, Any], manifest: Mapping[str, Any]) -> Change
                           and item["index"] >= old_size and item["index"] not in reached and item["path"] not in live]
     changes.withheld = sum(1 for item in manifest["withheld"] if "status" in item and item["marked_in"] > old_number)
     bare = {item["index"] for item in manifest["withheld"] if "status" not in item}
-    protected = set(old.get("protected", ()))  # never published: not withheld *since*
-    changes.withheld_since = sum(1 for entry in _entries(old) if entry["index"] in bare and entry["index"]
-                                 not in protected) if "records" in old else 0
+    changes.withheld_since = len(bare.intersection(old_published))
     changes.added = sorted(entry["path"] for entry in _entries(manifest)
                            if entry["index"] >= old_size and entry["path"] not in touched)
     return changes

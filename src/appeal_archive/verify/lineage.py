@@ -10,7 +10,13 @@ from typing import Any
 
 from appeal_archive.files import FileRefused, sha256_of
 from appeal_archive.layout import MAX_PDF_BYTES
-from appeal_archive.ledger.lineage import changes_since, edition_number, proof_between, proof_holds
+from appeal_archive.ledger.lineage import (
+    changes_since,
+    edition_number,
+    proof_between,
+    proof_holds,
+    published_places,
+)
 from appeal_archive.ledger.manifest import tree_leaves
 from appeal_archive.verify.report import VerifyReport
 
@@ -118,7 +124,8 @@ def check_extension(report: VerifyReport, old_report: VerifyReport, old_file: st
                     f"({', '.join(signer.describe() for signer in old_report.signers)})",
                     "a custodian's new certificate is expected to chain to the same CA: give --trust-root",
                     severity="warning")
-    changes = changes_since(old_manifest, new_manifest)
+    changes = changes_since(new_manifest, old_manifest["tree_size"], edition_number(old_manifest),
+                            published_places(old_manifest))
     report.extends.update(ok=True, from_size=old_manifest["tree_size"], to_size=new_manifest["tree_size"],
                           **changes.to_dict())
     report.passed("integrity", f"it extends {old_file}: the first {old_manifest['tree_size']} of its "

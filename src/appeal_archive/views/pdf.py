@@ -118,7 +118,7 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
     if extends is not None:
         layout.space(6)
         layout.line("Since the edition it extends:", BOLD)
-        for line in changes_since(extends, dossier.manifest).lines():
+        for line in changes_since(dossier.manifest, extends["tree_size"], extends["number"]).lines():
             layout.paragraph(line, NOTE)
         layout.paragraph(f"The RFC 9162 consistency proof from that tree to this one is attached "
                          f"({CONSISTENCY_PROOF}); `appeal-archive verify THIS.pdf --extends THAT.pdf` checks both "

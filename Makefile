@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 RECORDS ?= records
 OUT ?= build
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+# What the browser tests run in the page (axe-core) and what rebuilds the verifier page's script, pinned.
+WEB_STAMP := web/node_modules/.installed-$(shell cksum < web/package-lock.json | cut -d' ' -f1)
 
 .PHONY: build test check bench validate fmt manifest verify clean
 
@@ -15,7 +17,7 @@ build: $(STAMP)
 
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: pytest keeps the test modules it rewrites (and
 # hypothesis's, a plugin) only in __pycache__, and compiling them again costs each worker 2 s a run.
-test: $(STAMP)
+test: $(STAMP) $(WEB_STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder
 
 # The static checks CI runs before the tests: ruff (its rules are in pyproject.toml) and mypy on src/.
@@ -57,6 +59,13 @@ $(STAMP): pyproject.toml constraints.txt
 		| sed -u 's/^/    /'; true; }
 	touch $(STAMP)
 	@echo "==> ready: run the commands as $(BIN)/appeal-archive, or '. $(BIN)/activate' first"
+
+$(WEB_STAMP): web/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "==> installing web/'s pinned packages (axe-core, the verifier's libraries)"; \
+		npm ci --prefix web --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is missing: the browser tests run without axe-core and the verifier's rebuild is skipped" \
+		"(on Debian/Ubuntu: sudo apt-get install npm)"; fi
 
 clean:
 	rm -rf $(VENV) build/* .pytest_cache .hypothesis

@@ -162,7 +162,7 @@ def test_a_real_browser_loads_every_page_from_file_with_no_request_and_no_violat
                                            "'wcag21aa']}).then(result => result.violations.map(v => v.id))")
                     assert found == [], (name, found)
                 elif __import__("os").environ.get("CI"):
-                    pytest.fail("axe-core is missing (.ci/run installs it with npm ci in web/)")
+                    pytest.fail("axe-core is missing (`make test` installs it with npm ci in web/)")
             assert problems == []
             assert requests and all(url.startswith("file:") for url in requests), requests
         finally:

@@ -168,8 +168,8 @@ def test_the_page_script_is_rebuilt_from_its_pinned_sources_byte_for_byte(tmp_pa
     npm = shutil.which("npm")
     if npm is None or not (REPO / "web" / "node_modules" / ".bin" / "esbuild").exists():
         if os.environ.get("CI"):
-            pytest.fail("npm and web/node_modules are missing (.ci/run runs npm ci --prefix web)")
-        pytest.skip("npm ci --prefix web has not been run")
+            pytest.fail("npm and web/node_modules are missing (`make test` runs npm ci --prefix web)")
+        pytest.skip("npm ci --prefix web has not been run (`make test` runs it when npm is there)")
     out = tmp_path / "verifier.js"
     package = json.loads((REPO / "web" / "package.json").read_text(encoding="utf-8"))
     command = package["scripts"]["build"].split(" && ")[0].replace(

@@ -593,7 +593,9 @@ def resigned(build: Path, change) -> Path:
     return resigned_pdf(pdf_of(build), change)
 
 
-def resigned_pdf(pdf: Path, change) -> Path:
+def resigned_pdf(pdf: Path, change, material=None) -> Path:
+    """`pdf` stripped of its signature, changed by `change(document)` and signed again at B-B, by `material` (a
+    signer's key and certificate) or else by the attacker's own."""
     from appeal_archive.signing.sign import sign_pdf
 
     with pikepdf.open(pdf) as document:
@@ -606,28 +608,38 @@ def resigned_pdf(pdf: Path, change) -> Path:
         change(document)
         buffer = io.BytesIO()
         document.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-    material = attacker_material()
-    pdf.write_bytes(sign_pdf(buffer.getvalue(), material, reason="an attacker's own signature"))
+    pdf.write_bytes(sign_pdf(buffer.getvalue(), material or attacker_material(), reason="an attacker's own signature"))
     return pdf
 
 
-def _replace_attachment(build: Path, name: str, content: bytes) -> Path:
-    """The attached file `name` replaced, wherever it travels: attached on its own, or (above 2,000 records) as
-    a member of records.zip; or attached, when the PDF carries no such file."""
+def replacing(name: str, content: bytes | None):
+    """A change (for `resigned_pdf`) replacing the attached file `name` wherever it travels: attached on its own,
+    or (above 2,000 records) as a member of records.zip or canonical.zip; attached, when the PDF carries no
+    such file; removed, when `content` is None."""
     def change(document) -> None:
-        original = document.attachments["records.zip"].get_file().read_bytes() \
-            if "records.zip" in document.attachments else b""
-        if name in document.attachments or not original or name not in zipfile.ZipFile(io.BytesIO(original)).namelist():
-            document.attachments[name] = pikepdf.AttachedFileSpec(document, content, filename=name.replace("/", "__"))
+        holder = next((zip_name for zip_name, folder in (("records.zip", "records/"), ("canonical.zip", "canonical/"))
+                       if name.startswith(folder) and zip_name in document.attachments), None)
+        original = document.attachments[holder].get_file().read_bytes() if holder else b""
+        if name in document.attachments or not original or (
+                content is not None and name not in zipfile.ZipFile(io.BytesIO(original)).namelist()):
+            if content is None:
+                del document.attachments[name]
+            else:
+                document.attachments[name] = pikepdf.AttachedFileSpec(document, content,
+                                                                      filename=name.replace("/", "__"))
             return
         rewritten = io.BytesIO()
         with zipfile.ZipFile(io.BytesIO(original)) as old, zipfile.ZipFile(rewritten, "w") as new:
             for member in old.infolist():
-                new.writestr(member, content if member.filename == name else old.read(member))
-        document.attachments["records.zip"] = pikepdf.AttachedFileSpec(document, rewritten.getvalue(),
-                                                                       filename="records.zip")
+                if member.filename != name or content is not None:
+                    new.writestr(member, content if member.filename == name else old.read(member))
+        document.attachments[holder] = pikepdf.AttachedFileSpec(document, rewritten.getvalue(), filename=holder)
 
-    return resigned(build, change)
+    return change
+
+
+def _replace_attachment(build: Path, name: str, content: bytes) -> Path:
+    return resigned(build, replacing(name, content))
 
 
 def huge_integer_in_attached_record(build: Path, pki) -> Path:

@@ -225,3 +225,26 @@ def build_copy(signed_build_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "build"
     shutil.copytree(signed_build_dir, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Chromium for the session, in a thread of its own (browser.py); skipped where it is not installed (a
+    failure under CI)."""
+    from browser import Browser
+
+    chrome = Browser()
+    yield chrome
+    chrome.close()
+
+
+@pytest.fixture(scope="session")
+def verifier_page(tmp_path_factory: pytest.TempPathFactory, pki) -> Path:
+    """site/verify.html trusting the test PKI's root, as a public build signed by the PKI writes it."""
+    from cryptography import x509
+
+    from appeal_archive.views.verifier import verify_page
+
+    page = tmp_path_factory.mktemp("verifier-page") / "verify.html"
+    page.write_bytes(verify_page(x509.load_pem_x509_certificate(pki.root_cert.read_bytes())))
+    return page

@@ -28,16 +28,6 @@ pytestmark = pytest.mark.slow
 BUNDLE, SIGNATURE = f"{NAME}.jsonld", f"{NAME}.jsonld.p7s"
 
 
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing (.ci/run installs it)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    return playwright, chromium
-
-
 @pytest.fixture(scope="module")
 def public(tmp_path_factory, pki) -> Path:
     out = tmp_path_factory.mktemp("verifier") / "public"
@@ -48,27 +38,9 @@ def public(tmp_path_factory, pki) -> Path:
 
 
 @pytest.fixture
-def judge():
-    """judge(page, files) -> the page's verdict (data-verdict) and its text, for files given to its input."""
-    playwright, chromium = browser()
-    with playwright.sync_playwright() as driver:
-        chrome = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        requests: list[str] = []
-
-        def run(page_file: Path, files: list[Path]) -> tuple[str, str]:
-            page = chrome.new_page()
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto(page_file.as_uri())
-            page.set_input_files("#files", [str(file) for file in files])
-            # (the page's CSP allows no script but its own, so the wait is a selector, never an evaluated string)
-            page.wait_for_selector('#verdict:not([data-verdict=""])', state="attached", timeout=30_000)
-            said = page.get_attribute("#verdict", "data-verdict"), page.inner_text("#verdict")
-            page.close()
-            return said
-
-        yield run
-        chrome.close()
-        assert requests and all(url.startswith("file:") for url in requests), requests
+def judge(browser):
+    """judge(page, files, anchor=None, pin="") -> the page's verdict (data-verdict) and its text (browser.py)."""
+    return browser.judge
 
 
 def test_the_genuine_bundle_is_verified_with_the_root_verify_gives(public: Path, judge, pki):
@@ -77,6 +49,12 @@ def test_the_genuine_bundle_is_verified_with_the_root_verify_gives(public: Path,
     assert verdict == "verified" and f"Root: {root}" in said, said
     index = (public / "site" / "index.html").read_text(encoding="utf-8")
     assert hashlib.sha256((public / "site" / "verify.html").read_bytes()).hexdigest() in index
+
+
+def test_the_genuine_pdf_is_verified_with_the_root_verify_gives(public: Path, judge, pki):
+    verdict, said = judge(public / "site" / "verify.html", [public / f"{NAME}.pdf"])
+    root = verify_archive(public / f"{NAME}.pdf", trust_roots=[pki.root_cert]).root
+    assert verdict == "verified" and f"Root: {root}" in said, said
 
 
 def test_no_alteration_the_command_refuses_is_verified_by_the_page(public: Path, judge, pki, tmp_path: Path):
@@ -139,29 +117,32 @@ def test_another_custodians_ca_gives_untrusted(public: Path, judge, custodian_id
 def test_what_the_page_cannot_judge_is_not_judged(public: Path, signed_build_dir: Path, pki, tmp_path: Path, judge):
     # (signed_build_dir before judge: pyHanko signs with asyncio, which Playwright's running loop would refuse)
     page = public / "site" / "verify.html"
-    assert judge(page, [public / f"{NAME}.pdf"])[0] == "not-judged"
-    # A bundle whose signature carries a time stamp (PAdES B-LTA build, CAdES-T bundle), with its own root trusted.
+    # A PDF with validation data and document time stamps after its signed revision (PAdES B-LTA)
     anchor = x509.load_pem_x509_certificate(pki.root_cert.read_bytes())
     timed = tmp_path / "verify.html"
     timed.write_bytes(verify_page(anchor))
+    verdict, said = judge(timed, [signed_build_dir / f"{NAME}.pdf"])
+    assert verdict == "not-judged" and "appeal-archive verify" in said, said
+    assert judge(page, [public / f"{NAME}.pdf", public / "manifest.json", public / BUNDLE])[0] == "not-judged"
+    # A bundle whose signature carries a time stamp (PAdES B-LTA build, CAdES-T bundle), with its own root trusted.
     verdict, said = judge(timed, [signed_build_dir / BUNDLE, signed_build_dir / SIGNATURE])
     assert verdict == "not-judged" and "appeal-archive verify" in said, said
 
 
-def test_the_drop_zone_answers_the_keyboard(public: Path):
-    playwright, chromium = browser()
-    with playwright.sync_playwright() as driver:
-        chrome = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+def test_the_drop_zone_answers_the_keyboard(public: Path, browser):
+    def keyboard(chrome) -> bool:
+        page = chrome.new_page()
         try:
-            page = chrome.new_page()
             page.goto((public / "site" / "verify.html").as_uri())
             page.keyboard.press("Tab")
             assert page.locator("#drop:focus").count() == 1
             with page.expect_file_chooser() as chooser:
                 page.locator("#drop").press("Enter")  # the key, on the zone Tab reached
-            assert chooser.value.is_multiple()
+            return chooser.value.is_multiple()
         finally:
-            chrome.close()
+            page.close()
+
+    assert browser.run(keyboard)
 
 
 def test_the_page_script_is_rebuilt_from_its_pinned_sources_byte_for_byte(tmp_path: Path):

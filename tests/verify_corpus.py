@@ -37,6 +37,23 @@ def copy_of(build: str, request: pytest.FixtureRequest, folder: Path) -> Path:
     return copy
 
 
+def check_page_refuses(target: Path, request: pytest.FixtureRequest) -> None:
+    """What verify refuses, site/verify.html (trusting the same PKI) never calls verified: it refuses it, or
+    says it cannot judge it. Without a browser (outside CI) only this part is skipped."""
+    try:
+        browser = request.getfixturevalue("browser")
+    except pytest.skip.Exception:
+        return
+    if target.is_dir():
+        files = sorted(path for path in target.iterdir() if path.is_file() and not path.is_symlink())
+    elif target.suffix == ".jsonld" and Path(f"{target}.p7s").is_file():
+        files = [target, Path(f"{target}.p7s")]
+    else:
+        files = [target]
+    verdict, said = browser.judge(request.getfixturevalue("verifier_page"), files)
+    assert verdict in ("failed", "untrusted", "not-judged"), said
+
+
 def check_attack(case: Path, build: str, request: pytest.FixtureRequest, pki, tmp_path: Path) -> None:
     """The attack of `case` on a copy of `build`: verify's exit and causes; then, on a PDF verify refuses, extend
     refuses too (it runs the whole of verify first), writing nothing and printing no traceback."""
@@ -58,6 +75,8 @@ def check_attack(case: Path, build: str, request: pytest.FixtureRequest, pki, tm
     if "sig.gap-invalid" in found:
         assert report["time"]["claimed"] is None  # nothing read from the unsigned gap is reported
     assert not (build_copy.parent / "victim.txt").exists()  # nothing is ever written outside a scratch folder
+    if result.exit_code != 0:
+        check_page_refuses(target, request)
     if spec["exit"] == 1 and target.suffix == ".pdf":
         before, renewed = target.read_bytes(), tmp_path / "renewed.pdf"
         result = CliRunner().invoke(main, ["extend", str(target), "--tsa", pki.tsa_urls[1], "--out", str(renewed),

@@ -2,7 +2,7 @@
 // shows them: written beside the script into the Python package by `npm run build`.
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 
-const SHIPPED = ["asn1js", "bytestreamjs", "canonicalize", "@noble/hashes", "pkijs", "pvtsutils", "pvutils"];
+const SHIPPED = ["asn1js", "bytestreamjs", "canonicalize", "@noble/hashes", "pkijs", "pvtsutils", "pvutils", "yaml"];
 const parts = SHIPPED.map((name) => {
   const folder = `node_modules/${name}`;
   const { version, license } = JSON.parse(readFileSync(`${folder}/package.json`, "utf8"));

@@ -86,8 +86,13 @@ def attachment_bytes(spec, name: str) -> bytes:
 
 
 def yaml_problem(name: str, content: bytes, expected: str) -> str | None:
-    """Whether a record's YAML holds the data whose canonical JSON has the manifest's SHA-256."""
-    data = loader.load(content, text_checks=False).data
+    """Whether a record's YAML holds the data whose canonical JSON has the manifest's SHA-256, read one way by
+    every YAML reader: a repeated key, an alias or another YAML-level error is refused, as validate refuses it."""
+    loaded = loader.load(content, text_checks=False)
+    refused = next((issue for issue in loaded.issues if issue.severity == "error"), None)
+    if refused is not None:
+        return f"{name} is not YAML a record may be ({refused.code}: {refused.message})"
+    data = loaded.data
     try:
         found = digest(data) if data is not None else None
     except Exception:  # noqa: BLE001 - data no canonical JSON can hold (a float, a huge integer)

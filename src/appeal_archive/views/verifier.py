@@ -49,14 +49,21 @@ def verify_page(anchor: x509.Certificate) -> bytes:
             f"<title>Check a signed file of this archive</title><style>{STYLE}</style>"
             f'<script type="application/x-pem-file" id="anchors">{pem}</script></head><body><main>'
             "<h1>Check a signed file of this archive</h1>"
-            "<p>Give the JSON-LD bundle (<code>.jsonld</code>) together with its signature (<code>.jsonld.p7s</code>). "
-            "Nothing leaves this page: the files are checked here, offline. The page trusts one certificate "
-            f"authority, the custodian's, SHA-256 fingerprint <code>{fingerprint}</code>: compare it with the one "
-            "the custodian publishes. What this page cannot judge yet (a signed PDF, a bag, a proof, a bundle "
-            "whose signature carries a time stamp) it says so: run <code>appeal-archive verify FILE</code>.</p>"
+            "<p>Give the archive's signed PDF, or its JSON-LD bundle (<code>.jsonld</code>) together with its "
+            "signature (<code>.jsonld.p7s</code>); either may come with an inclusion proof (<code>.json</code>) "
+            "that <code>appeal-archive prove</code> wrote. Nothing leaves this page: the files are checked here, "
+            "offline. The page trusts one certificate authority, the custodian's, SHA-256 fingerprint "
+            f"<code>{fingerprint}</code>: compare it with the one the custodian publishes, or pin it below. What "
+            "this page cannot judge (a bag, a PDF with validation data or time stamps added after its signature, "
+            "an edition that extends another) it says so: run <code>appeal-archive verify FILE</code>.</p>"
             '<div id="drop" role="button" tabindex="0" aria-describedby="drop-help">Drop the files here, or press '
             'Enter to choose them</div><p id="drop-help"><label for="files">Files to check:</label> '
             '<input type="file" id="files" multiple></p>'
+            "<details><summary>Trust another authority, or pin its fingerprint</summary>"
+            '<p><label for="anchor">The certificate of the authority to trust instead (PEM or DER):</label> '
+            '<input type="file" id="anchor"></p>'
+            '<p><label for="pin">The SHA-256 fingerprint the trusted authority must have:</label> '
+            '<input type="text" id="pin" size="64" autocomplete="off" spellcheck="false"></p></details>'
             '<div id="verdict" role="status" aria-live="polite" data-verdict=""></div>'
             "</main><footer><details><summary>Licences of the code this page runs</summary><pre>"
             f"{html.escape(LICENCES.read_text(encoding='utf-8'))}</pre></details></footer>"

@@ -1,0 +1,259 @@
+// The archive's signed PDF, judged as `appeal-archive verify FILE.pdf` judges it, for the files this page can
+// judge whole: one CAdES signature (PAdES B-B) covering every byte but its own value. A file with bytes after its
+// signed revision (validation data, document time stamps, any update) is "not-judged": verify's allow-list of
+// updates is not ported here. What the signature covers is then read as verify reads it: the attached manifest
+// and the root its entries give, every attachment against it, the root in the XMP metadata and on the cover.
+import { judgeSignature } from "./cades.js";
+import { coverText } from "./cover.js";
+import { hex, sha256 } from "./hashing.js";
+import { NotJudged, readManifest, plainDocumentName } from "./manifest.js";
+import { Pdf, PdfError, PdfString, Stream, isName, textOf } from "./pdf.js";
+import { bytesProblem, yamlProblem } from "./records.js";
+import { conclude, failed, newVerdict, notJudged, notJudgedError } from "./verdict.js";
+import { zipMembers } from "./zip.js";
+
+const MANIFEST = "manifest.json";
+const CONFIG = "records/archive.yaml";
+const ZIPS = { "records.zip": "records/", "canonical.zip": "canonical/" };
+const LIMITS = { manifest: 64 << 20, zip: 128 << 20, document: 512 << 20, member: 1_000_000, metadata: 1 << 20 };
+const MAX_LOOSE_BYTES = 64 << 20;
+const DC = "http://purl.org/dc/elements/1.1/";
+
+const recordFile = (path) => `records/${path}`;
+const canonicalFile = (path) => `canonical/${path.replace(/\.yaml$/, "")}.json`;
+const isDocument = (name) => name.startsWith("records/sources/") && !name.endsWith(".yaml");
+const limitOf = (name) => (name === MANIFEST ? LIMITS.manifest : name in ZIPS ? LIMITS.zip
+  : isDocument(name) ? LIMITS.document : LIMITS.member);
+
+// --- the signature ----------------------------------------------------------------------------------------------
+
+async function signatureFields(pdf) {
+  const form = await pdf.get((await pdf.catalog()).get("AcroForm"));
+  const found = [];
+  const walk = async (items, type, depth) => {
+    if (!Array.isArray(items) || depth > 8) return;
+    for (const item of items) {
+      const field = await pdf.get(item);
+      if (!(field instanceof Map) || found.length > 16) continue;
+      const fieldType = field.get("FT") || type;
+      if (isName(fieldType, "Sig") && field.has("V")) found.push(field);
+      await walk(await pdf.get(field.get("Kids")), fieldType, depth + 1);
+    }
+  };
+  if (form instanceof Map) await walk(await pdf.get(form.get("Fields")), undefined, 0);
+  return found;
+}
+
+// {signed, der, claimed} of the one signature covering the whole file; or a verdict when there is none such.
+async function wholeFileSignature(pdf, bytes) {
+  const fields = await signatureFields(pdf);
+  if (fields.length === 0) return failed(newVerdict(), "integrity", "The file carries no signature.");
+  if (fields.length > 1) {
+    return notJudged("The file carries more than one signature or time stamp, which this page does not judge: run "
+      + "`appeal-archive verify` on it.");
+  }
+  const signature = await pdf.get(fields[0].get("V"));
+  if (!(signature instanceof Map) || !isName(signature.get("SubFilter"), "ETSI.CAdES.detached")) {
+    return notJudged("The file's signature is not the PAdES signature this page judges: run `appeal-archive verify` on it.");
+  }
+  const range = await pdf.get(signature.get("ByteRange"));
+  const contents = signature.get("Contents");
+  if (!Array.isArray(range) || range.length !== 4 || !range.every((n) => Number.isSafeInteger(n) && n >= 0)
+      || !(contents instanceof PdfString) || contents.start === undefined) {
+    return failed(newVerdict(), "integrity", "The signature does not say which bytes it covers.");
+  }
+  const [start, first, second, length] = range;
+  if (second + length !== bytes.length) {
+    return notJudged("The file holds bytes after its signed revision (validation data, document time stamps or "
+      + "changes), which this page does not judge: run `appeal-archive verify` on it.");
+  }
+  if (start !== 0 || contents.start !== first || contents.end !== second) {
+    return failed(newVerdict(), "integrity", "The signature does not cover the whole file but its own value.");
+  }
+  const der = contents.bytes;
+  let total = -1;
+  if (der[0] === 0x30 && der[1] < 0x80) total = 2 + der[1];
+  else if (der[0] === 0x30 && der[1] > 0x80 && der[1] <= 0x84) {
+    total = 2 + (der[1] & 0x7f);
+    let size = 0;
+    for (let i = 2; i < total; i += 1) size = size * 256 + der[i];
+    total += size;
+  }
+  if (total < 0 || total > der.length || der.subarray(total).some((byte) => byte !== 0)) {
+    return failed(newVerdict(), "integrity", "The signature's space holds something other than the signature and zeros.");
+  }
+  const signedBytes = new Uint8Array(first + length);
+  signedBytes.set(bytes.subarray(0, first));
+  signedBytes.set(bytes.subarray(second), first);
+  const claimed = signature.get("M") instanceof PdfString ? textOf(signature.get("M")) : null;
+  return { signed: signedBytes, der: der.subarray(0, total), claimed };
+}
+
+// --- what the signature covers -----------------------------------------------------------------------------
+
+async function attachments(pdf) {
+  const names = await pdf.get((await pdf.catalog()).get("Names"));
+  const tree = names instanceof Map ? await pdf.get(names.get("EmbeddedFiles")) : undefined;
+  const found = new Map();
+  const walk = async (node, depth) => {
+    if (!(node instanceof Map) || depth > 16) throw new PdfError("a damaged list of attachments");
+    const pairs = await pdf.get(node.get("Names"));
+    if (Array.isArray(pairs)) {
+      for (let i = 0; i + 1 < pairs.length; i += 2) {
+        const name = textOf(await pdf.get(pairs[i]));
+        if (found.has(name)) throw new PdfError(`the attachment ${name} is listed twice`);
+        found.set(name, pairs[i + 1]);
+      }
+    }
+    const kids = await pdf.get(node.get("Kids"));
+    if (Array.isArray(kids)) for (const kid of kids) await walk(await pdf.get(kid), depth + 1);
+  };
+  if (tree !== undefined) await walk(tree, 0);
+  return found;
+}
+
+async function attachmentBytes(pdf, spec, name) {
+  const fileSpec = await pdf.get(spec);
+  const embedded = fileSpec instanceof Map ? await pdf.get(fileSpec.get("EF")) : undefined;
+  const stream = embedded instanceof Map ? await pdf.get(embedded.get("F")) : undefined;
+  if (!(stream instanceof Stream)) throw new PdfError(`the attachment ${name} holds no file`);
+  return pdf.streamData(stream, limitOf(name));
+}
+
+function xmpFacts(bytes) {
+  const xml = new DOMParser().parseFromString(new TextDecoder("utf-8", { fatal: true }).decode(bytes), "application/xml");
+  if (xml.getElementsByTagName("parsererror").length) throw new PdfError("its XMP metadata is not XML");
+  const sources = [];
+  for (const element of xml.getElementsByTagNameNS(DC, "source")) sources.push(element.textContent);
+  for (const element of xml.getElementsByTagNameNS("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "Description")) {
+    if (element.hasAttributeNS(DC, "source")) sources.push(element.getAttributeNS(DC, "source"));
+  }
+  const relations = Array.from(xml.getElementsByTagNameNS(DC, "relation"), (element) => element.textContent);
+  return { sources, extends: relations.some((text) => text.includes("extends-")) };
+}
+
+async function contentProblems(pdf, problems) {
+  const specs = await attachments(pdf);
+  if (!specs.has(MANIFEST)) return { problem: `the file has no ${MANIFEST} attachment` };
+  let read;
+  try {
+    read = readManifest(await attachmentBytes(pdf, specs.get(MANIFEST), MANIFEST));
+  } catch (error) {
+    if (error instanceof NotJudged || error instanceof PdfError) throw error;
+    return { problem: `the attached manifest is not one appeal-archive wrote: ${error.message}` };
+  }
+  const { manifest, recomputed } = read;
+  if (recomputed !== manifest.root) problems.push(`the manifest's entries give the root ${recomputed}, not the stated ${manifest.root}`);
+  const documents = new Map(manifest.source_documents.map((entry) => [recordFile(entry.path), entry.sha256]));
+  const loose = new Map();
+  let kept = 0;
+  const seen = new Set([MANIFEST]);
+  for (const [name, spec] of specs) {
+    if (name === MANIFEST || name in ZIPS) continue;
+    const content = await attachmentBytes(pdf, spec, name);
+    if (documents.has(name) || isDocument(name)) {
+      seen.add(name);
+      if (!documents.has(name)) problems.push(`the attachment ${name} is not in the manifest`);
+      else if (hex(sha256(content)) !== documents.get(name)) problems.push(`${name} does not hash to ${documents.get(name)}`);
+      continue;
+    }
+    kept += content.length;
+    if (kept > MAX_LOOSE_BYTES) throw new PdfError("the loose attachments hold more than a record set's");
+    loose.set(name, content);
+  }
+  const zipped = Object.keys(ZIPS).some((name) => specs.has(name));
+  for (const [index, entry] of manifest.records.entries()) {
+    const yamlName = recordFile(entry.path);
+    const jsonName = canonicalFile(entry.path);
+    if (zipped) continue;
+    for (const [name, check] of [[yamlName, yamlProblem], [jsonName, bytesProblem]]) {
+      const content = loose.get(name);
+      loose.delete(name);
+      seen.add(name);
+      if (content === undefined) problems.push(`${name} is missing from the PDF`);
+      else { const problem = check(name, content, entry.sha256); if (problem) problems.push(problem); }
+    }
+    if (index % 2000 === 1999) await new Promise((resolve) => { setTimeout(resolve, 0); });
+  }
+  if (zipped) {
+    for (const [zipName, folder] of Object.entries(ZIPS)) {
+      if (!specs.has(zipName)) { problems.push(`${zipName} is missing from the PDF`); continue; }
+      const members = zipMembers(zipName, folder, await attachmentBytes(pdf, specs.get(zipName), zipName), problems);
+      const isYaml = folder === "records/";
+      for (const [index, entry] of manifest.records.entries()) {
+        const name = isYaml ? recordFile(entry.path) : canonicalFile(entry.path);
+        const content = members.get(name);
+        members.delete(name);
+        if (content === undefined) problems.push(`${name} is missing from the PDF`);
+        else { const problem = (isYaml ? yamlProblem : bytesProblem)(name, content, entry.sha256); if (problem) problems.push(problem); }
+        if (index % 2000 === 1999) await new Promise((resolve) => { setTimeout(resolve, 0); });
+      }
+      if (isYaml && members.has(CONFIG)) { loose.set(CONFIG, members.get(CONFIG)); members.delete(CONFIG); }
+      for (const name of members.keys()) problems.push(`the member ${name} of ${zipName} is not in the manifest`);
+    }
+  }
+  for (const name of loose.keys()) if (name !== CONFIG) problems.push(`the attachment ${name} is not in the manifest`);
+  for (const name of [CONFIG, ...documents.keys()]) {
+    if (!loose.has(name) && !seen.has(name)) problems.push(`${name} is missing from the PDF`);
+  }
+  const catalog = await pdf.catalog();
+  const metadata = await pdf.get(catalog.get("Metadata"));
+  if (!(metadata instanceof Stream)) problems.push("the file has no XMP metadata");
+  else {
+    const facts = xmpFacts(await pdf.streamData(metadata, LIMITS.metadata));
+    if (facts.extends) problems.push("the metadata names an edition this one extends, which its manifest does not");
+    if (facts.sources.length !== 1 || facts.sources[0] !== `sha256:${manifest.root}`) {
+      problems.push(`the metadata does not state the root ${manifest.root} the attachments give`);
+    } else if (!(await coverText(pdf)).replace(/\s+/g, "").includes(manifest.root)) {
+      problems.push(`the cover does not show the root ${manifest.root} the attachments give`);
+    }
+  }
+  return { manifest, count: specs.size };
+}
+
+export async function judgePdf(bytes, anchors, anchorName) {
+  let pdf;
+  let located;
+  try {
+    if (latinHead(bytes) !== "%PDF-") return failed(newVerdict(), "integrity", "The file is not a PDF.");
+    pdf = await Pdf.open(bytes);
+    located = await wholeFileSignature(pdf, bytes);
+  } catch (error) {
+    if (error instanceof PdfError) return notJudgedError(error, "file's structure");
+    throw error;
+  }
+  if (located.verdict) return located;
+  const verdict = newVerdict();
+  const signature = await judgeSignature(located.signed, located.der, anchors);
+  if (signature.problem) return failed(verdict, "integrity", `The signature is not a PAdES signature as appeal-archive makes: ${signature.problem}.`);
+  signature.anchorName = anchorName;
+  signature.claimedTime = signature.claimedTime || located.claimed;
+  const problems = [];
+  if (signature.holds) {
+    verdict.parts.integrity.said.push("The signature is intact and covers every byte of the file but its own value.");
+    try {
+      const { problem, manifest, count } = await contentProblems(pdf, problems);
+      if (problem) problems.push(problem);
+      else {
+        verdict.root = manifest.root;
+        verdict.treeSize = manifest.tree_size;
+        if (!problems.length) {
+          verdict.parts.integrity.said.push(`All ${count} attachments re-hash to the manifest, whose entries give the root ${manifest.root}, as the metadata and the cover state.`);
+          verdict.parts.completeness.ok = true;
+          verdict.parts.completeness.said.push(`The manifest accounts for ${manifest.tree_size} leaves (${manifest.records.length} records, ${manifest.source_documents.length} source documents, ${manifest.withheld.length} withheld); the ${manifest.edition} edition.`);
+        }
+      }
+    } catch (error) {
+      if (error instanceof NotJudged) return notJudgedError(error, "PDF");
+      if (!(error instanceof PdfError)) throw error;
+      problems.push(error.message);
+    }
+  } else {
+    verdict.parts.integrity.said.push("The signature does not hold for this file: the file or its signature was altered.");
+  }
+  for (const problem of problems.slice(0, 20)) verdict.parts.integrity.said.push(`${problem[0].toUpperCase()}${problem.slice(1)}.`);
+  if (problems.length > 20) verdict.parts.integrity.said.push(`… and ${problems.length - 20} more problems.`);
+  return conclude(verdict, signature, problems.length === 0, "PDF");
+}
+
+const latinHead = (bytes) => String.fromCharCode(...bytes.subarray(0, 5));

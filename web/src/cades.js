@@ -1,0 +1,98 @@
+// A detached CAdES signature (CMS SignedData) over given bytes, judged as `appeal-archive verify` (pyHanko) judges
+// the archive's: its form, the signature, and the chain to the trust anchor. pkijs does the cryptography.
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { hex, sha256 } from "./hashing.js";
+
+const TIME_STAMP_TOKEN = "1.2.840.113549.1.9.16.2.14"; // id-aa-signatureTimeStampToken
+const SIGNING_TIME = "1.2.840.113549.1.9.5";
+const CONTENT_TYPE = "1.2.840.113549.1.9.3";
+const MESSAGE_DIGEST = "1.2.840.113549.1.9.4";
+const SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47";
+const ID_DATA = "1.2.840.113549.1.7.1";
+const SHA256 = "2.16.840.1.101.3.4.2.1";
+
+export function certificatesFrom(text) { // PEM blocks, or one DER certificate
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) || [];
+  return blocks.map((block) => {
+    const der = Uint8Array.from(atob(block.replace(/-----[^-]+-----|\s/g, "")), (c) => c.charCodeAt(0));
+    return pkijs.Certificate.fromBER(der);
+  });
+}
+
+export const fingerprint = (certificate) => hex(sha256(new Uint8Array(certificate.toSchema(true).toBER(false))));
+
+export function subjectName(certificate) {
+  const cn = certificate.subject.typesAndValues.find((item) => item.type === "2.5.4.3");
+  return cn ? cn.value.valueBlock.value : "(no common name)";
+}
+
+// What `appeal-archive verify` (pyHanko) also requires of the archive's signatures: one signer, detached (pkijs
+// would check an embedded copy instead of the bytes given), over id-data, with CAdES's signed attributes, the
+// signing-certificate-v2 naming the very certificate that signed, and that certificate fit to sign.
+function formProblem(signed) {
+  if (signed.signerInfos.length !== 1) return "it has not exactly one signer";
+  if (signed.encapContentInfo.eContent !== undefined) return "it carries content of its own";
+  if (signed.encapContentInfo.eContentType !== ID_DATA) return "it does not sign plain data";
+  const signerInfo = signed.signerInfos[0];
+  const attributes = signerInfo.signedAttrs ? signerInfo.signedAttrs.attributes : [];
+  const types = attributes.map((attribute) => attribute.type);
+  for (const needed of [CONTENT_TYPE, MESSAGE_DIGEST, SIGNING_CERTIFICATE_V2]) {
+    if (types.filter((type) => type === needed).length !== 1) return "its signed attributes are not CAdES's";
+  }
+  const certificate = (signed.certificates || []).find((candidate) => candidate instanceof pkijs.Certificate
+    && signerInfo.sid instanceof pkijs.IssuerAndSerialNumber
+    && candidate.serialNumber.isEqual(signerInfo.sid.serialNumber) && candidate.issuer.isEqual(signerInfo.sid.issuer));
+  if (!certificate) return "it does not carry the certificate that signed";
+  const essValue = attributes.find((attribute) => attribute.type === SIGNING_CERTIFICATE_V2).values[0];
+  const first = essValue.valueBlock.value[0] && essValue.valueBlock.value[0].valueBlock.value[0];
+  const items = first ? first.valueBlock.value : [];
+  const hashAlgorithm = items.length > 1 && items[0] instanceof asn1js.Sequence ? items[0] : null;
+  const certHash = items.find((item) => item instanceof asn1js.OctetString);
+  if (hashAlgorithm && hashAlgorithm.valueBlock.value[0].valueBlock.toString() !== SHA256) {
+    return "its signing-certificate-v2 does not use SHA-256";
+  }
+  if (!certHash || hex(new Uint8Array(certHash.valueBlock.valueHexView)) !== fingerprint(certificate)) {
+    return "its signing-certificate-v2 names another certificate than the one that signed";
+  }
+  const usage = (certificate.extensions || []).find((extension) => extension.extnID === "2.5.29.15");
+  if (usage) {
+    const bits = new Uint8Array(usage.parsedValue.valueBlock.valueHexView)[0] || 0;
+    if (!(bits & 0x80) && !(bits & 0x40)) return "the certificate that signed may not sign (its key usage)";
+  }
+  return null;
+}
+
+// The judgement of `der` as a detached signature over `data` by a certificate chaining to one of `anchors`:
+// {problem} when it is not a signature of the archive's form, else {holds, chains, signer, claimedTime, stamped}.
+export async function judgeSignature(data, der, anchors) {
+  let signed;
+  try {
+    const info = pkijs.ContentInfo.fromBER(der);
+    signed = new pkijs.SignedData({ schema: info.content });
+  } catch (error) {
+    return { problem: "it is not a CMS signature" };
+  }
+  const problem = formProblem(signed);
+  if (problem) return { problem };
+  const signerInfo = signed.signerInfos[0];
+  const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+  const check = async (options) => {
+    try {
+      return await signed.verify({ signer: 0, data: buffer, extendedMode: true, ...options });
+    } catch (error) {
+      return error; // pkijs reports a failed check as an error carrying what it found
+    }
+  };
+  // The signature over the bytes first, on its own; then whether its certificate chains to an anchor.
+  const result = await check({ checkChain: false });
+  const holds = Boolean(result && result.signatureVerified === true);
+  const trusted = anchors.length ? await check({ trustedCerts: anchors, checkChain: true }) : null;
+  const chains = holds && Boolean(trusted && trusted.signatureVerified === true && trusted.signerCertificateVerified === true);
+  const certificate = result && result.signerCertificate;
+  const signer = certificate ? { name: subjectName(certificate), fingerprint: fingerprint(certificate) } : null;
+  const unsigned = signerInfo.unsignedAttrs ? signerInfo.unsignedAttrs.attributes : [];
+  const signedAt = signerInfo.signedAttrs.attributes.find((attribute) => attribute.type === SIGNING_TIME);
+  return { problem: null, holds, chains, signer, stamped: unsigned.some((attribute) => attribute.type === TIME_STAMP_TOKEN),
+           claimedTime: signedAt ? signedAt.values[0].toDate().toISOString() : null };
+}

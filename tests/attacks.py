@@ -918,7 +918,8 @@ def fetch_txt_in_bag(build: Path, pki) -> Path:
 
 
 ATTACKS = {name: value for name, value in globals().items() if callable(value) and not name.startswith("_")
-           and name not in {"pdf_of", "bundle_of", "bag_of", "rebag", "resigned", "resigned_pdf", "attacker_material"}
+           and name not in {"pdf_of", "bundle_of", "bag_of", "rebag", "resigned", "resigned_pdf", "attacker_material",
+                            "replacing"}
            and value.__module__ == __name__}
 
 

@@ -76,6 +76,7 @@ class Browser:
                 if anchor is not None:
                     page.set_input_files("#anchor", str(anchor))
                 if pin:
+                    page.click("#trust summary")  # as a reader opens the section first
                     page.fill("#pin", pin)
                 page.set_input_files("#files", [str(file) for file in files])
                 # (the page's CSP allows no script but its own, so the wait is a selector, never an evaluated string)

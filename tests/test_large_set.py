@@ -38,7 +38,7 @@ def large_build(tmp_path_factory, pki) -> Path:
 def test_a_large_set_travels_in_zips_and_verifies(large_build: Path, pki):
     with pikepdf.open(large_build) as pdf:
         assert set(pdf.attachments) == {"manifest.json", "records.zip", "canonical.zip",
-                                        "records/sources/petition-export.txt"}
+                                        "records/sources/petition-export.txt", "verify.html"}
     report = verify_archive(large_build, trust_roots=[pki.root_cert])
     assert report.ok, report.issues[:3]
     assert len(report.manifest["records"]) > 2 * SIGNATORIES

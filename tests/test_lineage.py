@@ -315,11 +315,12 @@ def test_the_metadata_and_the_cover_name_the_edition_extended_as_the_manifest_do
         assert f"root {manifest['extends']['root']}" in cover.replace("root\n", "root ")
         assert "persons/pavel-latushka.yaml corrected" in cover and CORRECTION[:40] in cover
         report = VerifyReport("april.pdf")
-        check_stated_root(pdf, None, manifest, report)
+        page = pdf.attachments[layout.VERIFIER_PAGE].get_file().read_bytes()
+        check_stated_root(pdf, None, manifest, report, page)
         assert report.ok
         claimed = json.loads(json.dumps(manifest))
         claimed["extends"]["root"] = "0" * 64  # a manifest naming another edition than the XMP does
-        check_stated_root(pdf, None, claimed, report)
+        check_stated_root(pdf, None, claimed, report, page)
         assert [issue.code for issue in report.issues] == ["metadata.extends-mismatch"]
 
 

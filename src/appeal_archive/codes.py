@@ -241,9 +241,12 @@ CODES: dict[str, str] = {
     "attach.unexpected": "An attachment that the manifest does not list.",
     "manifest.root-mismatch": "The manifest's entries do not give the root it states.",
     "metadata.root-mismatch": "The root in the PDF's metadata is not the attachments' root.",
-    "pdf.beside-mismatch": "The manifest.json or consistency-proof.json beside a PDF is not the one signed inside it.",
+    "pdf.beside-mismatch": "The manifest.json, consistency-proof.json or site/verify.html beside a PDF is not the one "
+                           "signed inside it.",
     "metadata.extends-mismatch": "The edition the PDF's metadata says it extends is not the one its manifest names.",
     "cover.root-mismatch": "The cover does not show the attachments' root.",
+    "cover.verifier-mismatch": "The cover does not show the SHA-256 of the verifier page the PDF carries, or names "
+                               "one it does not carry.",
     "cover.unreadable": "The PDF's metadata or cover cannot be read.",
     "records.changed": "verify --records: records differ from the ones signed.",
     "records.invalid": "verify --records: the records given do not validate.",

@@ -40,6 +40,9 @@ PLACEHOLDER = ".gitkeep"  # kept in a build folder that is under version control
 RECORDS = "records/"  # the records folder, as attachments and bag payload carry it
 CANONICAL = "canonical/"  # each record's RFC 8785 JSON
 CONFIG = RECORDS + CONFIG_FILE
+# The page that checks a signed edition in a browser (views/verifier.py): attached to the signed PDF, its SHA-256
+# on the cover, and site/verify.html of a public edition.
+VERIFIER_PAGE = "verify.html"
 ZIP_THRESHOLD = 2000  # above this many records, the PDF carries records.zip and canonical.zip
 ZIPS = {"records.zip": RECORDS, "canonical.zip": CANONICAL}
 ZIPS_BY_FOLDER = {folder: name for name, folder in ZIPS.items()}
@@ -54,6 +57,7 @@ MAX_SIGNATURE_BYTES = 1 << 20  # a .p7s
 MAX_MANIFEST_BYTES = 64 << 20
 MAX_ZIP_BYTES = 128 << 20
 MAX_DOCUMENT_BYTES = 512 << 20  # a source document (checks.MAX_DOCUMENT_BYTES)
+MAX_VERIFIER_BYTES = 4 << 20  # the verifier page (about 600 kB)
 
 # The PDF's signature fields: the archive's signature, then its document time stamps, numbered (the first
 # at signing, one more at each renewal).
@@ -164,9 +168,11 @@ class ArchiveFile:
     description: str
 
 
-def pdf_files(record_set: RecordSet, manifest: dict[str, Any], build_date: datetime) -> Iterator[ArchiveFile]:
-    """What the PDF carries: the manifest, the source documents, and every record (and archive.yaml) as
-    YAML and as canonical JSON. Up to ZIP_THRESHOLD records each file is its own attachment; larger sets
+def pdf_files(record_set: RecordSet, manifest: dict[str, Any], build_date: datetime,
+              verifier: bytes | None = None) -> Iterator[ArchiveFile]:
+    """What the PDF carries: the manifest, the verifier page of a signed build, the source documents, and every
+    record (and archive.yaml) as YAML and as canonical JSON. Up to ZIP_THRESHOLD records each file is its own
+    attachment; larger sets
     carry the same files in records.zip and canonical.zip, which keeps the PDF small and fast. Yielded one
     by one, so a large archive is never held twice in memory."""
     root = manifest["root"]
@@ -176,6 +182,9 @@ def pdf_files(record_set: RecordSet, manifest: dict[str, Any], build_date: datet
         yield ArchiveFile(CONSISTENCY_PROOF, proof_bytes(proof), "application/json", "Data",
                           f"RFC 9162 consistency proof from the tree of {proof['from']['tree_size']} leaves this "
                           "edition extends to its own")
+    if verifier is not None:
+        yield ArchiveFile(VERIFIER_PAGE, verifier, "text/html", "Supplement",
+                          "A page that checks this file offline in any browser, trusting the custodian's CA")
     for document in record_set.documents:
         yield ArchiveFile(record_file(document.path), document.kept_data, "text/plain", "Source",
                           f"Source document, SHA-256 {document.sha256}")
@@ -202,9 +211,10 @@ def pdf_files(record_set: RecordSet, manifest: dict[str, Any], build_date: datet
                       f"RFC 8785 canonical JSON of the {count} records, in a ZIP archive")
 
 
-def expected_pdf_files(manifest: dict[str, Any]) -> set[str]:
-    """The names `pdf_files` gives (ZIP members counted as files), from a manifest alone."""
-    names = {MANIFEST, CONFIG, *([CONSISTENCY_PROOF] if manifest.get("extends") else [])}
+def expected_pdf_files(manifest: dict[str, Any], signed: bool) -> set[str]:
+    """The names `pdf_files` gives (ZIP members counted as files), from a manifest and whether the PDF is signed."""
+    names = {MANIFEST, CONFIG, *([CONSISTENCY_PROOF] if manifest.get("extends") else []),
+             *([VERIFIER_PAGE] if signed else [])}
     names.update(record_file(entry["path"]) for entry in manifest["source_documents"])
     for entry in manifest["records"]:
         names.update((record_file(entry["path"]), canonical_file(entry["path"])))

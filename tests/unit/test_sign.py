@@ -21,11 +21,14 @@ def test_b_t_signature_is_an_incremental_update_with_a_token_openssl_accepts(sig
     from appeal_archive.version import tool_name
     from appeal_archive.views.pdf import render_archival_pdf
     from appeal_archive.views.pdfa import pdfa_findings
+    from appeal_archive.views.verifier import trust_anchor, verify_page
 
     certificate, *chain = x509.load_pem_x509_certificates(pki.signer_cert.read_bytes())
     signer = identity_of(certificate, chain)
     assert signer.issuer_fingerprint  # the cover names the issuer's fingerprint, which the signature carries
-    unsigned = render_archival_pdf(dossier_of(), datetime.fromtimestamp(int(EPOCH), UTC), signer, tool_name())[0]
+    page = verify_page(trust_anchor(certificate, tuple(chain)))  # a signed build attaches its verifier page
+    unsigned = render_archival_pdf(dossier_of(), datetime.fromtimestamp(int(EPOCH), UTC), signer, tool_name(),
+                                   verifier=page)[0]
     signed = signed_build.read_bytes()
     assert signed.startswith(unsigned)  # the signature is an incremental update
     assert pdfa_findings(unsigned) == []

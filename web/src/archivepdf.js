@@ -14,8 +14,10 @@ import { zipMembers } from "./zip.js";
 
 const MANIFEST = "manifest.json";
 const CONFIG = "records/archive.yaml";
+const VERIFIER_PAGE = "verify.html"; // a signed build attaches the page; its SHA-256 is on the cover
 const ZIPS = { "records.zip": "records/", "canonical.zip": "canonical/" };
-const LIMITS = { manifest: 64 << 20, zip: 128 << 20, document: 512 << 20, member: 1_000_000, metadata: 1 << 20 };
+const LIMITS = { manifest: 64 << 20, zip: 128 << 20, document: 512 << 20, member: 1_000_000, metadata: 1 << 20,
+                 verifier: 4 << 20 };
 const MAX_LOOSE_BYTES = 64 << 20;
 const DC = "http://purl.org/dc/elements/1.1/";
 
@@ -23,7 +25,7 @@ const recordFile = (path) => `records/${path}`;
 const canonicalFile = (path) => `canonical/${path.replace(/\.yaml$/, "")}.json`;
 const isDocument = (name) => name.startsWith("records/sources/") && !name.endsWith(".yaml");
 const limitOf = (name) => (name === MANIFEST ? LIMITS.manifest : name in ZIPS ? LIMITS.zip
-  : isDocument(name) ? LIMITS.document : LIMITS.member);
+  : name === VERIFIER_PAGE ? LIMITS.verifier : isDocument(name) ? LIMITS.document : LIMITS.member);
 
 // --- the signature ----------------------------------------------------------------------------------------------
 
@@ -85,7 +87,7 @@ async function wholeFileSignature(pdf, bytes) {
   const signedBytes = new Uint8Array(first + length);
   signedBytes.set(bytes.subarray(0, first));
   signedBytes.set(bytes.subarray(second), first);
-  const claimed = signature.get("M") instanceof PdfString ? textOf(signature.get("M")) : null;
+  const claimed = signature.get("M") instanceof PdfString ? pdfDate(textOf(signature.get("M"))) : null;
   return { signed: signedBytes, der: der.subarray(0, total), claimed };
 }
 
@@ -192,7 +194,7 @@ async function contentProblems(pdf, problems) {
       for (const name of members.keys()) problems.push(`the member ${name} of ${zipName} is not in the manifest`);
     }
   }
-  for (const name of loose.keys()) if (name !== CONFIG) problems.push(`the attachment ${name} is not in the manifest`);
+  for (const name of loose.keys()) if (name !== CONFIG && name !== VERIFIER_PAGE) problems.push(`the attachment ${name} is not in the manifest`);
   for (const name of [CONFIG, ...documents.keys()]) {
     if (!loose.has(name) && !seen.has(name)) problems.push(`${name} is missing from the PDF`);
   }
@@ -204,8 +206,13 @@ async function contentProblems(pdf, problems) {
     if (facts.extends) problems.push("the metadata names an edition this one extends, which its manifest does not");
     if (facts.sources.length !== 1 || facts.sources[0] !== `sha256:${manifest.root}`) {
       problems.push(`the metadata does not state the root ${manifest.root} the attachments give`);
-    } else if (!(await coverText(pdf)).replace(/\s+/g, "").includes(manifest.root)) {
-      problems.push(`the cover does not show the root ${manifest.root} the attachments give`);
+    } else {
+      const cover = (await coverText(pdf)).replace(/\s+/g, "");
+      if (!cover.includes(manifest.root)) problems.push(`the cover does not show the root ${manifest.root} the attachments give`);
+      const page = loose.get(VERIFIER_PAGE);
+      if (page ? !cover.includes(hex(sha256(page))) : cover.includes(VERIFIER_PAGE)) {
+        problems.push(`the cover does not show the SHA-256 of the ${VERIFIER_PAGE} the file carries, or names one it does not carry`);
+      }
     }
   }
   return { manifest, count: specs.size };
@@ -254,6 +261,13 @@ export async function judgePdf(bytes, anchors, anchorName) {
   for (const problem of problems.slice(0, 20)) verdict.parts.integrity.said.push(`${problem[0].toUpperCase()}${problem.slice(1)}.`);
   if (problems.length > 20) verdict.parts.integrity.said.push(`… and ${problems.length - 20} more problems.`);
   return conclude(verdict, signature, problems.length === 0, "PDF");
+}
+
+function pdfDate(text) { // D:YYYYMMDDHHmmSS with Z or an offset, as ISO 8601; as it is when it is not one
+  const found = /^D:(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(Z|[+-]\d{2}'?\d{2}'?)?$/.exec(text);
+  if (!found) return text;
+  const zone = !found[7] || found[7] === "Z" ? "Z" : `${found[7].slice(0, 3)}:${found[7].replace(/'/g, "").slice(3, 5)}`;
+  return `${found[1]}-${found[2]}-${found[3]}T${found[4]}:${found[5]}:${found[6]}${zone}`;
 }
 
 const latinHead = (bytes) => String.fromCharCode(...bytes.subarray(0, 5));

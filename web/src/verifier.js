@@ -52,7 +52,7 @@ async function trustAnchor() {
   let anchors;
   if (given) {
     const bytes = await bytesOf(given);
-    const text = new TextDecoder("latin1").decode(bytes);
+    const text = Array.from(bytes, (byte) => String.fromCharCode(byte)).join(""); // each byte as one character
     anchors = text.includes("-----BEGIN CERTIFICATE-----") ? certificatesFrom(text)
       : certificatesFrom(`-----BEGIN CERTIFICATE-----\n${btoa(text)}\n-----END CERTIFICATE-----`);
     if (anchors.length !== 1) throw new Error("the certificate file you gave does not hold exactly one certificate");

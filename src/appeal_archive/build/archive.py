@@ -24,6 +24,7 @@ from appeal_archive.layout import (
     CONSISTENCY_PROOF,
     MANIFEST,
     PLACEHOLDER,
+    VERIFIER_PAGE,
     bag_info,
     consistency_proof,
     manifest_bytes,
@@ -156,10 +157,13 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
         record_set, manifest, edition, published_paths(previous.manifest) if previous else set(), kept)
     result.notices += edition_notices
     dossier = Dossier.from_record_set(record_set, manifest)
+    # The page that checks this edition, trusting the CA the signer's chain ends in: signed inside the PDF.
+    checker = verify_page(trust_anchor(material.certificate, material.chain)) if material else None
     try:
         with Staging(out, names.names()) as staging:
             progress.stage("rendering the archival PDF")
-            pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool, scratch=staging.folder)
+            pdf, result.pages = render_archival_pdf(dossier, build_date, identity, tool, scratch=staging.folder,
+                                                    verifier=checker)
             release_memory(len(pdf))  # the PDF's stages are done with; the bundle's peak should not stack on them
             # Each output is written as soon as it is made and let go: only what the crate says of it is kept.
             described: list[CrateFile] = []
@@ -207,13 +211,12 @@ def build_archive(records_dir: str | os.PathLike = "records", out_dir: str | os.
                 progress.stage("writing the site")
                 graph = Bundle(dossier, build_date.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                names.distribution(bag, extending=proof is not None))
-                checker = verify_page(trust_anchor(material.certificate, material.chain)) if material else None
                 facts = site_facts(graph, identity, build_date.strftime("%Y-%m-%d %H:%M:%S UTC"),
                                    tuple(name for name in written if name != LINKED_ART_ZIP), checker)
                 for name, data in site_pages(dossier, graph, facts):
                     keep(f"{SITE}/{name}", data, durable=False)
                 if checker is not None:
-                    keep(f"{SITE}/verify.html", checker, durable=False)
+                    keep(f"{SITE}/{VERIFIER_PAGE}", checker, durable=False)
             staging.write(CRATE, crate_bytes(record_set.config, manifest, build_date, described))
             written.append(CRATE)
             described.clear()

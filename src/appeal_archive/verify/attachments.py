@@ -33,6 +33,8 @@ def attachment_limit(name: str) -> int:
         return layout.MAX_MANIFEST_BYTES
     if name in layout.ZIPS:
         return layout.MAX_ZIP_BYTES
+    if name == layout.VERIFIER_PAGE:
+        return layout.MAX_VERIFIER_BYTES
     return layout.MAX_DOCUMENT_BYTES if is_document(name) else layout.MAX_MEMBER_BYTES
 
 
@@ -257,11 +259,13 @@ def _root(manifest: dict[str, Any]) -> str:
 
 
 class Attached(NamedTuple):
-    """What the checked attachments hold that the rest of verify reads: the manifest, and the archive's settings
-    (archive.yaml, attached on its own or inside records.zip) as signed, or None when they are missing."""
+    """What the checked attachments hold that the rest of verify reads: the manifest, the archive's settings
+    (archive.yaml, attached on its own or inside records.zip) as signed, or None when they are missing, and the
+    verifier page."""
 
     manifest: dict[str, Any]
     config: bytes | None
+    verifier: bytes | None  # the verifier page, which a signed build attaches
 
 
 def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | None) -> Attached | None:
@@ -302,13 +306,13 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
         _check_loose_records(files, manifest, report)
     check_root(report, manifest, root, "manifest.root-mismatch", "the manifest's entries")
     proof = layout.consistency_proof(manifest)
-    for name, content in files.items():  # what is left: archive.yaml, the proof, and what should not be there
+    for name, content in files.items():  # what is left: archive.yaml, the proof, the page, and what should not be
         report.attachment_digests.setdefault(name, hashlib.sha256(content).digest())
         if name == layout.CONSISTENCY_PROOF and proof is not None:
             if content != layout.proof_bytes(proof):
                 report.fail("edition.proof-invalid", f"the attachment {name} is not the consistency proof the "
                             "manifest states", "the attachment was altered")
-        elif name != layout.CONFIG:
+        elif name not in (layout.CONFIG, layout.VERIFIER_PAGE):  # the page's hash is on the cover (pdf.py)
             report.fail("attach.unexpected", f"the attachment {name} is not in the manifest",
                         "an attachment was added after the archive was made")
     proof_file = [layout.CONSISTENCY_PROOF] if proof is not None else []
@@ -317,7 +321,7 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
     if not any(issue.code.startswith("attach.") for issue in report.issues):
         report.passed("integrity", f"all {len(report.attachment_digests)} attached files re-hash to the manifest")
     report.cover(*(f"{pdf_name}#{name}" for name in sorted(specs)))
-    return Attached(manifest, files.get(layout.CONFIG))
+    return Attached(manifest, files.get(layout.CONFIG), files.get(layout.VERIFIER_PAGE))
 
 
 def _check_loose_records(files: dict[str, bytes], manifest: dict[str, Any], report: VerifyReport) -> None:

@@ -11,7 +11,7 @@ from appeal_archive import layout
 from appeal_archive.files import FileRefused, read_regular, sha256_of
 from appeal_archive.verify.report import VerifyReport
 from appeal_archive.views.crate import CrateFile, crate_bytes
-from appeal_archive.views.registry import CRATE, VIEWS, Outputs, unsigned_views
+from appeal_archive.views.registry import CRATE, SITE, VIEWS, Outputs, unsigned_views
 
 
 def crate_as_built(crate: Path, files: list[CrateFile], facts: dict[str, Any], manifest: dict[str, Any]) -> bool:
@@ -25,15 +25,16 @@ def crate_as_built(crate: Path, files: list[CrateFile], facts: dict[str, Any], m
 
 
 def check_copies_beside(report: VerifyReport, pdf: Path) -> None:
-    """The manifest and the consistency proof beside a PDF, when there, are byte for byte the ones signed inside
-    it (a reader may open them instead of the attachments); a bag checks its own."""
+    """The manifest, the consistency proof and the site's verifier page beside a PDF, when there, are byte for byte
+    the ones signed inside it (a reader may open them instead of the attachments); a bag checks its own."""
     if pdf.parent.name == "data" and (pdf.parent.parent / "bagit.txt").is_file():
         return
-    for name in (layout.MANIFEST, layout.CONSISTENCY_PROOF):
+    for name, signed_as in ((layout.MANIFEST, layout.MANIFEST), (layout.CONSISTENCY_PROOF, layout.CONSISTENCY_PROOF),
+                            (f"{SITE}/{layout.VERIFIER_PAGE}", layout.VERIFIER_PAGE)):
         beside = pdf.parent / name
         if not beside.exists() and not beside.is_symlink():
             continue
-        signed = report.attachment_digests.get(name)
+        signed = report.attachment_digests.get(signed_as)
         try:
             same = signed is not None and not beside.is_symlink() and bytes.fromhex(
                 sha256_of(beside, layout.MAX_MANIFEST_BYTES)) == signed

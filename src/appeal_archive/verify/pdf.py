@@ -8,6 +8,7 @@ layout.py; this module only reads and compares.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tempfile
 import warnings
@@ -80,7 +81,7 @@ def _verify_open_pdf(path: Path, whole: BinaryIO, size: int, report: VerifyRepor
             return
         manifest = report.manifest = attached.manifest
         report.signed_facts = signed_facts(pdf, attached.config)
-        check_stated_root(pdf, stream, manifest, report)
+        check_stated_root(pdf, stream, manifest, report, attached.verifier)
         check_crate_beside(report, path, manifest)
         check_copies_beside(report, path)
         if records_dir is not None:
@@ -208,9 +209,11 @@ def cover_text(data: bytes | BinaryIO | Any) -> str:
     return PdfReader(io.BytesIO(data) if isinstance(data, bytes) else data).pages[0].extract_text() or ""
 
 
-def check_stated_root(pdf, stream: BinaryIO, manifest: dict[str, Any], report: VerifyReport) -> None:
-    """The root in the metadata is the attachments' root, and the cover prints it for people to compare; the
-    edition the metadata says this one extends is the one the manifest names."""
+def check_stated_root(pdf, stream: BinaryIO, manifest: dict[str, Any], report: VerifyReport,
+                      verifier: bytes | None = None) -> None:
+    """The root in the metadata is the attachments' root, and the cover prints it for people to compare, with the
+    SHA-256 of the verifier page the file carries; the edition the metadata says this one extends is the one
+    the manifest names."""
     root = manifest["root"]
     try:
         in_metadata = _metadata_root(pdf)
@@ -225,11 +228,17 @@ def check_stated_root(pdf, stream: BinaryIO, manifest: dict[str, Any], report: V
     if named != sorted(layout.extends_values(extends) if extends else []):
         report.fail("metadata.extends-mismatch", "the metadata and the manifest name different editions this one "
                     "extends", "the metadata and the attached manifest disagree; the file was altered")
+    shown = "".join(on_cover.split())
+    if verifier is not None and hashlib.sha256(verifier).hexdigest() not in shown \
+            or verifier is None and layout.VERIFIER_PAGE in shown:
+        report.fail("cover.verifier-mismatch", f"the cover does not show the SHA-256 of the {layout.VERIFIER_PAGE} "
+                    "the file carries, or names one it does not carry", "the cover and the attachments disagree; "
+                    "the file was altered")
     if in_metadata != root:
         report.fail("metadata.root-mismatch",
                     f"the metadata states the root {in_metadata}, the attachments give {root}",
                     "the metadata and the attached records disagree; the file was altered")
-    elif root not in "".join(on_cover.split()):
+    elif root not in shown:
         report.fail("cover.root-mismatch", f"the cover does not show the root {root} that the attachments give",
                     "the cover and the attached records disagree; the file was altered")
     else:

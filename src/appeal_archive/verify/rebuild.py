@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from appeal_archive import layout
 from appeal_archive.verify.pades import SignatureFacts
 from appeal_archive.verify.report import VerifyReport
 
@@ -32,6 +33,7 @@ def check_rebuild(stream: BinaryIO, size: int, records: Path, manifest: dict[str
     from appeal_archive.version import tool_name
     from appeal_archive.views.dossier import Dossier
     from appeal_archive.views.pdf import render_archival_pdf
+    from appeal_archive.views.verifier import trust_anchor, verify_page
 
     facts = report.signed_facts
     try:
@@ -59,10 +61,15 @@ def check_rebuild(stream: BinaryIO, size: int, records: Path, manifest: dict[str
         report.fail("rebuild.manifest", "the attached records give a different manifest than the one attached",
                     "the attachments were altered")
         return
-    identity = identity_of(x509.load_der_x509_certificate(signature.certificate_der),
-                           _certificates(signature.carried_certificates_der))
+    certificate = x509.load_der_x509_certificate(signature.certificate_der)
+    carried = tuple(_certificates(signature.carried_certificates_der))
+    identity = identity_of(certificate, carried)
+    # The page a build of this version attaches for this signer's CA: rendered with it, the comparison below also
+    # proves that the attached page is exactly that.
+    verifier = verify_page(trust_anchor(certificate, carried)) if layout.VERIFIER_PAGE in report.attachment_digests \
+        else None
     unsigned, _ = render_archival_pdf(Dossier.from_record_set(record_set, manifest), build_date, identity,
-                                      made_with, scratch=records.parent)
+                                      made_with, scratch=records.parent, verifier=verifier)
     stream.seek(0)
     if len(unsigned) > size or stream.read(len(unsigned)) != unsigned:
         report.fail("rebuild.mismatch", "the signed bytes are not what appeal-archive renders from this file's "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from appeal_archive.errors import AppealArchiveError, Issue
 from appeal_archive.identity import SignerIdentity
-from appeal_archive.layout import CONSISTENCY_PROOF, pdf_files, zipped
+from appeal_archive.layout import CONSISTENCY_PROOF, VERIFIER_PAGE, pdf_files, zipped
 from appeal_archive.ledger.lineage import changes_since
 from appeal_archive.memory import release_memory
 from appeal_archive.records.models import Appeal, Count, Organization, Person, Signatory
@@ -54,6 +54,7 @@ class RenderContext:
     build_date: datetime
     signer: SignerIdentity
     tool: str
+    verifier_sha256: str | None = None  # of the verifier page the PDF carries (signed builds)
 
 
 def human_date(iso: str) -> str:
@@ -128,6 +129,12 @@ def _cover(layout: Layout, dossier: Dossier, appeals: list[Appeal], context: Ren
     layout.line(dossier.root, BODY)
     layout.space(6)
     layout.qr(dossier.root, 110)
+    if context.verifier_sha256 is not None:
+        layout.space(6)
+        layout.paragraph(f"To check this file without installing anything, open the attached {VERIFIER_PAGE} (the "
+                         "same page as site/verify.html of a public edition) in a browser and give it this file. "
+                         "Its SHA-256:", NOTE)
+        layout.line(context.verifier_sha256, NOTE)
     layout.space(10)
     layout.paragraph("This file carries its own evidence: the source document, every record (as YAML and as "
                      "canonical JSON) and the manifest are attached to it. The root hash above is computed from "
@@ -391,8 +398,9 @@ def render(dossier: Dossier, context: RenderContext) -> tuple[bytes, int]:
 
 
 def render_archival_pdf(dossier: Dossier, build_date: datetime, signer: SignerIdentity, tool: str,
-                        scratch: Path | None = None) -> tuple[bytes, int]:
-    """The unsigned PDF/A-3b file, with its attachments, and its page count: same inputs, same bytes."""
+                        scratch: Path | None = None, verifier: bytes | None = None) -> tuple[bytes, int]:
+    """The unsigned PDF/A-3b file, with its attachments (the verifier page among them, when given), and its page
+    count: same inputs, same bytes."""
     from appeal_archive.views.pdfa import make_pdfa
 
     identity = f"{dossier.config.archival_id}|{dossier.root}|{build_date.isoformat()}|{signer.fingerprint}|{tool}"
@@ -400,12 +408,13 @@ def render_archival_pdf(dossier: Dossier, build_date: datetime, signer: SignerId
         # Handed over as a file: pikepdf then reads pages from disk as it needs them, instead of
         # holding a second copy of a document that can be tens of megabytes.
         drawn = Path(folder) / "drawn.pdf"
-        pdf, pages = render(dossier, RenderContext(build_date, signer, tool))
+        verifier_sha256 = hashlib.sha256(verifier).hexdigest() if verifier is not None else None
+        pdf, pages = render(dossier, RenderContext(build_date, signer, tool, verifier_sha256))
         drawn.write_bytes(pdf)
         drawn_size = len(pdf)
         del pdf
         release_memory(drawn_size)
-        archival = make_pdfa(drawn, pdf_files(dossier.record_set, dossier.manifest, build_date),
+        archival = make_pdfa(drawn, pdf_files(dossier.record_set, dossier.manifest, build_date, verifier),
                              title=dossier.title, creator=dossier.config.custodian,
                              description=f"Archival record {dossier.config.archival_id}; root hash {dossier.root}",
                              root=dossier.root, build_date=build_date, tool=tool,

@@ -32,9 +32,11 @@ def _hash(text: str) -> str:
 
 
 def trust_anchor(certificate: x509.Certificate, chain: tuple[x509.Certificate, ...]) -> x509.Certificate:
-    """The certificate the page trusts: the last of the signer's chain (the custodian's CA), or the signer's own
-    when it has none (self-signed)."""
-    return chain[-1] if chain else certificate
+    """The certificate the page trusts: the root of the signer's chain (the custodian's CA: the certificate that
+    issued itself), or its last when none did, or the signer's own when it has no chain (self-signed). The same
+    from the chain a build signs with as from the certificates its signature carries (verify --rebuild)."""
+    others = [each for each in chain if each != certificate]
+    return next((each for each in others if each.issuer == each.subject), others[-1] if others else certificate)
 
 
 def verify_page(anchor: x509.Certificate) -> bytes:
@@ -59,7 +61,7 @@ def verify_page(anchor: x509.Certificate) -> bytes:
             '<div id="drop" role="button" tabindex="0" aria-describedby="drop-help">Drop the files here, or press '
             'Enter to choose them</div><p id="drop-help"><label for="files">Files to check:</label> '
             '<input type="file" id="files" multiple></p>'
-            "<details><summary>Trust another authority, or pin its fingerprint</summary>"
+            "<details id=\"trust\"><summary>Trust another authority, or pin its fingerprint</summary>"
             '<p><label for="anchor">The certificate of the authority to trust instead (PEM or DER):</label> '
             '<input type="file" id="anchor"></p>'
             '<p><label for="pin">The SHA-256 fingerprint the trusted authority must have:</label> '

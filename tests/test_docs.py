@@ -200,6 +200,7 @@ PAGE_SETUP = {
     "docs/verifying.md": (lambda folder, given: _received(folder, given), {},
                           ["verified", "Certificate is Trusted", "INTACT"]),
     "docs/ledger.md": (lambda folder, given: _project(folder), {}, []),
+    "docs/checking-in-a-browser.md": (lambda folder, given: _project(folder), {}, ["verified"]),
     "docs/editions.md": (lambda folder, given: _project(folder), {},
                          ["first edition: a new log", "4 new entries", "1 corrected", "1 retracted", "wrote "
                           "march-to-july.json"]),

@@ -171,6 +171,22 @@ def large_cases(large: Path, pki, tmp_path_factory) -> list[tuple[str, Path, boo
     return _cases(large, tmp_path_factory.mktemp("large-cases"), pki, 11, 1000)
 
 
+@pytest.fixture(scope="module")
+def forged(small: Path, pki, tmp_path_factory) -> list[tuple[str, Path, bool]]:
+    """(what, the forged PDF, whether `verify` accepts it) for each of forgeries.py's files."""
+    from forgeries import FORGERIES
+
+    material, _ = load_key_material(SignerConfig(key=pki.signer_key, cert=pki.signer_cert, level="B-B"), utc_now())
+    folder = tmp_path_factory.mktemp("forged")
+    made = []
+    for number, (what, forge) in enumerate(FORGERIES.items()):
+        target = folder / f"forgery-{number}" / PDF
+        target.parent.mkdir()
+        target.write_bytes(forge((small / PDF).read_bytes(), material))
+        made.append((what, target, verify_archive(target, trust_roots=[pki.root_cert]).ok))
+    return made
+
+
 # --- the tests ---------------------------------------------------------------------------------------------
 
 
@@ -199,6 +215,15 @@ def test_no_change_signed_again_by_the_custodian_is_verified_where_verify_refuse
         else:  # the same data in another file, or nothing changed: no stricter than the command either
             assert verdict == "verified", (what, said)
     assert kinder == [] and refused >= len(cases) // 3, kinder
+
+
+def test_no_file_read_two_ways_is_verified(forged, browser, verifier_page):
+    """forgeries.py: a PDF, XMP, CMap or YAML that one reader reads otherwise than another, signed by the
+    custodian's key. verify refuses each (the page's readers are not its readers); the page never verifies one."""
+    for what, target, command_accepts in forged:
+        verdict, said = browser.judge(verifier_page, [target])
+        assert not command_accepts, what
+        assert verdict in ("failed", "not-judged"), (what, said)
 
 
 def test_an_inclusion_proof_verifies_with_the_pdf_and_an_altered_one_fails(small: Path, browser, verifier_page,

@@ -7,7 +7,7 @@ import { judgeSignature } from "./cades.js";
 import { coverText } from "./cover.js";
 import { hex, sha256 } from "./hashing.js";
 import { NotJudged, readManifest, plainDocumentName } from "./manifest.js";
-import { Pdf, PdfError, PdfString, Stream, isName, textOf } from "./pdf.js";
+import { Lexer, Pdf, PdfError, PdfString, Ref, Stream, isName, textOf } from "./pdf.js";
 import { bytesProblem, yamlProblem } from "./records.js";
 import { conclude, failed, newVerdict, notJudged, notJudgedError } from "./verdict.js";
 import { zipMembers } from "./zip.js";
@@ -20,6 +20,7 @@ const LIMITS = { manifest: 64 << 20, zip: 128 << 20, document: 512 << 20, member
                  verifier: 4 << 20 };
 const MAX_LOOSE_BYTES = 64 << 20;
 const DC = "http://purl.org/dc/elements/1.1/";
+const RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 
 const recordFile = (path) => `records/${path}`;
 const canonicalFile = (path) => `canonical/${path.replace(/\.yaml$/, "")}.json`;
@@ -69,7 +70,15 @@ async function wholeFileSignature(pdf, bytes) {
     return notJudged("The file holds bytes after its signed revision (validation data, document time stamps or "
       + "changes), which this page does not judge: run `appeal-archive verify` on it.");
   }
-  if (start !== 0 || contents.start !== first || contents.end !== second) {
+  // The one gap the signature leaves must be exactly its own value, as the file holds it (not a copy of the
+  // signature dictionary read from elsewhere, such as an object stream, beside a gap of anything).
+  const gap = second > first ? new Lexer(bytes, first, second).token() : null;
+  const raw = bytes.subarray(first, second);
+  const plainHex = raw.length >= 2 && raw.length % 2 === 0 && raw[0] === 60 && raw[raw.length - 1] === 62
+    && raw.subarray(1, -1).every((byte) => (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 70) || (byte >= 97 && byte <= 102));
+  if (start !== 0 || contents.start !== first || contents.end !== second || !plainHex || !(gap instanceof PdfString)
+      || gap.start !== first || gap.end !== second || gap.bytes.length !== contents.bytes.length
+      || gap.bytes.some((byte, i) => byte !== contents.bytes[i])) {
     return failed(newVerdict(), "integrity", "The signature does not cover the whole file but its own value.");
   }
   const der = contents.bytes;
@@ -98,7 +107,9 @@ async function attachments(pdf) {
   const tree = names instanceof Map ? await pdf.get(names.get("EmbeddedFiles")) : undefined;
   const found = new Map();
   const walk = async (node, depth) => {
-    if (!(node instanceof Map) || depth > 16) throw new PdfError("a damaged list of attachments");
+    if (!(node instanceof Map) || depth > 16 || (node.has("Names") && node.has("Kids"))) {
+      throw new PdfError("a damaged list of attachments"); // (readers differ on a node with both)
+    }
     const pairs = await pdf.get(node.get("Names"));
     if (Array.isArray(pairs)) {
       for (let i = 0; i + 1 < pairs.length; i += 2) {
@@ -117,19 +128,37 @@ async function attachments(pdf) {
 async function attachmentBytes(pdf, spec, name) {
   const fileSpec = await pdf.get(spec);
   const embedded = fileSpec instanceof Map ? await pdf.get(fileSpec.get("EF")) : undefined;
-  const stream = embedded instanceof Map ? await pdf.get(embedded.get("F")) : undefined;
+  // /F and /UF must name one and the same file: readers take one or the other.
+  const only = embedded instanceof Map ? embedded.get("F") : undefined;
+  if (!(only instanceof Ref) || [...embedded].some(([key, value]) => !["F", "UF"].includes(key)
+      || !(value instanceof Ref) || value.num !== only.num || value.gen !== only.gen)) {
+    throw new PdfError(`the attachment ${name} does not hold one file`);
+  }
+  const stream = await pdf.get(only);
   if (!(stream instanceof Stream)) throw new PdfError(`the attachment ${name} holds no file`);
   return pdf.streamData(stream, limitOf(name));
 }
 
+// The root the XMP states, read only where and as every reader reads it: dc:source as an attribute or a child of
+// text alone of an rdf:Description of the one rdf:RDF; any dc:source elsewhere or in another form is refused.
 function xmpFacts(bytes) {
   const xml = new DOMParser().parseFromString(new TextDecoder("utf-8", { fatal: true }).decode(bytes), "application/xml");
-  if (xml.getElementsByTagName("parsererror").length) throw new PdfError("its XMP metadata is not XML");
+  if (xml.getElementsByTagName("parsererror").length || xml.doctype) throw new PdfError("its XMP metadata is not plain XML");
+  const roots = xml.getElementsByTagNameNS(RDF, "RDF");
+  if (roots.length !== 1) throw new PdfError("its XMP metadata has not one rdf:RDF");
   const sources = [];
-  for (const element of xml.getElementsByTagNameNS(DC, "source")) sources.push(element.textContent);
-  for (const element of xml.getElementsByTagNameNS("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "Description")) {
-    if (element.hasAttributeNS(DC, "source")) sources.push(element.getAttributeNS(DC, "source"));
+  let elements = 0;
+  for (const description of roots[0].children) {
+    if (description.namespaceURI !== RDF || description.localName !== "Description") continue;
+    if (description.hasAttributeNS(DC, "source")) sources.push(description.getAttributeNS(DC, "source"));
+    for (const child of description.children) {
+      if (child.namespaceURI !== DC || child.localName !== "source") continue;
+      elements += 1;
+      if (![...child.childNodes].every((node) => node.nodeType === 3)) throw new PdfError("its XMP states the root in a form readers differ on");
+      sources.push(child.textContent);
+    }
   }
+  if (xml.getElementsByTagNameNS(DC, "source").length !== elements) throw new PdfError("its XMP states a root outside its description");
   const relations = Array.from(xml.getElementsByTagNameNS(DC, "relation"), (element) => element.textContent);
   return { sources, extends: relations.some((text) => text.includes("extends-")) };
 }

@@ -5,7 +5,8 @@ import { Lexer, Name, PdfError, PdfString, Stream, isName } from "./pdf.js";
 
 const MAX_CONTENT = 16 << 20;
 
-function toUnicodeMap(text) {
+function toUnicodeMap(cmap) {
+  const text = cmap.replace(/%[^\r\n]*/g, ""); // comments are no part of the map (as pypdf reads it)
   const map = new Map();
   const unicode = (digits) => String.fromCharCode(...(digits.match(/.{4}/g) || []).map((unit) => parseInt(unit, 16)));
   for (const block of text.matchAll(/beginbfchar([\s\S]*?)endbfchar/g)) {
@@ -35,7 +36,10 @@ async function firstPage(pdf) {
   let node = await pdf.get((await pdf.catalog()).get("Pages"));
   for (let depth = 0; depth < 32; depth += 1) {
     if (!(node instanceof Map)) break;
-    if (isName(node.get("Type"), "Page")) return node;
+    if (isName(node.get("Type"), "Page")) {
+      if (node.has("Kids")) break; // a page that is also a tree: readers differ on which is the first page
+      return node;
+    }
     const kids = await pdf.get(node.get("Kids"));
     if (!Array.isArray(kids) || !kids.length) break;
     node = await pdf.get(kids[0]);

@@ -231,9 +231,14 @@ export class Pdf {
     }
   }
 
-  setEntry(num, entry) { if (!this.entries.has(num)) this.entries.set(num, entry); } // newer sections win
+  setEntry(num, entry, section) { // newer sections win; one section naming an object twice is refused
+    if (section.has(num)) throw new PdfError(`a cross-reference section lists object ${num} twice`);
+    section.add(num);
+    if (!this.entries.has(num)) this.entries.set(num, entry);
+  }
 
   async readSection(offset) {
+    const section = new Set();
     const lexer = new Lexer(this.bytes, offset);
     const first = lexer.token();
     if (first === "xref") {
@@ -247,13 +252,14 @@ export class Pdf {
           const line = latin(this.bytes.subarray(lexer.pos, lexer.pos + 20));
           const entry = /^(\d{10}) (\d{5}) ([nf])[\r\n ]{2}$/.exec(line);
           if (!entry) throw new PdfError("a damaged xref table entry");
-          if (entry[3] === "n") this.setEntry(start + i, { type: 1, offset: Number(entry[1]) });
-          else this.setEntry(start + i, { type: 0 });
+          if (entry[3] === "n") this.setEntry(start + i, { type: 1, offset: Number(entry[1]) }, section);
+          else this.setEntry(start + i, { type: 0 }, section);
           lexer.pos += 20;
         }
       }
       const trailer = lexer.object();
       if (!(trailer instanceof Map)) throw new PdfError("a trailer that is not a dictionary");
+      if (trailer.has("XRefStm")) throw new PdfError("a hybrid cross-reference section, which readers read differently");
       return trailer;
     }
     const stream = this.indirectAt(lexer, first);
@@ -283,9 +289,9 @@ export class Pdf {
         const second = field(widths[1], 0);
         const third = field(widths[2], 0);
         const num = index[pair] + i;
-        if (type === 1) this.setEntry(num, { type: 1, offset: second });
-        else if (type === 2) this.setEntry(num, { type: 2, stream: second, index: third });
-        else this.setEntry(num, { type: 0 });
+        if (type === 1) this.setEntry(num, { type: 1, offset: second }, section);
+        else if (type === 2) this.setEntry(num, { type: 2, stream: second, index: third }, section);
+        else this.setEntry(num, { type: 0 }, section);
       }
     }
     return stream.dict;

@@ -1,11 +1,34 @@
 // A record's two attached forms against its manifest entry (verify/attachments.py): the data of its YAML and the
 // bytes of its canonical JSON must both give the entry's SHA-256. The YAML is read under the YAML 1.2 core schema
 // and refused where appeal-archive's loader would not read it as plain data (aliases, anchors, tags, repeated or
-// non-text keys), so that no YAML reads one way here and another in `verify`.
+// non-text keys, plain scalars YAML 1.1 reads otherwise than 1.2), so that no YAML reads one way here and another
+// in `verify`.
 import { parseDocument, visit, isAlias, isPair, isScalar, isMap } from "yaml";
 import { digest, hex, sha256 } from "./hashing.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+// Every plain scalar PyYAML's YAML 1.1 resolver reads as something other than text (records/loader.py): text
+// under YAML 1.2 that matches it is read two ways, and refused, as the loader refuses it.
+const YAML11_NOT_STRING = new RegExp(`^(?:${[
+  "yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF",
+  "~|null|Null|NULL|",
+  "[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?|\\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+    + "|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN)",
+  "[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+",
+  "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \\t]+)[0-9][0-9]?"
+    + ":[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?",
+  "<<", "=", "!|&|\\*",
+].join("|")})$`);
+// The plain scalars that are not text and mean the same under both: decimal integers of at most 40 characters,
+// decimal fractions, booleans and nulls as both spell them. Any other (0x1F, 1e3, .inf) is refused.
+const SAME_UNDER_BOTH = /^(?:[-+]?(?:0|[1-9][0-9]{0,38})|[-+]?(?:0|[1-9][0-9]*)\.[0-9]+|true|True|TRUE|false|False|FALSE|~|null|Null|NULL|)$/;
+
+function readTwoWays(node) {
+  if (node.type !== "PLAIN") return false;
+  const source = String(node.source);
+  return typeof node.value === "string" ? YAML11_NOT_STRING.test(source) : !SAME_UNDER_BOTH.test(source);
+}
 
 export function yamlProblem(name, bytes, expected) {
   let data;
@@ -15,7 +38,7 @@ export function yamlProblem(name, bytes, expected) {
     if (document.errors.length) throw new Error(document.errors[0].message);
     let plain = isMap(document.contents);
     visit(document, {
-      Node(_, node) { if (isAlias(node) || node.anchor || node.tag) plain = false; },
+      Node(_, node) { if (isAlias(node) || node.anchor || node.tag || (isScalar(node) && readTwoWays(node))) plain = false; },
       Pair(_, pair) { if (!isPair(pair) || !isScalar(pair.key) || typeof pair.key.value !== "string") plain = false; },
     });
     if (!plain) throw new Error("it is not plain data");

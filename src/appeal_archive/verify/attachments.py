@@ -43,7 +43,16 @@ def is_document(name: str) -> bool:
 
 
 def attachment_chunks(spec, name: str) -> Iterator[bytes]:
-    """An attachment's content, a megabyte at a time, within the limit for its kind."""
+    """An attachment's content, a megabyte at a time, within the limit for its kind. Its file specification
+    names one embedded file (as /F and /UF alike): readers take one or the other."""
+    import pikepdf
+
+    embedded = spec.obj.get(pikepdf.Name.EF)
+    files = {(value.objgen if isinstance(value, pikepdf.Object) else None) for value in embedded.values()} \
+        if isinstance(embedded, pikepdf.Dictionary) else set()
+    if len(files) != 1 or None in files or (0, 0) in files \
+            or not set(embedded.keys()) <= {"/F", "/UF"}:
+        raise ValueError("its file specification does not name one embedded file")
     return stream_chunks(spec.get_file().obj, attachment_limit(name))
 
 
@@ -271,6 +280,11 @@ class Attached(NamedTuple):
 def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | None) -> Attached | None:
     """The attached manifest is readable and its root recomputes; every attachment re-hashes to it, and the
     PDF carries nothing else. `records`, when given (for --rebuild), receives the record files."""
+    problem = _name_tree_problem(pdf)
+    if problem:
+        report.fail("attach.unexpected", f"the list of attachments {problem}", "the file was made to show one "
+                    "reader other attachments than another")
+        return None
     specs = dict(pdf.attachments.items())
     manifest = _attached_manifest(specs, report)
     if manifest is None:
@@ -322,6 +336,26 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
         report.passed("integrity", f"all {len(report.attachment_digests)} attached files re-hash to the manifest")
     report.cover(*(f"{pdf_name}#{name}" for name in sorted(specs)))
     return Attached(manifest, files.get(layout.CONFIG), files.get(layout.VERIFIER_PAGE))
+
+
+def _name_tree_problem(pdf) -> str | None:
+    """What makes the tree of attachments read differently by different readers: a node with both names and
+    kids (pikepdf reads the names alone, others both), or one deeper than any a build writes."""
+    import pikepdf
+
+    names = pdf.Root.get(pikepdf.Name.Names)
+    nodes = [(names.get(pikepdf.Name.EmbeddedFiles), 0)] if isinstance(names, pikepdf.Dictionary) else []
+    while nodes:
+        node, depth = nodes.pop()
+        if node is None:
+            continue
+        if not isinstance(node, pikepdf.Dictionary) or depth > 16:
+            return "is damaged"
+        if pikepdf.Name.Names in node and pikepdf.Name.Kids in node:
+            return "has a node with both names and kids"
+        kids = node.get(pikepdf.Name.Kids)
+        nodes += [(kid, depth + 1) for kid in kids] if isinstance(kids, pikepdf.Array) else []
+    return None
 
 
 def _check_loose_records(files: dict[str, bytes], manifest: dict[str, Any], report: VerifyReport) -> None:

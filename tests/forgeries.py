@@ -1,0 +1,194 @@
+"""Files the custodian's own key signed that are not archives: made so that one PDF, XMP, CMap or YAML reader reads
+them one way and another reader another (found by attacking site/verify.html, which has readers of its own).
+`verify` refuses each; the page must never call one verified. Each function takes the archive's signed PDF and a
+signer's key material and returns the forged file's bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable
+
+import pikepdf
+
+VILNIUS = "records/rallies/vilnius-2023-05-21.yaml"
+
+
+def _unsigned(pdf: bytes, change: Callable | None = None) -> bytes:
+    """The PDF without its signature field, changed by change(document), saved whole."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        form = document.Root.AcroForm
+        form.Fields = pikepdf.Array([field for field in form.Fields if field.get("/FT") != pikepdf.Name.Sig])
+        for page in document.pages:
+            if "/Annots" in page.obj:
+                page.obj.Annots = pikepdf.Array([annot for annot in page.obj.Annots
+                                                 if annot.get("/FT") != pikepdf.Name.Sig])
+        if change is not None:
+            change(document)
+        buffer = io.BytesIO()
+        document.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return buffer.getvalue()
+
+
+def _signed(unsigned: bytes, material, keep_metadata: bool = False) -> bytes:
+    """Signed at B-B; with keep_metadata, pyHanko leaves the XMP as written instead of rewriting it."""
+    from pyhanko.pdf_utils import writer
+
+    from appeal_archive.signing.sign import sign_pdf
+
+    saved = writer.BasePdfFileWriter._update_meta
+    if keep_metadata:
+        writer.BasePdfFileWriter._update_meta = lambda self: None  # type: ignore[method-assign]
+    try:
+        return sign_pdf(unsigned, material, reason="a forgery by the custodian's key")
+    finally:
+        writer.BasePdfFileWriter._update_meta = saved  # type: ignore[method-assign]
+
+
+def _resigned(change: Callable, keep_metadata: bool = False) -> Callable[[bytes, object], bytes]:
+    return lambda pdf, material: _signed(_unsigned(pdf, change), material, keep_metadata)
+
+
+def whitespace_in_the_gap(pdf: bytes, material) -> bytes:
+    """No key needed: the zeros padding the signature value replaced by spaces, in the unsigned gap."""
+    found = re.search(rb"/Contents\s*<([0-9a-fA-F]+)>", pdf)
+    assert found is not None and found.group(1).endswith(b"0000")
+    return pdf[:found.end(1) - 4] + b"  \r\n" + pdf[found.end(1):]
+
+
+def _second_embedded_file(document) -> None:
+    """The attachment's /EF names the genuine file as /F and another as /UF: readers take one or the other."""
+    other = document.make_stream(b"id: vilnius-2023-05-21\nhacked: true\n")
+    other.Type = pikepdf.Name.EmbeddedFile
+    document.attachments[VILNIUS].obj.EF.UF = other
+
+
+def _names_and_kids(document) -> None:
+    """The attachments' tree: the manifest under /Names, every other file under /Kids of the same node."""
+    pairs = list(document.Root.Names.EmbeddedFiles.Names)
+    named = [item for index in range(0, len(pairs), 2) for item in pairs[index:index + 2]
+             if str(pairs[index]) == "manifest.json"]
+    rest = [item for index in range(0, len(pairs), 2) for item in pairs[index:index + 2]
+            if str(pairs[index]) != "manifest.json"]
+    leaf = document.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(rest)))
+    document.Root.Names.EmbeddedFiles = document.make_indirect(
+        pikepdf.Dictionary(Names=pikepdf.Array(named), Kids=pikepdf.Array([leaf])))
+
+
+def _unquoted_date(document) -> None:
+    """A rally's date written as YAML 1.1 reads a date and YAML 1.2 text: the same data to one reader only."""
+    content = document.attachments[VILNIUS].get_file().read_bytes()
+    assert b"'2023-05-21'" in content
+    document.attachments[VILNIUS] = pikepdf.AttachedFileSpec(document, content.replace(b"'2023-05-21'", b"2023-05-21"),
+                                                             filename=VILNIUS.replace("/", "__"))
+
+
+def _cover_in_commented_cmap(document) -> None:
+    """The cover's root and page hash drawn in letters that a font maps to hex digits on comment lines of its
+    ToUnicode map: a reader that skips comments sees letters."""
+    letters = {digit: chr(0x67 + index) for index, digit in enumerate("0123456789abcdef")}
+    cmap = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CMapName /X def", "/CMapType 2 def",
+            "1 begincodespacerange", "<00> <FF>", "endcodespacerange", "%16 beginbfchar",
+            *(f"%<{ord(letter):02X}> <{ord(digit):04X}>" for digit, letter in letters.items()), "%endbfchar",
+            "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    page = document.pages[0]
+    content = page.Contents.read_bytes()
+    shown = {re.search(rb"\(([0-9a-f]{64})\) Tj", content).group(1).decode(),  # type: ignore[union-attr]
+             hashlib.sha256(document.attachments["verify.html"].get_file().read_bytes()).hexdigest()}
+    regular = page.Resources.Font["/F1+0"]
+    font = document.make_indirect(pikepdf.Dictionary({key: value for key, value in regular.items()
+                                                       if key != "/ToUnicode"}))
+    font.ToUnicode = document.make_stream("\n".join(cmap).encode())
+    page.Resources.Font.F9 = font
+    for text in shown:
+        content = content.replace(f"({text}) Tj".encode(), b"/F9 10 Tf (" + "".join(letters[c] for c in text).encode()
+                                  + b") Tj /F1+0 10 Tf")
+    page.Contents = document.make_stream(content)
+
+
+def _page_with_kids(document) -> None:
+    """The first page is also a page tree, whose one kid shows no root: readers differ on which is the cover."""
+    first = document.Root.Pages.Kids[0]
+    content = first.Contents.read_bytes()
+    root = re.search(rb"\(([0-9a-f]{64})\) Tj", content).group(1)  # type: ignore[union-attr]
+    other = document.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Page, Parent=first, MediaBox=first.MediaBox,
+                                                      Resources=first.Resources,
+                                                      Contents=document.make_stream(content.replace(root, b"0" * 64))))
+    first.Kids = pikepdf.Array([other])
+
+
+def _xmp(kind: str) -> Callable:
+    """The root in the XMP metadata, moved out of the attribute pikepdf reads into forms other readers read."""
+    def change(document) -> None:
+        xmp = document.Root.Metadata.read_bytes().decode()
+        found = re.search(r' dc:source="(sha256:[0-9a-f]{64})"', xmp)
+        assert found is not None
+        value, xmp = found.group(1), xmp.replace(found.group(0), "")
+        if kind == "outside":
+            xmp = xmp.replace("</rdf:RDF>", f'</rdf:RDF><dc:source xmlns:dc="http://purl.org/dc/elements/1.1/">{value}'
+                              "</dc:source>")
+        else:
+            inner = {"comment": f"{value[:10]}<!-- split -->{value[10:]}", "nested": f"<dc:x>{value}</dc:x>"}[kind]
+            xmp = xmp.replace("</rdf:Description>", f"<dc:source>{inner}</dc:source></rdf:Description>")
+        stream = document.make_stream(xmp.encode())
+        stream.Type, stream.Subtype = pikepdf.Name.Metadata, pikepdf.Name.XML
+        document.Root.Metadata = stream
+    return change
+
+
+def _appended_section(pdf: bytes, material, hybrid: bool) -> bytes:
+    """An update before the signature, which the key then signs, giving an attachment's file again (changed):
+    in a hybrid section (/XRefStm) or listed twice in one table, the genuine copy first."""
+    raw = _unsigned(pdf)
+    with pikepdf.open(io.BytesIO(raw)) as document:
+        number = document.attachments[VILNIUS].obj.EF.F.objgen[0]
+        genuine = document.attachments[VILNIUS].get_file().read_bytes()
+        size, root = int(document.trailer.Size), document.trailer.Root.objgen[0]
+        ids = "".join(f"<{bytes(item).hex()}>" for item in document.trailer.ID)
+    previous = int(re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", raw).group(1))  # type: ignore[union-attr]
+
+    def stream(data: bytes) -> bytes:
+        return (f"{number} 0 obj\n<< /Type /EmbeddedFile /Length {len(data)} >>\nstream\n".encode() + data
+                + b"\nendstream\nendobj\n")
+
+    def trailer(entries: int, extra: str = "") -> bytes:
+        return f"trailer\n<< /Size {entries} /Root {root} 0 R /Prev {previous} /ID [{ids}] {extra}>>\n".encode()
+
+    changed = genuine.replace(b"vilnius", b"VILNIUS", 1)
+    out = bytearray(raw)
+    if hybrid:
+        at = len(out)
+        out += stream(changed)
+        row = bytes([1]) + at.to_bytes(4, "big") + (0).to_bytes(2, "big")
+        xref_stream = len(out)
+        out += (f"{size} 0 obj\n<< /Type /XRef /W [1 4 2] /Index [{number} 1] /Size {size + 1} /Length {len(row)} "
+                ">>\nstream\n").encode() + row + b"\nendstream\nendobj\n"
+        table = len(out)
+        out += (b"xref\n0 1\n0000000000 65535 f \n" + f"{size} 1\n{xref_stream:010d} 00000 n \n".encode()
+                + trailer(size + 1, f"/XRefStm {xref_stream} "))
+    else:
+        first = len(out)
+        out += stream(genuine)
+        second = len(out)
+        out += stream(changed)
+        table = len(out)
+        out += (b"xref\n0 1\n0000000000 65535 f \n" + f"{number} 1\n{first:010d} 00000 n \n".encode()
+                + f"{number} 1\n{second:010d} 00000 n \n".encode() + trailer(size))
+    out += f"startxref\n{table}\n%%EOF\n".encode()
+    return _signed(bytes(out), material)
+
+
+FORGERIES: dict[str, Callable[[bytes, object], bytes]] = {
+    "whitespace in the signature's gap": whitespace_in_the_gap,
+    "an attachment naming a second embedded file": _resigned(_second_embedded_file),
+    "a node of the attachments' tree with both names and kids": _resigned(_names_and_kids),
+    "a record's date unquoted (YAML 1.1 reads a date)": _resigned(_unquoted_date),
+    "the cover's root in a font mapped on comment lines": _resigned(_cover_in_commented_cmap),
+    "a first page that is also a page tree": _resigned(_page_with_kids),
+    "the XMP's root split by a comment": _resigned(_xmp("comment"), keep_metadata=True),
+    "the XMP's root in a nested element": _resigned(_xmp("nested"), keep_metadata=True),
+    "the XMP's root outside rdf:RDF": _resigned(_xmp("outside"), keep_metadata=True),
+    "a hybrid cross-reference section": lambda pdf, material: _appended_section(pdf, material, hybrid=True),
+    "one table listing an object twice": lambda pdf, material: _appended_section(pdf, material, hybrid=False),
+}

@@ -276,7 +276,10 @@ export async function judgePdf(bytes, anchors, anchorName) {
         if (!problems.length) {
           verdict.parts.integrity.said.push(`All ${count} attachments re-hash to the manifest, whose entries give the root ${manifest.root}, as the metadata and the cover state.`);
           verdict.parts.completeness.ok = true;
-          verdict.parts.completeness.said.push(`The manifest accounts for ${manifest.tree_size} leaves (${manifest.records.length} records, ${manifest.source_documents.length} source documents, ${manifest.withheld.length} withheld); the ${manifest.edition} edition.`);
+          const plural = (number, noun) => `${number.toLocaleString("en")} ${noun}${number === 1 ? "" : "s"}`;
+          verdict.parts.completeness.said.push(`The manifest accounts for ${plural(manifest.tree_size, "leaf")
+            .replace("leafs", "leaves")} (${plural(manifest.records.length, "record")}, ${plural(manifest.source_documents.length,
+            "source document")}, ${manifest.withheld.length.toLocaleString("en")} withheld): the ${manifest.edition} edition.`);
         }
       }
     } catch (error) {

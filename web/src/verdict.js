@@ -36,15 +36,16 @@ export function conclude(verdict, signature, intact, what) {
   verdict.parts.signer.ok = signature.holds && signature.chains;
   verdict.parts.signer.said.push(signature.chains ? `The signer's certificate chains to ${signature.anchorName}.`
     : `The signer's certificate does not chain to ${signature.anchorName}.`);
-  verdict.parts.time.said.push(signature.claimedTime ? `The signer claims it signed at ${signature.claimedTime} (a claim, not proof).`
-    : "The signature states no time of its own that this page can prove.");
+  verdict.parts.time.said.push(signature.claimedTime
+    ? `The signer claims it signed at ${signature.claimedTime}: a claim, which no time stamp proves.`
+    : "The signature states no time, and no time stamp proves one.");
   verdict.parts.integrity.ok = intact && signature.holds;
   if (!verdict.parts.integrity.ok) verdict.verdict = "failed";
   else if (signature.stamped) {
     verdict.parts.time.said.push(`The signature carries a time stamp, which this page cannot judge: run \`appeal-archive verify\` on the ${what} for the full verdict.`);
     verdict.verdict = "not-judged";
   } else if (!verdict.parts.signer.ok) verdict.verdict = "untrusted";
-  else { verdict.parts.time.ok = true; verdict.verdict = "verified"; }
+  else verdict.verdict = "verified"; // (its time stays unproven, as `verify` reports a signature without time stamp)
   return verdict;
 }
 

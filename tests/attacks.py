@@ -593,22 +593,29 @@ def resigned(build: Path, change) -> Path:
     return resigned_pdf(pdf_of(build), change)
 
 
-def resigned_pdf(pdf: Path, change, material=None) -> Path:
-    """`pdf` stripped of its signature, changed by `change(document)` and signed again at B-B, by `material` (a
-    signer's key and certificate) or else by the attacker's own."""
-    from appeal_archive.signing.sign import sign_pdf
-
-    with pikepdf.open(pdf) as document:
+def unsigned_copy(pdf: bytes, change=None) -> bytes:
+    """The PDF without its signature field, changed by change(document), saved whole."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
         form = document.Root.AcroForm
         form.Fields = pikepdf.Array([field for field in form.Fields if field.get("/FT") != pikepdf.Name.Sig])
         for page in document.pages:
             if "/Annots" in page.obj:
                 page.obj.Annots = pikepdf.Array([annot for annot in page.obj.Annots
                                                  if annot.get("/FT") != pikepdf.Name.Sig])
-        change(document)
+        if change is not None:
+            change(document)
         buffer = io.BytesIO()
         document.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-    pdf.write_bytes(sign_pdf(buffer.getvalue(), material or attacker_material(), reason="an attacker's own signature"))
+    return buffer.getvalue()
+
+
+def resigned_pdf(pdf: Path, change, material=None) -> Path:
+    """`pdf` stripped of its signature, changed by `change(document)` and signed again at B-B, by `material` (a
+    signer's key and certificate) or else by the attacker's own."""
+    from appeal_archive.signing.sign import sign_pdf
+
+    pdf.write_bytes(sign_pdf(unsigned_copy(pdf.read_bytes(), change), material or attacker_material(),
+                             reason="an attacker's own signature"))
     return pdf
 
 
@@ -919,7 +926,7 @@ def fetch_txt_in_bag(build: Path, pki) -> Path:
 
 ATTACKS = {name: value for name, value in globals().items() if callable(value) and not name.startswith("_")
            and name not in {"pdf_of", "bundle_of", "bag_of", "rebag", "resigned", "resigned_pdf", "attacker_material",
-                            "replacing"}
+                            "replacing", "unsigned_copy"}
            and value.__module__ == __name__}
 
 

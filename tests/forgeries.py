@@ -11,24 +11,9 @@ import re
 from collections.abc import Callable
 
 import pikepdf
+from attacks import unsigned_copy
 
 VILNIUS = "records/rallies/vilnius-2023-05-21.yaml"
-
-
-def _unsigned(pdf: bytes, change: Callable | None = None) -> bytes:
-    """The PDF without its signature field, changed by change(document), saved whole."""
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        form = document.Root.AcroForm
-        form.Fields = pikepdf.Array([field for field in form.Fields if field.get("/FT") != pikepdf.Name.Sig])
-        for page in document.pages:
-            if "/Annots" in page.obj:
-                page.obj.Annots = pikepdf.Array([annot for annot in page.obj.Annots
-                                                 if annot.get("/FT") != pikepdf.Name.Sig])
-        if change is not None:
-            change(document)
-        buffer = io.BytesIO()
-        document.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-    return buffer.getvalue()
 
 
 def _signed(unsigned: bytes, material, keep_metadata: bool = False) -> bytes:
@@ -47,7 +32,7 @@ def _signed(unsigned: bytes, material, keep_metadata: bool = False) -> bytes:
 
 
 def _resigned(change: Callable, keep_metadata: bool = False) -> Callable[[bytes, object], bytes]:
-    return lambda pdf, material: _signed(_unsigned(pdf, change), material, keep_metadata)
+    return lambda pdf, material: _signed(unsigned_copy(pdf, change), material, keep_metadata)
 
 
 def whitespace_in_the_gap(pdf: bytes, material) -> bytes:
@@ -140,7 +125,7 @@ def _xmp(kind: str) -> Callable:
 def _appended_section(pdf: bytes, material, hybrid: bool) -> bytes:
     """An update before the signature, which the key then signs, giving an attachment's file again (changed):
     in a hybrid section (/XRefStm) or listed twice in one table, the genuine copy first."""
-    raw = _unsigned(pdf)
+    raw = unsigned_copy(pdf)
     with pikepdf.open(io.BytesIO(raw)) as document:
         number = document.attachments[VILNIUS].obj.EF.F.objgen[0]
         genuine = document.attachments[VILNIUS].get_file().read_bytes()

@@ -239,6 +239,8 @@ def test_an_inclusion_proof_verifies_with_the_pdf_and_an_altered_one_fails(small
     assert verdict == "failed" and "The proof fails" in said, said
     bundle = [small / f"{NAME}.jsonld", small / f"{NAME}.jsonld.p7s"]
     assert browser.judge(verifier_page, [*bundle, proof])[0] == "verified"
+    verdict, said = browser.judge(verifier_page, [small / PDF, small / "manifest.json"])  # a JSON file, not a proof
+    assert verdict == "not-judged" and "manifest.json is not an inclusion proof" in said, said
 
 
 def test_a_rogue_authority_of_the_same_name_and_a_wrong_pin_are_not_trusted(small: Path, browser, verifier_page,

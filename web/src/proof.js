@@ -3,20 +3,24 @@
 // leads from the entry's leaf to the root that file signs.
 import { digest, fromHex, isHash, leafHash, rootFromInclusion, hex } from "./hashing.js";
 import { TYPES } from "./manifest.js";
+import { notJudged } from "./verdict.js";
 
 const FORMAT = "appeal-archive/inclusion-proof/1";
 const MAX_PROOF_BYTES = 2_000_000;
 const KEYS = "audit_path,entry,format,leaf_index,record,root,tree_size";
 const ENTRY_KEYS = "id,kind,path,salt,sha256,type";
 
-// The proof as JSON, in the form `prove` writes it (indented by one space): a proof reformatted, or holding a
-// repeated key, is refused rather than read one way here and another there.
+// The proof as JSON; it must be in the form `prove` writes it (indented by one space, formProblem): a proof
+// reformatted, or holding a repeated key, is refused rather than read one way here and another there.
 function readProof(bytes) {
   if (bytes.length > MAX_PROOF_BYTES) throw new Error("it is larger than any proof");
   const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  const proof = JSON.parse(text);
-  if (`${JSON.stringify(proof, null, 1)}\n` !== text) throw new Error("it is not in the form `appeal-archive prove` writes");
-  return proof;
+  return JSON.parse(text);
+}
+
+function formProblem(proof, bytes) {
+  const text = new TextDecoder().decode(bytes);
+  return `${JSON.stringify(proof, null, 1)}\n` === text ? null : "it is not in the form `appeal-archive prove` writes";
 }
 
 function proofProblem(proof) {
@@ -40,7 +44,7 @@ function proofProblem(proof) {
 }
 
 // The signed file's verdict (verdict.js), with the proof's judgement added to its integrity part.
-export function judgeProof(bytes, signed, signedName) {
+export function judgeProof(bytes, proofName, signed, signedName) {
   const said = signed.parts.integrity.said;
   if (signed.verdict !== "verified") {
     said.push("The proof is not judged: the signed file it refers to is not verified.");
@@ -50,7 +54,11 @@ export function judgeProof(bytes, signed, signedName) {
   let proof;
   try {
     proof = readProof(bytes);
-    problem = proofProblem(proof);
+    if (proof === null || typeof proof !== "object" || proof.format !== FORMAT) {
+      return notJudged(`${proofName} is not an inclusion proof (${FORMAT}): give the signed file alone, or with a `
+        + "proof `appeal-archive prove` wrote.");
+    }
+    problem = formProblem(proof, bytes) || proofProblem(proof);
   } catch (error) {
     problem = `it is not a proof appeal-archive wrote (${error.message})`;
   }

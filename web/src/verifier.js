@@ -98,7 +98,7 @@ async function judgeFiles(files) {
   const signed = pdfs.length ? await judgePdf(await bytesOf(pdfs[0]), trust.anchors, trust.name)
     : await judgeBundle(await bytesOf(bundles[0]), await bytesOf(signatures[0]), trust.anchors, trust.name);
   if (!proofs.length) return signed;
-  return judgeProof(await bytesOf(proofs[0]), signed, (pdfs[0] || bundles[0]).name);
+  return judgeProof(await bytesOf(proofs[0]), proofs[0].name, signed, (pdfs[0] || bundles[0]).name);
 }
 
 export function start() {

@@ -164,6 +164,83 @@ def _appended_section(pdf: bytes, material, hybrid: bool) -> bytes:
     return _signed(bytes(out), material)
 
 
+def _patched_and_resigned(pdf: bytes, material, patches=(), digest: str = "sha256") -> bytes:
+    """A signed file patched in place (same lengths, outside the signature's gap), its byte ranges then signed
+    anew by the key, with `digest` (a fresh CAdES signature as pyHanko makes it)."""
+    import asyncio
+
+    from appeal_archive.signing.sign import pyhanko_signer
+
+    data = bytearray(_signed(unsigned_copy(pdf), material))
+    for old, new in patches:
+        assert len(old) == len(new) and data.count(old) == 1, old
+        at = data.find(old)
+        data[at:at + len(old)] = new
+    found = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", bytes(data))
+    assert found is not None
+    _, first, second, length = map(int, found.groups())
+    covered = bytes(data[:first]) + bytes(data[second:second + length])
+    signature = asyncio.run(pyhanko_signer(material).async_sign(hashlib.new(digest, covered).digest(), digest,
+                                                                use_pades=True)).dump().hex().encode()
+    space = second - first - 2
+    assert len(signature) <= space
+    data[first + 1:second - 1] = signature + b"0" * (space - len(signature))
+    return bytes(data)
+
+
+def _metadata_of_another_generation(pdf: bytes, material) -> bytes:
+    """The catalog refers to the XMP as generation 1 of its object, which the cross-references list as 0: pikepdf
+    reads nothing there."""
+    raw = unsigned_copy(pdf)
+    found = re.search(rb"/Metadata (\d+) 0 R", raw)
+    assert found is not None and raw.count(found.group(0)) == 1
+    return _signed(raw.replace(found.group(0), b"/Metadata " + found.group(1) + b" 1 R"), material, keep_metadata=True)
+
+
+def _cover_font_restored(document) -> None:
+    """The root drawn after `q /F1+0 10 Tf Q`: the font in force is the one set before q, whose ToUnicode maps
+    every code to 'x'."""
+    page = document.pages[0]
+    content = page.Contents.read_bytes()
+    root = re.search(rb"\(([0-9a-f]{64})\) Tj", content).group(1)  # type: ignore[union-attr]
+    before = b"/F1+0 10 Tf 12 TL (" + root
+    assert content.count(before) == 1
+    page.Contents = document.make_stream(content.replace(before, b"/FZ 10 Tf q /F1+0 10 Tf Q 12 TL (" + root))
+    regular = page.Resources.Font["/F1+0"]
+    font = document.make_indirect(pikepdf.Dictionary({key: value for key, value in regular.items()
+                                                       if key != "/ToUnicode"}))
+    font.ToUnicode = document.make_stream(("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+                                           "1 begincodespacerange\n<00> <FF>\nendcodespacerange\n"
+                                           + "".join(f"1 beginbfchar\n<{code:02X}> <0078>\nendbfchar\n"
+                                                     for code in range(256))
+                                           + "endcmap\nend\nend\n").encode())
+    page.Resources.Font.FZ = font
+
+
+def _yaml_line_separator(document) -> None:
+    """A comment whose U+2028 ends it for YAML 1.1 (verify's reader), which then reads a key more; not for 1.2."""
+    spec = document.attachments[VILNIUS]
+    content = spec.get_file().read_bytes() + "# note\u2028forged: x\n".encode()
+    document.attachments[VILNIUS] = pikepdf.AttachedFileSpec(document, content, filename=VILNIUS.replace("/", "__"))
+
+
+def fields_fanning_out(pdf: bytes, material) -> bytes:
+    """No key needed: a form whose fields list one kid 40 times, nine levels deep (40^9 visits to a naive walk)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [" + b"3 0 R " * 40 + b"] >> >>",
+               b"<< /Type /Pages /Kids [] /Count 0 >>"]
+    objects += [b"<< /T (f) /Kids [" + f"{level + 1} 0 R ".encode() * 40 + b"] >>" for level in range(3, 12)]
+    objects.append(b"<< /T (leaf) /FT /Tx >>")
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    table = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f\r\n".encode()
+    out += b"".join(f"{offset:010d} 00000 n\r\n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{table}\n%%EOF\n".encode()
+    return bytes(out)
+
+
 FORGERIES: dict[str, Callable[[bytes, object], bytes]] = {
     "whitespace in the signature's gap": whitespace_in_the_gap,
     "an attachment naming a second embedded file": _resigned(_second_embedded_file),
@@ -176,4 +253,11 @@ FORGERIES: dict[str, Callable[[bytes, object], bytes]] = {
     "the XMP's root outside rdf:RDF": _resigned(_xmp("outside"), keep_metadata=True),
     "a hybrid cross-reference section": lambda pdf, material: _appended_section(pdf, material, hybrid=True),
     "one table listing an object twice": lambda pdf, material: _appended_section(pdf, material, hybrid=False),
+    "the XMP referred to as another generation": _metadata_of_another_generation,
+    "the cover's root drawn in the font restored by Q": _resigned(_cover_font_restored, keep_metadata=True),
+    "the one signature typed /DocTimeStamp": lambda pdf, material: _patched_and_resigned(
+        pdf, material, [(b"          \n/Type /Sig\n", b" \n/Type /DocTimeStamp\n")]),
+    "a signature over a SHA-1 digest": lambda pdf, material: _patched_and_resigned(pdf, material, digest="sha1"),
+    "a comment of a record ended by U+2028 for YAML 1.1 only": _resigned(_yaml_line_separator, keep_metadata=True),
+    "a form whose fields fan out (unsigned)": fields_fanning_out,
 }

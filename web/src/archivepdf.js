@@ -30,12 +30,22 @@ const limitOf = (name) => (name === MANIFEST ? LIMITS.manifest : name in ZIPS ? 
 
 // --- the signature ----------------------------------------------------------------------------------------------
 
+// Each object of a tree is visited once: one reached twice (a tree that shares its nodes, which can make a walk
+// of a few kilobytes take forever) is refused.
+function visitOnce(seen, item) {
+  if (!(item instanceof Ref)) return;
+  if (seen.has(item.num)) throw new PdfError("a tree of the file reaches one of its nodes twice");
+  seen.add(item.num);
+}
+
 async function signatureFields(pdf) {
   const form = await pdf.get((await pdf.catalog()).get("AcroForm"));
   const found = [];
+  const seen = new Set();
   const walk = async (items, type, depth) => {
     if (!Array.isArray(items) || depth > 8) return;
     for (const item of items) {
+      visitOnce(seen, item);
       const field = await pdf.get(item);
       if (!(field instanceof Map) || found.length > 16) continue;
       const fieldType = field.get("FT") || type;
@@ -56,7 +66,8 @@ async function wholeFileSignature(pdf, bytes) {
       + "`appeal-archive verify` on it.");
   }
   const signature = await pdf.get(fields[0].get("V"));
-  if (!(signature instanceof Map) || !isName(signature.get("SubFilter"), "ETSI.CAdES.detached")) {
+  if (!(signature instanceof Map) || !isName(signature.get("SubFilter"), "ETSI.CAdES.detached")
+      || (signature.has("Type") && !isName(signature.get("Type"), "Sig"))) {
     return notJudged("The file's signature is not the PAdES signature this page judges: run `appeal-archive verify` on it.");
   }
   const range = await pdf.get(signature.get("ByteRange"));
@@ -106,6 +117,7 @@ async function attachments(pdf) {
   const names = await pdf.get((await pdf.catalog()).get("Names"));
   const tree = names instanceof Map ? await pdf.get(names.get("EmbeddedFiles")) : undefined;
   const found = new Map();
+  const seen = new Set();
   const walk = async (node, depth) => {
     if (!(node instanceof Map) || depth > 16 || (node.has("Names") && node.has("Kids"))) {
       throw new PdfError("a damaged list of attachments"); // (readers differ on a node with both)
@@ -119,7 +131,12 @@ async function attachments(pdf) {
       }
     }
     const kids = await pdf.get(node.get("Kids"));
-    if (Array.isArray(kids)) for (const kid of kids) await walk(await pdf.get(kid), depth + 1);
+    if (Array.isArray(kids)) {
+      for (const kid of kids) {
+        visitOnce(seen, kid);
+        await walk(await pdf.get(kid), depth + 1);
+      }
+    }
   };
   if (tree !== undefined) await walk(tree, 0);
   return found;

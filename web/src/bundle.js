@@ -3,7 +3,7 @@
 // signature over the bundle's bytes.
 import { judgeSignature } from "./cades.js";
 import { hex, isHash, leafHash, treeHash, fromHex } from "./hashing.js";
-import { NotJudged, RECORD_ID, SALT, TYPES } from "./manifest.js";
+import { NotJudged, RECORD_ID, SALT, TYPES, plainDocumentName } from "./manifest.js";
 import { conclude, failed, newVerdict, notJudgedError } from "./verdict.js";
 
 const MAX_LINE = 1 << 20; // verify's limits (layout.MAX_BUNDLE_LINE, inputs.parse_json)
@@ -63,8 +63,9 @@ export function bundleRoot(text) {
     if ("documentPath" in node) {
       const name = typeof node.documentPath === "string" ? node.documentPath.slice("sources/".length) : "";
       if (!isHash(node.sha256) || typeof node.documentSalt !== "string" || !SALT.test(node.documentSalt)
-          || !node.documentPath.startsWith("sources/") || ["", ".", ".."].includes(name) || /[/\\]/.test(name)
-          || /[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new Error(`the document node ${node["@id"]} is malformed`);
+          || !node.documentPath.startsWith("sources/") || !plainDocumentName(name)) {
+        throw new Error(`the document node ${node["@id"]} is malformed`);
+      }
       place(node.documentLeafIndex, leafHash({ kind: "source-document", path: node.documentPath, sha256: node.sha256,
                                                salt: node.documentSalt }));
     }

@@ -11,6 +11,14 @@ const MESSAGE_DIGEST = "1.2.840.113549.1.9.4";
 const SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47";
 const ID_DATA = "1.2.840.113549.1.7.1";
 const SHA256 = "2.16.840.1.101.3.4.2.1";
+// What pyHanko's validation accepts, and no more: SHA-2 digests (no MD5, no SHA-1), RSA and ECDSA over them, and
+// of a certificate's critical extensions only those the path validation understands.
+const DIGESTS = new Set([SHA256, "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3"]);
+const SIGNATURES = new Set(["1.2.840.113549.1.1.1", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.11",
+                            "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13", "1.2.840.10045.4.3.2",
+                            "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4"]);
+const CERTIFICATE_SIGNATURES = new Set([...SIGNATURES].filter((oid) => oid !== "1.2.840.113549.1.1.1"));
+const UNDERSTOOD_CRITICAL = new Set(["2.5.29.19", "2.5.29.15", "2.5.29.37"]); // basic constraints, key usages
 
 export function certificatesFrom(text) { // PEM blocks, or one DER certificate
   const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) || [];
@@ -30,6 +38,24 @@ export function subjectName(certificate) {
 // What `appeal-archive verify` (pyHanko) also requires of the archive's signatures: one signer, detached (pkijs
 // would check an embedded copy instead of the bytes given), over id-data, with CAdES's signed attributes, the
 // signing-certificate-v2 naming the very certificate that signed, and that certificate fit to sign.
+function algorithmProblem(signed) {
+  const signerInfo = signed.signerInfos[0];
+  if (![...signed.digestAlgorithms, signerInfo.digestAlgorithm].every((algorithm) => DIGESTS.has(algorithm.algorithmId))) {
+    return "it uses a digest algorithm appeal-archive verify does not accept (SHA-256, -384 or -512 only)";
+  }
+  if (!SIGNATURES.has(signerInfo.signatureAlgorithm.algorithmId)) return "it uses a signature algorithm verify does not accept";
+  for (const certificate of signed.certificates || []) {
+    if (!(certificate instanceof pkijs.Certificate)) return "it carries a certificate of another kind";
+    if (!CERTIFICATE_SIGNATURES.has(certificate.signatureAlgorithm.algorithmId)) {
+      return `the certificate of ${subjectName(certificate)} is signed with an algorithm verify does not accept`;
+    }
+    if ((certificate.extensions || []).some((extension) => extension.critical && !UNDERSTOOD_CRITICAL.has(extension.extnID))) {
+      return `the certificate of ${subjectName(certificate)} has a critical extension verify would not accept`;
+    }
+  }
+  return null;
+}
+
 function formProblem(signed) {
   if (signed.signerInfos.length !== 1) return "it has not exactly one signer";
   if (signed.encapContentInfo.eContent !== undefined) return "it carries content of its own";
@@ -73,7 +99,7 @@ export async function judgeSignature(data, der, anchors) {
   } catch (error) {
     return { problem: "it is not a CMS signature" };
   }
-  const problem = formProblem(signed);
+  const problem = formProblem(signed) || algorithmProblem(signed);
   if (problem) return { problem };
   const signerInfo = signed.signerInfos[0];
   const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);

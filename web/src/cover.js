@@ -1,6 +1,7 @@
 // The text of the PDF's first page, as far as the page needs it: the strings its content shows (Tj, TJ, ', "),
-// through each font's ToUnicode map. verify reads the cover with pypdf and looks for the root in it; this page
-// does the same with less: text it cannot map it does not show, so it can only miss the root, never invent it.
+// through each font's ToUnicode map, with the font the graphics state holds (q and Q save and restore it). verify
+// reads the cover with pypdf and looks for the root in it; this page reads less (no form XObjects, no Type3
+// fonts), and refuses what it would read otherwise than pypdf (a font set by an ExtGState, an inline image).
 import { Lexer, Name, PdfError, PdfString, Stream, isName } from "./pdf.js";
 
 const MAX_CONTENT = 16 << 20;
@@ -69,7 +70,9 @@ export async function coverText(pdf) {
   const data = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
   parts.reduce((at, part) => { data.set(part, at); return at + part.length; }, 0);
   const lexer = new Lexer(data);
+  const states = await pdf.get(resources instanceof Map ? resources.get("ExtGState") : undefined);
   const operands = [];
+  const saved = [];
   let font = null;
   const shown = [];
   const show = (string) => {
@@ -83,6 +86,12 @@ export async function coverText(pdf) {
     if (token === "[" || token === "<<") { operands.push(lexer.object(0, token)); continue; }
     if (typeof token !== "string") { operands.push(token); continue; }
     if (token === "BI") throw new PdfError("its cover holds an inline image, which this archive never writes");
+    if (token === "q") saved.push(font);
+    if (token === "Q") font = saved.length ? saved.pop() : null;
+    if (token === "gs") {
+      const state = states instanceof Map ? await pdf.get(states.get(operands[operands.length - 1]?.name)) : undefined;
+      if (state instanceof Map && state.has("Font")) throw new PdfError("its cover sets a font through a graphics state");
+    }
     if (token === "Tf" && operands.length >= 2 && operands[operands.length - 2] instanceof Name) font = operands[operands.length - 2].name;
     if (["Tj", "'", '"'].includes(token) && operands[operands.length - 1] instanceof PdfString) show(operands[operands.length - 1]);
     if (token === "TJ" && Array.isArray(operands[operands.length - 1])) {

@@ -9,11 +9,15 @@ export const RECORD_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const SALT = /^(?:[0-9a-f]{2}){16,64}$/;
 const KEYS = ["manifest_version", "archival_id", "edition", "hash_algorithm", "canonicalization", "tree", "tree_size",
               "records", "source_documents", "withheld", "root", "protected"];
-// Python's str.isprintable: no "Other" and no "Separator" but the ASCII space.
-const UNPRINTABLE = /[\p{C}\p{Z}]/u;
+// A document's file name as verify requires it (Python's str.isprintable), judged here only within scripts whose
+// characters every Unicode version since long agrees on: ASCII, Latin, Greek and Cyrillic letters, marks and
+// signs. A name of other characters is not judged (the browser's Unicode may be newer than verify's).
+const PRINTABLE_EVERYWHERE = /^[\x20-\x7E\xA1-\xAC\xAE-\u024F\u0370-\u0377\u037A-\u037F\u0384-\u038A\u038C\u038E-\u03A1\u03A3-\u052F]*$/u;
 
 export function plainDocumentName(name) {
-  return !["", ".", ".."].includes(name) && !/[/\\]/.test(name) && !UNPRINTABLE.test(name.replaceAll(" ", ""));
+  if (["", ".", ".."].includes(name) || /[/\\]/.test(name)) return false;
+  if (!PRINTABLE_EVERYWHERE.test(name)) throw new NotJudged("a source document's name holds characters this page does not judge");
+  return true;
 }
 
 // The bytes layout.manifest_bytes writes for `manifest`: one top-level key per line, one list item per line.

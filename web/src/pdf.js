@@ -201,7 +201,7 @@ function unpredict(data, parms) { // PNG predictors, as cross-reference streams 
 export class Pdf {
   constructor(bytes) {
     this.bytes = bytes;
-    this.entries = new Map(); // object number -> {type: 1, offset} | {type: 2, stream, index}
+    this.entries = new Map(); // object number -> {type: 1, offset, gen} | {type: 2, stream, index, gen: 0}
     this.cache = new Map();
     this.trailer = null;
   }
@@ -252,7 +252,7 @@ export class Pdf {
           const line = latin(this.bytes.subarray(lexer.pos, lexer.pos + 20));
           const entry = /^(\d{10}) (\d{5}) ([nf])[\r\n ]{2}$/.exec(line);
           if (!entry) throw new PdfError("a damaged xref table entry");
-          if (entry[3] === "n") this.setEntry(start + i, { type: 1, offset: Number(entry[1]) }, section);
+          if (entry[3] === "n") this.setEntry(start + i, { type: 1, offset: Number(entry[1]), gen: Number(entry[2]) }, section);
           else this.setEntry(start + i, { type: 0 }, section);
           lexer.pos += 20;
         }
@@ -275,6 +275,9 @@ export class Pdf {
       throw new PdfError("a damaged xref stream");
     }
     const row = widths[0] + widths[1] + widths[2];
+    let listed = 0;
+    for (let pair = 1; pair < index.length; pair += 2) listed += index[pair];
+    if (row === 0 || listed * row > data.length) throw new PdfError("an xref stream shorter than its /Index");
     let at = 0;
     const field = (width, fallback) => {
       if (width === 0) return fallback;
@@ -289,21 +292,23 @@ export class Pdf {
         const second = field(widths[1], 0);
         const third = field(widths[2], 0);
         const num = index[pair] + i;
-        if (type === 1) this.setEntry(num, { type: 1, offset: second }, section);
-        else if (type === 2) this.setEntry(num, { type: 2, stream: second, index: third }, section);
+        if (type === 1) this.setEntry(num, { type: 1, offset: second, gen: third }, section);
+        else if (type === 2) this.setEntry(num, { type: 2, stream: second, index: third, gen: 0 }, section);
         else this.setEntry(num, { type: 0 }, section);
       }
     }
     return stream.dict;
   }
 
-  // "N G obj" at the lexer, its object, and its stream when one follows.
+  // "N G obj" at the lexer, its object, and its stream when one follows; `expected` ({num, gen}) is what the
+  // cross-references say is there: number and generation both (readers look objects up by both).
   indirectAt(lexer, first = undefined, expected = undefined) {
     const num = first === undefined ? lexer.token() : first;
     const gen = lexer.token();
     lexer.expect("obj");
-    if (!Number.isInteger(num) || !Number.isInteger(gen) || (expected !== undefined && num !== expected)) {
-      throw new PdfError(`object ${expected} is not where the cross-references say`);
+    if (!Number.isInteger(num) || !Number.isInteger(gen)
+        || (expected !== undefined && (num !== expected.num || gen !== expected.gen))) {
+      throw new PdfError(`object ${expected ? expected.num : num} is not where the cross-references say`);
     }
     const value = lexer.object();
     const saved = lexer.pos;
@@ -327,20 +332,23 @@ export class Pdf {
 
   directLength(ref) {
     const entry = this.entries.get(ref.num);
-    if (!entry || entry.type !== 1) throw new PdfError("a stream length that is not a direct number");
+    if (!entry || entry.type !== 1 || entry.gen !== ref.gen) throw new PdfError("a stream length that is not a direct number");
     const lexer = new Lexer(this.bytes, entry.offset);
-    const value = this.indirectAt(lexer, undefined, ref.num);
+    const value = this.indirectAt(lexer, undefined, ref);
     if (!Number.isInteger(value)) throw new PdfError("a stream length that is not a number");
     return value;
   }
 
   async get(value) { // a Ref resolved (once), anything else as it is
     if (!(value instanceof Ref)) return value;
-    if (this.cache.has(value.num)) return this.cache.get(value.num);
     const entry = this.entries.get(value.num);
+    if (entry && entry.type !== 0 && entry.gen !== value.gen) {
+      throw new PdfError(`a reference to object ${value.num} of another generation than the cross-references list`);
+    }
+    if (this.cache.has(value.num)) return this.cache.get(value.num);
     let result = null;
     if (entry && entry.type === 1) {
-      result = this.indirectAt(new Lexer(this.bytes, entry.offset), undefined, value.num);
+      result = this.indirectAt(new Lexer(this.bytes, entry.offset), undefined, value);
     } else if (entry && entry.type === 2) {
       result = await this.fromObjectStream(entry.stream, entry.index, value.num);
     }
@@ -352,8 +360,8 @@ export class Pdf {
     const key = `objstm ${streamNum}`;
     if (!this.cache.has(key)) {
       const entry = this.entries.get(streamNum);
-      if (!entry || entry.type !== 1) throw new PdfError("an object stream that is not a plain object");
-      const stream = this.indirectAt(new Lexer(this.bytes, entry.offset), undefined, streamNum);
+      if (!entry || entry.type !== 1 || entry.gen !== 0) throw new PdfError("an object stream that is not a plain object");
+      const stream = this.indirectAt(new Lexer(this.bytes, entry.offset), undefined, { num: streamNum, gen: entry.gen });
       if (!(stream instanceof Stream) || !isName(stream.dict.get("Type"), "ObjStm")) throw new PdfError("a damaged object stream");
       const data = await this.streamData(stream, 64 << 20);
       const count = stream.dict.get("N");

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Callable
 
 import pikepdf
@@ -260,4 +261,61 @@ FORGERIES: dict[str, Callable[[bytes, object], bytes]] = {
     "a signature over a SHA-1 digest": lambda pdf, material: _patched_and_resigned(pdf, material, digest="sha1"),
     "a comment of a record ended by U+2028 for YAML 1.1 only": _resigned(_yaml_line_separator, keep_metadata=True),
     "a form whose fields fan out (unsigned)": fields_fanning_out,
+}
+
+
+# --- above 2,000 records, where the records travel in ZIPs ------------------------------------------------------
+
+
+def _records_zip_rewritten(rename=None, comment: bytes = b"") -> Callable:
+    """records.zip written again: its second member renamed by `rename`, the archive given `comment`."""
+    def change(document) -> None:
+        original = document.attachments["records.zip"].get_file().read_bytes()
+        rewritten = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(original)) as old, zipfile.ZipFile(rewritten, "w") as new:
+            new.comment = comment
+            for number, member in enumerate(old.infolist()):
+                data = old.read(member)
+                if rename is not None and number == 1:
+                    member.filename = rename(member.filename)
+                new.writestr(member, data)
+        document.attachments["records.zip"] = pikepdf.AttachedFileSpec(document, rewritten.getvalue(),
+                                                                       filename="records.zip")
+    return change
+
+
+def _canonical_zip_removed(document) -> None:
+    del document.attachments["canonical.zip"]
+
+
+LARGE_FORGERIES: dict[str, Callable[[bytes, object], bytes]] = {
+    "a record's name in records.zip behind a byte-order mark": _resigned(_records_zip_rewritten(
+        rename=lambda name: "\ufeff" + name)),
+    "an end of central directory in records.zip's comment": _resigned(_records_zip_rewritten(
+        comment=b"PK\x05\x06\0\0\0\0")),
+    "canonical.zip removed": _resigned(_canonical_zip_removed),
+}
+
+
+# --- the JSON-LD bundle, signed again ---------------------------------------------------------------------------
+
+
+def _dataset_with(extra: str) -> Callable[[bytes], bytes]:
+    """The bundle with a field added to the node that states the root, written as the page writes JSON (JSON
+    numbers as JavaScript spells them)."""
+    def change(bundle: bytes) -> bytes:
+        lines = bundle.split(b"\n")
+        at = next(index for index, line in enumerate(lines) if line.startswith(b"    {") and b'"rootHash":' in line)
+        line = lines[at].decode()
+        indent, comma = line[:len(line) - len(line.lstrip())], "," if line.endswith(",") else ""
+        node = line.strip().rstrip(",")
+        lines[at] = f"{indent}{node[:-1]},{extra}}}{comma}".encode()  # "zz..." sorts after every key of the node
+        return b"\n".join(lines)
+    return change
+
+
+BUNDLE_FORGERIES: dict[str, Callable[[bytes], bytes]] = {
+    "a number with an exponent in the root's node": _dataset_with('"zzz":1e-7'),
+    "an array nested 1,500 deep in the root's node": _dataset_with('"zzz":' + "[" * 1500 + "]" * 1500
+                                                                   + ',"zzzz":"' + "x" * 80_000 + '"'),
 }

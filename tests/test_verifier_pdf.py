@@ -140,12 +140,12 @@ CHANGES = [byte_changed, removed, added, metadata_root, cover_root, yaml_alias, 
            nothing]
 
 
-def _cases(build: Path, folder: Path, pki, count: int, seed: int) -> list[tuple[str, Path, bool]]:
-    """(what, the changed PDF, whether `verify` accepts it): `count` changes drawn with `seed`, each signed
-    again by the custodian's own key."""
-    material, _ = load_key_material(SignerConfig(key=pki.signer_key, cert=pki.signer_cert, level="B-B"), utc_now())
+def _cases(build: Path, folder: Path, pki, changes: list, count: int, seed: int) -> list[tuple[str, Path, bool]]:
+    """(what, the changed PDF, whether `verify` accepts it): each of `changes`, then more drawn from them up to
+    `count`, made with `seed`, each signed again by the custodian's own key."""
+    material = _custodian(pki)
     chance = random.Random(seed)
-    drawn = CHANGES + [chance.choice(CHANGES) for _ in range(count - len(CHANGES))]
+    drawn = changes + [chance.choice(changes) for _ in range(count - len(changes))]
     cases = []
     for number, change in enumerate(drawn):
         target = folder / f"case-{number}" / PDF
@@ -163,27 +163,43 @@ def _cases(build: Path, folder: Path, pki, count: int, seed: int) -> list[tuple[
 
 @pytest.fixture(scope="module")
 def small_cases(small: Path, pki, tmp_path_factory) -> list[tuple[str, Path, bool]]:
-    return _cases(small, tmp_path_factory.mktemp("small-cases"), pki, 16, 20230521)
+    return _cases(small, tmp_path_factory.mktemp("small-cases"), pki, CHANGES, 16, 20230521)
 
 
 @pytest.fixture(scope="module")
 def large_cases(large: Path, pki, tmp_path_factory) -> list[tuple[str, Path, bool]]:
-    return _cases(large, tmp_path_factory.mktemp("large-cases"), pki, 11, 1000)
+    # (fewer: each is a PDF of thousands of records re-signed and verified; what changes above 2,000 is the ZIPs)
+    return _cases(large, tmp_path_factory.mktemp("large-cases"), pki, [byte_changed, removed, added, yaml_alias,
+                                                                        nothing], 6, 1000)
+
+
+def _custodian(pki):
+    return load_key_material(SignerConfig(key=pki.signer_key, cert=pki.signer_cert, level="B-B"), utc_now())[0]
 
 
 @pytest.fixture(scope="module")
-def forged(small: Path, pki, tmp_path_factory) -> list[tuple[str, Path, bool]]:
-    """(what, the forged PDF, whether `verify` accepts it) for each of forgeries.py's files."""
-    from forgeries import FORGERIES
+def forged(small: Path, large: Path, pki, tmp_path_factory) -> list[tuple[str, list[Path], bool]]:
+    """(what, the forged files, whether `verify` accepts them) for each of forgeries.py's: PDFs of the real
+    records, PDFs above 2,000 records, and bundles, each signed again by the custodian's key."""
+    from forgeries import BUNDLE_FORGERIES, FORGERIES, LARGE_FORGERIES
 
-    material, _ = load_key_material(SignerConfig(key=pki.signer_key, cert=pki.signer_cert, level="B-B"), utc_now())
-    folder = tmp_path_factory.mktemp("forged")
+    from appeal_archive.signing.sign import sign_bundle
+
+    material, folder = _custodian(pki), tmp_path_factory.mktemp("forged")
     made = []
-    for number, (what, forge) in enumerate(FORGERIES.items()):
+    pdfs = [(what, forge, small) for what, forge in FORGERIES.items()]
+    pdfs += [(what, forge, large) for what, forge in LARGE_FORGERIES.items()]
+    for number, (what, forge, build) in enumerate(pdfs):
         target = folder / f"forgery-{number}" / PDF
         target.parent.mkdir()
-        target.write_bytes(forge((small / PDF).read_bytes(), material))
-        made.append((what, target, verify_archive(target, trust_roots=[pki.root_cert]).ok))
+        target.write_bytes(forge((build / PDF).read_bytes(), material))
+        made.append((what, [target], verify_archive(target, trust_roots=[pki.root_cert]).ok))
+    for number, (what, forge) in enumerate(BUNDLE_FORGERIES.items()):
+        bundle = folder / f"bundle-{number}" / f"{NAME}.jsonld"
+        bundle.parent.mkdir()
+        bundle.write_bytes(forge((small / bundle.name).read_bytes()))
+        Path(f"{bundle}.p7s").write_bytes(sign_bundle(bundle.read_bytes(), material))
+        made.append((what, [bundle, Path(f"{bundle}.p7s")], verify_archive(bundle, trust_roots=[pki.root_cert]).ok))
     return made
 
 
@@ -220,10 +236,10 @@ def test_no_change_signed_again_by_the_custodian_is_verified_where_verify_refuse
 def test_no_file_read_two_ways_is_verified(forged, browser, verifier_page):
     """forgeries.py: a PDF, XMP, CMap or YAML that one reader reads otherwise than another, signed by the
     custodian's key. verify refuses each (the page's readers are not its readers); the page never verifies one."""
-    for what, target, command_accepts in forged:
-        verdict, said = browser.judge(verifier_page, [target])
+    for what, files, command_accepts in forged:
+        verdict, said = browser.judge(verifier_page, files)
         assert not command_accepts, what
-        assert verdict in ("failed", "not-judged"), (what, said)
+        assert verdict in ("failed", "not-judged", "untrusted"), (what, said)
 
 
 def test_an_inclusion_proof_verifies_with_the_pdf_and_an_altered_one_fails(small: Path, browser, verifier_page,
@@ -267,3 +283,61 @@ def test_a_rogue_authority_of_the_same_name_and_a_wrong_pin_are_not_trusted(smal
     genuine = tmp_path / "genuine.pem"
     genuine.write_bytes(real.public_bytes(serialization.Encoding.PEM))
     assert browser.judge(verifier_page, [small / PDF], anchor=genuine, pin=fingerprint)[0] == "verified"
+
+
+def _authority(tmp_path: Path, name: str, key, issuer=None, issuer_key=None, ca: bool = True,
+               path_length: int | None = None):
+    """A certificate (and its PEM file) of `name` for `key`, issued by `issuer` (or by itself)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    builder = (x509.CertificateBuilder().subject_name(subject)
+               .issuer_name(issuer.subject if issuer is not None else subject).public_key(key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+               .not_valid_after(now + timedelta(days=30))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), critical=True)
+               .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+                                            data_encipherment=False, key_agreement=False, key_cert_sign=ca,
+                                            crl_sign=ca, encipher_only=False, decipher_only=False), critical=True))
+    certificate = builder.sign(issuer_key or key, hashes.SHA256())
+    (tmp_path / f"{name}.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return certificate
+
+
+def test_a_weak_key_and_a_chain_longer_than_an_authority_allows_are_not_trusted(small: Path, browser, tmp_path: Path):
+    """What pyHanko's validation refuses and pkijs's alone would not: an RSA key of 1,024 bits, and a chain
+    below an intermediate CA whose path length allows no CA under it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from appeal_archive.signing.sign import sign_pdf
+    from appeal_archive.views.verifier import verify_page
+
+    def key(bits: int = 2048):
+        return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+    root_key, middle_key, lower_key = key(), key(), key()
+    root = _authority(tmp_path, "root", root_key)
+    middle = _authority(tmp_path, "middle", middle_key, root, root_key, path_length=0)
+    lower = _authority(tmp_path, "lower", lower_key, middle, middle_key)
+    page = tmp_path / "verify.html"
+    page.write_bytes(verify_page(root))
+    cases = {"weak": (key(1024), root, root_key, [root]), "long": (key(), lower, lower_key, [lower, middle, root])}
+    for what, (signer_key, issuer, issuer_key, chain) in cases.items():
+        signer = _authority(tmp_path, f"signer-{what}", signer_key, issuer, issuer_key, ca=False)
+        key_file, cert_file = tmp_path / f"{what}.key", tmp_path / f"{what}-chain.pem"
+        key_file.write_bytes(signer_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                      serialization.NoEncryption()))
+        cert_file.write_bytes(b"".join(each.public_bytes(serialization.Encoding.PEM) for each in [signer, *chain]))
+        material, _ = load_key_material(SignerConfig(key=key_file, cert=cert_file, level="B-B"), utc_now())
+        target = tmp_path / what / PDF
+        target.parent.mkdir()
+        target.write_bytes(sign_pdf(attacks.unsigned_copy((small / PDF).read_bytes()), material, reason=what))
+        assert not verify_archive(target, trust_roots=[tmp_path / "root.pem"]).ok, what
+        verdict, said = browser.judge(page, [target])
+        assert verdict == "untrusted" and "not one verify trusts" in said, (what, said)

@@ -2,7 +2,7 @@
 // it (verify/bundle.py): every node line exactly as a build writes it, the root its record nodes give, and the
 // signature over the bundle's bytes.
 import { judgeSignature } from "./cades.js";
-import { hex, isHash, leafHash, treeHash, fromHex } from "./hashing.js";
+import { fromHex, hex, isHash, leafHash, readAlike, treeHash } from "./hashing.js";
 import { NotJudged, RECORD_ID, SALT, TYPES, plainDocumentName } from "./manifest.js";
 import { conclude, failed, newVerdict, notJudgedError } from "./verdict.js";
 
@@ -32,6 +32,7 @@ export function bundleRoot(text) {
   const body = lines.slice(start + 1, lines.length - 3);
   const places = new Map();
   let dataset = null;
+  let withheldLeaves = 0;
   const encoder = new TextEncoder();
   if (lines.some((line) => encoder.encode(line).length > MAX_LINE)) throw new Error("a line is longer than any node");
   for (const [number, raw] of body.entries()) {
@@ -40,7 +41,7 @@ export function bundleRoot(text) {
     if (values * MIN_BYTES_PER_VALUE > encoder.encode(line).length + 4 * MIN_BYTES_PER_VALUE) {
       throw new Error(`node ${number + 1} is denser than any node appeal-archive writes`);
     }
-    const node = JSON.parse(line);
+    const node = readAlike(JSON.parse(line));
     if (LINEAGE_KEYS.some((key) => key in node)) {
       throw new NotJudged("it is an edition that extends another, or a full edition naming protected places");
     }
@@ -71,6 +72,7 @@ export function bundleRoot(text) {
     }
     if ("leafHash" in node) {
       if (!isHash(node.leafHash)) throw new Error(`the leaf node ${node["@id"]} is malformed`);
+      withheldLeaves += 1;
       place(node.leafIndex, fromHex(node.leafHash));
     }
     if ("rootHash" in node) {
@@ -82,6 +84,7 @@ export function bundleRoot(text) {
       || !["full", "public"].includes(dataset.edition)) {
     throw new Error("it states no root of a salted Merkle tree (manifest_version 2)");
   }
+  if (dataset.edition === "full" && withheldLeaves > 0) throw new Error("a full edition withholds a leaf");
   const leaves = [];
   for (let index = 0; index < dataset.treeSize; index += 1) {
     if (!places.has(index)) throw new Error(`the place ${index} of its tree is empty`);
@@ -96,7 +99,7 @@ export async function judgeBundle(bundle, signatureBytes, anchors, anchorName) {
   const verdict = newVerdict();
   let manifest;
   try {
-    manifest = bundleRoot(new TextDecoder("utf-8", { fatal: true }).decode(bundle));
+    manifest = bundleRoot(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bundle));
   } catch (error) {
     if (error instanceof NotJudged) return notJudgedError(error, "bundle");
     return failed(verdict, "integrity", `The bundle cannot be read as one appeal-archive made: ${error.message}.`);

@@ -19,6 +19,7 @@ const SIGNATURES = new Set(["1.2.840.113549.1.1.1", "1.2.840.113549.1.1.10", "1.
                             "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4"]);
 const CERTIFICATE_SIGNATURES = new Set([...SIGNATURES].filter((oid) => oid !== "1.2.840.113549.1.1.1"));
 const UNDERSTOOD_CRITICAL = new Set(["2.5.29.19", "2.5.29.15", "2.5.29.37"]); // basic constraints, key usages
+const CURVES = new Set(["1.2.840.10045.3.1.7", "1.3.132.0.34", "1.3.132.0.35"]); // P-256, P-384, P-521
 
 export function certificatesFrom(text) { // PEM blocks, or one DER certificate
   const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) || [];
@@ -38,6 +39,44 @@ export function subjectName(certificate) {
 // What `appeal-archive verify` (pyHanko) also requires of the archive's signatures: one signer, detached (pkijs
 // would check an embedded copy instead of the bytes given), over id-data, with CAdES's signed attributes, the
 // signing-certificate-v2 naming the very certificate that signed, and that certificate fit to sign.
+function keyProblem(certificate) {
+  const key = certificate.subjectPublicKeyInfo.parsedKey;
+  if (key instanceof pkijs.RSAPublicKey) {
+    const modulus = new Uint8Array(key.modulus.valueBlock.valueHexView);
+    let first = 0;
+    while (first < modulus.length && modulus[first] === 0) first += 1;
+    const bits = first < modulus.length ? (modulus.length - first) * 8 - (Math.clz32(modulus[first]) - 24) : 0;
+    return bits >= 2048 ? null : `an RSA key of ${bits} bits`;
+  }
+  if (key instanceof pkijs.ECPublicKey) return CURVES.has(key.namedCurve) ? null : "an elliptic curve verify does not accept";
+  return "a key of a kind verify does not accept";
+}
+
+const basicConstraints = (certificate) => (certificate.extensions || [])
+  .find((extension) => extension.extnID === "2.5.29.19")?.parsedValue;
+
+// The chain from the signer's certificate up to an anchor, by issuer names, as far as the certificates given go;
+// each CA certificate on it must allow as many CA certificates below it as there are (its pathLenConstraint),
+// which pkijs's path validation does not check.
+function pathProblem(signer, carried, anchors) {
+  const path = [signer];
+  for (let current = signer; path.length < 10;) {
+    if (anchors.some((anchor) => fingerprint(anchor) === fingerprint(current))) break;
+    const issuer = [...carried, ...anchors].find((candidate) => candidate.subject.isEqual(current.issuer)
+      && fingerprint(candidate) !== fingerprint(current));
+    if (!issuer) break;
+    path.push(issuer);
+    current = issuer;
+  }
+  for (const [position, certificate] of path.entries()) {
+    const constraint = position > 0 ? basicConstraints(certificate) : undefined;
+    if (constraint && constraint.pathLenConstraint !== undefined && position - 1 > constraint.pathLenConstraint) {
+      return `the certificate of ${subjectName(certificate)} allows fewer authorities below it than the chain has`;
+    }
+  }
+  return null;
+}
+
 function algorithmProblem(signed) {
   const signerInfo = signed.signerInfos[0];
   if (![...signed.digestAlgorithms, signerInfo.digestAlgorithm].every((algorithm) => DIGESTS.has(algorithm.algorithmId))) {
@@ -52,6 +91,8 @@ function algorithmProblem(signed) {
     if ((certificate.extensions || []).some((extension) => extension.critical && !UNDERSTOOD_CRITICAL.has(extension.extnID))) {
       return `the certificate of ${subjectName(certificate)} has a critical extension verify would not accept`;
     }
+    const weak = keyProblem(certificate);
+    if (weak) return `the certificate of ${subjectName(certificate)} has ${weak}`;
   }
   return null;
 }
@@ -90,7 +131,8 @@ function formProblem(signed) {
 }
 
 // The judgement of `der` as a detached signature over `data` by a certificate chaining to one of `anchors`:
-// {problem} when it is not a signature of the archive's form, else {holds, chains, signer, claimedTime, stamped}.
+// {problem} when it is not a signature of the archive's form, else {holds, chains, distrust (why the chain is not
+// trusted although it may chain), signer, claimedTime, stamped}.
 export async function judgeSignature(data, der, anchors) {
   let signed;
   try {
@@ -99,7 +141,7 @@ export async function judgeSignature(data, der, anchors) {
   } catch (error) {
     return { problem: "it is not a CMS signature" };
   }
-  const problem = formProblem(signed) || algorithmProblem(signed);
+  const problem = formProblem(signed);
   if (problem) return { problem };
   const signerInfo = signed.signerInfos[0];
   const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
@@ -114,11 +156,15 @@ export async function judgeSignature(data, der, anchors) {
   const result = await check({ checkChain: false });
   const holds = Boolean(result && result.signatureVerified === true);
   const trusted = anchors.length ? await check({ trustedCerts: anchors, checkChain: true }) : null;
-  const chains = holds && Boolean(trusted && trusted.signatureVerified === true && trusted.signerCertificateVerified === true);
   const certificate = result && result.signerCertificate;
+  // What pyHanko's validation also refuses, which pkijs lets through: weak algorithms and keys, path lengths.
+  const distrust = algorithmProblem(signed)
+    || (certificate ? pathProblem(certificate, (signed.certificates || []).filter((each) => each instanceof pkijs.Certificate), anchors) : null);
+  const chains = holds && !distrust
+    && Boolean(trusted && trusted.signatureVerified === true && trusted.signerCertificateVerified === true);
   const signer = certificate ? { name: subjectName(certificate), fingerprint: fingerprint(certificate) } : null;
   const unsigned = signerInfo.unsignedAttrs ? signerInfo.unsignedAttrs.attributes : [];
   const signedAt = signerInfo.signedAttrs.attributes.find((attribute) => attribute.type === SIGNING_TIME);
-  return { problem: null, holds, chains, signer, stamped: unsigned.some((attribute) => attribute.type === TIME_STAMP_TOKEN),
+  return { problem: null, holds, chains, distrust, signer, stamped: unsigned.some((attribute) => attribute.type === TIME_STAMP_TOKEN),
            claimedTime: signedAt ? signedAt.values[0].toDate().toISOString() : null };
 }

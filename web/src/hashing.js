@@ -33,6 +33,16 @@ export function canonicalJson(value) {
   return canonicalize(value);
 }
 
+// What verify's JSON reader (verify/inputs.py parse_json) refuses that JSON.parse reads: numbers written with an
+// exponent (JSON.stringify writes one above 1e21 and below 1e-6) and nesting deeper than Python's parser goes
+// (64 here: no record comes near). Throws with the reason.
+export function readAlike(value, depth = 0) {
+  if (depth > 64) throw new Error("it is nested deeper than any JSON appeal-archive writes");
+  if (typeof value === "number" && /e/i.test(String(value))) throw new Error(`${value} is not a JSON number verify reads`);
+  if (value !== null && typeof value === "object") for (const inner of Object.values(value)) readAlike(inner, depth + 1);
+  return value;
+}
+
 export const digest = (value) => hex(sha256(new TextEncoder().encode(canonicalJson(value))));
 
 export function leafHash(entry) {

@@ -1,5 +1,5 @@
 // The manifest attached to the archive's PDF (ledger/manifest.py): its form, its entries and the root they give.
-import { hex, isHash, leafHash, fromHex, treeHash } from "./hashing.js";
+import { fromHex, hex, isHash, leafHash, readAlike, treeHash } from "./hashing.js";
 
 export class NotJudged extends Error {}
 
@@ -55,8 +55,8 @@ const isPlace = (value) => Number.isSafeInteger(value) && value >= 0;
 // The manifest read from `raw` bytes, with the root its entries give; throws Error (it is not one appeal-archive
 // wrote) or NotJudged (one this page does not judge: an older form, or an edition extending another).
 export function readManifest(raw) {
-  const text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
-  const manifest = JSON.parse(text);
+  const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(raw);
+  const manifest = readAlike(JSON.parse(text));
   if (manifest === null || typeof manifest !== "object" || Array.isArray(manifest)) throw new Error("it is not a JSON object");
   if (manifest.manifest_version === 1) throw new NotJudged("its manifest was made before salted Merkle trees (manifest_version 1)");
   const extra = Object.keys(manifest).filter((key) => !KEYS.includes(key));

@@ -413,7 +413,7 @@ export function textOf(value) {
   const { bytes } = value;
   if (bytes[0] === 0xfe && bytes[1] === 0xff) {
     if (bytes.length % 2) throw new PdfError("a UTF-16 text of an odd length");
-    return new TextDecoder("utf-16be", { fatal: true }).decode(bytes.subarray(2));
+    return new TextDecoder("utf-16be", { fatal: true, ignoreBOM: true }).decode(bytes.subarray(2));
   }
   if (bytes.some((byte) => byte > 0x7e)) throw new PdfError("a text in an encoding this page does not read");
   return latin(bytes);

@@ -1,7 +1,7 @@
 // An inclusion proof `appeal-archive prove` wrote, against the signed file it was made from (verify/proof.py):
 // the file is judged first; the proof then counts only if its record gives its entry's hash and its audit path
 // leads from the entry's leaf to the root that file signs.
-import { digest, fromHex, isHash, leafHash, rootFromInclusion, hex } from "./hashing.js";
+import { digest, fromHex, hex, isHash, leafHash, readAlike, rootFromInclusion } from "./hashing.js";
 import { TYPES } from "./manifest.js";
 import { notJudged } from "./verdict.js";
 
@@ -14,12 +14,12 @@ const ENTRY_KEYS = "id,kind,path,salt,sha256,type";
 // reformatted, or holding a repeated key, is refused rather than read one way here and another there.
 function readProof(bytes) {
   if (bytes.length > MAX_PROOF_BYTES) throw new Error("it is larger than any proof");
-  const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  return JSON.parse(text);
+  const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  return readAlike(JSON.parse(text));
 }
 
 function formProblem(proof, bytes) {
-  const text = new TextDecoder().decode(bytes);
+  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
   return `${JSON.stringify(proof, null, 1)}\n` === text ? null : "it is not in the form `appeal-archive prove` writes";
 }
 

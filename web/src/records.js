@@ -6,7 +6,7 @@
 import { parseDocument, visit, isAlias, isPair, isScalar, isMap } from "yaml";
 import { digest, hex, sha256 } from "./hashing.js";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 // Every plain scalar PyYAML's YAML 1.1 resolver reads as something other than text (records/loader.py): text
 // under YAML 1.2 that matches it is read two ways, and refused, as the loader refuses it.

@@ -35,7 +35,8 @@ export function conclude(verdict, signature, intact, what) {
   }
   verdict.parts.signer.ok = signature.holds && signature.chains;
   verdict.parts.signer.said.push(signature.chains ? `The signer's certificate chains to ${signature.anchorName}.`
-    : `The signer's certificate does not chain to ${signature.anchorName}.`);
+    : signature.distrust ? `The signer's certificate is not one verify trusts: ${signature.distrust}.`
+      : `The signer's certificate does not chain to ${signature.anchorName}, or not within its validity.`);
   verdict.parts.time.said.push(signature.claimedTime
     ? `The signer claims it signed at ${signature.claimedTime}: a claim, which no time stamp proves.`
     : "The signature states no time, and no time stamp proves one.");

@@ -21,7 +21,7 @@ const BAG_FILES = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest
 const WORDS = {
   verified: "Verified: intact, signed by the custodian, and its records give the root below.",
   failed: "Failed: what you gave is not intact.",
-  untrusted: "Intact, but not signed by the authority this page trusts.",
+  untrusted: "Intact, but its signer is not one this page can trust (see signer below).",
   "not-judged": "Not judged by this page: run the command named below.",
 };
 

@@ -7,11 +7,11 @@ const view = (bytes) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteL
 
 function directory(bytes) {
   const data = view(bytes);
-  let end = -1;
-  for (let at = bytes.length - 22; at >= Math.max(0, bytes.length - 65_557); at -= 1) {
+  let end = -1; // the last signature in the tail, as verify finds it (one too near the end for a record: none)
+  for (let at = bytes.length - 4; at >= Math.max(0, bytes.length - 65_557); at -= 1) {
     if (data.getUint32(at, true) === 0x06054b50) { end = at; break; }
   }
-  if (end < 0) throw new Error("no end of central directory");
+  if (end < 0 || end > bytes.length - 22) throw new Error("no end of central directory");
   let count = data.getUint16(end + 10, true);
   let size = data.getUint32(end + 12, true);
   let offset = data.getUint32(end + 16, true);
@@ -41,7 +41,7 @@ export function zipMembers(zipName, folder, bytes, problems) {
   const data = view(bytes);
   let position = listing.offset;
   const end = listing.offset + listing.size;
-  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   for (let i = 0; i < listing.count; i += 1) {
     if (position + 46 > end || data.getUint32(position, true) !== 0x02014b50) {
       problems.push(`${zipName} has a damaged central directory`);

@@ -311,6 +311,7 @@ def check_attachments(pdf, report: VerifyReport, pdf_name: str, records: Path | 
             report.fail("attach.hash-mismatch", f"the attachment {name} cannot be read: {plain_message(error)}",
                         "the file was altered")
     if any(name in layout.ZIPS for name in specs):
+        _missing(report, (name for name in layout.ZIPS if name not in specs))  # a large set carries both
         root, digests, strays = _check_zipped_records(specs, manifest, report, rebuild)
         report.attachment_digests.update(digests)
         for name, content in strays.items():  # only archive.yaml is read; the rest is named

@@ -319,3 +319,96 @@ BUNDLE_FORGERIES: dict[str, Callable[[bytes], bytes]] = {
     "an array nested 1,500 deep in the root's node": _dataset_with('"zzz":' + "[" * 1500 + "]" * 1500
                                                                    + ',"zzzz":"' + "x" * 80_000 + '"'),
 }
+
+
+# --- the bundle's signature, made again with other signed attributes ---------------------------------------------
+
+
+def _signed_attributes_changed(edit: Callable) -> Callable[[bytes, object], tuple[bytes, bytes]]:
+    """The bundle unchanged, and its signature made by the key with its signed attributes passed through edit."""
+    def forge(bundle: bytes, material) -> tuple[bytes, bytes]:
+        import pyhanko.sign.general  # noqa: F401 - registers CAdES's attributes with asn1crypto
+        from asn1crypto import cms
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        from appeal_archive.signing.sign import sign_bundle
+
+        info = cms.ContentInfo.load(sign_bundle(bundle, material))
+        signer = info["content"]["signer_infos"][0]
+        signer["signed_attrs"] = cms.CMSAttributes(edit(list(signer["signed_attrs"])))
+        info = cms.ContentInfo.load(info.dump(force=True))
+        signer = info["content"]["signer_infos"][0]
+        signer["signature"] = material.private_key.sign(signer["signed_attrs"].untag().dump(), padding.PKCS1v15(),
+                                                        hashes.SHA256())
+        return bundle, info.dump(force=True)
+    return forge
+
+
+def _attribute(kind: str, values: list):
+    from asn1crypto import cms
+
+    return cms.CMSAttribute({"type": kind, "values": values})
+
+
+def _replaced(kind: str, values: list) -> Callable[[list], list]:
+    return lambda attributes: [_attribute(kind, values) if attribute["type"].native == kind else attribute
+                               for attribute in attributes]
+
+
+def _issuer_serial_of_another(attributes: list) -> list:
+    from asn1crypto import tsp
+
+    changed = []
+    for attribute in attributes:
+        if attribute["type"].native == "signing_certificate_v2":
+            value = tsp.SigningCertificateV2.load(attribute["values"][0].dump())
+            serial = value["certs"][0]["issuer_serial"]
+            serial["serial_number"] = serial["serial_number"].native + 1
+            attribute = _attribute("signing_certificate_v2", [tsp.SigningCertificateV2.load(value.dump(force=True))])
+        changed.append(attribute)
+    return changed
+
+
+def _signature_with_trailing_bytes(bundle: bytes, material) -> tuple[bytes, bytes]:
+    """No key needed: a genuine signature with bytes after it."""
+    from appeal_archive.signing.sign import sign_bundle
+
+    return bundle, sign_bundle(bundle, material) + b"\0\0junk"
+
+
+def _array_node(bundle: bytes, material) -> tuple[bytes, bytes]:
+    """A node of the graph that is an array: it states nothing, and verify refuses it."""
+    from appeal_archive.signing.sign import sign_bundle
+
+    changed = bundle.replace(b'  "@graph": [\n', b'  "@graph": [\n    [],\n', 1)
+    return changed, sign_bundle(changed, material)
+
+
+SIGNATURE_FORGERIES: dict[str, Callable[[bytes, object], tuple[bytes, bytes]]] = {
+    "a content-type attribute naming signed-data": _signed_attributes_changed(_replaced("content_type",
+                                                                                        ["signed_data"])),
+    "an algorithm-protection attribute naming SHA-512": _signed_attributes_changed(lambda attributes: attributes + [
+        _attribute("cms_algorithm_protection", [{"digest_algorithm": {"algorithm": "sha512"},
+                                                 "signature_algorithm": {"algorithm": "sha256_rsa"}}])]),
+    "a signing-certificate-v2 naming another serial": _signed_attributes_changed(_issuer_serial_of_another),
+    "a signature with bytes after it": _signature_with_trailing_bytes,
+    "a node of the graph that is an array": _array_node,
+}
+
+
+def _date_of_month_13(pdf: bytes, material) -> bytes:
+    """The signature's /M a month 13: pyHanko refuses to read it."""
+    signed = _signed(unsigned_copy(pdf), material)
+    found = re.search(rb"/M \(D\\072(\d{4})(\d{2})", signed) or re.search(rb"/M \(D:(\d{4})(\d{2})", signed)
+    assert found is not None
+    return _patched_and_resigned(pdf, material, [(found.group(0), found.group(0)[:-2] + b"13")])
+
+
+def _seed_value_in_the_field(pdf: bytes, material) -> bytes:
+    """The signature field given a seed value (/SV) that pyHanko cannot read."""
+    return _patched_and_resigned(pdf, material, [(b"/F 132\n", b"/SV 5\n ")])
+
+
+FORGERIES["the signature's /M of month 13"] = _date_of_month_13
+FORGERIES["a seed value in the signature field"] = _seed_value_in_the_field

@@ -181,7 +181,7 @@ def _custodian(pki):
 def forged(small: Path, large: Path, pki, tmp_path_factory) -> list[tuple[str, list[Path], bool]]:
     """(what, the forged files, whether `verify` accepts them) for each of forgeries.py's: PDFs of the real
     records, PDFs above 2,000 records, and bundles, each signed again by the custodian's key."""
-    from forgeries import BUNDLE_FORGERIES, FORGERIES, LARGE_FORGERIES
+    from forgeries import BUNDLE_FORGERIES, FORGERIES, LARGE_FORGERIES, SIGNATURE_FORGERIES
 
     from appeal_archive.signing.sign import sign_bundle
 
@@ -194,6 +194,13 @@ def forged(small: Path, large: Path, pki, tmp_path_factory) -> list[tuple[str, l
         target.parent.mkdir()
         target.write_bytes(forge((build / PDF).read_bytes(), material))
         made.append((what, [target], verify_archive(target, trust_roots=[pki.root_cert]).ok))
+    for number, (what, forge) in enumerate(SIGNATURE_FORGERIES.items()):
+        bundle = folder / f"signature-{number}" / f"{NAME}.jsonld"
+        bundle.parent.mkdir()
+        content, signature = forge((small / bundle.name).read_bytes(), material)
+        bundle.write_bytes(content)
+        Path(f"{bundle}.p7s").write_bytes(signature)
+        made.append((what, [bundle, Path(f"{bundle}.p7s")], verify_archive(bundle, trust_roots=[pki.root_cert]).ok))
     for number, (what, forge) in enumerate(BUNDLE_FORGERIES.items()):
         bundle = folder / f"bundle-{number}" / f"{NAME}.jsonld"
         bundle.parent.mkdir()
@@ -286,7 +293,7 @@ def test_a_rogue_authority_of_the_same_name_and_a_wrong_pin_are_not_trusted(smal
 
 
 def _authority(tmp_path: Path, name: str, key, issuer=None, issuer_key=None, ca: bool = True,
-               path_length: int | None = None):
+               path_length: int | None = None, non_repudiation: bool = True):
     """A certificate (and its PEM file) of `name` for `key`, issued by `issuer` (or by itself)."""
     from datetime import UTC, datetime, timedelta
 
@@ -301,7 +308,8 @@ def _authority(tmp_path: Path, name: str, key, issuer=None, issuer_key=None, ca:
                .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
                .not_valid_after(now + timedelta(days=30))
                .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), critical=True)
-               .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+               .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=not ca and non_repudiation,
+                                            key_encipherment=False,
                                             data_encipherment=False, key_agreement=False, key_cert_sign=ca,
                                             crl_sign=ca, encipher_only=False, decipher_only=False), critical=True))
     certificate = builder.sign(issuer_key or key, hashes.SHA256())
@@ -309,9 +317,10 @@ def _authority(tmp_path: Path, name: str, key, issuer=None, issuer_key=None, ca:
     return certificate
 
 
-def test_a_weak_key_and_a_chain_longer_than_an_authority_allows_are_not_trusted(small: Path, browser, tmp_path: Path):
-    """What pyHanko's validation refuses and pkijs's alone would not: an RSA key of 1,024 bits, and a chain
-    below an intermediate CA whose path length allows no CA under it."""
+def test_a_weak_key_a_long_chain_and_a_signer_not_for_non_repudiation_are_not_trusted(small: Path, browser,
+                                                                                     tmp_path: Path):
+    """What pyHanko's validation refuses and pkijs's alone would not: an RSA key of 1,024 bits, a chain below an
+    intermediate CA whose path length allows no CA under it, a signer whose key usage lacks non-repudiation."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -327,9 +336,11 @@ def test_a_weak_key_and_a_chain_longer_than_an_authority_allows_are_not_trusted(
     lower = _authority(tmp_path, "lower", lower_key, middle, middle_key)
     page = tmp_path / "verify.html"
     page.write_bytes(verify_page(root))
-    cases = {"weak": (key(1024), root, root_key, [root]), "long": (key(), lower, lower_key, [lower, middle, root])}
+    cases = {"weak": (key(1024), root, root_key, [root]), "long": (key(), lower, lower_key, [lower, middle, root]),
+             "usage": (key(), root, root_key, [root])}
     for what, (signer_key, issuer, issuer_key, chain) in cases.items():
-        signer = _authority(tmp_path, f"signer-{what}", signer_key, issuer, issuer_key, ca=False)
+        signer = _authority(tmp_path, f"signer-{what}", signer_key, issuer, issuer_key, ca=False,
+                            non_repudiation=what != "usage")
         key_file, cert_file = tmp_path / f"{what}.key", tmp_path / f"{what}-chain.pem"
         key_file.write_bytes(signer_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                       serialization.NoEncryption()))

@@ -19,6 +19,9 @@ const ZIPS = { "records.zip": "records/", "canonical.zip": "canonical/" };
 const LIMITS = { manifest: 64 << 20, zip: 128 << 20, document: 512 << 20, member: 1_000_000, metadata: 1 << 20,
                  verifier: 4 << 20 };
 const MAX_LOOSE_BYTES = 64 << 20;
+const FIELD_KEYS = new Set(["FT", "T", "TU", "Type", "Subtype", "F", "Rect", "P", "V"]);
+const SIGNATURE_KEYS = new Set(["Type", "Filter", "SubFilter", "Contents", "ByteRange", "M", "Reason", "Name",
+                                "Location", "ContactInfo", "Prop_Build"]);
 const DC = "http://purl.org/dc/elements/1.1/";
 const RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 
@@ -66,7 +69,14 @@ async function wholeFileSignature(pdf, bytes) {
       + "`appeal-archive verify` on it.");
   }
   const signature = await pdf.get(fields[0].get("V"));
-  if (!(signature instanceof Map) || !isName(signature.get("SubFilter"), "ETSI.CAdES.detached")
+  // Only what a build writes into the field and the signature: pyHanko's validation also reads seed values,
+  // locks and transforms, and refuses what it cannot read there.
+  if ([...fields[0].keys()].some((key) => !FIELD_KEYS.has(key)) || (await pdf.catalog()).has("Perms")
+      || !(signature instanceof Map) || [...signature.keys()].some((key) => !SIGNATURE_KEYS.has(key))) {
+    return notJudged("The file's signature field or dictionary holds entries this page does not judge: run "
+      + "`appeal-archive verify` on it.");
+  }
+  if (!isName(signature.get("SubFilter"), "ETSI.CAdES.detached")
       || (signature.has("Type") && !isName(signature.get("Type"), "Sig"))) {
     return notJudged("The file's signature is not the PAdES signature this page judges: run `appeal-archive verify` on it.");
   }
@@ -107,7 +117,8 @@ async function wholeFileSignature(pdf, bytes) {
   const signedBytes = new Uint8Array(first + length);
   signedBytes.set(bytes.subarray(0, first));
   signedBytes.set(bytes.subarray(second), first);
-  const claimed = signature.get("M") instanceof PdfString ? pdfDate(textOf(signature.get("M"))) : null;
+  const claimed = signature.has("M") ? pdfDate(signature.get("M")) : null;
+  if (claimed === undefined) return failed(newVerdict(), "integrity", "The signature's time (/M) is not a date.");
   return { signed: signedBytes, der: der.subarray(0, total), claimed };
 }
 
@@ -312,9 +323,16 @@ export async function judgePdf(bytes, anchors, anchorName) {
   return conclude(verdict, signature, problems.length === 0, "PDF");
 }
 
-function pdfDate(text) { // D:YYYYMMDDHHmmSS with Z or an offset, as ISO 8601; as it is when it is not one
+function pdfDate(value) { // D:YYYYMMDDHHmmSS with Z or an offset, as ISO 8601; undefined when it is not one
+  let text;
+  try {
+    text = textOf(value);
+  } catch (error) {
+    return undefined;
+  }
   const found = /^D:(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(Z|[+-]\d{2}'?\d{2}'?)?$/.exec(text);
-  if (!found) return text;
+  if (!found || !(found[2] >= "01" && found[2] <= "12" && found[3] >= "01" && found[3] <= "31" && found[4] <= "23"
+      && found[5] <= "59" && found[6] <= "59")) return undefined;
   const zone = !found[7] || found[7] === "Z" ? "Z" : `${found[7].slice(0, 3)}:${found[7].replace(/'/g, "").slice(3, 5)}`;
   return `${found[1]}-${found[2]}-${found[3]}T${found[4]}:${found[5]}:${found[6]}${zone}`;
 }

@@ -42,6 +42,7 @@ export function bundleRoot(text) {
       throw new Error(`node ${number + 1} is denser than any node appeal-archive writes`);
     }
     const node = readAlike(JSON.parse(line));
+    if (node === null || typeof node !== "object" || Array.isArray(node)) throw new Error(`node ${number + 1} is not an object`);
     if (LINEAGE_KEYS.some((key) => key in node)) {
       throw new NotJudged("it is an edition that extends another, or a full edition naming protected places");
     }

@@ -10,6 +10,8 @@ const CONTENT_TYPE = "1.2.840.113549.1.9.3";
 const MESSAGE_DIGEST = "1.2.840.113549.1.9.4";
 const SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47";
 const ID_DATA = "1.2.840.113549.1.7.1";
+const ALGORITHM_PROTECTION = "1.2.840.113549.1.9.52"; // RFC 6211
+const MAX_SIGNATURE_BYTES = 1 << 20; // as verify reads a .p7s (layout.MAX_SIGNATURE_BYTES)
 const SHA256 = "2.16.840.1.101.3.4.2.1";
 // What pyHanko's validation accepts, and no more: SHA-2 digests (no MD5, no SHA-1), RSA and ECDSA over them, and
 // of a certificate's critical extensions only those the path validation understands.
@@ -107,6 +109,17 @@ function formProblem(signed) {
   for (const needed of [CONTENT_TYPE, MESSAGE_DIGEST, SIGNING_CERTIFICATE_V2]) {
     if (types.filter((type) => type === needed).length !== 1) return "its signed attributes are not CAdES's";
   }
+  if (new Set(types).size !== types.length || attributes.some((attribute) => attribute.values.length !== 1)) {
+    return "a signed attribute of it is repeated or holds more than one value";
+  }
+  const contentType = attributes.find((attribute) => attribute.type === CONTENT_TYPE).values[0];
+  if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.valueBlock.toString() !== ID_DATA) {
+    return "its content-type attribute does not name the data it signs";
+  }
+  const protection = attributes.find((attribute) => attribute.type === ALGORITHM_PROTECTION);
+  if (protection && protectionProblem(protection.values[0], signerInfo)) {
+    return "its algorithm-protection attribute names other algorithms than it uses";
+  }
   const certificate = (signed.certificates || []).find((candidate) => candidate instanceof pkijs.Certificate
     && signerInfo.sid instanceof pkijs.IssuerAndSerialNumber
     && candidate.serialNumber.isEqual(signerInfo.sid.serialNumber) && candidate.issuer.isEqual(signerInfo.sid.issuer));
@@ -119,15 +132,35 @@ function formProblem(signed) {
   if (hashAlgorithm && hashAlgorithm.valueBlock.value[0].valueBlock.toString() !== SHA256) {
     return "its signing-certificate-v2 does not use SHA-256";
   }
-  if (!certHash || hex(new Uint8Array(certHash.valueBlock.valueHexView)) !== fingerprint(certificate)) {
+  const issuerSerial = items[items.indexOf(certHash) + 1];
+  if (!certHash || hex(new Uint8Array(certHash.valueBlock.valueHexView)) !== fingerprint(certificate)
+      || (issuerSerial !== undefined && !sameDer(issuerSerial, expectedIssuerSerial(certificate)))) {
     return "its signing-certificate-v2 names another certificate than the one that signed";
   }
-  const usage = (certificate.extensions || []).find((extension) => extension.extnID === "2.5.29.15");
-  if (usage) {
-    const bits = new Uint8Array(usage.parsedValue.valueBlock.valueHexView)[0] || 0;
-    if (!(bits & 0x80) && !(bits & 0x40)) return "the certificate that signed may not sign (its key usage)";
-  }
   return null;
+}
+
+function usageProblem(certificate) { // pyHanko's default for a signer: a key usage that includes non-repudiation
+  const usage = (certificate.extensions || []).find((extension) => extension.extnID === "2.5.29.15");
+  const bits = usage ? new Uint8Array(usage.parsedValue.valueBlock.valueHexView)[0] || 0 : 0;
+  return bits & 0x40 ? null : "its key usage does not include non-repudiation";
+}
+
+const sameDer = (one, other) => hex(new Uint8Array(one.toBER(false))) === hex(new Uint8Array(other.toBER(false)));
+
+function expectedIssuerSerial(certificate) { // IssuerSerial: the issuer as a directoryName, and the serial
+  const directoryName = new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [certificate.issuer.toSchema()] });
+  return new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [directoryName] }), certificate.serialNumber] });
+}
+
+function protectionProblem(value, signerInfo) {
+  const parts = value instanceof asn1js.Sequence ? value.valueBlock.value : [];
+  const oid = (item) => (item && item.valueBlock && item.valueBlock.value && item.valueBlock.value[0]
+    instanceof asn1js.ObjectIdentifier ? item.valueBlock.value[0].valueBlock.toString() : null);
+  const signature = parts.find((item) => item.idBlock.tagClass === 3 && item.idBlock.tagNumber === 1);
+  return parts.length < 1 || oid(parts[0]) !== signerInfo.digestAlgorithm.algorithmId
+    || parts.some((item) => item.idBlock.tagClass === 3 && item.idBlock.tagNumber === 2)
+    || (signature !== undefined && oid(signature) !== signerInfo.signatureAlgorithm.algorithmId);
 }
 
 // The judgement of `der` as a detached signature over `data` by a certificate chaining to one of `anchors`:
@@ -135,6 +168,9 @@ function formProblem(signed) {
 // trusted although it may chain), signer, claimedTime, stamped}.
 export async function judgeSignature(data, der, anchors) {
   let signed;
+  if (der.length > MAX_SIGNATURE_BYTES) return { problem: "it is larger than any signature appeal-archive makes" };
+  const parsed = asn1js.fromBER(der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength));
+  if (parsed.offset !== der.byteLength) return { problem: "it has bytes after the signature" };
   try {
     const info = pkijs.ContentInfo.fromBER(der);
     signed = new pkijs.SignedData({ schema: info.content });
@@ -158,7 +194,7 @@ export async function judgeSignature(data, der, anchors) {
   const trusted = anchors.length ? await check({ trustedCerts: anchors, checkChain: true }) : null;
   const certificate = result && result.signerCertificate;
   // What pyHanko's validation also refuses, which pkijs lets through: weak algorithms and keys, path lengths.
-  const distrust = algorithmProblem(signed)
+  const distrust = algorithmProblem(signed) || (certificate ? usageProblem(certificate) : null)
     || (certificate ? pathProblem(certificate, (signed.certificates || []).filter((each) => each instanceof pkijs.Certificate), anchors) : null);
   const chains = holds && !distrust
     && Boolean(trusted && trusted.signatureVerified === true && trusted.signerCertificateVerified === true);

@@ -3,6 +3,7 @@
 // signed revision (validation data, document time stamps, any update) is "not-judged": verify's allow-list of
 // updates is not ported here. What the signature covers is then read as verify reads it: the attached manifest
 // and the root its entries give, every attachment against it, the root in the XMP metadata and on the cover.
+import * as asn1js from "asn1js";
 import { judgeSignature } from "./cades.js";
 import { coverText } from "./cover.js";
 import { hex, sha256 } from "./hashing.js";
@@ -103,15 +104,8 @@ async function wholeFileSignature(pdf, bytes) {
     return failed(newVerdict(), "integrity", "The signature does not cover the whole file but its own value.");
   }
   const der = contents.bytes;
-  let total = -1;
-  if (der[0] === 0x30 && der[1] < 0x80) total = 2 + der[1];
-  else if (der[0] === 0x30 && der[1] > 0x80 && der[1] <= 0x84) {
-    total = 2 + (der[1] & 0x7f);
-    let size = 0;
-    for (let i = 2; i < total; i += 1) size = size * 256 + der[i];
-    total += size;
-  }
-  if (total < 0 || total > der.length || der.subarray(total).some((byte) => byte !== 0)) {
+  const total = der.length && der[0] === 0x30 ? asn1js.fromBER(der.slice().buffer).offset : -1; // where its DER ends
+  if (total <= 0 || total > der.length || der.subarray(total).some((byte) => byte !== 0)) {
     return failed(newVerdict(), "integrity", "The signature's space holds something other than the signature and zeros.");
   }
   const signedBytes = new Uint8Array(first + length);

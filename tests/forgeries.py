@@ -324,8 +324,10 @@ BUNDLE_FORGERIES: dict[str, Callable[[bytes], bytes]] = {
 # --- the bundle's signature, made again with other signed attributes ---------------------------------------------
 
 
-def _signed_attributes_changed(edit: Callable) -> Callable[[bytes, object], tuple[bytes, bytes]]:
-    """The bundle unchanged, and its signature made by the key with its signed attributes passed through edit."""
+def _signed_attributes_changed(edit: Callable, pss_mask: str | None = None
+                               ) -> Callable[[bytes, object], tuple[bytes, bytes]]:
+    """The bundle unchanged, and its signature made by the key with its signed attributes passed through edit;
+    with `pss_mask`, an RSA-PSS signature (SHA-256, MGF1 over SHA-256) whose parameters name that mask hash."""
     def forge(bundle: bytes, material) -> tuple[bytes, bytes]:
         import pyhanko.sign.general  # noqa: F401 - registers CAdES's attributes with asn1crypto
         from asn1crypto import cms
@@ -339,8 +341,13 @@ def _signed_attributes_changed(edit: Callable) -> Callable[[bytes, object], tupl
         signer["signed_attrs"] = cms.CMSAttributes(edit(list(signer["signed_attrs"])))
         info = cms.ContentInfo.load(info.dump(force=True))
         signer = info["content"]["signer_infos"][0]
-        signer["signature"] = material.private_key.sign(signer["signed_attrs"].untag().dump(), padding.PKCS1v15(),
-                                                        hashes.SHA256())
+        scheme = padding.PKCS1v15()
+        if pss_mask is not None:
+            signer["signature_algorithm"] = {"algorithm": "rsassa_pss", "parameters": {
+                "hash_algorithm": {"algorithm": "sha256"}, "salt_length": 32,
+                "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": pss_mask}}}}
+            scheme = padding.PSS(padding.MGF1(hashes.SHA256()), 32)
+        signer["signature"] = material.private_key.sign(signer["signed_attrs"].untag().dump(), scheme, hashes.SHA256())
         return bundle, info.dump(force=True)
     return forge
 
@@ -393,6 +400,8 @@ SIGNATURE_FORGERIES: dict[str, Callable[[bytes, object], tuple[bytes, bytes]]] =
                                                  "signature_algorithm": {"algorithm": "sha256_rsa"}}])]),
     "a signing-certificate-v2 naming another serial": _signed_attributes_changed(_issuer_serial_of_another),
     "a signature with bytes after it": _signature_with_trailing_bytes,
+    "an RSA-PSS signature naming another mask hash than it used": _signed_attributes_changed(
+        lambda attributes: attributes, pss_mask="sha512"),
     "a node of the graph that is an array": _array_node,
 }
 

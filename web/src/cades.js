@@ -16,12 +16,30 @@ const SHA256 = "2.16.840.1.101.3.4.2.1";
 // What pyHanko's validation accepts, and no more: SHA-2 digests (no MD5, no SHA-1), RSA and ECDSA over them, and
 // of a certificate's critical extensions only those the path validation understands.
 const DIGESTS = new Set([SHA256, "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3"]);
-const SIGNATURES = new Set(["1.2.840.113549.1.1.1", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.11",
+// (No RSA-PSS: pyHanko reads its parameters, which pkijs does not all honour.)
+const SIGNATURES = new Set(["1.2.840.113549.1.1.1", "1.2.840.113549.1.1.11",
                             "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13", "1.2.840.10045.4.3.2",
                             "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4"]);
 const CERTIFICATE_SIGNATURES = new Set([...SIGNATURES].filter((oid) => oid !== "1.2.840.113549.1.1.1"));
 const UNDERSTOOD_CRITICAL = new Set(["2.5.29.19", "2.5.29.15", "2.5.29.37"]); // basic constraints, key usages
-const CURVES = new Set(["1.2.840.10045.3.1.7", "1.3.132.0.34", "1.3.132.0.35"]); // P-256, P-384, P-521
+const CURVES = new Set(["P-256", "P-384", "P-521"]); // as pkijs names them
+const ECDSA = new Set(["1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4"]);
+
+// An ECDSA signature value in DER exactly (OpenSSL, which verify's libraries use, refuses any other encoding; pkijs
+// reads looser ones): a sequence of two minimal positive integers, with minimal lengths, and nothing after it.
+function strictEcdsa(bytes) {
+  const parsed = asn1js.fromBER(bytes.slice().buffer);
+  if (parsed.offset !== bytes.length || !(parsed.result instanceof asn1js.Sequence)) return false;
+  const integers = parsed.result.valueBlock.value;
+  if (integers.length !== 2 || !integers.every((item) => item instanceof asn1js.Integer)) return false;
+  const minimal = (item) => {
+    const value = new Uint8Array(item.valueBlock.valueHexView);
+    return value.length > 0 && !(value[0] & 0x80) && !(value.length > 1 && value[0] === 0 && !(value[1] & 0x80));
+  };
+  const encoded = new Uint8Array(new asn1js.Sequence({ value: integers.map((item) => new asn1js.Integer({
+    valueHex: new Uint8Array(item.valueBlock.valueHexView) })) }).toBER(false));
+  return integers.every(minimal) && encoded.length === bytes.length && encoded.every((byte, i) => byte === bytes[i]);
+}
 
 export function certificatesFrom(text) { // PEM blocks, or one DER certificate
   const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) || [];
@@ -85,10 +103,20 @@ function algorithmProblem(signed) {
     return "it uses a digest algorithm appeal-archive verify does not accept (SHA-256, -384 or -512 only)";
   }
   if (!SIGNATURES.has(signerInfo.signatureAlgorithm.algorithmId)) return "it uses a signature algorithm verify does not accept";
+  if (ECDSA.has(signerInfo.signatureAlgorithm.algorithmId)
+      && !strictEcdsa(new Uint8Array(signerInfo.signature.valueBlock.valueHexView))) {
+    return "its signature value is not in the one encoding verify reads";
+  }
   for (const certificate of signed.certificates || []) {
     if (!(certificate instanceof pkijs.Certificate)) return "it carries a certificate of another kind";
-    if (!CERTIFICATE_SIGNATURES.has(certificate.signatureAlgorithm.algorithmId)) {
-      return `the certificate of ${subjectName(certificate)} is signed with an algorithm verify does not accept`;
+    if (!CERTIFICATE_SIGNATURES.has(certificate.signatureAlgorithm.algorithmId)
+        || (ECDSA.has(certificate.signatureAlgorithm.algorithmId)
+            && !strictEcdsa(new Uint8Array(certificate.signatureValue.valueBlock.valueHexView)))) {
+      return `the certificate of ${subjectName(certificate)} is signed with an algorithm or encoding verify does not accept`;
+    }
+    const extensions = (certificate.extensions || []).map((extension) => extension.extnID);
+    if (certificate.version !== 2 || new Set(extensions).size !== extensions.length) {
+      return `the certificate of ${subjectName(certificate)} is not an X.509 v3 certificate with each extension once`;
     }
     if ((certificate.extensions || []).some((extension) => extension.critical && !UNDERSTOOD_CRITICAL.has(extension.extnID))) {
       return `the certificate of ${subjectName(certificate)} has a critical extension verify would not accept`;

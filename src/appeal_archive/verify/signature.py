@@ -92,7 +92,12 @@ def judge(report: VerifyReport, status, what: str, passed: str, judging: Judging
                     "the signature was altered or made with another key")
     else:
         report.passed("integrity", passed)
-    signer = signer_evidence(status, level, revocation)
+    try:
+        signer = signer_evidence(status, level, revocation)
+    except Exception as error:  # noqa: BLE001 - a certificate `cryptography` cannot read (an X.509 "v4") is refused
+        report.fail("sig.invalid", f"the certificate that signed {what} cannot be read ({type(error).__name__})",
+                    "the signature was made with a malformed certificate, which appeal-archive never makes")
+        return
     report.signers.append(signer)
     if signer.trusted:
         report.passed("signer", f"the signer of {what} chains to the trust anchor {signer.anchor}")

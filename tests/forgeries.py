@@ -177,7 +177,7 @@ def _patched_and_resigned(pdf: bytes, material, patches=(), digest: str = "sha25
         assert len(old) == len(new) and data.count(old) == 1, old
         at = data.find(old)
         data[at:at + len(old)] = new
-    found = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", bytes(data))
+    found = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)(?:\.\d*)?\s*\]", bytes(data))
     assert found is not None
     _, first, second, length = map(int, found.groups())
     covered = bytes(data[:first]) + bytes(data[second:second + length])
@@ -421,3 +421,27 @@ def _seed_value_in_the_field(pdf: bytes, material) -> bytes:
 
 FORGERIES["the signature's /M of month 13"] = _date_of_month_13
 FORGERIES["a seed value in the signature field"] = _seed_value_in_the_field
+
+
+def _signed_then_patched(pdf: bytes, material, find: bytes, replace: Callable[[re.Match], bytes]) -> bytes:
+    """The file signed, then its first match of `find` (in the signed revision) replaced by as many bytes, and its
+    byte ranges signed anew: the key signs what pyHanko's reader refuses."""
+    signed = _signed(unsigned_copy(pdf), material)
+    found = re.search(find, signed)
+    assert found is not None, find
+    return _patched_and_resigned(pdf, material, [(found.group(0), replace(found))])
+
+
+def _syntax(find: bytes, replace: Callable[[re.Match], bytes]) -> Callable[[bytes, object], bytes]:
+    return lambda pdf, material: _signed_then_patched(pdf, material, find, replace)
+
+
+FORGERIES.update({
+    "a reference with a comment before its R": _syntax(rb"/P (\d+) 0 R\n", lambda m: b"/P " + m.group(1) + b" 0%\nR"),
+    "a reference whose generation is a decimal": _syntax(rb"/V (\d+) 0 R\n", lambda m: b"/V " + m.group(1) + b" .0R\n"),
+    "a byte range written with a decimal": _syntax(rb"/ByteRange \[0 (\d+) (\d+) (\d+)\]  ",
+                                                   lambda m: m.group(0)[:-3] + b".0]"),
+    "the signature field without endobj": _syntax(rb"/FT /Sig\n[^>]*>>\nendobj", lambda m: m.group(0)[:-6] + b"      "),
+    "a string with an escape pyHanko refuses": _syntax(rb"/T \(AppealArchiveSignature\)",
+                                                       lambda m: b"/T (AppealArchiveSignatu\\q)"),
+})

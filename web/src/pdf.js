@@ -10,8 +10,12 @@ export class Name { constructor(name) { this.name = name; } }
 export class Ref { constructor(num, gen) { this.num = num; this.gen = gen; } }
 export class PdfString { constructor(bytes, start, end) { this.bytes = bytes; this.start = start; this.end = end; } }
 export class Stream { constructor(dict, start, length) { this.dict = dict; this.start = start; this.length = length; } }
+// A number written with a decimal point: never an integer, whatever its value (pyHanko keeps 585.0 a decimal, which
+// no offset, length or count may be).
+export class Real { constructor(value) { this.value = value; } }
 
 const MAX_DEPTH = 64;
+const REFERENCE = /^(\d+)[ \t\n\r\f]+(\d+)[ \t\n\r\f]+R(?![^\0\t\n\f\r ()<>[\]{}/%])/;
 const MAX_SECTIONS = 64;
 const SPACE = new Set([0, 9, 10, 12, 13, 32]);
 const DELIMITER = new Set([...'()<>[]{}/%'].map((c) => c.charCodeAt(0)));
@@ -35,9 +39,11 @@ export class Lexer {
     }
   }
 
-  // The next token: a number, Name, PdfString, a delimiter ("[", "]", "<<", ">>", "{", "}") or a keyword string.
+  // The next token: a number, Real, Name, PdfString, a delimiter ("[", "]", "<<", ">>", "{", "}") or a keyword
+  // string; `start` is where it starts.
   token() {
     this.skipSpace();
+    this.start = this.pos;
     if (this.pos >= this.end) throw new PdfError("the file ends in the middle of an object");
     const { bytes } = this;
     const byte = bytes[this.pos];
@@ -54,7 +60,8 @@ export class Lexer {
     if (byte === 91 || byte === 93 || byte === 123 || byte === 125) { this.pos += 1; return String.fromCharCode(byte); }
     if (byte === 41) throw new PdfError("a stray ')'");
     const word = this.regular(this.pos, false);
-    if (/^[+-]?(?:\d+\.?\d*|\.\d+)$/.test(word)) return Number(word);
+    if (/^[+-]?\d+$/.test(word)) return Number(word);
+    if (/^[+-]?(?:\d+\.\d*|\.\d+)$/.test(word)) return new Real(Number(word));
     if (word === "") throw new PdfError("an unreadable byte");
     return word;
   }
@@ -84,7 +91,9 @@ export class Lexer {
           let code = byte - 48;
           for (let i = 0; i < 2 && bytes[this.pos] >= 48 && bytes[this.pos] <= 55; i += 1) code = code * 8 + bytes[this.pos++] - 48;
           out.push(code & 0xff);
-        } else if (byte === 13) { if (bytes[this.pos] === 10) this.pos += 1; } else if (byte !== 10) out.push(byte);
+        } else if (byte === 13) { if (bytes[this.pos] === 10) this.pos += 1; } else if (byte !== 10) {
+          throw new PdfError("a string with an escape readers read differently"); // (pyHanko refuses it)
+        }
         continue;
       }
       if (byte === 40) depth += 1;
@@ -127,18 +136,18 @@ export class Lexer {
         dict.set(key.name, this.object(depth + 1));
       }
     }
-    if (typeof token === "number" && Number.isInteger(token) && token >= 0) {
-      const saved = this.pos;
-      try {
-        const gen = this.token();
-        if (typeof gen === "number" && Number.isInteger(gen) && gen >= 0 && this.token() === "R") return new Ref(token, gen);
-      } catch (error) { if (!(error instanceof PdfError)) throw error; }
-      this.pos = saved;
+    if (typeof token === "number") {
+      // "N G R" only as plain digits apart by whitespace (pyHanko's pattern): no sign, no comment, no NUL between.
+      const found = REFERENCE.exec(latin(this.bytes.subarray(this.start, Math.min(this.end, this.start + 64))));
+      if (found && Number(found[1]) === token) {
+        this.pos = this.start + found[0].length;
+        return new Ref(token, Number(found[2]));
+      }
       return token;
     }
     if (token === "true" || token === "false") return token === "true";
     if (token === "null") return null;
-    if (typeof token === "number" || token instanceof Name || token instanceof PdfString) return token;
+    if (token instanceof Real || token instanceof Name || token instanceof PdfString) return token;
     throw new PdfError(`an unexpected ${JSON.stringify(String(token)).slice(0, 40)}`);
   }
 
@@ -176,7 +185,8 @@ function unpredict(data, parms) { // PNG predictors, as cross-reference streams 
   const predictor = parms ? parms.get("Predictor") : 1;
   if (!parms || predictor === 1) return data;
   const columns = parms.get("Columns");
-  if (predictor < 10 || !Number.isInteger(columns) || columns < 1 || data.length % (columns + 1)) {
+  if (!Number.isInteger(predictor) || predictor < 10 || !Number.isInteger(columns) || columns < 1
+      || data.length % (columns + 1)) {
     throw new PdfError("a stream predictor this page does not read");
   }
   const rows = data.length / (columns + 1);
@@ -224,6 +234,9 @@ export class Pdf {
       }
       seen.add(offset);
       const trailer = await this.readSection(offset);
+      if (!Number.isSafeInteger(trailer.get("Size")) || trailer.get("Size") < 0) {
+        throw new PdfError("a cross-reference section whose /Size is not a count");
+      }
       if (this.trailer === null) this.trailer = trailer;
       const previous = trailer.get("Prev");
       offset = previous === undefined ? null : previous;
@@ -311,12 +324,9 @@ export class Pdf {
       throw new PdfError(`object ${expected ? expected.num : num} is not where the cross-references say`);
     }
     const value = lexer.object();
-    const saved = lexer.pos;
     const next = lexer.token();
-    if (next !== "stream") {
-      lexer.pos = saved;
-      return value;
-    }
+    if (next === "endobj") return value;
+    if (next !== "stream") throw new PdfError(`object ${num} does not end with endobj`);
     if (!(value instanceof Map)) throw new PdfError("a stream without a dictionary");
     let start = lexer.pos;
     if (this.bytes[start] === 13) start += 1;
@@ -327,6 +337,7 @@ export class Pdf {
     if (!Number.isInteger(length) || length < 0 || start + length > this.bytes.length) throw new PdfError("a stream of a wrong length");
     const after = new Lexer(this.bytes, start + length);
     after.expect("endstream");
+    after.expect("endobj");
     return new Stream(value, start, length);
   }
 

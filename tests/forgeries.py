@@ -445,3 +445,19 @@ FORGERIES.update({
     "a string with an escape pyHanko refuses": _syntax(rb"/T \(AppealArchiveSignature\)",
                                                        lambda m: b"/T (AppealArchiveSignatu\\q)"),
 })
+
+
+def _record_rewritten(transform: Callable[[bytes], bytes]) -> Callable:
+    """A record's YAML written another way that libyaml (verify's reader) refuses and yaml (the page's) reads."""
+    def change(document) -> None:
+        content = document.attachments[VILNIUS].get_file().read_bytes()
+        document.attachments[VILNIUS] = pikepdf.AttachedFileSpec(document, transform(content),
+                                                                 filename=VILNIUS.replace("/", "__"))
+    return change
+
+
+FORGERIES.update({
+    "a record behind a %YAML 1.1 directive": _resigned(_record_rewritten(
+        lambda content: b"%YAML 1.1\n---\n" + content)),
+    "a record ending in a line of a tab": _resigned(_record_rewritten(lambda content: content + b"\t\n")),
+})

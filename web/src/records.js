@@ -3,7 +3,7 @@
 // and refused where appeal-archive's loader would not read it as plain data (aliases, anchors, tags, repeated or
 // non-text keys, plain scalars YAML 1.1 reads otherwise than 1.2), so that no YAML reads one way here and another
 // in `verify`.
-import { parseDocument, visit, isAlias, isPair, isScalar, isMap } from "yaml";
+import { parseDocument, visit, isAlias, isPair, isScalar, isMap, isSeq } from "yaml";
 import { digest, hex, sha256 } from "./hashing.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -28,11 +28,18 @@ const SAME_UNDER_BOTH = /^(?:[-+]?(?:0|[1-9][0-9]{0,38})|[-+]?(?:0|[1-9][0-9]*)\
 // NEL, LS and PS break lines only in 1.1; characters outside 1.1's printable set libyaml refuses.
 const NOT_READ_ALIKE = /[^\t\n\r\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
-function readTwoWays(node, text) {
-  if (node.type === "QUOTE_DOUBLE" && node.range) { // "\/" is an escape of YAML 1.2 alone
-    const raw = text.slice(node.range[0], node.range[1]);
-    for (const escape of raw.matchAll(/\\(.)/gsu)) if (escape[1] === "/") return true;
+function readTwoWays(node, text, path) {
+  if (node.type === "QUOTE_DOUBLE" && node.range) { // "\/" is an escape of YAML 1.2 alone; libyaml refuses a
+    const raw = text.slice(node.range[0], node.range[1]); // surrogate escaped, which yaml joins into a pair
+    for (const escape of raw.matchAll(/\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)/gsu)) {
+      const code = /^[uU]/.test(escape[1]) ? parseInt(escape[1].slice(1), 16) : -1;
+      if (escape[1] === "/" || (code >= 0xd800 && code <= 0xdfff)) return true;
+    }
   }
+  // A plain scalar in a flow collection that starts with an indicator ([?x], {?x}, [:x]): libyaml reads an
+  // explicit key or refuses it, yaml reads text.
+  if (node.type === "PLAIN" && /^[?:-]/.test(String(node.source))
+      && path.some((ancestor) => (isMap(ancestor) || isSeq(ancestor)) && ancestor.flow)) return true;
   if (node.type !== "PLAIN") return false;
   const source = String(node.source);
   return typeof node.value === "string" ? YAML11_NOT_STRING.test(source) : !SAME_UNDER_BOTH.test(source);
@@ -43,12 +50,17 @@ export function yamlProblem(name, bytes, expected) {
   try {
     const text = utf8.decode(bytes).replace(/^\uFEFF/, "");
     if (NOT_READ_ALIKE.test(text)) throw new Error("it holds characters YAML 1.1 and 1.2 read differently");
+    // Tabs (libyaml refuses them in more places than yaml) and directives (libyaml checks their versions, names and
+    // places; yaml less): no record holds either.
+    if (/\t|^%/m.test(text)) throw new Error("it holds a tab or a directive, which no record holds");
     const document = parseDocument(text, { uniqueKeys: true, version: "1.2", schema: "core", strict: true,
                                                        prettyErrors: false, merge: false });
     if (document.errors.length) throw new Error(document.errors[0].message);
     let plain = isMap(document.contents);
     visit(document, {
-      Node(_, node) { if (isAlias(node) || node.anchor || node.tag || (isScalar(node) && readTwoWays(node, text))) plain = false; },
+      Node(_, node, path) {
+        if (isAlias(node) || node.anchor || node.tag || (isScalar(node) && readTwoWays(node, text, path))) plain = false;
+      },
       Pair(_, pair) { if (!isPair(pair) || !isScalar(pair.key) || typeof pair.key.value !== "string") plain = false; },
     });
     if (!plain) throw new Error("it is not plain data");

@@ -165,17 +165,18 @@ def _appended_section(pdf: bytes, material, hybrid: bool) -> bytes:
     return _signed(bytes(out), material)
 
 
-def _patched_and_resigned(pdf: bytes, material, patches=(), digest: str = "sha256") -> bytes:
-    """A signed file patched in place (same lengths, outside the signature's gap), its byte ranges then signed
-    anew by the key, with `digest` (a fresh CAdES signature as pyHanko makes it)."""
+def _patched_and_resigned(pdf: bytes, material, patches=(), digest: str = "sha256", last: bool = False) -> bytes:
+    """A signed file patched in place (same lengths, outside the signature's gap; each patch where its bytes occur
+    once, or with `last` where they occur last: in the signing update), its byte ranges then signed anew by the
+    key, with `digest` (a fresh CAdES signature as pyHanko makes it)."""
     import asyncio
 
     from appeal_archive.signing.sign import pyhanko_signer
 
     data = bytearray(_signed(unsigned_copy(pdf), material))
     for old, new in patches:
-        assert len(old) == len(new) and data.count(old) == 1, old
-        at = data.find(old)
+        assert len(old) == len(new) and (last or data.count(old) == 1), old
+        at = data.rfind(old)
         data[at:at + len(old)] = new
     found = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)(?:\.\d*)?\s*\]", bytes(data))
     assert found is not None
@@ -424,12 +425,12 @@ FORGERIES["a seed value in the signature field"] = _seed_value_in_the_field
 
 
 def _signed_then_patched(pdf: bytes, material, find: bytes, replace: Callable[[re.Match], bytes]) -> bytes:
-    """The file signed, then its first match of `find` (in the signed revision) replaced by as many bytes, and its
-    byte ranges signed anew: the key signs what pyHanko's reader refuses."""
+    """The file signed, then the last match of `find` (in the signing update, when there) replaced by as many
+    bytes, and its byte ranges signed anew: the key signs what pyHanko's reader refuses."""
     signed = _signed(unsigned_copy(pdf), material)
-    found = re.search(find, signed)
-    assert found is not None, find
-    return _patched_and_resigned(pdf, material, [(found.group(0), replace(found))])
+    found = list(re.finditer(find, signed))
+    assert found, find
+    return _patched_and_resigned(pdf, material, [(found[-1].group(0), replace(found[-1]))], last=True)
 
 
 def _syntax(find: bytes, replace: Callable[[re.Match], bytes]) -> Callable[[bytes, object], bytes]:
@@ -460,4 +461,12 @@ FORGERIES.update({
     "a record behind a %YAML 1.1 directive": _resigned(_record_rewritten(
         lambda content: b"%YAML 1.1\n---\n" + content)),
     "a record ending in a line of a tab": _resigned(_record_rewritten(lambda content: content + b"\t\n")),
+})
+
+
+FORGERIES.update({
+    "a name with a raw byte above 0x7E": _syntax(rb"/Subtype /Widget", lambda m: b"/Subtype /Widg\xe9t"),
+    "an XMP packet declaring UTF-16": _syntax(
+        rb"<\?xpacket begin=\"\xef\xbb\xbf\" id=\"W5M0MpCehiHzreSzNTczkc9d\"\?>",
+        lambda m: b'<?xml version="1.0" encoding="UTF-16"?>'.ljust(len(m.group(0)))),
 })

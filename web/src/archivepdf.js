@@ -164,6 +164,8 @@ async function attachmentBytes(pdf, spec, name) {
 // The root the XMP states, read only where and as every reader reads it: dc:source as an attribute or a child of
 // text alone of an rdf:Description of the one rdf:RDF; any dc:source elsewhere or in another form is refused.
 function xmpFacts(bytes) {
+  // (A build writes no XML declaration; one naming an encoding makes pikepdf read no metadata at all.)
+  if (/<\?xml[\s?]/.test(new TextDecoder("latin1").decode(bytes))) throw new PdfError("its XMP metadata has an XML declaration");
   const xml = new DOMParser().parseFromString(new TextDecoder("utf-8", { fatal: true }).decode(bytes), "application/xml");
   if (xml.getElementsByTagName("parsererror").length || xml.doctype) throw new PdfError("its XMP metadata is not plain XML");
   const roots = xml.getElementsByTagNameNS(RDF, "RDF");

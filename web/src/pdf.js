@@ -72,6 +72,7 @@ export class Lexer {
     const raw = latin(this.bytes.subarray(start, at));
     this.pos = at;
     if (!isName) return raw;
+    if (/[^\x21-\x7e]/.test(raw)) throw new PdfError("a name with bytes that must be escaped"); // (pyHanko refuses it)
     if (/#(?![0-9A-Fa-f]{2})/.test(raw)) throw new PdfError("a name with a malformed # escape");
     return raw.replace(/#([0-9A-Fa-f]{2})/g, (_, code) => String.fromCharCode(parseInt(code, 16)));
   }

@@ -132,20 +132,14 @@ def test_a_long_list_is_cut_into_pages_with_a_name_index(tmp_path: Path, pki, mo
     links_stay_inside(public)
 
 
-def test_a_real_browser_loads_every_page_from_file_with_no_request_and_no_violation(public: Path):
-    playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if __import__("os").environ.get("CI"):
-            pytest.fail("Chromium is missing (.ci/run installs it)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+def test_a_real_browser_loads_every_page_from_file_with_no_request_and_no_violation(public: Path, browser):
     axe = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+
+    def load_every_page(chrome) -> None:
+        # Each page as its CSP has it (a violation is a console message), then again with the CSP set aside for axe
+        # alone, which the test puts in (the pages allow no script but their own).
+        context, checking = chrome.new_context(), chrome.new_context(bypass_csp=True)
         try:
-            # Each page as its CSP has it (a violation is a console message), then again with the CSP set aside for
-            # axe alone, which the test puts in (the pages allow no script but their own).
-            context, checking = browser.new_context(), browser.new_context(bypass_csp=True)
             requests, problems = [], []
             context.on("request", lambda request: requests.append(request.url))
             page, audit = context.new_page(), checking.new_page()
@@ -166,4 +160,7 @@ def test_a_real_browser_loads_every_page_from_file_with_no_request_and_no_violat
             assert problems == []
             assert requests and all(url.startswith("file:") for url in requests), requests
         finally:
-            browser.close()
+            context.close()
+            checking.close()
+
+    browser.run(load_every_page)

@@ -217,11 +217,8 @@ async function contentProblems(pdf, problems) {
     loose.set(name, content);
   }
   const zipped = Object.keys(ZIPS).some((name) => specs.has(name));
-  for (const [index, entry] of manifest.records.entries()) {
-    const yamlName = recordFile(entry.path);
-    const jsonName = canonicalFile(entry.path);
-    if (zipped) continue;
-    for (const [name, check] of [[yamlName, yamlProblem], [jsonName, bytesProblem]]) {
+  for (const [index, entry] of (zipped ? [] : manifest.records).entries()) {
+    for (const [name, check] of [[recordFile(entry.path), yamlProblem], [canonicalFile(entry.path), bytesProblem]]) {
       const content = loose.get(name);
       loose.delete(name);
       seen.add(name);

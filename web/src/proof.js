@@ -15,11 +15,10 @@ const ENTRY_KEYS = "id,kind,path,salt,sha256,type";
 function readProof(bytes) {
   if (bytes.length > MAX_PROOF_BYTES) throw new Error("it is larger than any proof");
   const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-  return readAlike(JSON.parse(text));
+  return { proof: readAlike(JSON.parse(text)), text };
 }
 
-function formProblem(proof, bytes) {
-  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+function formProblem(proof, text) {
   return `${JSON.stringify(proof, null, 1)}\n` === text ? null : "it is not in the form `appeal-archive prove` writes";
 }
 
@@ -53,12 +52,13 @@ export function judgeProof(bytes, proofName, signed, signedName) {
   let problem;
   let proof;
   try {
-    proof = readProof(bytes);
+    let text;
+    ({ proof, text } = readProof(bytes));
     if (proof === null || typeof proof !== "object" || proof.format !== FORMAT) {
       return notJudged(`${proofName} is not an inclusion proof (${FORMAT}): give the signed file alone, or with a `
         + "proof `appeal-archive prove` wrote.");
     }
-    problem = formProblem(proof, bytes) || proofProblem(proof);
+    problem = formProblem(proof, text) || proofProblem(proof);
   } catch (error) {
     problem = `it is not a proof appeal-archive wrote (${error.message})`;
   }
